@@ -1,0 +1,116 @@
+"""StrideGuard: guidance for runners with knee pain.
+
+``create_app`` is the only place where wiring happens. ``from strideguard import hookimpl``
+is all a plugin author imports.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from strideguard.guidance.hookspecs import PLUGIN_API_VERSION, hookimpl, hookspec
+
+__all__ = ["PLUGIN_API_VERSION", "create_app", "hookimpl", "hookspec"]
+__version__ = "0.1.0"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def database_uri(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Defaults, then ``STRIDEGUARD_*`` environment variables, then ``overrides``."""
+    from strideguard import config
+
+    overrides = dict(overrides or {})
+    instance = config.instance_path_from(overrides=overrides)
+    instance.mkdir(parents=True, exist_ok=True)
+    settings = config.defaults(instance)
+    settings.update(config.from_environ())
+    settings.update(overrides)
+    settings["INSTANCE_PATH"] = str(instance)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = config.ensure_secret_key(instance)
+    uri = database_uri(settings["DATABASE_URL"])
+    settings["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:
+        settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    settings.setdefault("RATELIMIT_STORAGE_URI", settings["RATELIMIT_STORAGE_URL"])
+    settings.update(
+        API_TITLE="StrideGuard API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    return instance, settings
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: config, database, API, plugins, web client."""
+    from strideguard import errors, extensions, web
+    from strideguard.accounts import api as accounts_api
+    from strideguard.accounts import guard, sessions
+    from strideguard.accounts.export import bp as export_bp
+    from strideguard.guidance import api as guidance_api
+    from strideguard.guidance.service import init_plugins
+    from strideguard.push import api as push_api
+    from strideguard.reminders import api as reminders_api
+    from strideguard.training import api as training_api
+
+    instance, settings = build_config(overrides)
+    app = Flask(__name__, instance_path=str(instance), static_folder=None)
+    app.config.update(settings)
+    logging.getLogger("strideguard").setLevel(app.config["LOG_LEVEL"])
+
+    extensions.db.init_app(app)
+    with app.app_context():
+        if extensions.db.engine.url.get_backend_name() == "sqlite":
+            event.listen(extensions.db.engine, "connect", _sqlite_pragmas)
+    extensions.migrate.init_app(
+        app, extensions.db, directory=str(Path(__file__).resolve().parents[2] / "migrations")
+    )
+    extensions.limiter.init_app(app)
+
+    api = extensions.make_api()
+    api.init_app(app)
+    for blueprint in (
+        accounts_api.auth_bp, accounts_api.me_bp, export_bp, training_api.bp,
+        guidance_api.bp, push_api.bp, reminders_api.bp,
+    ):
+        api.register_blueprint(blueprint)
+    app.extensions["strideguard.api"] = api
+
+    errors.register_error_handlers(app)
+    guard.init_app(app)
+    sessions.init_app(app)
+    init_plugins(app)
+    app.register_blueprint(web.bp)
+    _register_cli(app)
+    return app
+
+
+def _register_cli(app: Flask) -> None:
+    from strideguard.cli import register_app_commands
+
+    register_app_commands(app)

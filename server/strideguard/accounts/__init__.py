@@ -1,0 +1,1 @@
+"""Runners, sessions, CSRF, profile, export and erasure."""

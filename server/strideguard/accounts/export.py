@@ -1,0 +1,89 @@
+"""``GET /export``: every row of the runner's data, as JSON or as a zip of CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from strideguard.accounts.guard import current_user
+from strideguard.accounts.models import User
+from strideguard.accounts.service import profile
+from strideguard.extensions import db
+from strideguard.owned import owned_models
+from strideguard.timeutil import utcnow
+
+bp = Blueprint("export", __name__, url_prefix="/api/v1", description="Take your data with you.")
+
+#: Columns never exported (secrets of the server, not data of the runner).
+HIDDEN = {"user_id", "password_hash"}
+
+
+class ExportQuerySchema(Schema):
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return value
+
+
+def collect(user: User) -> dict[str, Any]:
+    """The runner's profile and, per table, their rows (derived from the models)."""
+    data: dict[str, Any] = {"exported_at": utcnow().isoformat(), "profile": _plain_dict(profile(user))}
+    for model in sorted(owned_models(), key=lambda m: m.__tablename__):
+        columns = [c for c in model.__table__.columns if c.name not in HIDDEN]
+        rows = db.session.execute(
+            select(*columns).where(model.user_id == user.id).order_by(*model.__table__.primary_key.columns)
+        )
+        data[model.__tablename__] = [
+            {col.name: _plain(value) for col, value in zip(columns, row)} for row in rows
+        ]
+    return data
+
+
+def _plain_dict(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(v) for k, v in values.items()}
+
+
+def as_csv_zip(data: dict[str, Any]) -> bytes:
+    """One CSV file per table (nested values as JSON text), plus profile.json."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("profile.json", json.dumps(data["profile"], indent=2))
+        for name, rows in data.items():
+            if name in {"profile", "exported_at"}:
+                continue
+            text = io.StringIO()
+            if rows:
+                writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
+            archive.writestr(f"{name}.csv", text.getvalue())
+    return buffer.getvalue()
+
+
+@bp.route("/export", methods=["GET"])
+@bp.arguments(ExportQuerySchema, location="query")
+@bp.response(200, description="JSON of all the runner's data, or a zip of CSV files with ?format=csv")
+def export(query: dict):
+    """Download all of the runner's data."""
+    data = collect(current_user())
+    stamp = utcnow().strftime("%Y%m%d")
+    if query["format"] == "csv":
+        response = Response(as_csv_zip(data), mimetype="application/zip")
+        response.headers["Content-Disposition"] = f'attachment; filename="strideguard-{stamp}.zip"'
+        return response
+    response = Response(json.dumps(data, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="strideguard-{stamp}.json"'
+    return response

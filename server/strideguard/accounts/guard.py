@@ -1,0 +1,49 @@
+"""Every API request is signed in and CSRF-checked unless its endpoint is listed public."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from strideguard.accounts.models import User
+from strideguard.accounts.sessions import SignedIn, csrf_ok, load_signed_in
+from strideguard.errors import CsrfFailed, Unauthorized
+
+API_PREFIX = "/api/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Endpoints anyone may call. A new endpoint is private until it is added here.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.register",
+        "auth.login",
+        "api-docs.openapi_json",
+        "push.public_key",
+    }
+)
+
+
+def signed_in() -> SignedIn:
+    """The signed-in runner of this request (the guard has already checked there is one)."""
+    found = load_signed_in()
+    if found is None:
+        raise Unauthorized()
+    return found
+
+
+def current_user() -> User:
+    return signed_in().user
+
+
+def _guard() -> None:
+    if not request.path.startswith(API_PREFIX) or request.endpoint is None:
+        return
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    found = load_signed_in()
+    if found is None:
+        raise Unauthorized()
+    if request.method not in SAFE_METHODS and not csrf_ok(found):
+        raise CsrfFailed("Missing or wrong X-CSRF-Token header.")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_guard)

@@ -1,0 +1,46 @@
+"""Runners and their server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Time
+from sqlalchemy.orm import Mapped, mapped_column
+
+from strideguard.extensions import db
+from strideguard.timeutil import utcnow
+
+
+class User(db.Model):
+    """A runner: credentials, profile and the limits their guidance uses."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    units: Mapped[str] = mapped_column(String(2), default="km")
+    reminder_time: Mapped[time] = mapped_column(Time, default=time(20, 0))
+    quiet_start: Mapped[time | None] = mapped_column(Time, nullable=True)
+    quiet_end: Mapped[time | None] = mapped_column(Time, nullable=True)
+    pain_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    weekly_increase_pct: Mapped[float] = mapped_column(Float, default=10.0)
+    conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    therapist: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    notification_detail: Mapped[str] = mapped_column(String(10), default="discreet")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Session(db.Model):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

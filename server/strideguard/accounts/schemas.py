@@ -1,0 +1,86 @@
+"""Request and response schemas for accounts and the profile."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from strideguard.timeutil import is_valid_timezone
+
+HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
+
+
+def _check_timezone(value: str) -> None:
+    if not is_valid_timezone(value):
+        raise ValidationError("Unknown time zone. Use an IANA name such as Europe/Berlin.")
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    timezone = fields.String(load_default="UTC", validate=_check_timezone)
+    units = fields.String(load_default="km", validate=validate.OneOf(["km", "mi"]))
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=256))
+    new_password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class DeleteMeSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=256))
+
+
+class QuietHoursSchema(Schema):
+    start = fields.String(required=True, validate=HHMM)
+    end = fields.String(required=True, validate=HHMM)
+
+    @validates_schema
+    def _not_empty(self, data: dict, **_: object) -> None:
+        if data["start"] == data["end"]:
+            raise ValidationError("Start and end must differ.", "end")
+
+
+class TherapistSchema(Schema):
+    name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    phone = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^\+?[0-9 ()./-]{3,30}$", error="Use digits, spaces and + ( ) - only."),
+    )
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    booking_url = fields.Url(allow_none=True, schemes={"https", "http"}, validate=validate.Length(max=500))
+
+
+class ProfileSchema(Schema):
+    """The runner's profile as returned by ``GET /me`` and accepted by ``PATCH /me``."""
+
+    id = fields.Integer(dump_only=True)
+    email = fields.Email(validate=validate.Length(max=254))
+    timezone = fields.String(validate=_check_timezone)
+    units = fields.String(validate=validate.OneOf(["km", "mi"]))
+    reminder_time = fields.String(validate=HHMM)
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    pain_threshold = fields.Integer(validate=validate.Range(min=0, max=9))
+    weekly_increase_pct = fields.Float(validate=validate.Range(min=0, max=100))
+    conditions = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=20))
+    therapist = fields.Nested(TherapistSchema, allow_none=True)
+    notification_detail = fields.String(validate=validate.OneOf(["discreet", "detailed"]))
+    created_at = fields.DateTime(dump_only=True)
+
+    @validates("conditions")
+    def _unique(self, value: list[str], **_: object) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("List each condition once.")
+
+
+class MeSchema(ProfileSchema):
+    csrf_token = fields.String(dump_only=True)
+
+
+class SessionOutSchema(Schema):
+    user = fields.Nested(ProfileSchema)
+    csrf_token = fields.String()

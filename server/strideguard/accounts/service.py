@@ -1,0 +1,158 @@
+"""Account use cases: register, sign in/out, profile, password change, erasure."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+from flask import g
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from strideguard.accounts import passwords
+from strideguard.accounts.models import Session, User
+from strideguard.accounts.sessions import end_sessions, start_session
+from strideguard.errors import Conflict, Invalid, Unauthorized
+from strideguard.extensions import db
+from strideguard.timeutil import utcnow
+
+
+def _hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
+
+def _time(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def profile(user: User) -> dict[str, Any]:
+    """The profile as the API shows it."""
+    quiet = (
+        {"start": _hhmm(user.quiet_start), "end": _hhmm(user.quiet_end)}
+        if user.quiet_start and user.quiet_end
+        else None
+    )
+    return {
+        "id": user.id,
+        "email": user.email,
+        "timezone": user.timezone,
+        "units": user.units,
+        "reminder_time": _hhmm(user.reminder_time),
+        "quiet_hours": quiet,
+        "pain_threshold": user.pain_threshold,
+        "weekly_increase_pct": user.weekly_increase_pct,
+        "conditions": list(user.conditions or []),
+        "therapist": user.therapist,
+        "notification_detail": user.notification_detail,
+        "created_at": user.created_at,
+    }
+
+
+def _email_taken(email: str, exclude_id: int | None = None) -> bool:
+    stmt = select(User.id).where(func.lower(User.email) == email.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(User.id != exclude_id)
+    return db.session.execute(stmt).first() is not None
+
+
+def register(email: str, password: str, timezone: str = "UTC", units: str = "km") -> User:
+    """Create a runner and sign them in."""
+    email = email.strip().lower()
+    problem = passwords.policy_problem(password, email)
+    if problem:
+        raise Invalid(fields={"password": [problem]})
+    if _email_taken(email):
+        raise Conflict("An account with this email already exists.", {"email": ["Already registered."]})
+    user = User(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        timezone=timezone,
+        units=units,
+        conditions=[],
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("An account with this email already exists.", {"email": ["Already registered."]}) from None
+    start_session(user)
+    db.session.commit()
+    return user
+
+
+def login(email: str, password: str) -> User:
+    """Check the credentials and start a new session (the session id rotates)."""
+    user = db.session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        passwords.dummy_verify(password)
+        raise Unauthorized("Email or password is wrong.")
+    if not passwords.verify_password(user.password_hash, password):
+        raise Unauthorized("Email or password is wrong.")
+    if passwords.hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    start_session(user)
+    db.session.commit()
+    return user
+
+
+def logout(session: Session) -> None:
+    db.session.execute(delete(Session).where(Session.id == session.id))
+    db.session.commit()
+    g.clear_session_cookie = True
+
+
+def update_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
+    """Apply a validated partial profile; unknown conditions are refused (422)."""
+    if "conditions" in changes:
+        unknown = sorted(set(changes["conditions"]) - known_conditions)
+        if unknown:
+            raise Invalid(fields={"conditions": [f"Unknown condition: {', '.join(unknown)}."]})
+    if "email" in changes:
+        email = changes["email"].strip().lower()
+        if _email_taken(email, exclude_id=user.id):
+            raise Conflict("An account with this email already exists.", {"email": ["Already registered."]})
+        user.email = email
+    for name in ("timezone", "units", "pain_threshold", "weekly_increase_pct",
+                 "conditions", "notification_detail"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    if "reminder_time" in changes:
+        user.reminder_time = _time(changes["reminder_time"])
+    if "quiet_hours" in changes:
+        quiet = changes["quiet_hours"]
+        user.quiet_start = _time(quiet["start"]) if quiet else None
+        user.quiet_end = _time(quiet["end"]) if quiet else None
+    if "therapist" in changes:
+        therapist = changes["therapist"]
+        user.therapist = {k: v for k, v in therapist.items() if v} if therapist else None
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, session: Session, current: str, new: str) -> None:
+    """Change the password and end every other session of the runner."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise Invalid(fields={"current_password": ["Wrong password."]})
+    problem = passwords.policy_problem(new, user.email)
+    if problem:
+        raise Invalid(fields={"new_password": [problem]})
+    user.password_hash = passwords.hash_password(new)
+    user.password_changed_at = utcnow()
+    end_sessions(user.id, keep=session.id)
+    db.session.commit()
+
+
+def erase(user: User, password: str, tables: list[type]) -> None:
+    """Delete the runner and every row of theirs (``tables`` lists the per-user models)."""
+    if not passwords.verify_password(user.password_hash, password):
+        raise Invalid(fields={"password": ["Wrong password."]})
+    for model in tables:
+        db.session.execute(delete(model).where(model.user_id == user.id))
+    db.session.execute(delete(Session).where(Session.user_id == user.id))
+    db.session.execute(delete(User).where(User.id == user.id))
+    db.session.commit()
+    g.clear_session_cookie = True

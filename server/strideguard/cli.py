@@ -1,0 +1,219 @@
+"""The ``strideguard`` command line (a Flask click group; also ``flask --app strideguard``).
+
+serve | worker | run | db | vapid | plugins | reminders | demo
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from strideguard import create_app
+
+    return create_app()
+
+
+def default_workers() -> int:
+    """Gunicorn's (2 x cores) + 1, capped at 8: a 2-core machine gets 5."""
+    return min(2 * (os.cpu_count() or 1) + 1, 8)
+
+
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--worker-class", "sync",
+        "--timeout", "30",
+        "--graceful-timeout", "10",
+        "--access-logfile", "-",
+        # An access-log line without the query string: dates and ids, never health data.
+        "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+        "strideguard:create_app()",
+    ]
+
+
+def _prepare(app: Flask) -> None:
+    """Migrate the database and create the VAPID key if missing (what a first start needs)."""
+    from flask_migrate import upgrade
+
+    from strideguard.push.service import ensure_vapid_key
+
+    with app.app_context():
+        upgrade()
+        path = ensure_vapid_key(app)
+    if path:
+        click.echo(f"VAPID key: {path}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=None, type=int, help="Default: (2 x cores) + 1, at most 8.")
+def serve_command(host: str, port: int, workers: int | None) -> None:
+    """Serve the web app with gunicorn (production)."""
+    os.execv(sys.executable, gunicorn_argv(host, port, workers or default_workers()))
+
+
+@click.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Run the reminder scheduler in this process (APScheduler BlockingScheduler)."""
+    from strideguard.reminders.worker import run_worker
+
+    run_worker(current_app._get_current_object())
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Start the web server only.")
+def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
+    """Migrate, create keys if missing, then start web server and reminder worker together."""
+    app = _create_app()
+    _prepare(app)
+    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=app.config["INSTANCE_PATH"])
+    procs = [subprocess.Popen(gunicorn_argv(host, port, workers), env=env)]
+    if not no_worker:
+        procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))
+    click.echo(f"StrideGuard on http://{host}:{port}/ (Ctrl+C to stop)")
+
+    def _stop(*_: object) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        # If either process dies, stop the other: a half-running app is worse than none.
+        while all(proc.poll() is None for proc in procs):
+            try:
+                procs[0].wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+    finally:
+        _stop()
+        for proc in procs:
+            proc.wait(timeout=15)
+
+
+@click.group("vapid")
+def vapid_group() -> None:
+    """The VAPID key that signs Web Push messages."""
+
+
+@vapid_group.command("generate")
+@click.option("--force", is_flag=True, help="Replace an existing key (every subscription must re-subscribe).")
+@with_appcontext
+def vapid_generate(force: bool) -> None:
+    """Create the key pair in the instance folder (refuses to replace one without --force)."""
+    from strideguard.push import vapid
+
+    try:
+        path = vapid.generate_key_file(current_app.config["INSTANCE_PATH"], force=force)
+    except vapid.VapidKeyExists as exc:
+        raise click.ClickException(f"{exc} (use --force to replace it)") from None
+    click.echo(f"wrote {path}")
+
+
+@vapid_group.command("public-key")
+@with_appcontext
+def vapid_public() -> None:
+    """Print the public key (base64url) browsers subscribe with."""
+    from strideguard.push.service import public_key
+
+    click.echo(public_key())
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Guidance plugins."""
+
+
+@plugins_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def plugins_list(as_json: bool) -> None:
+    """Every plugin with version, API version, status and last error."""
+    from strideguard.guidance.service import host
+
+    host().conditions()  # ask every plugin once so a broken one shows as failed
+    report = host().plugins_report()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    for item in report:
+        line = f"{item['name']:<24} {item['version']:<10} api={item['api_version']}  {item['status']}"
+        if item.get("last_error"):
+            line += f"  last error: {item['last_error']}"
+        click.echo(line)
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminder planning and delivery."""
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-05-31T18:00:00Z") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@reminders_group.command("tick")
+@click.option("--now", "now_text", default=None, help="ISO-8601 time to plan for (default: now).")
+@with_appcontext
+def reminders_tick(now_text: str | None) -> None:
+    """One planning + delivery pass, then exit."""
+    from strideguard.reminders.service import tick
+
+    summary = tick(_parse_now(now_text))
+    click.echo(json.dumps(summary, sort_keys=True))
+
+
+@click.command("demo")
+@click.option("--email", default="demo@strideguard.local", show_default=True)
+@click.option("--password", default="demo-runner-2026", show_default=True)
+@with_appcontext
+def demo_command(email: str, password: str) -> None:
+    """Create a demo runner with six weeks of realistic check-ins and runs."""
+    from strideguard.demo import create_demo_runner
+
+    user = create_demo_runner(email, password)
+    click.echo(f"demo runner {user.email} / {password} (time zone {user.timezone})")
+
+
+COMMANDS = (serve_command, worker_command, vapid_group, plugins_group, reminders_group, demo_command)
+
+
+def register_app_commands(app: Flask) -> None:
+    """Make the commands available as ``flask --app strideguard <command>`` too."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """StrideGuard: guidance for runners with knee pain."""
+
+
+main.add_command(run_command)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""Configuration: defaults, then ``STRIDEGUARD_*`` environment variables, then overrides.
+
+Nothing here runs at import time; :func:`load_config` is called by ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "STRIDEGUARD_"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+#: Settings read from the environment and how to parse them.
+_BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _as_bool(value: str) -> bool:
+    try:
+        return _BOOL[value.strip().lower()]
+    except KeyError:
+        raise ValueError(f"not a boolean: {value!r}") from None
+
+
+def _as_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+PARSERS: dict[str, Any] = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "INSTANCE_PATH": str,
+    "RATELIMIT_ENABLED": _as_bool,
+    "RATELIMIT_STORAGE_URL": str,
+    "LOGIN_RATE_LIMIT": str,
+    "REGISTER_RATE_LIMIT": str,
+    "SESSION_IDLE_DAYS": int,
+    "SESSION_MAX_DAYS": int,
+    "COOKIE_SECURE": _as_bool,
+    "CLIENT_DIR": str,
+    "PLUGINS_ALLOW": _as_list,
+    "PLUGINS_BLOCK": _as_list,
+    "PLUGINS_TRACE": _as_bool,
+    "PLUGIN_BUDGET_S": float,
+    "PLUGIN_MAX_FAILURES": int,
+    "VAPID_PRIVATE_KEY": str,
+    "VAPID_SUBJECT": str,
+    "PUSH_ALLOWED_HOSTS": _as_list,
+    "PUSH_DAILY_CAP": int,
+    "WORKER_INTERVAL_S": int,
+    "LOG_LEVEL": str,
+}
+
+
+def defaults(instance_path: Path) -> dict[str, Any]:
+    """Built-in defaults: a working app on SQLite in the instance folder."""
+    return {
+        "DATABASE_URL": f"sqlite:///{instance_path / 'strideguard.sqlite3'}",
+        "SECRET_KEY": None,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URL": "memory://",
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "REGISTER_RATE_LIMIT": "5 per minute;30 per hour",
+        "SESSION_IDLE_DAYS": 30,
+        "SESSION_MAX_DAYS": 90,
+        "COOKIE_SECURE": None,  # None: Secure unless the app runs in debug/testing
+        "CLIENT_DIR": str(REPO_ROOT / "client"),
+        "PLUGINS_ALLOW": None,
+        "PLUGINS_BLOCK": [],
+        "PLUGINS_TRACE": False,
+        "PLUGIN_BUDGET_S": 0.5,
+        "PLUGIN_MAX_FAILURES": 3,
+        "VAPID_PRIVATE_KEY": None,
+        "VAPID_SUBJECT": "mailto:admin@localhost",
+        "PUSH_ALLOWED_HOSTS": None,  # None: the big browser push services
+        "PUSH_DAILY_CAP": 3,
+        "WORKER_INTERVAL_S": 60,
+        "LOG_LEVEL": "INFO",
+        "MAX_CONTENT_LENGTH": 64 * 1024,
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def from_environ(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Parse every known ``STRIDEGUARD_*`` variable; an unparsable value raises ValueError."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for name, parse in PARSERS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is not None and raw != "":
+            try:
+                found[name] = parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}{name}: {exc}") from None
+    return found
+
+
+def instance_path_from(environ: dict[str, str] | None = None, overrides: dict | None = None) -> Path:
+    """The instance folder: override, ``STRIDEGUARD_INSTANCE_PATH`` or ``./instance``."""
+    environ = os.environ if environ is None else environ
+    raw = (overrides or {}).get("INSTANCE_PATH") or environ.get(ENV_PREFIX + "INSTANCE_PATH")
+    return Path(raw or Path.cwd() / "instance").resolve()
+
+
+def ensure_secret_key(instance_path: Path) -> str:
+    """Read the secret key from the instance folder, creating it (0600) on first start."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

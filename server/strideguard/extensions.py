@@ -1,0 +1,64 @@
+"""Flask extensions, created unbound; ``create_app`` binds them."""
+
+from __future__ import annotations
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (stable migration names)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class StrideApi(Api):
+    """flask-smorest's Api with our one error envelope, in responses and in the docs."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        from apispec.ext.marshmallow import MarshmallowPlugin
+
+        from strideguard.errors import ErrorSchema
+
+        self.ERROR_SCHEMA = ErrorSchema
+        kwargs.setdefault("spec_kwargs", {"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)})
+        super().__init__(*args, **kwargs)
+
+    def handle_http_exception(self, error):
+        from strideguard.errors import http_error_response
+
+        return http_error_response(error)
+
+
+def schema_name(schema) -> str:
+    """OpenAPI component names: ``ProfileSchema`` -> ``Profile``, a partial one -> ``ProfilePatch``."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    return name
+
+
+def make_api() -> StrideApi:
+    """A fresh Api per app: flask-smorest keeps the app and spec on the instance, so a
+    module-global one would leak one test app's spec into the next."""
+    return StrideApi()
+
+
+# expire_on_commit=False: responses are dumped after commit without reloading every row.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate(render_as_batch=True, compare_type=True)
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)

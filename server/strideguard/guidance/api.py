@@ -1,0 +1,50 @@
+"""HTTP routes for guidance, conditions, check-in questions and plugins."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from strideguard.accounts.guard import current_user
+from strideguard.guidance import service
+from strideguard.guidance.schemas import (
+    ConditionQuerySchema,
+    ConditionSchema,
+    GuidanceQuerySchema,
+    GuidanceSchema,
+    PluginSchema,
+    QuestionSchema,
+)
+from strideguard.training.service import today_for
+
+bp = Blueprint("guidance", __name__, url_prefix="/api/v1", description="Guidance and plugins.")
+
+
+@bp.route("/guidance", methods=["GET"])
+@bp.arguments(GuidanceQuerySchema, location="query")
+@bp.response(200, GuidanceSchema)
+def get_guidance(query: dict):
+    """Advice for a local date (default today), each with the numbers that fired it."""
+    user = current_user()
+    return service.guidance_for(user, query.get("date") or today_for(user))
+
+
+@bp.route("/conditions", methods=["GET"])
+@bp.arguments(ConditionQuerySchema, location="query")
+@bp.response(200, ConditionSchema(many=True))
+def list_conditions(query: dict):
+    """Conditions the plugins describe; with ``location``, those it could be come first."""
+    return service.host().conditions(query.get("location"))
+
+
+@bp.route("/checkin-questions", methods=["GET"])
+@bp.response(200, QuestionSchema(many=True))
+def list_questions():
+    """Extra check-in questions: core ones and those of the runner's conditions."""
+    return service.checkin_questions(current_user())
+
+
+@bp.route("/plugins", methods=["GET"])
+@bp.response(200, PluginSchema(many=True))
+def list_plugins():
+    """Every plugin with its version, API version and status."""
+    return service.host().plugins_report()

@@ -1,0 +1,1 @@
+"""Check-ins, runs, shoes and the training-load endpoint."""

@@ -1,0 +1,124 @@
+"""Schemas for check-ins, runs, shoes and load (distances in metres, durations in seconds)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+LOCATIONS = (
+    "around_kneecap", "on_kneecap", "below_kneecap", "outside",
+    "inside_below_joint", "back_of_knee", "whole_knee",
+)
+SIDES = ("left", "right", "both")
+SURFACES = ("road", "trail", "track", "treadmill", "grass", "mixed")
+PAIN = validate.Range(min=0, max=10)
+#: 1,000 km and 7 days: generous upper bounds that still catch unit mistakes.
+MAX_DISTANCE_M = 1_000_000
+MAX_DURATION_S = 7 * 24 * 3600
+
+
+class CheckinInSchema(Schema):
+    pain = fields.Integer(required=True, strict=True, validate=PAIN)
+    morning_pain = fields.Integer(strict=True, allow_none=True, validate=PAIN)
+    location = fields.String(allow_none=True, validate=validate.OneOf(LOCATIONS))
+    side = fields.String(allow_none=True, validate=validate.OneOf(SIDES))
+    swelling = fields.Boolean(load_default=False)
+    fever = fields.Boolean(load_default=False)
+    locking_or_giving_way = fields.Boolean(load_default=False)
+    hard_to_straighten = fields.Boolean(load_default=False)
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    answers = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[a-z0-9_]{1,40}\.[a-z0-9_]{1,40}$")),
+        values=fields.Raw(allow_none=True),
+        load_default=dict,
+        validate=validate.Length(max=30),
+    )
+
+    @validates("answers")
+    def _plain_values(self, value: dict, **_: object) -> None:
+        for key, answer in value.items():
+            if not (answer is None or isinstance(answer, (bool, int, float)) or
+                    (isinstance(answer, str) and len(answer) <= 200)):
+                raise ValidationError(f"{key}: answer must be a boolean, number or short text.")
+
+
+class CheckinSchema(CheckinInSchema):
+    date = fields.Date(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class RunInSchema(Schema):
+    date = fields.Date(required=True)
+    distance_m = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_DISTANCE_M, min_inclusive=False))
+    duration_s = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_DURATION_S, min_inclusive=False))
+    pain_during = fields.Integer(strict=True, allow_none=True, validate=PAIN)
+    pain_after = fields.Integer(strict=True, allow_none=True, validate=PAIN)
+    pain_onset_m = fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_DISTANCE_M))
+    surface = fields.String(allow_none=True, validate=validate.OneOf(SURFACES))
+    shoe_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+
+class RunSchema(RunInSchema):
+    id = fields.String(dump_only=True, attribute="uuid")
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class ShoeInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    limit_m = fields.Float(load_default=800_000.0, validate=validate.Range(min=1, max=MAX_DISTANCE_M * 10))
+    retired = fields.Boolean(load_default=False)
+
+
+class ShoePatchSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=100))
+    limit_m = fields.Float(validate=validate.Range(min=1, max=MAX_DISTANCE_M * 10))
+    retired = fields.Boolean()
+
+
+class ShoeSchema(ShoeInSchema):
+    id = fields.Integer(dump_only=True)
+    distance_m = fields.Float(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class RangeQuerySchema(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class DateQuerySchema(Schema):
+    date = fields.Date()
+
+
+class WindowSchema(Schema):
+    distance_m = fields.Float()
+    duration_s = fields.Float()
+    runs = fields.Integer()
+    speed_mps = fields.Float(allow_none=True)
+
+
+class ChangeSchema(Schema):
+    distance_pct = fields.Float(allow_none=True)
+    speed_pct = fields.Float(allow_none=True)
+
+
+class WeekSchema(Schema):
+    week_start = fields.Date()
+    distance_m = fields.Float()
+    duration_s = fields.Float()
+    runs = fields.Integer()
+
+
+class LoadSchema(Schema):
+    as_of = fields.Date()
+    current = fields.Nested(WindowSchema)
+    previous = fields.Nested(WindowSchema)
+    change = fields.Nested(ChangeSchema)
+    next_week_cap_m = fields.Float()
+    weekly_increase_pct = fields.Float()
+    longest_run_30d_m = fields.Float(allow_none=True)
+    two_week_change_pct = fields.Float(allow_none=True)
+    acwr = fields.Float(allow_none=True)
+    weeks = fields.List(fields.Nested(WeekSchema))

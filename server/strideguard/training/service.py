@@ -1,0 +1,283 @@
+"""Training use cases: check-ins, runs, shoes and the load query.
+
+Every query is scoped by ``user_id``: another runner's rows are simply not found (404).
+"""
+
+from __future__ import annotations
+
+import uuid as uuid_lib
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from strideguard.accounts.models import User
+from strideguard.errors import Invalid, NotFound
+from strideguard.extensions import db
+from strideguard.load import LoadSummary, RunPoint, compute_load, window_start
+from strideguard.timeutil import local_today, utcnow
+from strideguard.training.models import Checkin, Run, Shoe
+
+MAX_RANGE_DAYS = 400
+DEFAULT_RANGE_DAYS = 90
+
+
+def parse_day(value: str, field: str = "date") -> date:
+    """An ISO calendar date from the URL, or 422 naming the field."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(fields={field: ["Use a date like 2026-05-31."]}) from None
+
+
+def parse_uuid(value: str) -> str:
+    """A canonical lower-case UUID string, or 422."""
+    try:
+        return str(uuid_lib.UUID(value))
+    except ValueError:
+        raise Invalid(fields={"uuid": ["Use a UUID, e.g. 0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11."]}) from None
+
+
+def today_for(user: User, now: datetime | None = None) -> date:
+    return local_today(user.timezone, now)
+
+
+def _not_future(user: User, day: date, field: str = "date") -> None:
+    if day > today_for(user):
+        raise Invalid(fields={field: ["This date is in the future in your time zone."]})
+
+
+def date_range(user: User, first: date | None, last: date | None) -> tuple[date, date]:
+    """Resolve ``from``/``to`` (defaults: the last 90 days) and bound the span."""
+    last = last or today_for(user)
+    first = first or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if first > last:
+        raise Invalid(fields={"from": ["Must not be after 'to'."]})
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise Invalid(fields={"from": [f"Ask for at most {MAX_RANGE_DAYS} days at a time."]})
+    return first, last
+
+
+# --- check-ins -------------------------------------------------------------------------
+
+
+def get_checkin(user: User, day: date) -> Checkin:
+    found = db.session.execute(
+        select(Checkin).where(Checkin.user_id == user.id, Checkin.date == day)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No check-in for that date.")
+    return found
+
+
+def put_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool]:
+    """Create or replace the check-in of a local date. Returns (check-in, created)."""
+    _not_future(user, day)
+    fields = {
+        "pain": data["pain"],
+        "morning_pain": data.get("morning_pain"),
+        "location": data.get("location"),
+        "side": data.get("side"),
+        "swelling": data.get("swelling", False),
+        "fever": data.get("fever", False),
+        "locking_or_giving_way": data.get("locking_or_giving_way", False),
+        "hard_to_straighten": data.get("hard_to_straighten", False),
+        "note": data.get("note"),
+        "answers": data.get("answers") or {},
+    }
+    existing = db.session.execute(
+        select(Checkin).where(Checkin.user_id == user.id, Checkin.date == day)
+    ).scalar_one_or_none()
+    created = existing is None
+    if created:
+        checkin = Checkin(user_id=user.id, date=day, **fields)
+        try:
+            with db.session.begin_nested():
+                db.session.add(checkin)
+        except IntegrityError:  # a concurrent replay inserted it first: update that row
+            created = False
+            existing = get_checkin(user, day)
+    if not created:
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.updated_at = utcnow()
+        checkin = existing
+    db.session.commit()
+    return checkin, created
+
+
+def list_checkins(user: User, first: date, last: date) -> list[Checkin]:
+    return list(
+        db.session.execute(
+            select(Checkin)
+            .where(Checkin.user_id == user.id, Checkin.date.between(first, last))
+            .order_by(Checkin.date)
+        ).scalars()
+    )
+
+
+def delete_checkin(user: User, day: date) -> None:
+    db.session.delete(get_checkin(user, day))
+    db.session.commit()
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+def get_run(user: User, run_uuid: str) -> Run:
+    found = db.session.execute(
+        select(Run).where(Run.user_id == user.id, Run.uuid == run_uuid)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("No such run.")
+    return found
+
+
+def _check_shoe(user: User, shoe_id: int | None) -> None:
+    if shoe_id is None:
+        return
+    owned = db.session.execute(
+        select(Shoe.id).where(Shoe.id == shoe_id, Shoe.user_id == user.id)
+    ).first()
+    if owned is None:
+        raise Invalid(fields={"shoe_id": ["Unknown shoe."]})
+
+
+def put_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool]:
+    """Create or replace a run by its client UUID. Returns (run, created)."""
+    _not_future(user, data["date"])
+    _check_shoe(user, data.get("shoe_id"))
+    if data.get("pain_onset_m") is not None and data["pain_onset_m"] > data["distance_m"]:
+        raise Invalid(fields={"pain_onset_m": ["Pain cannot start after the end of the run."]})
+    fields = {name: data.get(name) for name in (
+        "date", "distance_m", "duration_s", "pain_during", "pain_after",
+        "pain_onset_m", "surface", "shoe_id", "note",
+    )}
+    existing = db.session.execute(
+        select(Run).where(Run.user_id == user.id, Run.uuid == run_uuid)
+    ).scalar_one_or_none()
+    created = existing is None
+    if created:
+        run = Run(user_id=user.id, uuid=run_uuid, **fields)
+        try:
+            with db.session.begin_nested():
+                db.session.add(run)
+        except IntegrityError:
+            created = False
+            existing = get_run(user, run_uuid)
+    if not created:
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.updated_at = utcnow()
+        run = existing
+    db.session.commit()
+    return run, created
+
+
+def list_runs(user: User, first: date, last: date) -> list[Run]:
+    return list(
+        db.session.execute(
+            select(Run)
+            .where(Run.user_id == user.id, Run.date.between(first, last))
+            .order_by(Run.date, Run.created_at)
+        ).scalars()
+    )
+
+
+def delete_run(user: User, run_uuid: str) -> None:
+    db.session.delete(get_run(user, run_uuid))
+    db.session.commit()
+
+
+# --- shoes -----------------------------------------------------------------------------
+
+
+def _shoe_distances(user: User, shoe_id: int | None = None) -> dict[int, float]:
+    stmt = (
+        select(Run.shoe_id, func.coalesce(func.sum(Run.distance_m), 0.0))
+        .where(Run.user_id == user.id, Run.shoe_id.is_not(None))
+        .group_by(Run.shoe_id)
+    )
+    if shoe_id is not None:
+        stmt = stmt.where(Run.shoe_id == shoe_id)
+    return {sid: float(total) for sid, total in db.session.execute(stmt)}
+
+
+def shoe_out(shoe: Shoe, distance_m: float) -> dict[str, Any]:
+    return {
+        "id": shoe.id, "name": shoe.name, "limit_m": shoe.limit_m, "retired": shoe.retired,
+        "distance_m": distance_m, "created_at": shoe.created_at,
+    }
+
+
+def list_shoes(user: User) -> list[dict[str, Any]]:
+    """The runner's shoes, each with its distance so far (one aggregate query)."""
+    shoes = db.session.execute(
+        select(Shoe).where(Shoe.user_id == user.id).order_by(Shoe.retired, Shoe.id)
+    ).scalars()
+    totals = _shoe_distances(user)
+    return [shoe_out(s, totals.get(s.id, 0.0)) for s in shoes]
+
+
+def get_shoe(user: User, shoe_id: int) -> Shoe:
+    shoe = db.session.execute(
+        select(Shoe).where(Shoe.id == shoe_id, Shoe.user_id == user.id)
+    ).scalar_one_or_none()
+    if shoe is None:
+        raise NotFound("No such shoe.")
+    return shoe
+
+
+def create_shoe(user: User, data: dict[str, Any]) -> dict[str, Any]:
+    shoe = Shoe(user_id=user.id, name=data["name"], limit_m=data["limit_m"], retired=data["retired"])
+    db.session.add(shoe)
+    db.session.commit()
+    return shoe_out(shoe, 0.0)
+
+
+def patch_shoe(user: User, shoe_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    shoe = get_shoe(user, shoe_id)
+    for name, value in changes.items():
+        setattr(shoe, name, value)
+    db.session.commit()
+    return shoe_out(shoe, _shoe_distances(user, shoe.id).get(shoe.id, 0.0))
+
+
+def delete_shoe(user: User, shoe_id: int) -> None:
+    shoe = get_shoe(user, shoe_id)
+    db.session.execute(delete(Shoe).where(Shoe.id == shoe.id))
+    db.session.commit()
+
+
+# --- load ------------------------------------------------------------------------------
+
+
+def run_points(user: User, as_of: date) -> list[RunPoint]:
+    """Only the runs the load maths needs (about 13 weeks), only the three columns."""
+    rows = db.session.execute(
+        select(Run.date, Run.distance_m, Run.duration_s).where(
+            Run.user_id == user.id, Run.date.between(window_start(as_of), as_of)
+        )
+    )
+    return [RunPoint(d, dist, dur) for d, dist, dur in rows]
+
+
+def load_for(user: User, as_of: date) -> LoadSummary:
+    return compute_load(run_points(user, as_of), as_of, user.weekly_increase_pct)
+
+
+def load_out(summary: LoadSummary) -> dict[str, Any]:
+    """The ``GET /load`` body (DESIGN §3)."""
+    return {
+        "as_of": summary.as_of,
+        "current": summary.current,
+        "previous": summary.previous,
+        "change": {"distance_pct": summary.distance_pct, "speed_pct": summary.speed_pct},
+        "next_week_cap_m": summary.next_week_cap_m,
+        "weekly_increase_pct": summary.weekly_increase_pct,
+        "longest_run_30d_m": summary.longest_run_30d_m,
+        "two_week_change_pct": summary.two_week_change_pct,
+        "acwr": summary.acwr,
+        "weeks": summary.weeks,
+    }

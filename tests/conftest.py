@@ -1,0 +1,151 @@
+"""Shared fixtures: an app per database backend (SQLite and PostgreSQL), clean tables per
+test, and signed-in runners."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from strideguard import create_app
+from strideguard.extensions import db
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "STRIDEGUARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL database for this test run, dropped at the end."""
+    name = f"sg_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'test.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_config(instance: Path, url: str, **extra: object) -> dict:
+    """Overrides for a test app (no rate limits unless a test turns them on)."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,
+        "PUSH_ALLOWED_HOSTS": ["127.0.0.1:1"],
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """One migrated database per backend for the whole session: (backend, url, instance)."""
+    from flask_migrate import upgrade
+
+    backend = request.param
+    tmp = tmp_path_factory.mktemp(backend)
+    url = database_url(backend, tmp, request)
+    app = create_app(test_config(tmp, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return backend, url, tmp
+
+
+def _truncate_all() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.url.get_backend_name() == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f"DELETE FROM {name}"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(migrated, request: pytest.FixtureRequest):
+    """An app on a clean database of the parametrised backend."""
+    backend, url, tmp = migrated
+    extra = getattr(request, "param", None) or {}
+    app = create_app(test_config(tmp, url, **extra))
+    app.config["BACKEND"] = backend
+    with app.app_context():
+        _truncate_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Runner:
+    """A signed-in runner driving the API through their own test client (own cookie jar)."""
+
+    counter = 0
+
+    def __init__(self, app, email: str | None = None, password: str = "knee-safe-42x",
+                 timezone: str = "UTC") -> None:
+        Runner.counter += 1
+        self.client = app.test_client()
+        self.email = email or f"runner{Runner.counter}@example.org"
+        self.password = password
+        response = self.client.post(
+            "/api/v1/auth/register",
+            json={"email": self.email, "password": password, "timezone": timezone},
+        )
+        assert response.status_code == 201, response.get_json()
+        body = response.get_json()
+        self.user = body["user"]
+        self.csrf = body["csrf_token"]
+
+    def _headers(self, extra: dict | None = None) -> dict:
+        return {"X-CSRF-Token": self.csrf, **(extra or {})}
+
+    def get(self, url: str, **kw):
+        return self.client.get(url, **kw)
+
+    def put(self, url: str, json=None, **kw):
+        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json=None, **kw):
+        return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json=None, **kw):
+        return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url: str, json=None, **kw):
+        return self.client.delete(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+@pytest.fixture
+def runner(app) -> Runner:
+    """A signed-in runner (UTC)."""
+    return Runner(app)
+
+
+@pytest.fixture
+def other(app) -> Runner:
+    """A second signed-in runner, to prove the first one's data stays private."""
+    return Runner(app)
