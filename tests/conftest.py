@@ -42,7 +42,7 @@ def database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str
     return request.getfixturevalue("postgres_url")
 
 
-def test_config(instance: Path, url: str, **extra: object) -> dict:
+def app_config(instance: Path, url: str, **extra: object) -> dict:
     """Overrides for a test app (no rate limits unless a test turns them on)."""
     return {
         "TESTING": True,
@@ -63,7 +63,7 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     backend = request.param
     tmp = tmp_path_factory.mktemp(backend)
     url = database_url(backend, tmp, request)
-    app = create_app(test_config(tmp, url))
+    app = create_app(app_config(tmp, url))
     with app.app_context():
         upgrade()
         db.engine.dispose()
@@ -85,7 +85,7 @@ def app(migrated, request: pytest.FixtureRequest):
     """An app on a clean database of the parametrised backend."""
     backend, url, tmp = migrated
     extra = getattr(request, "param", None) or {}
-    app = create_app(test_config(tmp, url, **extra))
+    app = create_app(app_config(tmp, url, **extra))
     app.config["BACKEND"] = backend
     with app.app_context():
         _truncate_all()

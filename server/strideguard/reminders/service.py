@@ -1,0 +1,251 @@
+"""Reminder passes: plan (scheduled kinds and guidance alerts) and deliver the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from strideguard.accounts.models import User
+from strideguard.extensions import db
+from strideguard.push import service as push_service
+from strideguard.push.payload import build_payload, delivery_options, encode_payload
+from strideguard.push.models import PushSubscription
+from strideguard.push.sender import PushJob, VapidSigner, next_attempt, send_all
+from strideguard.reminders import outbox
+from strideguard.reminders.models import Reminder
+from strideguard.reminders.planner import Alert, PlannerSettings, QuietHours, RunnerState, plan
+from strideguard.timeutil import local_today, utcnow
+from strideguard.training.models import Checkin, Run
+
+log = logging.getLogger(__name__)
+
+#: Guidance actions that become push alerts, and the alert kind each one raises.
+ACTION_TO_ALERT = {
+    "stop_running": "rest",
+    "rest": "rest",
+    "reduce_volume": "reduce_volume",
+    "reduce_intensity": "reduce_volume",
+    "contact_pt": "contact_pt",
+    "contact_doctor": "contact_doctor",
+}
+
+
+def planner_settings() -> PlannerSettings:
+    return PlannerSettings(daily_cap=current_app.config["PUSH_DAILY_CAP"])
+
+
+def _quiet(user: User) -> QuietHours | None:
+    if user.quiet_start and user.quiet_end and user.quiet_start != user.quiet_end:
+        return QuietHours(user.quiet_start, user.quiet_end)
+    return None
+
+
+def alerts_from_guidance(guidance: dict[str, Any], day: date) -> tuple[Alert, ...]:
+    """One alert per kind raised by the day's advice, with the numbers behind it."""
+    found: dict[str, dict[str, Any]] = {}
+    for advice in guidance.get("advice", []):
+        kind = ACTION_TO_ALERT.get(advice.get("action"))
+        if kind is None or kind in found:
+            continue
+        context: dict[str, Any] = {"advice_id": advice["id"]}
+        for reason in advice.get("reasons", []):
+            if reason.get("metric") in ("pain", "next_week_cap_m", "distance_pct") and isinstance(
+                reason.get("value"), (int, float)
+            ):
+                context[reason["metric"]] = reason["value"]
+        found[kind] = context
+    return tuple(Alert(kind, day, ctx) for kind, ctx in found.items())
+
+
+def _planned_keys(user_ids: list[int], since: date) -> dict[int, tuple[set, set]]:
+    keys: dict[int, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for chunk in _chunks(user_ids):
+        rows = db.session.execute(
+            select(Reminder.user_id, Reminder.kind, Reminder.local_date, Reminder.status).where(
+                Reminder.user_id.in_(chunk), Reminder.local_date >= since
+            )
+        )
+        for uid, kind, day, status in rows:
+            planned, skipped = keys[uid]
+            planned.add((kind, day))
+            if status == "skipped":
+                skipped.add((kind, day))
+    return keys
+
+
+def _chunks(items: list, size: int = 5000):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _state(user: User, last_checkin: date | None, planned: tuple[set, set],
+           alerts: tuple[Alert, ...] = (), cap_m: float | None = None) -> RunnerState:
+    return RunnerState(
+        user_id=user.id,
+        timezone=user.timezone,
+        reminder_time=user.reminder_time,
+        quiet_hours=_quiet(user),
+        notification_detail=user.notification_detail,
+        last_checkin_date=last_checkin,
+        alerts=alerts,
+        next_week_cap_m=cap_m,
+        units=user.units,
+        planned=frozenset(planned[0]),
+        skipped=frozenset(planned[1]),
+    )
+
+
+def has_subscription(user: User) -> bool:
+    return db.session.execute(
+        select(PushSubscription.id).where(PushSubscription.user_id == user.id).limit(1)
+    ).first() is not None
+
+
+def queue_alerts(user: User, day: date, guidance: dict[str, Any], now: datetime | None = None) -> int:
+    """Plan the alerts of today's guidance for the next tick (only for subscribed runners)."""
+    now = now or utcnow()
+    if day != local_today(user.timezone, now) or not has_subscription(user):
+        return 0
+    alerts = alerts_from_guidance(guidance, day)
+    if not alerts:
+        return 0
+    since = day - timedelta(days=1)
+    last = db.session.execute(
+        select(func.max(Checkin.date)).where(Checkin.user_id == user.id)
+    ).scalar()
+    state = _state(user, last, _planned_keys([user.id], since)[user.id], alerts)
+    return outbox.write(plan([state], now, planner_settings()))
+
+
+def plan_scheduled(now: datetime) -> int:
+    """Plan ``checkin_due`` and ``weekly_plan`` for every runner with a push subscription."""
+    users = list(
+        db.session.execute(
+            select(User).where(
+                select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
+            ).order_by(User.id)
+        ).scalars()
+    )
+    if not users:
+        return 0
+    ids = [u.id for u in users]
+    utc_day = now.astimezone(timezone.utc).date()
+    since = utc_day - timedelta(days=2)
+    last_checkin: dict[int, date] = {}
+    week_km: dict[int, dict[date, float]] = defaultdict(dict)
+    for chunk in _chunks(ids):
+        last_checkin.update(
+            db.session.execute(
+                select(Checkin.user_id, func.max(Checkin.date))
+                .where(Checkin.user_id.in_(chunk), Checkin.date >= since)
+                .group_by(Checkin.user_id)
+            ).all()
+        )
+        for uid, day, total in db.session.execute(
+            select(Run.user_id, Run.date, func.sum(Run.distance_m))
+            .where(Run.user_id.in_(chunk), Run.date >= utc_day - timedelta(days=8))
+            .group_by(Run.user_id, Run.date)
+        ):
+            week_km[uid][day] = float(total)
+    planned = _planned_keys(ids, since)
+    states = []
+    for user in users:
+        today = local_today(user.timezone, now)
+        current = sum(v for d, v in week_km.get(user.id, {}).items() if today - timedelta(days=6) <= d <= today)
+        cap = current * (1 + user.weekly_increase_pct / 100.0) if current else None
+        states.append(_state(user, last_checkin.get(user.id), planned[user.id], cap_m=cap))
+    return outbox.write(plan(states, now, planner_settings()))
+
+
+def deliver(now: datetime, signer: VapidSigner | None = None) -> dict[str, int]:
+    """Send every due outbox row; record each outcome. Returns counts by outcome."""
+    app = current_app._get_current_object()
+    counts: dict[str, int] = defaultdict(int)
+    outbox.release_stale_claims(now)
+    key = push_service.vapid_private_key(app)
+    signer = signer or VapidSigner(key, app.config["VAPID_SUBJECT"])
+    while True:
+        rows = outbox.claim(now)
+        if not rows:
+            break
+        _deliver_batch(rows, now, key, signer, counts)
+    return dict(counts)
+
+
+def _deliver_batch(rows: list[Reminder], now: datetime, key: Any, signer: VapidSigner,
+                   counts: dict[str, int]) -> None:
+    app = current_app._get_current_object()
+    user_ids = sorted({r.user_id for r in rows})
+    subs: dict[int, list[PushSubscription]] = defaultdict(list)
+    for sub in db.session.execute(
+        select(PushSubscription).where(PushSubscription.user_id.in_(user_ids))
+    ).scalars():
+        subs[sub.user_id].append(sub)
+    detail = dict(
+        db.session.execute(select(User.id, User.notification_detail).where(User.id.in_(user_ids))).all()
+    )
+    jobs: list[PushJob] = []
+    for row in rows:
+        options = delivery_options(row.kind)
+        body = encode_payload(build_payload(row.kind, detail.get(row.user_id, "discreet"), row.context))
+        for sub in subs.get(row.user_id, []):
+            jobs.append(PushJob(
+                id=(row.id, sub.id), endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth,
+                payload=body, ttl=options.ttl, urgency=options.urgency, topic=options.topic,
+            ))
+    results = send_all(jobs, key, app.config["VAPID_SUBJECT"], push_service.allowlist(app), signer=signer) if jobs else []
+    by_row: dict[int, list] = defaultdict(list)
+    gone: list[int] = []
+    for result in results:
+        row_id, sub_id = result.id
+        by_row[row_id].append(result)
+        if result.outcome == "gone":
+            gone.append(sub_id)
+        elif result.outcome == "sent":
+            for sub in subs[next(r.user_id for r in rows if r.id == row_id)]:
+                if sub.id == sub_id:
+                    sub.last_success_at = now
+                    sub.last_error = None
+        else:
+            if result.outcome in ("rejected", "refused"):
+                log.error("push %s for reminder %s: %s %s", result.outcome, row_id, result.status, result.error)
+    for row in rows:
+        outcomes = by_row.get(row.id, [])
+        row.attempts += 1
+        row.claimed_by = None
+        statuses = [r.status for r in outcomes if r.status is not None]
+        row.last_status = statuses[-1] if statuses else None
+        if any(r.outcome == "sent" for r in outcomes):
+            row.status, row.sent_at, row.last_error = "sent", now, None
+        elif any(r.outcome == "retry" for r in outcomes):
+            retry_after = max((r.retry_after_s or 0.0 for r in outcomes), default=0.0) or None
+            when = next_attempt(row.attempts, now, retry_after_s=retry_after)
+            if when is None:
+                row.status, row.last_error = "failed", "gave up after retries"
+            else:
+                row.status, row.due_at = "pending", when
+                row.last_error = (next(r.error for r in outcomes if r.outcome == "retry") or "retry")[:200]
+        elif not outcomes:
+            row.status, row.last_error = "skipped", "no push subscription"
+        else:
+            row.status = "failed"
+            row.last_error = ", ".join(sorted({r.outcome for r in outcomes}))[:200]
+        counts[row.status] += 1
+    if gone:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+        counts["subscriptions_removed"] += len(gone)
+    db.session.commit()
+
+
+def tick(now: datetime | None = None, signer: VapidSigner | None = None) -> dict[str, int]:
+    """One planning + delivery pass (``strideguard reminders tick`` and the worker's job)."""
+    now = now or utcnow()
+    planned = plan_scheduled(now)
+    summary = {"planned": planned}
+    summary.update(deliver(now, signer))
+    return summary
