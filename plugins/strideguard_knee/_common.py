@@ -1,0 +1,79 @@
+"""Helpers shared by the built-in condition plugins (plain data in, plain dicts out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from strideguard.guidance.snapshot import CheckinSnap, DaySnapshot
+
+SEED = "Physical-therapy clinic article on knee pain after running (StrideGuard seed)."
+
+
+def todays_checkin(snapshot: DaySnapshot) -> CheckinSnap | None:
+    """The check-in dated ``as_of``, if any."""
+    checkin = snapshot.checkin
+    return checkin if checkin is not None and checkin.date == snapshot.as_of else None
+
+
+def answer(snapshot: DaySnapshot, key: str) -> Any:
+    """Today's answer to the plugin question ``key`` (``None`` when unanswered)."""
+    checkin = todays_checkin(snapshot)
+    return None if checkin is None else checkin.answers.get(key)
+
+
+def todays_pain(snapshot: DaySnapshot) -> int:
+    """The worst pain score recorded today (check-in or runs), 0 when none."""
+    pains = []
+    checkin = todays_checkin(snapshot)
+    if checkin is not None:
+        pains.append(checkin.pain)
+    for run in snapshot.todays_runs:
+        pains.extend(p for p in (run.pain_during, run.pain_after) if p is not None)
+    return max(pains, default=0)
+
+
+def relevant(snapshot: DaySnapshot, condition_id: str, locations: Sequence[str]) -> bool:
+    """Chosen by the runner, today's pain location is typical, or a question answered yes."""
+    if condition_id in snapshot.settings.conditions:
+        return True
+    checkin = todays_checkin(snapshot)
+    if checkin is None:
+        return False
+    if checkin.location is not None and checkin.location in locations:
+        return True
+    prefix = f"{condition_id}."
+    return any(key.startswith(prefix) and bool(value) for key, value in checkin.answers.items())
+
+
+def advice(
+    advice_id: str,
+    action: str,
+    severity: str,
+    title: str,
+    message: str,
+    reasons: Iterable[tuple[str, Any, Any]] = (),
+    evidence: str = SEED,
+) -> dict[str, Any]:
+    """One advice as the plain dict the host validates."""
+    return {
+        "id": advice_id,
+        "action": action,
+        "severity": severity,
+        "title": title,
+        "message": message,
+        "reasons": [
+            {"metric": metric, "value": value, "threshold": threshold}
+            for metric, value, threshold in reasons
+        ],
+        "evidence": evidence,
+    }
+
+
+def questions_for(
+    conditions: Sequence[str], condition_id: str, questions: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The condition's questions when it is among ``conditions``, else none."""
+    if condition_id not in conditions:
+        return []
+    return [{**q, "condition": condition_id} for q in questions]

@@ -1,0 +1,106 @@
+"""Knee bursitis: pes anserine (inside, just below the joint) or prepatellar (on the kneecap)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strideguard import hookimpl
+from strideguard.guidance.snapshot import DaySnapshot
+from strideguard_knee._common import (
+    advice,
+    answer,
+    questions_for,
+    relevant,
+    todays_checkin,
+    todays_pain,
+)
+
+PLUGIN_API_VERSION = 1
+ID = "bursitis"
+LOCATIONS = ("inside_below_joint", "on_kneecap")
+
+QUESTIONS = (
+    {
+        "id": f"{ID}.kneecap_swelling",
+        "prompt": "Is there a soft, puffy swelling right on the kneecap?",
+        "type": "boolean",
+    },
+    {
+        "id": f"{ID}.inner_tender",
+        "prompt": "Is the inside of the knee, just below the joint, tender to touch?",
+        "type": "boolean",
+    },
+)
+
+
+@hookimpl
+def strideguard_conditions() -> list[dict[str, Any]]:
+    """Describe knee bursitis."""
+    return [
+        {
+            "id": ID,
+            "name": "Knee bursitis",
+            "summary": (
+                "Could be an irritated bursa (a small fluid cushion) if the pain sits on the "
+                "inside just below the joint, or right on the kneecap with a soft swelling. "
+                "It often follows more distance or speed. Your therapist can tell for sure."
+            ),
+            "locations": list(LOCATIONS),
+        }
+    ]
+
+
+@hookimpl
+def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Ask about swelling on the kneecap and tenderness on the inside."""
+    return questions_for(conditions, ID, QUESTIONS)
+
+
+@hookimpl
+def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
+    """Fever: doctor. Swelling: wait until it is down. Otherwise running may go on."""
+    if not relevant(snapshot, ID, LOCATIONS):
+        return []
+    checkin = todays_checkin(snapshot)
+    fever = bool(checkin and checkin.fever)
+    swollen = bool(checkin and checkin.swelling) or bool(answer(snapshot, f"{ID}.kneecap_swelling"))
+    out = []
+    if fever:
+        out.append(
+            advice(
+                f"{ID}.fever",
+                "contact_doctor",
+                "urgent",
+                "Call a doctor today: the bursa could be infected",
+                "A fever with an irritated bursa can mean infection, which needs a doctor and "
+                "usually antibiotics. Do not run until a doctor has seen the knee.",
+                [("fever", True, None)],
+            )
+        )
+    if swollen:
+        out.append(
+            advice(
+                f"{ID}.swelling",
+                "rest",
+                "warning",
+                "Wait for the swelling to go down before you run",
+                "Compression, early gentle movement and light exercise usually help most; ice "
+                "if it eases the pain. Following your therapist's plan lowers the chance of "
+                "injections or surgery later.",
+                [("swelling", True, None)],
+            )
+        )
+    pain = todays_pain(snapshot)
+    if not fever and not swollen and pain <= snapshot.settings.pain_threshold:
+        out.append(
+            advice(
+                f"{ID}.run_if_not_swollen",
+                "keep_running",
+                "info",
+                "Keep running while the knee is not swollen",
+                "Without swelling, running on through mild pain may be fine. Check with your "
+                "therapist and stop if the swelling comes back.",
+                [("swelling", False, None), ("pain", pain, snapshot.settings.pain_threshold)],
+            )
+        )
+    return out

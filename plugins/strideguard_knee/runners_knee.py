@@ -1,0 +1,87 @@
+"""Runner's knee (patellofemoral pain): pain around the kneecap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strideguard import hookimpl
+from strideguard.guidance.snapshot import DaySnapshot
+from strideguard_knee._common import advice, answer, questions_for, relevant, todays_pain
+
+PLUGIN_API_VERSION = 1
+ID = "runners_knee"
+LOCATIONS = ("around_kneecap", "on_kneecap")
+
+QUESTIONS = (
+    {
+        "id": f"{ID}.sitting_pain",
+        "prompt": "Did your knee ache after sitting for a while with your knees bent?",
+        "type": "boolean",
+    },
+    {
+        "id": f"{ID}.stairs_pain",
+        "prompt": "Did stairs, squats or hills hurt around the kneecap?",
+        "type": "boolean",
+    },
+)
+
+
+@hookimpl
+def strideguard_conditions() -> list[dict[str, Any]]:
+    """Describe runner's knee."""
+    return [
+        {
+            "id": ID,
+            "name": "Runner's knee (patellofemoral pain)",
+            "summary": (
+                "Could be runner's knee if the ache sits around the kneecap and gets worse on "
+                "stairs, in squats or after sitting with bent knees. It is the most common "
+                "knee complaint in runners. Your therapist can tell for sure."
+            ),
+            "locations": list(LOCATIONS),
+        }
+    ]
+
+
+@hookimpl
+def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Ask about pain after sitting and on stairs."""
+    return questions_for(conditions, ID, QUESTIONS)
+
+
+@hookimpl
+def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
+    """Kneecap pain after sitting or on stairs: a strength plan from the therapist."""
+    if not relevant(snapshot, ID, LOCATIONS):
+        return []
+    out = []
+    sitting = bool(answer(snapshot, f"{ID}.sitting_pain"))
+    stairs = bool(answer(snapshot, f"{ID}.stairs_pain"))
+    if sitting or stairs:
+        out.append(
+            advice(
+                f"{ID}.sitting_pain",
+                "contact_pt",
+                "caution",
+                "Ask your therapist for a kneecap strength plan",
+                "Pain after sitting with bent knees or on stairs fits a kneecap pattern. The "
+                "cause often sits at the hip or at the foot and ankle, so strength work there "
+                "helps. When you sit for long, stretch your legs out now and then.",
+                [("sitting_pain", sitting, None), ("stairs_pain", stairs, None)],
+            )
+        )
+    pain = todays_pain(snapshot)
+    if pain > 0:
+        out.append(
+            advice(
+                f"{ID}.strength",
+                "info",
+                "info",
+                "Strengthen hips, knees, feet and ankles",
+                "Pressure on the kneecap grows with tight muscles, poor running form or a "
+                "kneecap that tracks off line. A therapist-led strength plan eases the pain, "
+                "shortens recovery and helps stop it coming back.",
+                [("pain", pain, None)],
+            )
+        )
+    return out

@@ -1,0 +1,148 @@
+"""Evidence-labelled detectors beyond the seed (DESIGN §4).
+
+They never sound louder than the seed's own rules: severity is at most ``caution`` and the
+action is ``reduce_volume``, ``reduce_intensity`` or ``info``. Thresholds are strict.
+"""
+
+from __future__ import annotations
+
+from strideguard.guidance.advice import Advice, Reason
+from strideguard.guidance.rules import Rule, make, todays_checkin
+from strideguard.guidance.snapshot import DaySnapshot
+from strideguard.guidance.wording import EVIDENCE, format_distance
+
+#: A single run more than this much longer than the 30-day longest (Frandsen et al. 2025).
+SINGLE_RUN_SPIKE_PCT = 10.0
+#: A two-week distance increase above this (Nielsen et al. 2014).
+TWO_WEEK_PCT = 30.0
+#: Pain onset counts as "earlier" when it comes more than this much sooner than last time.
+ONSET_EARLIER_PCT = 10.0
+
+
+def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
+    """Today's longest run is more than 10% longer than the longest of the previous 30 days."""
+    longest_before = snapshot.load.longest_run_30d_m
+    todays = [run.distance_m for run in snapshot.todays_runs]
+    if not todays or not longest_before:
+        return []
+    today = max(todays)
+    spike_pct = (today - longest_before) / longest_before * 100.0
+    if spike_pct <= SINGLE_RUN_SPIKE_PCT:
+        return []
+    units = snapshot.settings.units
+    cap_m = longest_before * (1 + SINGLE_RUN_SPIKE_PCT / 100.0)
+    cap = format_distance(cap_m, units)
+    return [
+        make(
+            "core.single_run_spike",
+            "reduce_volume",
+            "caution",
+            f"Keep your next long run under {cap}",
+            f"Today's run ({format_distance(today, units)}) was {round(spike_pct, 1)}% longer "
+            f"than your longest in the previous 30 days ({format_distance(longest_before, units)}). "
+            f"Grow your long run in smaller steps: up to {cap}.",
+            [
+                Reason("run_distance_m", round(today), None),
+                Reason("longest_run_30d_m", round(longest_before), None),
+                Reason("single_run_increase_pct", round(spike_pct, 1), SINGLE_RUN_SPIKE_PCT),
+            ],
+            EVIDENCE["single_run"],
+        )
+    ]
+
+
+def two_week_increase(snapshot: DaySnapshot) -> list[Advice]:
+    """The last 14 days hold more than 30% more distance than the 14 before."""
+    change = snapshot.load.two_week_change_pct
+    if change is None or change <= TWO_WEEK_PCT:
+        return []
+    cap = format_distance(snapshot.load.next_week_cap_m, snapshot.settings.units)
+    return [
+        make(
+            "core.two_week_increase",
+            "reduce_volume",
+            "caution",
+            "Hold your distance steady for a while",
+            f"Your last two weeks held {round(change, 1)}% more distance than the two before. "
+            f"Let the body adapt: stay under {cap} in the next 7 days.",
+            [
+                Reason("two_week_change_pct", round(change, 1), TWO_WEEK_PCT),
+                Reason("next_week_cap_m", round(snapshot.load.next_week_cap_m), None),
+            ],
+            EVIDENCE["two_week"],
+        )
+    ]
+
+
+def pain_onset_earlier(snapshot: DaySnapshot) -> list[Advice]:
+    """Pain started clearly earlier in today's run than in the last run that recorded an onset."""
+    todays = [run.pain_onset_m for run in snapshot.todays_runs if run.pain_onset_m is not None]
+    earlier = [
+        run.pain_onset_m
+        for run in snapshot.runs
+        if run.date < snapshot.as_of and run.pain_onset_m is not None
+    ]
+    if not todays or not earlier:
+        return []
+    today, before = min(todays), earlier[-1]
+    if before <= 0 or today >= before * (1 - ONSET_EARLIER_PCT / 100.0):
+        return []
+    units = snapshot.settings.units
+    return [
+        make(
+            "core.pain_onset_earlier",
+            "reduce_volume",
+            "caution",
+            "Shorten your runs: pain is starting sooner",
+            f"Pain began after {format_distance(today, units)} today, earlier than the "
+            f"{format_distance(before, units)} of your previous painful run. That usually means "
+            "the knee is getting worse; cut back and tell your therapist.",
+            [
+                Reason("pain_onset_m", round(today), None),
+                Reason("previous_pain_onset_m", round(before), None),
+            ],
+            EVIDENCE["onset"],
+        )
+    ]
+
+
+def morning_pain_worse(snapshot: DaySnapshot) -> list[Advice]:
+    """This morning's pain or stiffness is higher than the morning before."""
+    checkin = todays_checkin(snapshot)
+    previous = snapshot.previous_checkin
+    if checkin is None or previous is None or checkin.morning_pain is None:
+        return []
+    if previous.morning_pain is None or checkin.morning_pain <= previous.morning_pain:
+        return []
+    return [
+        make(
+            "core.morning_pain_worse",
+            "reduce_intensity",
+            "caution",
+            "Go easier today: your knee did not settle overnight",
+            f"Morning pain rose from {previous.morning_pain}/10 to {checkin.morning_pain}/10. "
+            "Yesterday's load was more than the knee could take; keep today short and easy "
+            "or take a day off.",
+            [
+                Reason("morning_pain", checkin.morning_pain, previous.morning_pain),
+            ],
+            EVIDENCE["morning"],
+        )
+    ]
+
+
+#: Detectors, in the order they are evaluated.
+DETECTORS: tuple[Rule, ...] = (
+    single_run_spike,
+    two_week_increase,
+    pain_onset_earlier,
+    morning_pain_worse,
+)
+
+
+def detector_advice(snapshot: DaySnapshot) -> list[Advice]:
+    """Run every detector and return what fired."""
+    fired: list[Advice] = []
+    for detector in DETECTORS:
+        fired.extend(detector(snapshot))
+    return fired

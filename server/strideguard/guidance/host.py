@@ -1,0 +1,375 @@
+"""The plugin host: discovers, isolates, times and reports StrideGuard plugins.
+
+Built on pluggy, but pluggy's hook caller runs every implementation in one go (one raising
+aborts the rest), so the host calls each plugin's implementation on its own, in a daemon
+worker thread with a time budget, validates what comes back, and disables a plugin after
+``max_failures`` consecutive failures. Create hosts with :func:`create_host` (a factory, never
+a module global, so tests get a fresh one each).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from strideguard.guidance import hookspecs
+from strideguard.guidance.advice import Advice, Condition, Source
+from strideguard.guidance.hookspecs import ENTRY_POINT_GROUP, PLUGIN_API_VERSION, PROJECT_NAME
+from strideguard.guidance.snapshot import DaySnapshot
+from strideguard.guidance.validation import (
+    PluginOutputError,
+    validate_advice,
+    validate_conditions,
+    validate_questions,
+)
+
+log = logging.getLogger("strideguard.plugins")
+
+ACTIVE, FAILED, DISABLED = "active", "failed", "disabled"
+MAX_ERROR = 300
+
+
+@dataclass
+class PluginRecord:
+    """What the host knows about one plugin (mutable, guarded by the host's lock)."""
+
+    name: str
+    version: str
+    plugin: object | None = None
+    api_version: int | None = None
+    status: str = ACTIVE
+    last_error: str | None = None
+    failures: int = 0
+    abandoned: int = 0  # calls that ran past the budget and are still running
+    conditions: tuple[Condition, ...] | None = None  # cached once a call succeeds
+
+    def report(self) -> dict[str, Any]:
+        """Plain-dict form for ``GET /plugins`` and ``strideguard plugins list``."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "api_version": self.api_version,
+            "status": self.status,
+            "conditions": [c.id for c in self.conditions or ()],
+            "last_error": self.last_error,
+        }
+
+
+@dataclass
+class _Call:
+    """One hook call running in its own thread."""
+
+    record: PluginRecord
+    function: Callable[..., Any]
+    kwargs: dict[str, Any]
+    thread: threading.Thread | None = None
+    started: float = 0.0
+    result: Any = None
+    error: BaseException | None = None
+    done: bool = False
+    abandoned: bool = False
+
+
+def _short(error: BaseException | str) -> str:
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
+
+
+class PluginHost:
+    """Loads plugins and calls their hooks, so that no plugin can break the app.
+
+    Settings are plain values (the app maps ``STRIDEGUARD_PLUGINS_*`` onto them):
+    ``allowlist`` (``None`` = every plugin; else only these names), ``blocklist`` (never these),
+    ``budget_s`` (seconds per call; ``0`` = no budget, call inline), ``max_failures``
+    (consecutive failures before a plugin is disabled) and ``trace`` (log every hook call with
+    its duration).
+    """
+
+    def __init__(
+        self,
+        *,
+        allowlist: Iterable[str] | None = None,
+        blocklist: Iterable[str] = (),
+        budget_s: float = 0.5,
+        max_failures: int = 3,
+        trace: bool = False,
+    ) -> None:
+        self.allowlist = frozenset(allowlist) if allowlist is not None else None
+        self.blocklist = frozenset(blocklist)
+        self.budget_s = budget_s
+        self.max_failures = max(1, max_failures)
+        self.trace = trace
+        self._pm = pluggy.PluginManager(PROJECT_NAME)
+        self._pm.add_hookspecs(hookspecs)
+        self._records: dict[str, PluginRecord] = {}
+        self._lock = threading.Lock()
+
+    # -- loading -------------------------------------------------------------------------
+
+    def allowed(self, name: str) -> bool:
+        """Whether configuration lets the plugin ``name`` load."""
+        if name in self.blocklist:
+            return False
+        return self.allowlist is None or name in self.allowlist
+
+    def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
+        """Discover and load every entry point of ``group``, each on its own.
+
+        A plugin that fails to import is recorded as ``failed`` with the error; one excluded by
+        the allow/block lists is recorded as ``disabled`` without being imported.
+        """
+        for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
+            if ep.name in self._records:
+                continue  # the same distribution seen twice on sys.path
+            version = ep.dist.version if ep.dist is not None else "0"
+            if not self.allowed(ep.name):
+                self._records[ep.name] = PluginRecord(
+                    ep.name, version, status=DISABLED, last_error="disabled by configuration"
+                )
+                continue
+            try:
+                plugin = ep.load()
+            except (Exception, SystemExit) as exc:  # a plugin's import must not stop the app
+                log.error("plugin %s failed to import: %s", ep.name, _short(exc))
+                self._records[ep.name] = PluginRecord(
+                    ep.name, version, status=FAILED, last_error=f"import failed: {_short(exc)}"
+                )
+                continue
+            self.register(plugin, ep.name, version)
+
+    def register(self, plugin: object, name: str, version: str | None = None) -> PluginRecord:
+        """Register a plugin object under ``name`` (used for entry points and by tests)."""
+        version = version or str(getattr(plugin, "__version__", "0"))
+        declared = getattr(plugin, "PLUGIN_API_VERSION", None)
+        record = PluginRecord(name, version, plugin=plugin, api_version=declared)
+        self._records[name] = record
+        if not self.allowed(name):
+            record.status, record.last_error = DISABLED, "disabled by configuration"
+            return record
+        if declared is not None and declared != PLUGIN_API_VERSION:
+            record.status = FAILED
+            record.last_error = (
+                f"written for plugin API {declared!r}; this StrideGuard provides "
+                f"{PLUGIN_API_VERSION}"
+            )
+            log.error("plugin %s not loaded: %s", name, record.last_error)
+            return record
+        try:
+            self._pm.register(plugin, name=name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            record.status, record.last_error = FAILED, f"invalid plugin: {_short(exc)}"
+            log.error("plugin %s not loaded: %s", name, record.last_error)
+            return record
+        unknown = [c.name for c in self._pm.get_hookcallers(plugin) or () if not c.has_spec()]
+        if unknown:
+            self._pm.unregister(plugin, name=name)
+            record.status = FAILED
+            record.last_error = f"unknown hook(s): {', '.join(sorted(unknown))}"
+            log.error("plugin %s not loaded: %s", name, record.last_error)
+            return record
+        return record
+
+    # -- calling -------------------------------------------------------------------------
+
+    def _active(self) -> list[PluginRecord]:
+        return [r for r in self._records.values() if r.status == ACTIVE]
+
+    def _fail(self, record: PluginRecord, hook: str, message: str) -> None:
+        with self._lock:
+            record.failures += 1
+            record.last_error = f"{hook}: {_short(message)}"
+            if record.failures >= self.max_failures and record.status == ACTIVE:
+                record.status = DISABLED
+                log.error(
+                    "plugin %s disabled after %d failures in a row", record.name, record.failures
+                )
+        log.warning("plugin %s failed in %s: %s", record.name, hook, _short(message))
+
+    def _succeed(self, record: PluginRecord) -> None:
+        with self._lock:
+            record.failures = 0
+
+    def _run(self, call: _Call) -> None:
+        try:
+            call.result = call.function(**call.kwargs)
+        except BaseException as exc:  # isolated: reported to the caller, never raised here
+            call.error = exc
+        finally:
+            with self._lock:
+                call.done = True
+                if call.abandoned:
+                    call.record.abandoned -= 1
+
+    def _call_each(
+        self, hook: str, kwargs: dict[str, Any], only: set[str] | None = None
+    ) -> list[tuple[PluginRecord, Any]]:
+        """Call ``hook`` on every active plugin, each on its own, in parallel, within budget.
+
+        Returns ``(record, result)`` for each plugin whose call succeeded; failures (raised,
+        timed out, still stuck from an earlier call) are counted and logged.
+        """
+        calls: list[_Call] = []
+        for impl in getattr(self._pm.hook, hook).get_hookimpls():
+            record = self._records.get(impl.plugin_name)
+            if record is None or record.status != ACTIVE:
+                continue
+            if only is not None and record.name not in only:
+                continue
+            if record.abandoned:
+                self._fail(record, hook, "an earlier call is still running past its budget")
+                continue
+            args = {name: kwargs[name] for name in impl.argnames}
+            calls.append(_Call(record, impl.function, args))
+        for call in calls:
+            call.started = time.perf_counter()
+            if self.budget_s > 0:
+                call.thread = threading.Thread(
+                    target=self._run, args=(call,), name=f"plugin-{call.record.name}", daemon=True
+                )
+                call.thread.start()
+            else:
+                self._run(call)
+        deadline = time.perf_counter() + self.budget_s
+        results: list[tuple[PluginRecord, Any]] = []
+        for call in calls:
+            if call.thread is not None:
+                call.thread.join(max(0.0, deadline - time.perf_counter()))
+            with self._lock:
+                timed_out = not call.done
+                if timed_out:
+                    call.abandoned = True
+                    call.record.abandoned += 1
+            elapsed_ms = (time.perf_counter() - call.started) * 1000
+            if timed_out:
+                outcome = f"timed out after {self.budget_s:g} s"
+                self._fail(call.record, hook, outcome)
+            elif call.error is not None:
+                outcome = f"raised {_short(call.error)}"
+                self._fail(call.record, hook, outcome)
+            else:
+                outcome = "ok"
+                results.append((call.record, call.result))
+            if self.trace:
+                log.info(
+                    "plugin trace: %s.%s %.1f ms %s", call.record.name, hook, elapsed_ms, outcome
+                )
+        return results
+
+    def _validated(
+        self,
+        hook: str,
+        kwargs: dict[str, Any],
+        validate: Callable[[PluginRecord, Any], list[Any]],
+        only: set[str] | None = None,
+    ) -> list[tuple[PluginRecord, list[Any]]]:
+        out = []
+        for record, result in self._call_each(hook, kwargs, only):
+            try:
+                items = validate(record, result)
+            except PluginOutputError as exc:
+                self._fail(record, hook, f"returned invalid data: {exc}")
+                continue
+            self._succeed(record)
+            out.append((record, items))
+        return out
+
+    # -- the hooks, as the app uses them ---------------------------------------------------
+
+    def _conditions_by_plugin(self) -> list[tuple[PluginRecord, tuple[Condition, ...]]]:
+        missing = {r.name for r in self._active() if r.conditions is None}
+        if missing:
+            implementing = {
+                impl.plugin_name for impl in self._pm.hook.strideguard_conditions.get_hookimpls()
+            }
+            for name in missing - implementing:
+                self._records[name].conditions = ()
+            for record, conditions in self._validated(
+                "strideguard_conditions",
+                {},
+                lambda r, res: validate_conditions(res),
+                only=missing & implementing,
+            ):
+                record.conditions = tuple(conditions)
+        return [(r, r.conditions or ()) for r in self._active()]
+
+    def conditions(self, location: str | None = None) -> list[dict[str, Any]]:
+        """Condition descriptors of active plugins, ranked by ``location`` when given.
+
+        Conditions whose typical locations include ``location`` come first ("could be"),
+        those listing it as their main location before the others; each dict carries the
+        plugin name and ``match`` (whether the location is typical for it).
+        """
+        seen: set[str] = set()
+        ranked: list[tuple[tuple[int, int], dict[str, Any]]] = []
+        for record, conditions in self._conditions_by_plugin():
+            for condition in conditions:
+                if condition.id in seen:
+                    continue
+                seen.add(condition.id)
+                match = location is not None and location in condition.locations
+                key = (0, condition.locations.index(location)) if match else (1, 0)
+                ranked.append(
+                    (key, {**condition.to_dict(), "plugin": record.name, "match": match})
+                )
+        ranked.sort(key=lambda pair: pair[0])  # stable: plugin order within a rank
+        return [descriptor for _, descriptor in ranked]
+
+    def checkin_questions(self, conditions: Sequence[str]) -> list[dict[str, Any]]:
+        """Extra check-in questions the active plugins ask for ``conditions``."""
+        seen: set[str] = set()
+        questions: list[dict[str, Any]] = []
+        for record, items in self._validated(
+            "strideguard_checkin_questions",
+            {"conditions": tuple(conditions)},
+            lambda r, res: validate_questions(res),
+        ):
+            for question in items:
+                if question.id not in seen:
+                    seen.add(question.id)
+                    questions.append({**question.to_dict(), "plugin": record.name})
+        return questions
+
+    def assess(self, snapshot: DaySnapshot) -> list[Advice]:
+        """Advice from every active plugin for the day in ``snapshot``."""
+        advice: list[Advice] = []
+        for _, items in self._validated(
+            "strideguard_assess",
+            {"snapshot": snapshot},
+            lambda r, res: validate_advice(res, Source(r.name, r.version)),
+        ):
+            advice.extend(items)
+        return advice
+
+    def plugins_report(self) -> list[dict[str, Any]]:
+        """Every known plugin: name, version, api_version, status, conditions, last_error."""
+        self._conditions_by_plugin()
+        return [self._records[name].report() for name in sorted(self._records)]
+
+
+def create_host(
+    *,
+    allowlist: Iterable[str] | None = None,
+    blocklist: Iterable[str] = (),
+    budget_s: float = 0.5,
+    max_failures: int = 3,
+    trace: bool = False,
+    load_entrypoints: bool = True,
+) -> PluginHost:
+    """Build a plugin host and (by default) load every ``strideguard.plugins`` entry point."""
+    host = PluginHost(
+        allowlist=allowlist,
+        blocklist=blocklist,
+        budget_s=budget_s,
+        max_failures=max_failures,
+        trace=trace,
+    )
+    if load_entrypoints:
+        host.load_entrypoints()
+    return host

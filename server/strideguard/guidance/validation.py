@@ -1,0 +1,200 @@
+"""Validation of what plugins return: dicts or dataclasses in, trusted dataclasses out.
+
+Anything malformed — wrong type, unknown action or severity, a bad id, oversized text, too
+many items — raises :class:`PluginOutputError`; the host rejects the whole result of that call
+and counts a failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from strideguard.guidance.advice import (
+    ACTIONS,
+    LOCATIONS,
+    QUESTION_TYPES,
+    SEVERITIES,
+    Advice,
+    Condition,
+    Question,
+    Reason,
+    Source,
+)
+
+#: Size caps: a plugin returning a megabyte of text is rejected, not shown.
+MAX_ITEMS = 20
+MAX_REASONS = 10
+MAX_OPTIONS = 12
+MAX_ID = 64
+MAX_NAME = 80
+MAX_TITLE = 120
+MAX_PROMPT = 200
+MAX_SUMMARY = 500
+MAX_EVIDENCE = 500
+MAX_MESSAGE = 1000
+MAX_SHORT = 64
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+DOTTED_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+RESERVED_PREFIX = "core"
+
+
+class PluginOutputError(ValueError):
+    """A plugin returned data the host cannot accept."""
+
+
+def _as_mapping(item: Any, what: str) -> Mapping[str, Any]:
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
+    if isinstance(item, Mapping):
+        return item
+    raise PluginOutputError(f"{what} must be a dict or dataclass, got {type(item).__name__}")
+
+
+def _items(result: Any, what: str) -> list[Any]:
+    if result is None:
+        return []
+    if isinstance(result, (str, bytes, Mapping)) or not isinstance(result, (list, tuple)):
+        raise PluginOutputError(f"expected a list of {what}, got {type(result).__name__}")
+    if len(result) > MAX_ITEMS:
+        raise PluginOutputError(f"too many {what}: {len(result)} > {MAX_ITEMS}")
+    return list(result)
+
+
+def _text(data: Mapping[str, Any], key: str, limit: int, *, required: bool = True) -> str:
+    value = data.get(key, None if required else "")
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise PluginOutputError(f"{key} must be text")
+    value = value.strip()
+    if required and not value:
+        raise PluginOutputError(f"{key} must not be empty")
+    if len(value) > limit:
+        raise PluginOutputError(f"{key} is {len(value)} characters, more than {limit}")
+    return value
+
+
+def _dotted_id(data: Mapping[str, Any], key: str = "id") -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or len(value) > MAX_ID or not DOTTED_RE.match(value):
+        raise PluginOutputError(f"{key} must look like 'prefix.name' in lower-case snake_case")
+    if value.split(".", 1)[0] == RESERVED_PREFIX:
+        raise PluginOutputError(f"{key} may not use the reserved prefix '{RESERVED_PREFIX}.'")
+    return value
+
+
+def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    value = data.get(key)
+    if value not in allowed:
+        raise PluginOutputError(f"{key} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _reason_value(value: Any, key: str) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PluginOutputError(f"reason {key} must be a finite number")
+        return value
+    if isinstance(value, str) and len(value) <= MAX_SHORT:
+        return value
+    raise PluginOutputError(f"reason {key} must be a number, short text, boolean or null")
+
+
+def _reasons(raw: Any) -> tuple[Reason, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, (list, tuple)) or len(raw) > MAX_REASONS:
+        raise PluginOutputError(f"reasons must be a list of at most {MAX_REASONS}")
+    reasons = []
+    for item in raw:
+        data = _as_mapping(item, "a reason")
+        metric = data.get("metric")
+        if not isinstance(metric, str) or not NAME_RE.match(metric):
+            raise PluginOutputError("reason metric must be a short snake_case name")
+        reasons.append(
+            Reason(
+                metric,
+                _reason_value(data.get("value"), "value"),
+                _reason_value(data.get("threshold"), "threshold"),
+            )
+        )
+    return tuple(reasons)
+
+
+def validate_advice(result: Any, source: Source) -> list[Advice]:
+    """Validate a ``strideguard_assess`` result; every advice gets ``source``."""
+    advice = []
+    for item in _items(result, "advice"):
+        data = _as_mapping(item, "advice")
+        advice.append(
+            Advice(
+                id=_dotted_id(data),
+                action=_choice(data, "action", ACTIONS),
+                severity=_choice(data, "severity", SEVERITIES),
+                title=_text(data, "title", MAX_TITLE),
+                message=_text(data, "message", MAX_MESSAGE),
+                reasons=_reasons(data.get("reasons")),
+                evidence=_text(data, "evidence", MAX_EVIDENCE, required=False),
+                source=source,
+            )
+        )
+    return advice
+
+
+def validate_conditions(result: Any) -> list[Condition]:
+    """Validate a ``strideguard_conditions`` result."""
+    conditions = []
+    for item in _items(result, "conditions"):
+        data = _as_mapping(item, "condition")
+        cid = data.get("id")
+        if not isinstance(cid, str) or not NAME_RE.match(cid) or cid == RESERVED_PREFIX:
+            raise PluginOutputError("condition id must be lower-case snake_case")
+        locations = data.get("locations") or ()
+        if not isinstance(locations, (list, tuple)) or any(
+            loc not in LOCATIONS for loc in locations
+        ):
+            raise PluginOutputError(f"locations must be a list of: {', '.join(LOCATIONS)}")
+        conditions.append(
+            Condition(
+                id=cid,
+                name=_text(data, "name", MAX_NAME),
+                summary=_text(data, "summary", MAX_SUMMARY),
+                locations=tuple(locations),
+            )
+        )
+    return conditions
+
+
+def validate_questions(result: Any) -> list[Question]:
+    """Validate a ``strideguard_checkin_questions`` result."""
+    questions = []
+    for item in _items(result, "questions"):
+        data = _as_mapping(item, "question")
+        qtype = _choice(data, "type", QUESTION_TYPES)
+        options = data.get("options") or ()
+        if not isinstance(options, (list, tuple)) or len(options) > MAX_OPTIONS or any(
+            not isinstance(o, str) or not o.strip() or len(o) > MAX_SHORT for o in options
+        ):
+            raise PluginOutputError(f"options must be at most {MAX_OPTIONS} short texts")
+        if qtype == "choice" and len(options) < 2:
+            raise PluginOutputError("a choice question needs at least two options")
+        condition = data.get("condition")
+        if condition is not None and (not isinstance(condition, str) or not NAME_RE.match(condition)):
+            raise PluginOutputError("condition must be a condition id")
+        questions.append(
+            Question(
+                id=_dotted_id(data),
+                prompt=_text(data, "prompt", MAX_PROMPT),
+                type=qtype,
+                options=tuple(options) if qtype == "choice" else (),
+                condition=condition,
+            )
+        )
+    return questions
