@@ -80,19 +80,28 @@ def _truncate_all() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(migrated, request: pytest.FixtureRequest):
-    """An app on a clean database of the parametrised backend."""
+def make_app(migrated, **extra):
+    """An app on the migrated database of ``migrated``, with every table emptied."""
     backend, url, tmp = migrated
-    extra = getattr(request, "param", None) or {}
     app = create_app(app_config(tmp, url, **extra))
     app.config["BACKEND"] = backend
     with app.app_context():
         _truncate_all()
-    yield app
+    return app
+
+
+def close_app(app) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated, request: pytest.FixtureRequest):
+    """An app on a clean database of the parametrised backend (overrides via indirect param)."""
+    app = make_app(migrated, **(getattr(request, "param", None) or {}))
+    yield app
+    close_app(app)
 
 
 @pytest.fixture

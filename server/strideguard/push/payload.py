@@ -1,0 +1,163 @@
+"""Push payloads: the small JSON the service worker turns into a notification.
+
+``build_payload(kind, detail, context)`` -> ``{kind, title, body, url, tag}``.
+
+* ``discreet`` (the default): the action and one short sentence. No pain scores, no
+  numbers, no condition names — a lock screen is public.
+* ``detailed``: may add the figures that fired the reminder (pain, limit, weekly cap).
+
+Context keys read (all optional): ``pain`` and ``pain_threshold`` (0-10), ``distance_pct``,
+``next_week_cap_m`` (metres), ``units`` ("km"|"mi"),
+``also`` (other kinds folded into this push by the planner, e.g. ``["rest"]``).
+Unknown keys are ignored. The encoded payload always stays under 3 KB.
+
+``delivery_options(kind)`` gives the Web Push headers per kind: TTL, Urgency and Topic
+(a Topic replaces an undelivered older message of the same kind at the push service).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan")
+ALERT_KINDS = ("rest", "reduce_volume", "contact_pt", "contact_doctor")
+DETAILS = ("discreet", "detailed")
+MAX_PAYLOAD_BYTES = 3072
+_MAX_TITLE = 80
+_MAX_BODY = 300
+
+URLS: dict[str, str] = {
+    "checkin_due": "/#checkin",
+    "rest": "/#guidance",
+    "reduce_volume": "/#guidance",
+    "contact_pt": "/#therapist",
+    "contact_doctor": "/#therapist",
+    "weekly_plan": "/#history",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    """Web Push request headers for one kind."""
+
+    ttl: int  # seconds the push service keeps an undelivered message
+    urgency: str  # RFC 8030: very-low | low | normal | high
+    topic: str  # <= 32 chars of the URL-safe base64 alphabet
+
+
+_OPTIONS: dict[str, DeliveryOptions] = {
+    "checkin_due": DeliveryOptions(ttl=4 * 3600, urgency="normal", topic="strideguard-checkin_due"),
+    "rest": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-rest"),
+    "reduce_volume": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-reduce_volume"),
+    "contact_pt": DeliveryOptions(ttl=24 * 3600, urgency="high", topic="strideguard-contact_pt"),
+    "contact_doctor": DeliveryOptions(ttl=24 * 3600, urgency="high", topic="strideguard-contact_doctor"),
+    "weekly_plan": DeliveryOptions(ttl=2 * 86400, urgency="low", topic="strideguard-weekly_plan"),
+}
+
+# (title, discreet body) per kind; the action comes first.
+_DISCREET: dict[str, tuple[str, str]] = {
+    "checkin_due": ("Time for your check-in", "Log how your knee feels today. It takes a minute."),
+    "rest": ("Rest today", "Take a break from running. Open StrideGuard to see why."),
+    "reduce_volume": ("Run less this week", "Keep your distance under this week's cap. Open StrideGuard for the plan."),
+    "contact_pt": ("Contact your therapist", "Call or message your physical therapist about your knee."),
+    "contact_doctor": ("See a doctor today", "Contact a doctor today. Do not run until you have."),
+    "weekly_plan": ("Your plan for next week", "Your distance cap for the coming week is ready."),
+}
+
+# Short sentence added for a kind folded into another push ("also").
+_ALSO: dict[str, str] = {
+    "checkin_due": "Log today's check-in.",
+    "rest": "Rest from running for now.",
+    "reduce_volume": "Run less this week.",
+    "contact_pt": "Contact your physical therapist.",
+    "contact_doctor": "Contact a doctor today.",
+    "weekly_plan": "Next week's cap is ready.",
+}
+
+
+def delivery_options(kind: str) -> DeliveryOptions:
+    """TTL, Urgency and Topic for a reminder kind (``ValueError`` for an unknown kind)."""
+    try:
+        return _OPTIONS[kind]
+    except KeyError:
+        raise ValueError(f"unknown reminder kind: {kind!r}") from None
+
+
+def _distance(metres: Any, units: Any) -> str | None:
+    if not isinstance(metres, (int, float)) or isinstance(metres, bool) or metres < 0:
+        return None
+    if units == "mi":
+        return f"{metres / 1609.344:.1f} mi"
+    return f"{metres / 1000:.1f} km"
+
+
+def _score(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if 0 <= value <= 10 else None
+
+
+def _detailed_body(kind: str, context: Mapping[str, Any]) -> str | None:
+    pain, limit = _score(context.get("pain")), _score(context.get("pain_threshold"))
+    cap = _distance(context.get("next_week_cap_m"), context.get("units"))
+    pct = context.get("distance_pct")
+    pain_part = None
+    if pain is not None:
+        pain_part = f"Pain {pain}/10" + (f", above your limit of {limit}." if limit is not None else ".")
+    if kind == "rest" and pain_part:
+        return f"{pain_part} Take a few days off running."
+    if kind == "contact_pt" and pain_part:
+        return f"{pain_part} Call or message your physical therapist."
+    if kind == "contact_doctor":
+        return "You reported fever with knee pain or swelling. Contact a doctor today. Do not run."
+    if kind == "reduce_volume":
+        parts = []
+        if isinstance(pct, (int, float)) and not isinstance(pct, bool):
+            parts.append(f"Distance up {pct:.0f}% on last week.")
+        if cap:
+            parts.append(f"Keep the next 7 days under {cap}.")
+        return " ".join(parts) or None
+    if kind == "weekly_plan" and cap:
+        return f"Next week: keep your distance under {cap}."
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def build_payload(kind: str, detail: str = "discreet", context: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The notification JSON for ``kind``: ``{kind, title, body, url, tag}``.
+
+    ``detail`` is the runner's ``notification_detail``; anything but "detailed" is discreet.
+    Raises ``ValueError`` for an unknown kind.
+    """
+    if kind not in _DISCREET:
+        raise ValueError(f"unknown reminder kind: {kind!r}")
+    ctx: Mapping[str, Any] = context or {}
+    title, body = _DISCREET[kind]
+    if detail == "detailed":
+        body = _detailed_body(kind, ctx) or body
+    also = ctx.get("also")
+    if isinstance(also, (list, tuple)):
+        extra = [_ALSO[k] for k in also if k in _ALSO and k != kind]
+        if extra:
+            body = f"{body} {' '.join(dict.fromkeys(extra))}"
+    return {
+        "kind": kind,
+        "title": _clip(title, _MAX_TITLE),
+        "body": _clip(body, _MAX_BODY),
+        "url": URLS[kind],
+        "tag": "strideguard-" + kind,
+    }
+
+
+def encode_payload(payload: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON of a payload; ``ValueError`` if it reaches 3 KB."""
+    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if len(data) >= MAX_PAYLOAD_BYTES:
+        raise ValueError(f"push payload is {len(data)} bytes; the limit is {MAX_PAYLOAD_BYTES}")
+    return data

@@ -1,0 +1,359 @@
+"""Concurrent Web Push delivery with pywebpush's ``webpush_async``.
+
+One pass (``send_all``) shares ONE aiohttp ``ClientSession``, sends at most ``concurrency``
+requests at a time, encrypts with aes128gcm only, gives each request a total timeout
+(<= 10 s), never follows a redirect, and signs one VAPID JWT per push-service origin (cached
+by ``VapidSigner`` until close to its expiry, so signatures per pass == origins).
+
+Every endpoint is checked against the SSRF policy again before sending, and the session's
+resolver only ever hands out the addresses that check approved (no DNS rebinding between
+check and connect).
+
+Outcomes (``PushResult.outcome``):
+
+=========  ======================================================================
+sent       2xx
+gone       404 / 410: the subscription is dead — the caller deletes it
+retry      429 (``retry_after_s`` from Retry-After), 5xx, timeout, connection error,
+           DNS failure — the caller retries later (see ``next_attempt``)
+rejected   400 / 401 / 403 / 413, any other 4xx, a 3xx (redirects are refused), or a
+           message that cannot be encrypted — keep the subscription, logged at ERROR
+refused    the endpoint failed the SSRF policy at send time
+=========  ======================================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from py_vapid import Vapid02
+from pywebpush import WebPushException, webpush_async
+
+from .payload import encode_payload
+from .policy import (
+    Allowlist,
+    EndpointOK,
+    EndpointRefused,
+    EndpointUnresolvable,
+    Resolver,
+    check_endpoint,
+    parse_allowed_hosts,
+)
+from .vapid import PrivateKey
+
+log = logging.getLogger("strideguard.push")
+
+MAX_TIMEOUT_S = 10.0
+DEFAULT_CONCURRENCY = 100
+OUTCOMES = ("sent", "gone", "retry", "rejected", "refused")
+
+
+@dataclass(frozen=True, slots=True)
+class PushJob:
+    """One message to one subscription. ``id`` is the caller's (e.g. the outbox row id)."""
+
+    id: Any
+    endpoint: str
+    p256dh: str
+    auth: str
+    payload: bytes | Mapping[str, Any]
+    ttl: int
+    urgency: str = "normal"
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """What happened to one ``PushJob``."""
+
+    id: Any
+    outcome: str  # one of OUTCOMES
+    status: int | None = None
+    retry_after_s: float | None = None
+    error: str | None = None
+
+
+class VapidSigner:
+    """Signs VAPID JWTs and caches one ``Authorization`` header per origin (``aud``).
+
+    A cached header is reused until ``refresh_margin_s`` before its ``exp``; ``exp`` is
+    ``lifetime_s`` ahead (12 h, the push services accept up to 24 h). Each signature uses a
+    fresh claims dict. ``signatures`` counts real signing operations. Keep one signer for
+    the worker's life to reuse tokens across passes.
+    """
+
+    def __init__(
+        self,
+        private_key: PrivateKey,
+        subject: str,
+        *,
+        lifetime_s: int = 12 * 3600,
+        refresh_margin_s: int = 3600,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not (subject.startswith("mailto:") or subject.startswith("https://")):
+            raise ValueError("VAPID subject must be a mailto: or https: URL")
+        if not 0 < refresh_margin_s < lifetime_s <= 24 * 3600:
+            raise ValueError("need 0 < refresh_margin_s < lifetime_s <= 24 h")
+        self._vapid = Vapid02(private_key)
+        self._subject = subject
+        self._lifetime = lifetime_s
+        self._margin = refresh_margin_s
+        self._clock = clock
+        self._cache: dict[str, tuple[str, int]] = {}
+        self.signatures = 0
+
+    def header(self, origin: str) -> str:
+        """The ``Authorization: vapid t=…, k=…`` value for a push-service origin."""
+        now = int(self._clock())
+        cached = self._cache.get(origin)
+        if cached is not None and cached[1] - self._margin > now:
+            return cached[0]
+        exp = now + self._lifetime
+        claims = {"aud": origin, "exp": exp, "sub": self._subject}
+        value = self._vapid.sign(claims)["Authorization"]
+        self.signatures += 1
+        self._cache[origin] = (value, exp)
+        return value
+
+
+class _VettedResolver(AbstractResolver):
+    """Answers only with addresses the endpoint policy approved in this pass."""
+
+    def __init__(self, table: dict[tuple[str, int], tuple[str, ...]]) -> None:
+        self._table = table
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = self._table.get((host.lower(), port))
+        if not addresses:
+            raise _UnvettedAddress(f"{host}:{port} was not approved by the endpoint policy")
+        return [
+            ResolveResult(
+                hostname=host,
+                host=addr,
+                port=port,
+                family=socket.AF_INET6 if ":" in addr else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for addr in addresses
+        ]
+
+    async def close(self) -> None:
+        return None
+
+
+class _UnvettedAddress(OSError):
+    """Raised by the resolver for a host the policy did not approve."""
+
+
+class _NoRedirectSession:
+    """The one aiohttp session, adapted so every POST refuses redirects.
+
+    ``WebPusher.send_async`` only calls ``post(url, timeout=…, data=…, headers=…)``.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        kwargs["allow_redirects"] = False
+        return self._session.post(url, **kwargs)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = now or datetime.now(timezone.utc)
+    return max(0.0, (when - current).total_seconds())
+
+
+def next_attempt(
+    attempts: int,
+    now: datetime,
+    *,
+    retry_after_s: float | None = None,
+    base_s: float = 60.0,
+    cap_s: float = 6 * 3600.0,
+    max_attempts: int = 8,
+    rng: Callable[[], float] = random.random,
+) -> datetime | None:
+    """When to try again after ``attempts`` failed attempts, or None to give up.
+
+    Exponential backoff ``base_s * 2**(attempts-1)`` capped at ``cap_s``, with "equal
+    jitter" (between half and the full delay), never earlier than ``retry_after_s``.
+    After ``max_attempts`` attempts it returns None: mark the reminder failed.
+    """
+    if attempts < 1:
+        raise ValueError("attempts counts the attempts already made (>= 1)")
+    if attempts >= max_attempts:
+        return None
+    delay = min(cap_s, base_s * (2 ** (attempts - 1)))
+    delay = delay / 2 + rng() * delay / 2
+    if retry_after_s is not None:
+        delay = max(delay, min(retry_after_s, 24 * 3600.0))
+    return now + timedelta(seconds=delay)
+
+
+def _memo_resolver(resolver: Resolver) -> Resolver:
+    cache: dict[tuple[Any, ...], Any] = {}
+
+    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        key = (host, port)
+        if key not in cache:
+            try:
+                cache[key] = resolver(host, port, *args, **kwargs)
+            except OSError as exc:
+                cache[key] = exc
+        hit = cache[key]
+        if isinstance(hit, OSError):
+            raise hit
+        return hit
+
+    return resolve
+
+
+def _status_result(job: PushJob, status: int, retry_after: str | None) -> PushResult:
+    if 200 <= status < 300:
+        return PushResult(job.id, "sent", status)
+    if status in (404, 410):
+        return PushResult(job.id, "gone", status)
+    if status == 429 or status >= 500:
+        return PushResult(job.id, "retry", status, parse_retry_after(retry_after), f"HTTP {status}")
+    error = "redirect refused" if 300 <= status < 400 else f"HTTP {status}"
+    log.error("push %s rejected by the push service (%s): subscription kept, check VAPID key and payload", job.id, error)
+    return PushResult(job.id, "rejected", status, None, error)
+
+
+async def _send_one(
+    job: PushJob,
+    ok: EndpointOK,
+    session: _NoRedirectSession,
+    signer: VapidSigner,
+    timeout: aiohttp.ClientTimeout,
+    semaphore: asyncio.Semaphore,
+) -> PushResult:
+    headers: dict[str, str | int | float] = {"Authorization": signer.header(ok.origin), "Urgency": job.urgency}
+    if job.topic:
+        headers["Topic"] = job.topic
+    async with semaphore:
+        try:
+            data = job.payload if isinstance(job.payload, bytes) else encode_payload(job.payload)
+            response = await webpush_async(
+                {"endpoint": job.endpoint, "keys": {"p256dh": job.p256dh, "auth": job.auth}},
+                data=data,  # type: ignore[arg-type]  # bytes are accepted by WebPusher
+                content_encoding="aes128gcm",
+                timeout=timeout,  # type: ignore[arg-type]  # passed through to aiohttp
+                ttl=int(job.ttl),
+                headers=headers,
+                aiohttp_session=session,  # type: ignore[arg-type]
+            )
+        except WebPushException as exc:
+            if exc.response is None:
+                log.error("push %s could not be encoded: %s", job.id, exc.message)
+                return PushResult(job.id, "rejected", None, None, str(exc.message)[:200])
+            return _status_result(job, int(exc.status_code or 0), exc.retry_after)
+        except asyncio.TimeoutError:
+            return PushResult(job.id, "retry", None, None, "timeout")
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, _UnvettedAddress):
+                log.warning("push %s refused at connect: %s", job.id, exc.os_error)
+                return PushResult(job.id, "refused", None, None, str(exc.os_error))
+            return PushResult(job.id, "retry", None, None, f"connection error: {exc}"[:200])
+        except (aiohttp.ClientError, OSError) as exc:
+            return PushResult(job.id, "retry", None, None, f"{type(exc).__name__}: {exc}"[:200])
+        except (ValueError, TypeError) as exc:  # bad keys (base64, point) or payload too large
+            log.error("push %s could not be encrypted: %s", job.id, exc)
+            return PushResult(job.id, "rejected", None, None, str(exc)[:200])
+    status = int(response.status)  # type: ignore[union-attr]
+    return _status_result(job, status, response.headers.get("Retry-After"))  # type: ignore[union-attr]
+
+
+async def send_all_async(
+    jobs: Sequence[PushJob],
+    signer: VapidSigner,
+    allowed_hosts: Allowlist | Iterable[str] | None = None,
+    *,
+    timeout_s: float = MAX_TIMEOUT_S,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    resolver: Resolver = socket.getaddrinfo,
+) -> list[PushResult]:
+    """Deliver ``jobs`` concurrently; results come back in the order of ``jobs``."""
+    if not 0 < timeout_s <= MAX_TIMEOUT_S:
+        raise ValueError(f"timeout must be in (0, {MAX_TIMEOUT_S}] seconds")
+    allow = allowed_hosts if isinstance(allowed_hosts, Allowlist) else parse_allowed_hosts(allowed_hosts)
+    resolve = _memo_resolver(resolver)
+    results: list[PushResult | None] = [None] * len(jobs)
+    vetted: dict[tuple[str, int], tuple[str, ...]] = {}
+    pending: list[tuple[int, PushJob, EndpointOK]] = []
+    for index, job in enumerate(jobs):
+        try:
+            ok = check_endpoint(job.endpoint, allow, resolver=resolve)
+        except EndpointUnresolvable as exc:
+            results[index] = PushResult(job.id, "retry", None, None, f"dns: {exc.detail}"[:200])
+            continue
+        except EndpointRefused as exc:
+            log.warning("push %s refused by the endpoint policy: %s", job.id, exc)
+            results[index] = PushResult(job.id, "refused", None, None, str(exc)[:200])
+            continue
+        vetted[(ok.host, ok.port)] = ok.addresses
+        pending.append((index, job, ok))
+    if pending:
+        connector = aiohttp.TCPConnector(limit=concurrency, resolver=_VettedResolver(vetted))
+        client_timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 5.0))
+        semaphore = asyncio.Semaphore(concurrency)
+        async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
+            wrapped = _NoRedirectSession(session)
+            sent = await asyncio.gather(
+                *(_send_one(job, ok, wrapped, signer, client_timeout, semaphore) for _, job, ok in pending)
+            )
+        for (index, _, _), result in zip(pending, sent):
+            results[index] = result
+    return [r for r in results if r is not None]
+
+
+def send_all(
+    jobs: Sequence[PushJob],
+    vapid_private: PrivateKey,
+    subject: str,
+    allowed_hosts: Allowlist | Iterable[str] | None = None,
+    *,
+    signer: VapidSigner | None = None,
+    timeout_s: float = MAX_TIMEOUT_S,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    resolver: Resolver = socket.getaddrinfo,
+) -> list[PushResult]:
+    """Synchronous wrapper for the worker: runs one delivery pass with ``asyncio.run``.
+
+    Pass a long-lived ``signer`` (built from the same key and subject) to reuse VAPID
+    tokens across passes; otherwise a fresh one signs once per origin in this pass.
+    """
+    active = signer or VapidSigner(vapid_private, subject)
+    return asyncio.run(
+        send_all_async(
+            jobs, active, allowed_hosts, timeout_s=timeout_s, concurrency=concurrency, resolver=resolver
+        )
+    )

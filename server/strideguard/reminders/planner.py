@@ -1,0 +1,289 @@
+"""The reminder planner (PURE): which reminders to write into the outbox at ``now``.
+
+Input: one ``RunnerState`` per runner (settings, latest check-in date, today's alerts from
+guidance, what the outbox already holds) and an aware ``now``. Output: ``PlannedReminder``
+rows, keyed ``"<user>:<kind>:<local_date>"`` (the outbox's unique key). Nothing here touches
+a clock, a database or Flask.
+
+Rules (times are the runner's local wall-clock time in their IANA zone, DST-aware):
+
+* ``checkin_due`` — at ``reminder_time`` on a local date without a check-in
+  (``last_checkin_date != today``). It is planned only once that time has come, so a runner
+  who checks in at 19:59 never gets the 20:00 reminder.
+* Alerts (``rest``, ``reduce_volume``, ``contact_pt``, ``contact_doctor``) from today's
+  guidance — planned at the next tick, ``due_at = now``.
+* ``weekly_plan`` — once a week, on Sunday at ``reminder_time`` (20:00 when the runner has
+  no reminder time), when a next-week cap is known.
+* Quiet hours (``start``–``end``, may cross midnight; start == end means none): nothing is
+  due inside them. An alert raised in quiet hours is planned at once with ``due_at`` = the
+  end of the quiet period. A scheduled reminder (``checkin_due``, ``weekly_plan``) whose
+  time falls inside quiet hours moves to their end — if that end is on the next local date
+  it is skipped for the day; while ``now`` is inside quiet hours it waits.
+* Once per (runner, kind, local date): a kind already in ``planned`` is never planned again.
+* One push per tick: everything due for a runner in the same tick is folded into ONE push,
+  carried by the most urgent kind (contact_doctor > contact_pt > rest > reduce_volume >
+  checkin_due > weekly_plan); the others are returned with ``merged_into`` set to that
+  push's key (write them with status "skipped" so they stay deduplicated) and are named in
+  the push's ``context["also"]``. Pain 5/10 -> one push: "contact your therapist" + "rest".
+* Daily cap: at most ``daily_cap`` (default 3) pushes per runner per local date, counting
+  ``planned`` minus ``skipped``. A push carrying ``contact_doctor`` (urgent: fever with
+  knee pain or swelling) is always allowed, even over the cap.
+* Stale rule (the worker was down): a scheduled reminder more than ``stale_after`` (3 h)
+  late, or whose local date is over, is skipped; alerts are planned only for today's local
+  date and at most once. A restart never produces a burst of old reminders.
+
+A time zone name this machine does not know falls back to UTC (zones are validated when a
+runner saves their profile). Nonexistent local times (the spring-forward gap) shift by the
+gap; ambiguous ones (fall-back) use the first occurrence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ALERT_KINDS = frozenset({"rest", "reduce_volume", "contact_pt", "contact_doctor"})
+# Lower number = more urgent; the most urgent kind of a tick carries the push.
+PRIORITY: dict[str, int] = {
+    "contact_doctor": 0,
+    "contact_pt": 1,
+    "rest": 2,
+    "reduce_volume": 3,
+    "checkin_due": 4,
+    "weekly_plan": 5,
+}
+SUNDAY = 6
+DEFAULT_WEEKLY_TIME = time(20, 0)
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_UTC = timezone.utc
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Local wall-clock quiet period; ``start > end`` crosses midnight (22:00–07:00)."""
+
+    start: time
+    end: time
+
+    def contains(self, t: time) -> bool:
+        """True when local time ``t`` is inside the quiet period (end excluded)."""
+        if self.start < self.end:
+            return self.start <= t < self.end
+        if self.start > self.end:
+            return t >= self.start or t < self.end
+        return False
+
+    def end_date(self, day: date, t: time) -> date:
+        """The local date on which a quiet period containing ``day`` ``t`` ends."""
+        if self.start > self.end and t >= self.start:
+            return day + timedelta(days=1)
+        return day
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """An alert kind from the runner's guidance for ``local_date``, with payload context
+    (e.g. ``{"pain": 5, "pain_threshold": 3}``; see ``strideguard.push.payload``)."""
+
+    kind: str
+    local_date: date
+    context: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerState:
+    """What the planner needs to know about one runner at this tick."""
+
+    user_id: int | str
+    timezone: str
+    reminder_time: time | None = time(20, 0)  # None: no daily check-in reminder
+    quiet_hours: QuietHours | None = None
+    notification_detail: str = "discreet"
+    last_checkin_date: date | None = None  # latest local date with a check-in
+    alerts: tuple[Alert, ...] = ()
+    next_week_cap_m: float | None = None  # None: no weekly_plan push
+    units: str = "km"
+    planned: frozenset[tuple[str, date]] = frozenset()  # (kind, local_date) already in the outbox
+    skipped: frozenset[tuple[str, date]] = frozenset()  # those of them that were never pushed
+
+
+@dataclass(frozen=True, slots=True)
+class PlannerSettings:
+    """Tunable rules (defaults documented in the module docstring)."""
+
+    daily_cap: int = 3
+    stale_after: timedelta = timedelta(hours=3)
+    weekly_weekday: int = SUNDAY
+    cap_exempt: frozenset[str] = frozenset({"contact_doctor"})
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReminder:
+    """One outbox row to insert. ``merged_into`` set: folded into that push, do not send."""
+
+    user_id: int | str
+    kind: str
+    local_date: date
+    key: str
+    due_at: datetime  # aware, UTC
+    context: Mapping[str, Any] = field(default_factory=dict)
+    detail: str = "discreet"
+    merged_into: str | None = None
+
+
+DEFAULT_SETTINGS = PlannerSettings()
+_ZONES: dict[str, ZoneInfo] = {}
+
+
+def _zone(name: str) -> ZoneInfo:
+    tz = _ZONES.get(name)
+    if tz is None:
+        try:
+            tz = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = ZoneInfo("UTC")
+        _ZONES[name] = tz
+    return tz
+
+
+class _ZoneNow:
+    """``now`` seen from one zone, computed once per planning pass."""
+
+    __slots__ = ("tz", "today", "local_time", "weekday", "_at")
+
+    def __init__(self, tz: ZoneInfo, now: datetime) -> None:
+        local = now.astimezone(tz)
+        self.tz = tz
+        self.today = local.date()
+        self.local_time = local.time()
+        self.weekday = local.weekday()
+        self._at: dict[tuple[date, time], datetime] = {}
+
+    def at(self, day: date, t: time) -> datetime:
+        """UTC instant of local ``day`` ``t`` in this zone (cached)."""
+        hit = self._at.get((day, t))
+        if hit is None:
+            hit = datetime.combine(day, t, tzinfo=self.tz).astimezone(_UTC)
+            self._at[(day, t)] = hit
+        return hit
+
+
+def _scheduled_due(
+    z: _ZoneNow, t: time, quiet: QuietHours | None, now: datetime, stale: timedelta
+) -> datetime | None:
+    """Due instant of a scheduled reminder at local ``t`` today if it should go now."""
+    day = z.today
+    if quiet is not None:
+        if quiet.contains(z.local_time):
+            return None  # wait for the quiet period to end
+        if quiet.contains(t):
+            if quiet.end_date(day, t) != day:
+                return None  # deferred into tomorrow: this date's reminder is over
+            t = quiet.end
+    due = z.at(day, t)
+    if due > now or now - due > stale:
+        return None
+    return due
+
+
+def _key(user_id: int | str, kind: str, day: date) -> str:
+    return f"{user_id}:{kind}:{day.isoformat()}"
+
+
+def plan(
+    runners: Iterable[RunnerState], now: datetime, settings: PlannerSettings = DEFAULT_SETTINGS
+) -> list[PlannedReminder]:
+    """Plan the reminders due at ``now`` (aware) for ``runners``; see the module rules.
+
+    Returns rows in input order; per runner the push comes first, then rows merged into it.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    now = now.astimezone(_UTC)
+    zones: dict[str, _ZoneNow] = {}
+    stale = settings.stale_after
+    weekly_weekday = settings.weekly_weekday
+    out: list[PlannedReminder] = []
+    for runner in runners:
+        z = zones.get(runner.timezone)
+        if z is None:
+            z = zones[runner.timezone] = _ZoneNow(_zone(runner.timezone), now)
+        today = z.today
+        planned = runner.planned
+        due: list[tuple[str, datetime, Mapping[str, Any]]] = []
+
+        if runner.alerts:
+            for alert in runner.alerts:
+                if alert.kind not in ALERT_KINDS:
+                    raise ValueError(f"not an alert kind: {alert.kind!r}")
+                if alert.local_date != today or (alert.kind, today) in planned:
+                    continue
+                if any(k == alert.kind for k, _, _ in due):
+                    continue
+                quiet = runner.quiet_hours
+                if quiet is not None and quiet.contains(z.local_time):
+                    at = z.at(quiet.end_date(today, z.local_time), quiet.end)
+                else:
+                    at = now
+                due.append((alert.kind, at, alert.context))
+
+        rt = runner.reminder_time
+        if rt is not None and runner.last_checkin_date != today and ("checkin_due", today) not in planned:
+            at_or_none = _scheduled_due(z, rt, runner.quiet_hours, now, stale)
+            if at_or_none is not None:
+                due.append(("checkin_due", at_or_none, _EMPTY))
+
+        if (
+            z.weekday == weekly_weekday
+            and runner.next_week_cap_m is not None
+            and ("weekly_plan", today) not in planned
+        ):
+            at_or_none = _scheduled_due(z, rt or DEFAULT_WEEKLY_TIME, runner.quiet_hours, now, stale)
+            if at_or_none is not None:
+                due.append(("weekly_plan", at_or_none, {"next_week_cap_m": runner.next_week_cap_m}))
+
+        if due:
+            _emit(runner, today, due, settings, out)
+    return out
+
+
+def _emit(
+    runner: RunnerState,
+    today: date,
+    due: list[tuple[str, datetime, Mapping[str, Any]]],
+    settings: PlannerSettings,
+    out: list[PlannedReminder],
+) -> None:
+    due.sort(key=lambda item: PRIORITY[item[0]])
+    kinds = [kind for kind, _, _ in due]
+    if not settings.cap_exempt.intersection(kinds):
+        pushes_today = sum(1 for k, d in runner.planned if d == today and (k, d) not in runner.skipped)
+        if pushes_today >= settings.daily_cap:
+            return
+    kind, at, ctx = due[0]
+    context: dict[str, Any] = dict(ctx)
+    context.setdefault("units", runner.units)
+    for other_kind, _, other_ctx in due[1:]:
+        for name, value in other_ctx.items():
+            context.setdefault(name, value)
+    if len(kinds) > 1:
+        context["also"] = kinds[1:]
+    key = _key(runner.user_id, kind, today)
+    out.append(PlannedReminder(runner.user_id, kind, today, key, at, context, runner.notification_detail))
+    for other_kind, _, other_ctx in due[1:]:
+        out.append(
+            PlannedReminder(
+                runner.user_id,
+                other_kind,
+                today,
+                _key(runner.user_id, other_kind, today),
+                at,
+                dict(other_ctx),
+                runner.notification_detail,
+                merged_into=key,
+            )
+        )

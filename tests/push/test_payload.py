@@ -1,0 +1,123 @@
+"""Push payloads: small, discreet by default, the right screen and tag per kind."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from strideguard.push.payload import (
+    KINDS,
+    MAX_PAYLOAD_BYTES,
+    build_payload,
+    delivery_options,
+    encode_payload,
+)
+
+FULL_CONTEXT = {
+    "pain": 7,
+    "pain_threshold": 3,
+    "distance_pct": 24.6,
+    "next_week_cap_m": 22000,
+    "units": "km",
+    "conditions": ["Runner's knee", "Knee bursitis"],
+    "diagnosis": "patellofemoral pain",
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "url"),
+    [
+        ("checkin_due", "/#checkin"),
+        ("rest", "/#guidance"),
+        ("reduce_volume", "/#guidance"),
+        ("contact_pt", "/#therapist"),
+        ("contact_doctor", "/#therapist"),
+        ("weekly_plan", "/#history"),
+    ],
+)
+@pytest.mark.parametrize("detail", ["discreet", "detailed"])
+def test_every_kind_has_fields_url_and_tag(kind: str, url: str, detail: str) -> None:
+    payload = build_payload(kind, detail, FULL_CONTEXT)
+    assert set(payload) == {"kind", "title", "body", "url", "tag"}
+    assert payload["kind"] == kind and payload["url"] == url
+    assert payload["tag"] == f"strideguard-{kind}"
+    assert payload["title"] and payload["body"]
+    assert len(encode_payload(payload)) < MAX_PAYLOAD_BYTES
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_discreet_payloads_hold_no_numbers_or_condition_names(kind: str) -> None:
+    payload = build_payload(kind, "discreet", FULL_CONTEXT)
+    text = payload["title"] + " " + payload["body"]
+    assert not re.search(r"\d", text), text
+    assert "knee bursitis" not in text.lower() and "runner's knee" not in text.lower()
+    assert "patellofemoral" not in text.lower()
+
+
+def test_discreet_is_the_default() -> None:
+    assert build_payload("rest", context=FULL_CONTEXT) == build_payload("rest", "discreet", FULL_CONTEXT)
+    assert build_payload("rest", "anything-else", FULL_CONTEXT) == build_payload("rest", "discreet", FULL_CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("kind", "context", "expected"),
+    [
+        ("rest", {"pain": 5, "pain_threshold": 3}, "Pain 5/10, above your limit of 3."),
+        ("contact_pt", {"pain": 6}, "Pain 6/10."),
+        ("reduce_volume", {"distance_pct": 24.6, "next_week_cap_m": 22000, "units": "km"}, "Distance up 25% on last week. Keep the next 7 days under 22.0 km."),
+        ("reduce_volume", {"next_week_cap_m": 16093.44, "units": "mi"}, "under 10.0 mi"),
+        ("weekly_plan", {"next_week_cap_m": 30500, "units": "km"}, "keep your distance under 30.5 km"),
+        ("contact_doctor", {}, "Contact a doctor today"),
+    ],
+)
+def test_detailed_payloads_carry_the_numbers(kind: str, context: dict, expected: str) -> None:
+    assert expected in build_payload(kind, "detailed", context)["body"]
+
+
+def test_detailed_never_names_conditions() -> None:
+    payload = build_payload("rest", "detailed", FULL_CONTEXT)
+    assert "bursitis" not in json.dumps(payload).lower()
+
+
+@pytest.mark.parametrize("bad", [{"pain": "7"}, {"pain": 11}, {"pain": True}, {"next_week_cap_m": -5}, {"next_week_cap_m": "lots"}])
+def test_detailed_falls_back_to_the_discreet_text_on_bad_context(bad: dict) -> None:
+    detailed = build_payload("rest" if "pain" in bad else "weekly_plan", "detailed", bad)
+    discreet = build_payload(detailed["kind"], "discreet", bad)
+    assert detailed == discreet
+
+
+def test_folded_kinds_are_mentioned_once() -> None:
+    payload = build_payload("contact_pt", "discreet", {"also": ["rest", "rest", "contact_pt", "bogus"]})
+    assert payload["title"] == "Contact your therapist"
+    assert payload["body"].count("Rest from running for now.") == 1
+    assert payload["url"] == "/#therapist"
+
+
+def test_unknown_kind_raises() -> None:
+    with pytest.raises(ValueError):
+        build_payload("spam")
+    with pytest.raises(ValueError):
+        delivery_options("spam")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_delivery_options_per_kind(kind: str) -> None:
+    options = delivery_options(kind)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,32}", options.topic)
+    assert options.urgency in ("very-low", "low", "normal", "high")
+    assert 0 < options.ttl <= 4 * 7 * 86400
+
+
+def test_urgent_kinds_are_high_urgency() -> None:
+    assert delivery_options("contact_doctor").urgency == "high"
+    assert delivery_options("weekly_plan").urgency == "low"
+
+
+def test_encode_is_compact_json_and_refuses_3kb() -> None:
+    payload = build_payload("checkin_due")
+    assert json.loads(encode_payload(payload)) == payload
+    assert b" " not in encode_payload({"a": 1, "b": [1, 2]})
+    with pytest.raises(ValueError, match="3072"):
+        encode_payload({"body": "x" * MAX_PAYLOAD_BYTES})

@@ -1,0 +1,1 @@
+"""Reusable test helpers (the local Web Push service lives in ``pushservice``)."""
