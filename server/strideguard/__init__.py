@@ -68,7 +68,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: config, database, API, plugins, web client."""
-    from strideguard import errors, extensions, web
+    from strideguard import errors, extensions, security, web
     from strideguard.accounts import api as accounts_api
     from strideguard.accounts import guard, sessions
     from strideguard.accounts.export import bp as export_bp
@@ -81,7 +81,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance, settings = build_config(overrides)
     app = Flask(__name__, instance_path=str(instance), static_folder=None)
     app.config.update(settings)
-    logging.getLogger("strideguard").setLevel(app.config["LOG_LEVEL"])
+    _configure_logging(app)
 
     extensions.db.init_app(app)
     with app.app_context():
@@ -102,12 +102,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["strideguard.api"] = api
 
     errors.register_error_handlers(app)
+    security.init_app(app)
     guard.init_app(app)
     sessions.init_app(app)
     init_plugins(app)
     app.register_blueprint(web.bp)
     _register_cli(app)
     return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Our loggers write to stderr (one line each) unless the host configured them already."""
+    logger = logging.getLogger("strideguard")
+    logger.setLevel(app.config["LOG_LEVEL"])
+    if not logger.handlers and not app.testing:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
 
 
 def _register_cli(app: Flask) -> None:

@@ -31,7 +31,6 @@ def run_worker(app: Flask) -> None:
             except Exception:  # a failing tick must not kill the scheduler
                 log.exception("reminder tick failed")
 
-    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         job, IntervalTrigger(seconds=interval), id="reminders-tick", coalesce=True,

@@ -1,0 +1,67 @@
+"""Security headers on every response, and one structured log line per request.
+
+The log line holds method, path (no query string), endpoint, status, duration and user id —
+never a body, so no pain score, note or other health data reaches the logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, Response, g, request
+
+request_log = logging.getLogger("strideguard.request")
+
+#: For JSON and anything that is not the HTML shell: nothing may load or frame it.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), interest-cohort=()"
+)
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = API_CSP
+    if request.path.startswith("/api/"):
+        # Personal data: never stored by the browser or a shared cache.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def _log(response: Response) -> Response:
+    started = g.get("request_started")
+    signed_in = g.get("signed_in")
+    if request_log.isEnabledFor(logging.INFO):
+        request_log.info(json.dumps({
+            "method": request.method,
+            "path": request.path,
+            "endpoint": request.endpoint,
+            "status": response.status_code,
+            "ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+            "user": signed_in.user.id if signed_in else None,
+        }))
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_start)
+    app.after_request(_headers)
+    app.after_request(_log)
