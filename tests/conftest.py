@@ -50,6 +50,7 @@ def app_config(instance: Path, url: str, **extra: object) -> dict:
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
+        "ARGON2_PROFILE": "CHEAPEST",  # production keeps RFC 9106 low-memory
         "PUSH_ALLOWED_HOSTS": ["127.0.0.1:1"],
         **extra,
     }

@@ -51,6 +51,7 @@ PARSERS: dict[str, Any] = {
     "PUSH_DAILY_CAP": int,
     "WORKER_INTERVAL_S": int,
     "LOG_LEVEL": str,
+    "ARGON2_PROFILE": str,
 }
 
 
@@ -78,6 +79,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PUSH_DAILY_CAP": 3,
         "WORKER_INTERVAL_S": 60,
         "LOG_LEVEL": "INFO",
+        "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "JSON_SORT_KEYS": False,
     }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
+from flask import current_app, has_app_context
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_LENGTH = 10
@@ -23,10 +24,31 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
+#: argon2-cffi parameter profiles by name (``STRIDEGUARD_ARGON2_PROFILE``). Production uses
+#: RFC 9106's low-memory profile; the test suite uses CHEAPEST so that hundreds of sign-ups
+#: stay fast. A hash records its own parameters, so changing the profile rehashes at login.
+PROFILES = {
+    "RFC_9106_LOW_MEMORY": profiles.RFC_9106_LOW_MEMORY,
+    "RFC_9106_HIGH_MEMORY": profiles.RFC_9106_HIGH_MEMORY,
+    "CHEAPEST": profiles.CHEAPEST,
+}
+DEFAULT_PROFILE = "RFC_9106_LOW_MEMORY"
+
+
+@lru_cache(maxsize=len(PROFILES))
+def _hasher(profile: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(PROFILES[profile])
+
+
+def _profile() -> str:
+    if has_app_context():
+        return current_app.config.get("ARGON2_PROFILE", DEFAULT_PROFILE)
+    return DEFAULT_PROFILE
+
+
 def hasher() -> PasswordHasher:
-    """argon2id with argon2-cffi's RFC 9106 low-memory defaults."""
-    return PasswordHasher()
+    """argon2id with the configured profile (default: RFC 9106 low-memory)."""
+    return _hasher(_profile())
 
 
 def hash_password(password: str) -> str:
@@ -57,11 +79,10 @@ def policy_problem(password: str, email: str = "") -> str | None:
 
 # A real hash to verify against when the email is unknown, so a login for a missing
 # account costs the same time as one with a wrong password (no account enumeration).
-_DUMMY_HASH: str | None = None
+@lru_cache(maxsize=len(PROFILES))
+def _dummy_hash(profile: str) -> str:
+    return _hasher(profile).hash("not-a-real-password-0")
 
 
 def dummy_verify(password: str) -> None:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = hash_password("not-a-real-password-0")
-    verify_password(_DUMMY_HASH, password)
+    verify_password(_dummy_hash(_profile()), password)
