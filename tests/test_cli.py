@@ -1,0 +1,52 @@
+"""The command line: demo data, plugin listing, VAPID key handling (through Flask's CLI runner)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from strideguard.extensions import db
+from strideguard.training.models import Checkin, Run
+
+
+def test_demo_creates_a_runner_with_six_weeks_that_signs_in_and_gets_guidance(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "demo@strideguard.local" in result.output
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Checkin)).scalar() == 42
+        assert 20 <= db.session.execute(select(func.count()).select_from(Run)).scalar() <= 30
+    client = app.test_client()
+    login = client.post("/api/v1/auth/login", json={"email": "demo@strideguard.local", "password": "demo-runner-2026"})
+    assert login.status_code == 200
+    guidance = client.get("/api/v1/guidance").get_json()
+    assert guidance["status"] in {"ok", "caution", "stop"} and guidance["advice"]
+    load = client.get("/api/v1/load").get_json()
+    assert load["current"]["runs"] >= 3 and load["change"]["distance_pct"] > 10
+
+
+def test_demo_twice_replaces_the_demo_runner(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Checkin)).scalar() == 42
+
+
+def test_plugins_list_reports_the_five_built_in_conditions(app):
+    result = app.test_cli_runner().invoke(args=["plugins", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    report = {item["name"]: item for item in json.loads(result.output)}
+    for name in ("runners_knee", "it_band", "patellar_tendinopathy", "meniscus_tear", "bursitis"):
+        assert report[name]["status"] == "active"
+        assert report[name]["api_version"] == 1
+
+
+def test_vapid_generate_refuses_to_replace_a_key_without_force(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["vapid", "public-key"])  # creates the key on first use
+    assert first.exit_code == 0
+    again = runner.invoke(args=["vapid", "generate"])
+    assert again.exit_code != 0 and "--force" in again.output
+    assert runner.invoke(args=["vapid", "public-key"]).output == first.output
