@@ -51,6 +51,7 @@ def app_config(instance: Path, url: str, **extra: object) -> dict:
         "SECRET_KEY": "test-secret",
         "RATELIMIT_ENABLED": False,
         "ARGON2_PROFILE": "CHEAPEST",  # production keeps RFC 9106 low-memory
+        "SQLITE_SYNCHRONOUS": "NORMAL",  # production keeps FULL; crash tests run a real server
         "PUSH_ALLOWED_HOSTS": ["127.0.0.1:1"],
         **extra,
     }

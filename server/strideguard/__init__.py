@@ -19,13 +19,20 @@ __all__ = ["PLUGIN_API_VERSION", "create_app", "hookimpl", "hookspec"]
 __version__ = "0.1.0"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.close()
+def _sqlite_pragmas(synchronous: str):
+    """A connect hook: WAL, the configured durability (FULL by default), FKs, busy timeout."""
+    if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {synchronous!r}")
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    return on_connect
 
 
 def database_uri(url: str) -> str:
@@ -86,7 +93,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     extensions.db.init_app(app)
     with app.app_context():
         if extensions.db.engine.url.get_backend_name() == "sqlite":
-            event.listen(extensions.db.engine, "connect", _sqlite_pragmas)
+            event.listen(
+                extensions.db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"])
+            )
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).resolve().parents[2] / "migrations")
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 # only to start our own gunicorn and worker, fixed argv
 import sys
 from datetime import datetime, timezone
 
@@ -62,7 +62,8 @@ def _prepare(app: Flask) -> None:
 @click.option("--workers", default=None, type=int, help="Default: (2 x cores) + 1, at most 8.")
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Serve the web app with gunicorn (production)."""
-    os.execv(sys.executable, gunicorn_argv(host, port, workers or default_workers()))
+    # Replaces this process with gunicorn: our own interpreter, a fixed argv, no shell.
+    os.execv(sys.executable, gunicorn_argv(host, port, workers or default_workers()))  # nosec B606
 
 
 @click.command("worker")
@@ -84,9 +85,9 @@ def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
     app = _create_app()
     _prepare(app)
     env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=app.config["INSTANCE_PATH"])
-    procs = [subprocess.Popen(gunicorn_argv(host, port, workers), env=env)]
+    procs = [subprocess.Popen(gunicorn_argv(host, port, workers), env=env)]  # nosec B603 # fixed argv, no shell
     if not no_worker:
-        procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))
+        procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))  # nosec B603 # fixed argv
     click.echo(f"StrideGuard on http://{host}:{port}/ (Ctrl+C to stop)")
 
     def _stop(*_: object) -> None:
@@ -173,7 +174,7 @@ def _parse_now(value: str | None) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("use ISO 8601, e.g. 2026-05-31T18:00:00Z") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 @reminders_group.command("tick")

@@ -52,6 +52,7 @@ PARSERS: dict[str, Any] = {
     "WORKER_INTERVAL_S": int,
     "LOG_LEVEL": str,
     "ARGON2_PROFILE": str,
+    "SQLITE_SYNCHRONOUS": str,
 }
 
 
@@ -59,7 +60,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
     """Built-in defaults: a working app on SQLite in the instance folder."""
     return {
         "DATABASE_URL": f"sqlite:///{instance_path / 'strideguard.sqlite3'}",
-        "SECRET_KEY": None,
+        "SECRET_KEY": None,  # nosec B105 # not a password: None means "generate one per instance"
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URL": "memory://",
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
@@ -80,6 +81,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "WORKER_INTERVAL_S": 60,
         "LOG_LEVEL": "INFO",
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
+        "SQLITE_SYNCHRONOUS": "FULL",
         "MAX_CONTENT_LENGTH": 64 * 1024,
         "JSON_SORT_KEYS": False,
     }

@@ -7,10 +7,12 @@ webargs and flask-smorest are translated here, once.
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from flask import Flask, jsonify, request
 from marshmallow import Schema, fields
+from sqlalchemy.exc import StatementError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -93,11 +95,21 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
+def _string_keys(value: Any) -> Any:
+    """Field messages with every key a string: marshmallow keys list items by index (``8``)
+    next to ``"_schema"``, and mixed key types cannot be sorted into JSON (a 500)."""
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_string_keys(item) for item in value]
+    return value
+
+
 def envelope(status: int, code: str, message: str, fields: dict | None = None):
     """A JSON error response with the one envelope."""
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
-        body["error"]["fields"] = fields
+        body["error"]["fields"] = _string_keys(fields)
     response = jsonify(body)
     response.status_code = status
     return response
@@ -136,6 +148,14 @@ def http_error_response(error: HTTPException):
     return response
 
 
+def _describe(error: Exception) -> str:
+    """The exception for the log, without SQL parameters (they may hold health data)."""
+    if isinstance(error, StatementError):
+        original = type(error.orig).__name__ if error.orig is not None else "error"
+        return f"{type(error).__name__} ({original}) in SQL: {error.statement} [parameters hidden]"
+    return f"{type(error).__name__}: {error}"
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the envelope for domain errors, HTTP errors and unexpected exceptions."""
 
@@ -151,5 +171,8 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception):
         if isinstance(error, HTTPException):
             return http_error_response(error)
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.error(
+            "unhandled error on %s %s: %s\n%s", request.method, request.path,
+            _describe(error), "".join(traceback.format_tb(error.__traceback__)),
+        )
         return http_error_response(InternalServerError())

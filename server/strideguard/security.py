@@ -61,7 +61,22 @@ def _log(response: Response) -> Response:
     return response
 
 
+#: Loggers whose INFO/DEBUG output holds SQL parameters and result rows, i.e. health data.
+#: Unless the operator set their level on purpose, they stay at WARNING even when the root
+#: logger is at DEBUG.
+SQL_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "sqlalchemy.orm", "sqlalchemy.dialects")
+
+
+def quiet_sql_logs() -> None:
+    """Keep SQL statements, parameters and rows out of the logs (see :data:`SQL_LOGGERS`)."""
+    for name in SQL_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
 def init_app(app: Flask) -> None:
+    quiet_sql_logs()
     app.before_request(_start)
     app.after_request(_headers)
     app.after_request(_log)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
+from werkzeug.exceptions import UnsupportedMediaType
 
 from strideguard.accounts.models import User
 from strideguard.accounts.sessions import SignedIn, csrf_ok, load_signed_in
@@ -33,9 +34,18 @@ def current_user() -> User:
     return signed_in().user
 
 
+def _has_body() -> bool:
+    return bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "")
+
+
 def _guard() -> None:
     if not request.path.startswith(API_PREFIX) or request.endpoint is None:
         return
+    if request.blueprint == "web":
+        return  # the PWA's catch-all matched an unknown /api/ path: it answers 404, not 401
+    if request.method not in SAFE_METHODS and _has_body() and not request.is_json:
+        # webargs reads a non-JSON body as "no fields": a PATCH would succeed changing nothing.
+        raise UnsupportedMediaType()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
     found = load_signed_in()

@@ -16,6 +16,8 @@ class User(db.Model):
     """A runner: credentials, profile and the limits their guidance uses."""
 
     __tablename__ = "users"
+    # AUTOINCREMENT: an erased runner's id is never handed to a new account on SQLite.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

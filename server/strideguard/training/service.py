@@ -220,7 +220,14 @@ def list_shoes(user: User) -> list[dict[str, Any]]:
     return [shoe_out(s, totals.get(s.id, 0.0)) for s in shoes]
 
 
+#: Shoe ids are 32-bit integers in the database; a larger id in a URL is simply not found
+#: (PostgreSQL would otherwise refuse the query with "integer out of range": a 500).
+MAX_ID = 2**31 - 1
+
+
 def get_shoe(user: User, shoe_id: int) -> Shoe:
+    if not 0 < shoe_id <= MAX_ID:
+        raise NotFound("No such shoe.")
     shoe = db.session.execute(
         select(Shoe).where(Shoe.id == shoe_id, Shoe.user_id == user.id)
     ).scalar_one_or_none()
