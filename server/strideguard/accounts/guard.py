@@ -8,6 +8,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from strideguard.accounts.models import User
 from strideguard.accounts.sessions import SignedIn, csrf_ok, load_signed_in
 from strideguard.errors import CsrfFailed, Unauthorized
+from strideguard.security import refuse_nul_characters
 
 API_PREFIX = "/api/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,18 +42,16 @@ def _has_body() -> bool:
 def _guard() -> None:
     if not request.path.startswith(API_PREFIX) or request.endpoint is None:
         return
-    if request.blueprint == "web":
-        return  # the PWA's catch-all matched an unknown /api/ path: it answers 404, not 401
     if request.method not in SAFE_METHODS and _has_body() and not request.is_json:
         # webargs reads a non-JSON body as "no fields": a PATCH would succeed changing nothing.
         raise UnsupportedMediaType()
-    if request.endpoint in PUBLIC_ENDPOINTS:
-        return
-    found = load_signed_in()
-    if found is None:
-        raise Unauthorized()
-    if request.method not in SAFE_METHODS and not csrf_ok(found):
-        raise CsrfFailed("Missing or wrong X-CSRF-Token header.")
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        found = load_signed_in()
+        if found is None:
+            raise Unauthorized()
+        if request.method not in SAFE_METHODS and not csrf_ok(found):
+            raise CsrfFailed("Missing or wrong X-CSRF-Token header.")
+    refuse_nul_characters()
 
 
 def init_app(app: Flask) -> None:

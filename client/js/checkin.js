@@ -1,0 +1,158 @@
+// Today's check-in: pain scale, knee diagram, red-flag toggles, plugin questions, one save.
+
+import { api, showFieldErrors } from './api.js';
+import { h, mount, toggle, field, errorLine, toast } from './dom.js';
+import { kneeDiagram } from './knee.js';
+import { guidanceView, offlineRedFlags } from './guidance.js';
+import { localDate, formatDay } from './state.js';
+import { save } from './sync.js';
+
+const ANCHORS = { 0: 'none', 3: 'mild', 5: 'moderate', 10: 'worst' };
+
+/** A 0-10 scale of big radio buttons with words at the anchors. */
+export function painScale(legend, name, { required = false, value = null } = {}) {
+  const row = h('div', { class: 'scale' });
+  for (let i = 0; i <= 10; i += 1) {
+    const word = ANCHORS[i];
+    row.append(h('label', { class: `scale-step pain-${i}` },
+      h('input', { type: 'radio', name, value: String(i), required: required && i === 0, checked: value === i,
+        'aria-label': word ? `${i}, ${word}` : String(i) }),
+      h('span', { class: 'num', 'aria-hidden': 'true' }, String(i)),
+      h('span', { class: 'word', 'aria-hidden': 'true' }, word || '')));
+  }
+  return h('fieldset', { class: 'pain' }, h('legend', {}, legend), row);
+}
+
+function questionInput(q, key) {
+  const prompt = q.prompt || q.text || key;
+  if (q.type === 'boolean') return toggle(prompt, `q:${key}`);
+  if (q.type === 'scale') return painScale(prompt, `q:${key}`);
+  if (q.type === 'choice') {
+    const select = h('select', { name: `q:${key}` }, h('option', { value: '' }, 'Choose…'),
+      (q.options || []).map((o) => (typeof o === 'object'
+        ? h('option', { value: String(o.value ?? o.id) }, o.label ?? o.text ?? String(o.value ?? o.id))
+        : h('option', { value: String(o) }, String(o)))));
+    return field(prompt, select);
+  }
+  return field(prompt, h('input', { type: 'text', name: `q:${key}`, maxlength: 200 }));
+}
+
+function questionKey(q) {
+  return String(q.id).includes('.') ? q.id : `${q.plugin}.${q.id}`;
+}
+
+function readAnswers(form, questions) {
+  const answers = {};
+  for (const q of questions) {
+    const key = questionKey(q);
+    const name = `q:${key}`;
+    if (q.type === 'boolean') answers[key] = form.elements[name].checked;
+    else if (q.type === 'scale') {
+      const v = form.querySelector(`input[name="${CSS.escape(name)}"]:checked`);
+      if (v) answers[key] = Number(v.value);
+    } else {
+      const v = form.elements[name].value;
+      if (v !== '') answers[key] = v;
+    }
+  }
+  return answers;
+}
+
+async function fetchQuestions() {
+  try {
+    const data = await api('GET', '/checkin-questions');
+    return Array.isArray(data) ? data : (data.questions || []);
+  } catch {
+    return [];
+  }
+}
+
+/** The #checkin screen. */
+export async function showCheckin() {
+  const today = localDate();
+  const result = h('div', { class: 'result', 'aria-live': 'polite' });
+  const error = errorLine();
+  const knee = kneeDiagram();
+  const questionsBox = h('div', { class: 'questions' });
+  const dateInput = h('input', { type: 'date', name: 'date', value: today, max: today, required: true });
+  const form = h('form', { class: 'checkin', novalidate: true },
+    painScale('Worst knee pain in the last 24 hours', 'pain', { required: true }),
+    knee.element,
+    h('fieldset', { class: 'flags' }, h('legend', {}, 'Anything else today?'),
+      toggle('Swelling', 'swelling'),
+      toggle('Fever', 'fever'),
+      toggle('Knee locks or gives way', 'locking_or_giving_way'),
+      toggle('Hard to straighten', 'hard_to_straighten')),
+    questionsBox,
+    h('details', { class: 'more' }, h('summary', {}, 'More: morning pain, note, date'),
+      painScale('Pain or stiffness when you woke up', 'morning_pain'),
+      field('Note', h('textarea', { name: 'note', maxlength: 1000, rows: 3 })),
+      field('Date', dateInput)),
+    error,
+    h('button', { type: 'submit', class: 'primary' }, 'Save check-in'));
+
+  mount(`Check-in · ${formatDay(today)}`, form, result);
+
+  let questions = [];
+  if (navigator.onLine) {
+    questions = await fetchQuestions();
+    if (questions.length) {
+      // Many questions would slow the daily check-in down: fold them away (optional anyway).
+      questionsBox.append(h('details', { class: 'card plugin-q', open: questions.length <= 3 },
+        h('summary', {}, `More questions about your knee (${questions.length}, optional)`),
+        questions.map((q) => questionInput(q, questionKey(q)))));
+    }
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    const painInput = form.querySelector('input[name="pain"]:checked');
+    if (!painInput) {
+      error.textContent = 'Choose your pain from 0 to 10 first.';
+      form.querySelector('input[name="pain"]').focus();
+      return;
+    }
+    const morning = form.querySelector('input[name="morning_pain"]:checked');
+    const where = knee.value();
+    const body = {
+      pain: Number(painInput.value),
+      swelling: form.elements.swelling.checked,
+      fever: form.elements.fever.checked,
+      locking_or_giving_way: form.elements.locking_or_giving_way.checked,
+      hard_to_straighten: form.elements.hard_to_straighten.checked,
+    };
+    if (morning) body.morning_pain = Number(morning.value);
+    if (where.location) { body.location = where.location; body.side = where.side; }
+    const note = form.elements.note.value.trim();
+    if (note) body.note = note;
+    const answers = readAnswers(form, questions);
+    if (Object.keys(answers).length) body.answers = answers;
+    const date = dateInput.value || today;
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      const res = await save({ key: `checkin:${date}`, method: 'PUT', path: `/checkins/${date}`, body, label: `Check-in for ${formatDay(date)}` });
+      // The advice replaces the form at once; the form stays one tap away for a correction.
+      const edit = h('button', { type: 'button' }, 'Change check-in');
+      edit.addEventListener('click', () => { form.hidden = false; result.replaceChildren(); form.querySelector('input[name="pain"]:checked')?.focus(); });
+      const line = h('div', { class: 'saved-line' }, h('p', {}, `Pain ${body.pain}/10 saved for ${formatDay(date)}.`), edit);
+      if (res.sent) {
+        toast('Check-in saved.');
+        result.replaceChildren(line, h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
+      } else {
+        toast('Saved on this phone. It will be sent when you are back online.');
+        result.replaceChildren(line, h('p', { class: 'queued' }, 'Saved on this phone. Advice appears when you are back online.'),
+          ...offlineRedFlags(body));
+      }
+      form.hidden = true;
+      window.scrollTo(0, 0);
+      result.querySelector('h2, .queued')?.setAttribute('tabindex', '-1');
+      result.querySelector('h2, .queued')?.focus({ preventScroll: true });
+    } catch (err) {
+      error.textContent = showFieldErrors(form, err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

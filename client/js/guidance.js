@@ -1,0 +1,106 @@
+// Guidance cards: the action first, the reasons one tap away, urgent red flags on top.
+
+import { api } from './api.js';
+import { h, mount } from './dom.js';
+import { me, formatDistance, localDate } from './state.js';
+
+const SEVERITY_ORDER = { urgent: 0, warning: 1, caution: 2, info: 3 };
+const STATUS_TEXT = {
+  ok: ['Today: good to run', 'Stay within your limits below.'],
+  caution: ['Today: take it easy', 'Run less or easier, as below.'],
+  stop: ['Today: no running', 'Rest your knee and follow the steps below.'],
+};
+
+function formatValue(metric, value) {
+  if (value === null || value === undefined) return '–';
+  if (typeof value === 'number') {
+    if (/_m$|distance/.test(metric) && !/pct/.test(metric)) return formatDistance(value);
+    if (/pct/.test(metric)) return `${value.toFixed(1)}%`;
+    if (/_s$/.test(metric)) return `${Math.round(value / 60)} min`;
+    return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  }
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return String(value);
+}
+
+function metricName(metric) {
+  return String(metric).replace(/[._]/g, ' ');
+}
+
+function telLink(label) {
+  const phone = me()?.therapist?.phone;
+  return phone ? h('a', { class: 'button urgent-call', href: `tel:${phone.replace(/[^+\d]/g, '')}` }, label)
+    : h('a', { href: '#therapist' }, 'Add your therapist’s number');
+}
+
+/** One advice card. */
+export function adviceCard(advice) {
+  const urgent = advice.severity === 'urgent';
+  const reasons = (advice.reasons || []).map((r) => h('li', {},
+    `${metricName(r.metric)}: ${formatValue(r.metric, r.value)}`,
+    r.threshold !== null && r.threshold !== undefined ? ` (limit ${formatValue(r.metric, r.threshold)})` : ''));
+  const why = h('details', { class: 'why' },
+    h('summary', {}, 'Why?'),
+    reasons.length ? h('ul', {}, reasons) : null,
+    advice.evidence ? h('p', { class: 'evidence' }, advice.evidence) : null,
+    advice.source ? h('p', { class: 'source' }, `From: ${advice.source.plugin}${advice.source.version ? ` ${advice.source.version}` : ''}`) : null);
+  let call = null;
+  if (advice.action === 'contact_pt') call = telLink('Call your therapist');
+  if (advice.action === 'contact_doctor') call = h('p', { class: 'strong' }, 'Call your doctor today.');
+  return h('article', {
+    class: `card sev-${advice.severity} act-${advice.action}`,
+    role: urgent ? 'alert' : null,
+    'data-advice-id': advice.id,
+  },
+  h('h2', {}, advice.title),
+  advice.message ? h('p', {}, advice.message) : null,
+  call, why);
+}
+
+/** The status banner plus every card, most severe first. */
+export function guidanceView(guidance) {
+  const status = STATUS_TEXT[guidance.status] || STATUS_TEXT.ok;
+  const advice = [...(guidance.advice || [])].sort(
+    (a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9));
+  const failed = (guidance.plugins || []).filter((p) => p.status !== 'active');
+  return h('section', { class: 'guidance', 'aria-label': 'Guidance for today' },
+    h('div', { class: `status status-${guidance.status}` },
+      h('p', { class: 'status-title' }, status[0]), h('p', {}, status[1])),
+    advice.map(adviceCard),
+    failed.length ? h('p', { class: 'hint' }, `Some checks are unavailable right now: ${failed.map((p) => p.name).join(', ')}.`) : null,
+    h('p', { class: 'hint' }, 'StrideGuard gives general guidance, not a diagnosis. Your therapist knows your knee best.'));
+}
+
+/** Red flags we can show without the server (offline): never a diagnosis, just the next step. */
+export function offlineRedFlags(checkin) {
+  const cards = [];
+  if (checkin.fever && (checkin.swelling || checkin.pain > 0)) {
+    cards.push({ id: 'offline.fever', action: 'contact_doctor', severity: 'urgent', title: 'Call a doctor today', message: 'Fever with a painful or swollen knee needs a doctor soon. It could be an infection.' });
+  }
+  if (checkin.swelling) {
+    cards.push({ id: 'offline.swelling', action: 'rest', severity: 'warning', title: 'No running until the swelling is down', message: 'Rest the knee and check again tomorrow.' });
+  }
+  if (checkin.locking_or_giving_way || checkin.hard_to_straighten) {
+    cards.push({ id: 'offline.mechanical', action: 'contact_pt', severity: 'warning', title: 'Contact your therapist', message: 'A knee that locks, gives way or will not straighten should be checked.' });
+  }
+  return cards.map(adviceCard);
+}
+
+/** The #guidance screen. */
+export async function showGuidance() {
+  const main = mount('Advice for today', h('p', { class: 'loading' }, 'Loading…'));
+  const day = localDate();
+  try {
+    const [guidance, load] = await Promise.all([api('GET', `/guidance?date=${day}`), api('GET', `/load?date=${day}`)]);
+    const week = load ? h('section', { class: 'card load', 'aria-label': 'This week' },
+      h('h2', {}, 'This week'),
+      h('p', {}, `${formatDistance(load.current.distance_m)} in ${load.current.runs} run${load.current.runs === 1 ? '' : 's'}.`),
+      load.next_week_cap_m ? h('p', {}, `Keep the next 7 days under ${formatDistance(load.next_week_cap_m)}.`) : null,
+      load.change && load.change.distance_pct !== null && load.change.distance_pct !== undefined
+        ? h('p', {}, `Change from the week before: ${load.change.distance_pct > 0 ? '+' : ''}${load.change.distance_pct.toFixed(1)}%.`) : null) : null;
+    main.querySelector('.loading').replaceWith(guidanceView(guidance), week || '');
+  } catch (err) {
+    main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' },
+      err.message || 'Could not load advice.', ' Your saved check-ins are safe.'));
+  }
+}

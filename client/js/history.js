@@ -1,0 +1,103 @@
+// History: daily pain against weekly distance for 12 weeks (inline SVG + a table), and
+// the list of past check-ins and runs.
+
+import { api } from './api.js';
+import { h, s, mount } from './dom.js';
+import { localDate, addDays, formatDay, formatDistance, formatDuration, toUnit, units } from './state.js';
+
+const W = 340; const H = 200; const PAD = { l: 44, r: 28, t: 12, b: 28 };
+
+/** Weekly distance bars (left axis) and daily pain dots joined by a line (right axis, 0-10). */
+export function chart(weeks, checkins) {
+  const first = weeks.length ? weeks[0].week_start : addDays(localDate(), -83);
+  const days = 7 * Math.max(weeks.length, 12);
+  const x = (iso) => {
+    const [y1, m1, d1] = first.split('-').map(Number);
+    const [y2, m2, d2] = iso.split('-').map(Number);
+    const n = (Date.UTC(y2, m2 - 1, d2) - Date.UTC(y1, m1 - 1, d1)) / 86400000;
+    return PAD.l + (n / days) * (W - PAD.l - PAD.r);
+  };
+  const maxDist = Math.max(1, ...weeks.map((w) => toUnit(w.distance_m)));
+  const yDist = (v) => H - PAD.b - (v / maxDist) * (H - PAD.t - PAD.b);
+  const yPain = (p) => H - PAD.b - (p / 10) * (H - PAD.t - PAD.b);
+  const barW = ((W - PAD.l - PAD.r) / Math.max(weeks.length, 12)) * 0.7;
+
+  const bars = weeks.map((w) => s('rect', {
+    class: 'bar', x: x(w.week_start) + barW * 0.2, y: yDist(toUnit(w.distance_m)), width: barW,
+    height: Math.max(0, H - PAD.b - yDist(toUnit(w.distance_m))),
+  }));
+  const points = checkins.filter((c) => c.date >= first).sort((a, b) => a.date.localeCompare(b.date));
+  const line = points.length > 1 ? s('polyline', {
+    class: 'pain-line', points: points.map((c) => `${x(c.date) + 2},${yPain(c.pain)}`).join(' '),
+  }) : null;
+  const dots = points.map((c) => s('circle', { class: 'pain-dot', cx: x(c.date) + 2, cy: yPain(c.pain), r: 2.5 }));
+  const axes = [
+    s('line', { class: 'axis', x1: PAD.l, y1: H - PAD.b, x2: W - PAD.r, y2: H - PAD.b }),
+    s('text', { class: 'tick', x: PAD.l - 4, y: PAD.t + 8, 'text-anchor': 'end' }, `${maxDist.toFixed(maxDist < 10 ? 1 : 0)} ${units()}`),
+    s('text', { class: 'tick', x: PAD.l - 4, y: H - PAD.b, 'text-anchor': 'end' }, '0'),
+    s('text', { class: 'tick pain-tick', x: W - PAD.r + 4, y: PAD.t + 8 }, '10'),
+    s('text', { class: 'tick pain-tick', x: W - PAD.r + 4, y: H - PAD.b }, '0'),
+    s('text', { class: 'tick', x: PAD.l, y: H - 8 }, weeks.length ? formatDay(first) : ''),
+    s('text', { class: 'tick', x: W - PAD.r, y: H - 8, 'text-anchor': 'end' }, 'this week'),
+  ];
+  return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
+    'aria-label': `Bars: weekly distance in ${units()}. Line: daily pain from 0 to 10. The table below has the same numbers.` },
+  ...axes, ...bars, line, ...dots);
+}
+
+/** One row per week: distance, runs, average and worst pain. */
+export function weekRows(weeks, checkins) {
+  return weeks.map((w) => {
+    const end = addDays(w.week_start, 6);
+    const pains = checkins.filter((c) => c.date >= w.week_start && c.date <= end).map((c) => c.pain);
+    const avg = pains.length ? (pains.reduce((a, b) => a + b, 0) / pains.length).toFixed(1) : '–';
+    const worst = pains.length ? String(Math.max(...pains)) : '–';
+    return { week: formatDay(w.week_start), distance: formatDistance(w.distance_m), runs: String(w.runs), avg, worst, days: String(pains.length) };
+  });
+}
+
+export function weekTable(rows, caption) {
+  return h('table', { class: 'data' },
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, ['Week of', 'Distance', 'Runs', 'Avg pain', 'Worst pain'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.week),
+      h('td', {}, r.distance), h('td', {}, r.runs), h('td', {}, r.avg), h('td', {}, r.worst)))));
+}
+
+/** Fetch load, check-ins and runs for the last `daysBack` days. */
+export async function fetchHistory(daysBack = 84) {
+  const to = localDate();
+  const from = addDays(to, -daysBack);
+  const [load, checkins, runs] = await Promise.all([
+    api('GET', `/load?date=${to}`),
+    api('GET', `/checkins?from=${from}&to=${to}`),
+    api('GET', `/runs?from=${from}&to=${to}`),
+  ]);
+  const list = (x, key) => (Array.isArray(x) ? x : (x && x[key]) || []);
+  return { load, checkins: list(checkins, 'checkins'), runs: list(runs, 'runs') };
+}
+
+/** The #history screen. */
+export async function showHistory() {
+  const main = mount('History', h('p', { class: 'loading' }, 'Loading…'));
+  let data;
+  try {
+    data = await fetchHistory();
+  } catch (err) {
+    main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
+    return;
+  }
+  const weeks = data.load.weeks || [];
+  const entries = [
+    ...data.checkins.map((c) => ({ date: c.date, kind: 'Check-in', text: `Pain ${c.pain}/10${c.swelling ? ', swelling' : ''}${c.fever ? ', fever' : ''}` })),
+    ...data.runs.map((r) => ({ date: r.date, kind: 'Run', text: `${formatDistance(r.distance_m)} in ${formatDuration(r.duration_s)}${r.pain_after !== null && r.pain_after !== undefined ? `, pain after ${r.pain_after}/10` : ''}` })),
+  ].sort((a, b) => b.date.localeCompare(a.date));
+  main.querySelector('.loading').replaceWith(
+    h('figure', { class: 'card' }, chart(weeks, data.checkins),
+      h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain'))),
+    h('details', { class: 'card' }, h('summary', {}, 'Show as a table'), weekTable(weekRows(weeks, data.checkins), 'Last 12 weeks')),
+    h('h2', {}, 'Entries'),
+    entries.length
+      ? h('ul', { class: 'entries' }, entries.map((e) => h('li', {}, h('span', { class: 'when' }, `${formatDay(e.date)} · ${e.kind}`), h('span', {}, e.text))))
+      : h('p', {}, 'Nothing logged yet. Your check-ins and runs will show here.'));
+}

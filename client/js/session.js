@@ -1,0 +1,74 @@
+// Sign in, create an account, sign out.
+
+import { api, setCsrf, showFieldErrors } from './api.js';
+import { h, mount, field, errorLine, segmented } from './dom.js';
+import { setMe, browserTimeZone } from './state.js';
+import { clearAll, saveToken } from './outbox.js';
+import { disablePush, forgetPush } from './push.js';
+import { replay } from './sync.js';
+
+function accountForm(kind) {
+  const create = kind === 'register';
+  const error = errorLine();
+  const form = h('form', { class: 'auth', novalidate: true, 'aria-label': create ? 'Create an account' : 'Sign in' },
+    field('Email', h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true })),
+    field('Password', h('input', {
+      type: 'password', name: 'password', required: true,
+      autocomplete: create ? 'new-password' : 'current-password', minlength: create ? '10' : null,
+    }), create ? 'At least 10 characters.' : null),
+    create ? segmented('Units', 'units', [['km', 'Kilometres'], ['mi', 'Miles']], 'km') : null,
+    error,
+    h('button', { type: 'submit', class: 'primary' }, create ? 'Create account' : 'Sign in'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    const email = form.elements.email.value.trim();
+    const password = form.elements.password.value;
+    if (!email || !password) { error.textContent = 'Enter your email and password.'; return; }
+    try {
+      let data = create
+        ? await api('POST', '/auth/register', { email, password, timezone: browserTimeZone() })
+        : await api('POST', '/auth/login', { email, password });
+      if (create) {
+        const chosen = form.querySelector('input[name="units"]:checked')?.value || 'km';
+        if (chosen !== (data.user?.units || 'km')) {
+          const patched = await api('PATCH', '/me', { units: chosen });
+          data = { user: patched.user || patched };
+        }
+      }
+      const user = data.user || data;
+      setMe(user);
+      location.hash = '#checkin';
+      replay();
+    } catch (err) {
+      error.textContent = showFieldErrors(form, err);
+    }
+  });
+  return form;
+}
+
+/** The #signin screen: sign in, or create an account. */
+export function showSignin() {
+  const signin = accountForm('login');
+  const register = accountForm('register');
+  mount('Welcome to StrideGuard',
+    h('p', {}, 'Check in on your knee each day and get clear advice on when to run, rest or call your therapist.'),
+    h('section', { class: 'card' }, h('h2', {}, 'Sign in'), signin),
+    h('section', { class: 'card' }, h('h2', {}, 'New here? Create an account'), register));
+}
+
+/** Sign out: end the session, drop the outbox, the cached profile and this phone's push. */
+export async function signOut({ alreadyGone = false } = {}) {
+  if (alreadyGone) {
+    await forgetPush().catch(() => {});
+  } else {
+    await disablePush().catch(() => {});
+    await api('POST', '/auth/logout').catch(() => {});
+  }
+  await clearAll().catch(() => {});
+  localStorage.clear();
+  setMe(null);
+  setCsrf(null);
+  await saveToken(null).catch(() => {});
+  location.hash = '#signin';
+}

@@ -1,0 +1,177 @@
+// Settings: reminders, quiet hours, units, conditions, notification detail, push on/off,
+// shoes, export, sign out and delete account.
+
+import { api, showFieldErrors } from './api.js';
+import { h, mount, field, errorLine, segmented, toast } from './dom.js';
+import { me, setMe, browserTimeZone, formatDistance, fromUnit, units } from './state.js';
+import { pushState, enablePush, disablePush } from './push.js';
+import { signOut } from './session.js';
+
+const PUSH_TEXT = {
+  unsupported: 'This browser cannot show reminders.',
+  denied: 'Notifications are blocked for this site. Allow them in your browser settings.',
+  off: 'Reminders are off on this phone.',
+  on: 'Reminders are on for this phone.',
+  lost: 'Reminders stopped on this phone. Turn them on again.',
+};
+
+function profileForm(p, conditions) {
+  const error = errorLine();
+  const quiet = p.quiet_hours || null;
+  const quietOn = h('input', { type: 'checkbox', name: 'quiet_on', checked: Boolean(quiet) });
+  const form = h('form', { class: 'settings', novalidate: true },
+    segmented('Units', 'units', [['km', 'Kilometres'], ['mi', 'Miles']], p.units || 'km'),
+    field('Daily reminder time', h('input', { type: 'time', name: 'reminder_time', value: p.reminder_time || '20:00' })),
+    h('fieldset', {}, h('legend', {}, 'Quiet hours'),
+      h('label', { class: 'toggle' }, quietOn, h('span', {}, 'No notifications at night')),
+      h('div', { class: 'row' },
+        field('From', h('input', { type: 'time', name: 'quiet_start', value: quiet?.start || '22:00' })),
+        field('Until', h('input', { type: 'time', name: 'quiet_end', value: quiet?.end || '07:00' })))),
+    segmented('Notification text', 'notification_detail',
+      [['discreet', 'Discreet'], ['detailed', 'With details']], p.notification_detail || 'discreet'),
+    conditions.length ? h('fieldset', { class: 'conditions' }, h('legend', {}, 'Conditions your therapist mentioned'),
+      conditions.map((c) => h('label', { class: 'toggle' },
+        h('input', { type: 'checkbox', name: 'conditions', value: c.id, checked: (p.conditions || []).includes(c.id) }),
+        h('span', {}, c.name)))) : null,
+    h('details', {}, h('summary', {}, 'Limits set with your therapist'),
+      field('Pain limit (0-10)', h('input', { type: 'number', name: 'pain_threshold', min: '0', max: '10', step: '1', value: String(p.pain_threshold ?? 3) }),
+        'Advice to stop starts above this number.'),
+      field('Weekly increase limit (%)', h('input', { type: 'number', name: 'weekly_increase_pct', min: '0', max: '100', step: '1', value: String(p.weekly_increase_pct ?? 10) })),
+      field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone() }))),
+    error, h('button', { type: 'submit', class: 'primary' }, 'Save settings'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const el = form.elements;
+    const body = {
+      units: form.querySelector('input[name="units"]:checked')?.value || 'km',
+      reminder_time: el.reminder_time.value,
+      quiet_hours: quietOn.checked ? { start: el.quiet_start.value, end: el.quiet_end.value } : null,
+      notification_detail: form.querySelector('input[name="notification_detail"]:checked')?.value || 'discreet',
+      pain_threshold: Number(el.pain_threshold.value),
+      weekly_increase_pct: Number(el.weekly_increase_pct.value),
+      timezone: el.timezone.value.trim(),
+    };
+    if (conditions.length) body.conditions = [...form.querySelectorAll('input[name="conditions"]:checked')].map((i) => i.value);
+    try {
+      const data = await api('PATCH', '/me', body);
+      setMe(data.user || data);
+      toast('Settings saved.');
+      error.textContent = '';
+    } catch (err) {
+      error.textContent = showFieldErrors(form, err);
+    }
+  });
+  return form;
+}
+
+async function pushSection() {
+  const status = h('p', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'button' });
+  const box = h('section', { class: 'card' }, h('h2', {}, 'Reminders on this phone'), status, button);
+  async function render() {
+    const state = await pushState().catch(() => 'unsupported');
+    status.textContent = PUSH_TEXT[state];
+    button.hidden = state === 'unsupported' || state === 'denied';
+    button.textContent = state === 'on' ? 'Turn off reminders' : 'Turn on reminders';
+    button.dataset.state = state;
+  }
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      if (button.dataset.state === 'on') await disablePush(); else await enablePush();
+    } catch (err) {
+      toast(err.message || 'Could not change reminders.');
+    } finally {
+      button.disabled = false;
+      await render();
+    }
+  });
+  await render();
+  return box;
+}
+
+async function shoesSection() {
+  const list = h('ul', { class: 'entries' });
+  const error = errorLine();
+  const unit = units();
+  const form = h('form', { class: 'row', novalidate: true },
+    field('New shoe', h('input', { name: 'name', maxlength: 80, required: true })),
+    field(`Limit (${unit})`, h('input', { type: 'number', name: 'limit', min: '1', step: '1', value: unit === 'mi' ? '500' : '800' })),
+    h('button', { type: 'submit' }, 'Add shoe'));
+  async function load() {
+    const data = await api('GET', '/shoes');
+    const shoes = Array.isArray(data) ? data : (data.shoes || []);
+    list.replaceChildren(...shoes.map((shoe) => {
+      const retire = h('button', { type: 'button', class: 'link' }, shoe.retired ? 'Use again' : 'Retire');
+      retire.addEventListener('click', async () => {
+        await api('PATCH', `/shoes/${shoe.id}`, { retired: !shoe.retired });
+        load();
+      });
+      return h('li', {}, h('span', {}, `${shoe.name}${shoe.retired ? ' (retired)' : ''}`),
+        h('span', {}, `${formatDistance(shoe.distance_m ?? 0, 0)} of ${formatDistance(shoe.limit_m, 0)}`), retire);
+    }));
+  }
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = form.elements.name.value.trim();
+    if (!name) { error.textContent = 'Give the shoe a name.'; return; }
+    try {
+      await api('POST', '/shoes', { name, limit_m: Math.round(fromUnit(Number(form.elements.limit.value || 800))) });
+      form.reset();
+      error.textContent = '';
+      await load();
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  });
+  await load().catch(() => {});
+  return h('section', { class: 'card' }, h('h2', {}, 'Shoes'), list, form, error);
+}
+
+async function exportData() {
+  const res = await api('GET', '/export', undefined, { raw: true });
+  const blob = await res.blob();
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: `strideguard-export.json` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function accountSection() {
+  const exportBtn = h('button', { type: 'button' }, 'Download my data');
+  exportBtn.addEventListener('click', () => exportData().catch((err) => toast(err.message)));
+  const signOutBtn = h('button', { type: 'button' }, 'Sign out');
+  signOutBtn.addEventListener('click', () => signOut());
+  const error = errorLine();
+  const del = h('form', { class: 'danger', novalidate: true },
+    h('p', {}, 'This deletes your account and every check-in, run and reminder. It cannot be undone.'),
+    field('Your password', h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true })),
+    error, h('button', { type: 'submit', class: 'danger' }, 'Delete my account'));
+  del.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await api('DELETE', '/me', { password: del.elements.password.value });
+      await signOut({ alreadyGone: true });
+      toast('Your account and data are deleted.');
+    } catch (err) {
+      error.textContent = err.message;
+    }
+  });
+  return h('section', { class: 'card' }, h('h2', {}, 'Your account'), h('p', {}, me()?.email || ''),
+    h('div', { class: 'contact' }, exportBtn, signOutBtn),
+    h('details', {}, h('summary', {}, 'Delete account'), del));
+}
+
+/** The #settings screen. */
+export async function showSettings() {
+  const p = me() || {};
+  let conditions = [];
+  try {
+    const data = await api('GET', '/conditions');
+    conditions = Array.isArray(data) ? data : (data.conditions || []);
+  } catch { /* offline: settings still open */ }
+  const main = mount('Settings', profileForm(p, conditions));
+  main.append(await pushSection(), await shoesSection(), accountSection());
+}

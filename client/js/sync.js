@@ -1,0 +1,85 @@
+// Saving check-ins and runs: straight to the API when online, to the outbox otherwise,
+// and replaying the outbox on load, `online`, visibility change and the SW `sync` event.
+
+import { api, ApiError, NetworkError, hasCsrf } from './api.js';
+import { loadMe } from './state.js';
+import { enqueue, list, remove, markFailed } from './outbox.js';
+
+let replaying = null;
+
+/** Ask the service worker for a background sync (where the browser has it). */
+async function requestBackgroundSync() {
+  try {
+    const reg = await navigator.serviceWorker?.ready;
+    if (reg && 'sync' in reg) await reg.sync.register('outbox');
+  } catch { /* background sync is optional */ }
+}
+
+/**
+ * Save a request. Returns {sent: true, data} when the server answered, or {sent: false}
+ * when it was queued on this phone. Validation errors (ApiError) are thrown to the form.
+ */
+export async function save(item) {
+  if (navigator.onLine) {
+    try {
+      const data = await api(item.method, item.path, item.body);
+      return { sent: true, data };
+    } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
+    }
+  }
+  await enqueue(item);
+  requestBackgroundSync();
+  return { sent: false };
+}
+
+/** Send everything waiting. Safe to call often: one replay runs at a time. */
+export function replay() {
+  if (!replaying) {
+    replaying = doReplay().finally(() => { replaying = null; });
+  }
+  return replaying;
+}
+
+async function doReplay() {
+  if (!navigator.onLine) return 0;
+  const items = (await list()).filter((item) => !item.error);
+  if (!items.length) return 0;
+  let sent = 0;
+  let freshToken = false;
+  try {
+    // A page opened offline has no CSRF token yet: GET /me brings one (and the profile).
+    if (!hasCsrf()) { await loadMe(); freshToken = true; }
+  } catch {
+    return 0;
+  }
+  for (let i = 0; i < items.length; i += 1) {
+    const item = items[i];
+    try {
+      await api(item.method, item.path, item.body);
+      await remove(item.key);
+      sent += 1;
+    } catch (err) {
+      if (err instanceof NetworkError) break;
+      if (err instanceof ApiError && err.status === 403 && !freshToken) {
+        // The token may have been rotated: fetch it once and try this item again.
+        try { await loadMe(); freshToken = true; i -= 1; continue; } catch { break; }
+      }
+      if (err instanceof ApiError && [401, 403, 429].includes(err.status)) break;
+      if (err instanceof ApiError && err.status >= 500) break;
+      await markFailed(item.key, err.message);
+    }
+  }
+  return sent;
+}
+
+/** Wire the replay triggers once. */
+export function startReplayTriggers() {
+  window.addEventListener('online', () => replay());
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') replay();
+  });
+  navigator.serviceWorker?.addEventListener('message', (ev) => {
+    if (ev.data && ev.data.type === 'replay-outbox') replay();
+  });
+}

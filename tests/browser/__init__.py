@@ -1,0 +1,1 @@
+"""Real-browser tests of the PWA (Playwright + Debian Chromium)."""
