@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -38,8 +39,19 @@ def run_worker(app: Flask) -> None:
     )
     # First pass right away, then on the interval.
     scheduler.add_job(job, id="reminders-first-tick")
+    # SIGTERM (systemd, docker stop, ``strideguard run``) stops like Ctrl+C: a tick in
+    # progress finishes its sends instead of leaving claimed rows for the stale-claim rescue.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     log.info("reminder worker started (every %ss)", interval)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+    log.info("reminder worker stopped")
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(0)

@@ -1,0 +1,511 @@
+"""Exactly once under concurrency: worker processes tick through a simulated week.
+
+Hundreds of runners in several time zones (two of them change to summer time during the
+week) are subscribed to ONE local push service. Between ticks the test plays check-ins
+(some raise alerts through the real guidance engine) and runs. At every simulated tick
+several worker processes run ``strideguard reminders tick --now <time>`` together against
+the same database. An independent model (the pure planner fed with what the test did, in
+one process, with no database) says which reminders must exist. Then we check:
+
+* every expected (runner, kind, local date) is in the outbox with the expected status,
+  and nothing else is (0 missing, 0 extra);
+* the push service received, per subscription and kind, exactly as many pushes as there
+  are ``sent`` rows (0 duplicates) and rejected none;
+* direct counts with no planner at all: one ``checkin_due`` per evening runner per local
+  date without an earlier check-in; one push per alert-raising check-in.
+
+Workers: most steps fork the processes from a "zygote" that built the app once (like
+gunicorn's ``--preload``) and then run the real CLI entry point (``strideguard.cli.main``)
+with ``reminders tick --now``, each with its own database connections. Starting the app
+from scratch costs ~1.7 s of CPU, so a week of 4-process steps would take ~10 minutes on 2
+cores. On one 20:00 UTC step (PostgreSQL: the Sunday the US clocks change) the command runs
+as real ``python -m strideguard.cli`` subprocesses instead.
+
+PostgreSQL (``FOR UPDATE SKIP LOCKED``): 500 runners, 4 processes. SQLite (compare-and-set
+claim): 80 runners, 2 processes, two days.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time as clock
+import traceback
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from sqlalchemy import insert, select
+
+from strideguard import create_app
+from strideguard.accounts.models import User
+from strideguard.extensions import db
+from strideguard.guidance.service import guidance_for
+from strideguard.push.models import PushSubscription
+from strideguard.push.service import ensure_vapid_key
+from strideguard.reminders.models import Reminder
+from strideguard.reminders.planner import PRIORITY, PlannedReminder, QuietHours, RunnerState, plan
+from strideguard.reminders.service import alerts_from_guidance, queue_alerts
+from strideguard.training.models import Checkin, Run
+from tests.conftest import POSTGRES_ADMIN_URL, app_config
+from tests.support.pushservice import LocalPushService
+
+ROOT = Path(__file__).resolve().parents[2]
+UTC = timezone.utc
+ZONES = (
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",  # summer time from Sunday 8 March 2026, 02:00
+    "America/Los_Angeles",  # same day
+    "Asia/Kolkata",  # +05:30: 20:00 falls between two hourly ticks
+    "Australia/Sydney",
+)
+START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a Monday
+STALE = timedelta(hours=3)
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def zygote_main() -> None:
+    """Fork server (runs in its own process): build the app once, then for each stdin
+    line ``<ISO> <N>`` fork N processes that start together and each run the CLI entry
+    point ``strideguard reminders tick --now <ISO>``; answer one JSON line per request."""
+    from strideguard import cli
+    from strideguard.extensions import db as zdb
+
+    import gc
+
+    # Like gunicorn --preload: build the app once; every worker gets it by fork, opens its
+    # own database connections (the pool is empty at fork) and runs the CLI command.
+    app = create_app()
+    with app.app_context():
+        zdb.engine.dispose()
+    cli.main.create_app = lambda: app  # type: ignore[attr-defined]
+    gc.freeze()  # keep the children from copying every page the parent owns
+    for line in sys.stdin:
+        iso, count = line.split()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        go_r, go_w = os.pipe()
+        children: list[tuple[int, int]] = []
+        for _ in range(int(count)):
+            out_r, out_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker process
+                code = 1
+                try:
+                    os.close(go_w)
+                    os.close(out_r)
+                    os.dup2(out_w, 1)
+                    os.read(go_r, 1)  # EOF once the parent lets every worker go
+                    try:
+                        cli.main(["reminders", "tick", "--now", iso], prog_name="strideguard")
+                        code = 0
+                    except SystemExit as exc:
+                        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+                    sys.stdout.flush()
+                except BaseException:
+                    traceback.print_exc()
+                finally:
+                    os._exit(code)
+            os.close(out_w)
+            children.append((pid, out_r))
+        os.close(go_r)
+        cpu_before = os.times()
+        os.close(go_w)  # go
+        results = []
+        for pid, out_r in children:
+            chunks = []
+            while chunk := os.read(out_r, 65536):
+                chunks.append(chunk)
+            os.close(out_r)
+            _, status = os.waitpid(pid, 0)
+            results.append({"code": os.waitstatus_to_exitcode(status), "out": b"".join(chunks).decode()})
+        cpu = os.times()
+        cpu_s = cpu.children_user + cpu.children_system - cpu_before.children_user - cpu_before.children_system
+        print(json.dumps({"results": results, "cpu_s": cpu_s}), flush=True)
+
+
+class Workers:
+    """Runs one tick with N concurrent worker processes (forked or ``python -m``)."""
+
+    def __init__(self, env: dict[str, str], processes: int) -> None:
+        self.env = env
+        self.processes = processes
+        self.cpu_s = 0.0  # CPU time the worker processes used
+        self.zygote = subprocess.Popen(
+            [sys.executable, "-c", "from tests.reminders.test_concurrency import zygote_main; zygote_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True,
+        )
+
+    def tick(self, now: datetime, *, exec_cli: bool = False) -> list[dict]:
+        """All processes tick at ``now``; returns each one's JSON summary."""
+        iso = now.isoformat()
+        if exec_cli:
+            before = os.times()
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "strideguard.cli", "reminders", "tick", "--now", iso],
+                    stdout=subprocess.PIPE, env=self.env, cwd=ROOT, text=True,
+                )
+                for _ in range(self.processes)
+            ]
+            results = [{"out": p.communicate(timeout=300)[0], "code": p.returncode} for p in procs]
+            after = os.times()
+            self.cpu_s += (after.children_user + after.children_system
+                           - before.children_user - before.children_system)
+        else:
+            assert self.zygote.stdin and self.zygote.stdout
+            self.zygote.stdin.write(f"{iso} {self.processes}\n")
+            self.zygote.stdin.flush()
+            line = self.zygote.stdout.readline()
+            assert line, "the worker zygote died"
+            answer = json.loads(line)
+            results = answer["results"]
+            self.cpu_s += answer["cpu_s"]
+        summaries = []
+        for result in results:
+            assert result["code"] == 0, result
+            summaries.append(json.loads(result["out"].strip().splitlines()[-1]))
+        return summaries
+
+    def close(self) -> None:
+        if self.zygote.stdin:
+            self.zygote.stdin.close()
+        self.zygote.wait(timeout=30)
+
+
+def worker_env(url: str, instance: Path, service: LocalPushService) -> dict[str, str]:
+    """The environment of a worker process: the app configured only by STRIDEGUARD_*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIDEGUARD_")}
+    env.update(
+        STRIDEGUARD_DATABASE_URL=url,
+        STRIDEGUARD_INSTANCE_PATH=str(instance),
+        STRIDEGUARD_SECRET_KEY="concurrency-test",
+        STRIDEGUARD_PUSH_ALLOWED_HOSTS=service.host_port,
+        STRIDEGUARD_RATELIMIT_ENABLED="false",
+        STRIDEGUARD_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+# --------------------------------------------------------------------------- population
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    reminder_time: time
+    quiet: QuietHours | None
+
+
+PROFILES = (
+    (60, Profile("evening", time(20, 0), None)),
+    (15, Profile("evening_quiet", time(20, 0), QuietHours(time(22, 0), time(7, 0)))),
+    (10, Profile("early_deferred", time(6, 30), QuietHours(time(22, 0), time(7, 0)))),
+    (10, Profile("noon", time(12, 15), None)),
+    (5, Profile("late_in_quiet", time(21, 30), QuietHours(time(21, 0), time(6, 0)))),
+)
+
+
+@dataclass
+class Spec:
+    uid: int
+    zone: str
+    profile: Profile
+    detail: str
+    sub_id: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    uid: int
+    day: date
+    what: str  # "checkin" | "alert" | "fever" | "run"
+
+
+def local(spec: Spec, at: datetime) -> datetime:
+    return at.astimezone(ZoneInfo(spec.zone))
+
+
+def make_population(count: int, rng: random.Random) -> list[Profile]:
+    weights = [w for w, _ in PROFILES]
+    profiles = [p for _, p in PROFILES]
+    return rng.choices(profiles, weights, k=count)
+
+
+def make_events(specs: list[Spec], steps: list[datetime], rng: random.Random) -> dict[datetime, list[Event]]:
+    """About 40 % of runner-days get a check-in (a fifth of them with pain 5-7, a few with
+    fever); a third of the runners log a run on their first three days."""
+    events: dict[datetime, list[Event]] = defaultdict(list)
+    for spec in specs:
+        by_day: dict[date, list[datetime]] = defaultdict(list)
+        for at in steps:
+            by_day[local(spec, at).date()].append(at)
+        runs = rng.random() < 0.33
+        for n, (day, ats) in enumerate(sorted(by_day.items())):
+            if rng.random() < 0.4:
+                roll = rng.random()
+                what = "fever" if roll < 0.03 else "alert" if roll < 0.2 else "checkin"
+                at = rng.choice(ats)
+                events[at].append(Event(at, spec.uid, day, what))
+            if runs and n < 3:
+                at = rng.choice(ats)
+                events[at].append(Event(at, spec.uid, day, "run"))
+    return events
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class Model:
+    """What a single, sequential, database-free worker would have planned."""
+
+    specs: dict[int, Spec]
+    rows: dict[tuple[int, str, date], PlannedReminder] = field(default_factory=dict)
+    last_checkin: dict[int, date] = field(default_factory=dict)
+    run_m: dict[int, dict[date, float]] = field(default_factory=lambda: defaultdict(dict))
+
+    planned: dict[int, set[tuple[str, date]]] = field(default_factory=lambda: defaultdict(set))
+    skipped: dict[int, set[tuple[str, date]]] = field(default_factory=lambda: defaultdict(set))
+
+    def state(self, uid: int, now: datetime, alerts=()) -> RunnerState:
+        spec = self.specs[uid]
+        planned, skipped = self.planned[uid], self.skipped[uid]
+        today = local(spec, now).date()
+        week = sum(m for d, m in self.run_m[uid].items() if today - timedelta(days=6) <= d <= today)
+        return RunnerState(
+            user_id=uid, timezone=spec.zone, reminder_time=spec.profile.reminder_time,
+            quiet_hours=spec.profile.quiet, notification_detail=spec.detail,
+            last_checkin_date=self.last_checkin.get(uid), alerts=tuple(alerts),
+            next_week_cap_m=week * 1.1 if week else None,
+            planned=frozenset(planned), skipped=frozenset(skipped),
+        )
+
+    def _keep(self, planned: list[PlannedReminder]) -> None:
+        for p in planned:
+            uid = int(p.user_id)
+            if self.rows.setdefault((uid, p.kind, p.local_date), p) is p:
+                self.planned[uid].add((p.kind, p.local_date))
+                if p.merged_into:
+                    self.skipped[uid].add((p.kind, p.local_date))
+
+    def checkin(self, uid: int, day: date, alerts, now: datetime) -> None:
+        self.last_checkin[uid] = max(day, self.last_checkin.get(uid, day))
+        if alerts:
+            self._keep(plan([self.state(uid, now, alerts)], now))
+
+    def tick(self, now: datetime) -> None:
+        self._keep(plan([self.state(uid, now) for uid in self.specs], now))
+
+    def expected(self, last_tick: datetime) -> set[tuple[int, str, date, str]]:
+        out = set()
+        for (uid, kind, day), p in self.rows.items():
+            status = "skipped" if p.merged_into else "sent" if p.due_at <= last_tick else "pending"
+            out.add((uid, kind, day, status))
+        return out
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def fresh_postgres() -> Iterator[str]:
+    """A database of its own (the session's shared one is truncated by other tests)."""
+    name = f"sg_conc_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def _seed(specs: list[Spec], service: LocalPushService) -> None:
+    """Users and one subscription each, inserted in bulk with SQLAlchemy core."""
+    db.session.execute(insert(User), [
+        {"id": s.uid, "email": f"r{s.uid}@example.org", "password_hash": "x", "timezone": s.zone,
+         "reminder_time": s.profile.reminder_time, "notification_detail": s.detail,
+         "quiet_start": s.profile.quiet.start if s.profile.quiet else None,
+         "quiet_end": s.profile.quiet.end if s.profile.quiet else None}
+        for s in specs
+    ])
+    subs = []
+    for s in specs:
+        sub = service.subscriber()
+        s.sub_id = sub.id
+        subs.append({"user_id": s.uid, "endpoint": sub.endpoint, "p256dh": sub.p256dh, "auth": sub.auth})
+    db.session.execute(insert(PushSubscription), subs)
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("SELECT setval('users_id_seq', (SELECT max(id) FROM users))"))
+    db.session.commit()
+
+
+def _play(event: Event, model: Model, now: datetime) -> None:
+    """What the API does for a check-in or a run, at simulated time ``now``."""
+    uid = event.uid
+    if event.what == "run":
+        db.session.add(Run(uuid=str(uuid.uuid4()), user_id=uid, date=event.day, distance_m=8000.0, duration_s=2700.0))
+        db.session.commit()
+        model.run_m[uid][event.day] = model.run_m[uid].get(event.day, 0.0) + 8000.0
+        return
+    pain = {"checkin": 1, "alert": 6, "fever": 4}[event.what]
+    db.session.add(Checkin(user_id=uid, date=event.day, pain=pain, fever=event.what == "fever", answers={}))
+    db.session.commit()
+    alerts = ()
+    if event.what != "checkin":  # low-pain check-ins raise nothing; skip their guidance
+        user = db.session.get(User, uid)
+        guidance = guidance_for(user, event.day)
+        queue_alerts(user, event.day, guidance, now=now)
+        alerts = alerts_from_guidance(guidance, event.day)
+        assert alerts, guidance
+    model.checkin(uid, event.day, alerts, now)
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    wall_s: float  # the whole step: process start, planning, delivery
+    pushes: int
+    span_s: float  # first to last push received
+
+
+CASES = {
+    # A week and a half day (every Sunday rule, the US clock change) in 2-hour ticks: 91
+    # ticks x 4 processes. Hourly ticks double the CPU (~160 s of worker CPU measured) and
+    # find nothing more: a scheduled reminder stays sendable for 3 h after its time.
+    "postgres": {"runners": 500, "processes": 4, "hours": 7 * 24 + 12, "step_h": 2,
+                 "exec_cli_at": {datetime(2026, 3, 8, 20, tzinfo=UTC)}},
+    # Two days in hourly ticks.
+    "sqlite": {"runners": 80, "processes": 2, "hours": 2 * 24 + 6, "step_h": 1,
+               "exec_cli_at": {datetime(2026, 3, 2, 20, tzinfo=UTC)}},
+}
+
+
+@pytest.mark.parametrize("backend", list(CASES))
+def test_workers_send_every_reminder_exactly_once(backend, tmp_path, request):
+    case = CASES[backend]
+    rng = random.Random(4)
+    url = request.getfixturevalue("fresh_postgres") if backend == "postgres" else f"sqlite:///{tmp_path / 'conc.sqlite3'}"
+    with LocalPushService() as service:
+        app = create_app(app_config(tmp_path, url, PUSH_ALLOWED_HOSTS=[service.host_port]))
+        step = timedelta(hours=case["step_h"])
+        steps = [START + i * step for i in range(case["hours"] // case["step_h"] + 1)]
+        profiles = make_population(case["runners"], rng)
+        specs = [Spec(i + 1, ZONES[i % len(ZONES)], p, "detailed" if i % 7 == 0 else "discreet")
+                 for i, p in enumerate(profiles)]
+        by_uid = {s.uid: s for s in specs}
+        events = make_events(specs, steps, rng)
+        model = Model(by_uid)
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            ensure_vapid_key(app)  # before the workers start: they must share one key
+            _seed(specs, service)
+
+        workers = Workers(worker_env(url, tmp_path, service), case["processes"])
+        sent_by_workers = 0
+        timings: list[StepTiming] = []
+        try:
+            for at in steps:
+                with app.app_context():
+                    for event in sorted(events.get(at, ()), key=lambda e: (e.uid, e.what)):
+                        _play(event, model, at)
+                    db.session.remove()
+                model.tick(at)
+                before = len(service.deliveries)
+                started = clock.perf_counter()
+                summaries = workers.tick(at, exec_cli=at in case["exec_cli_at"])
+                arrived = [d.received_at for d in service.deliveries[before:]]
+                timings.append(StepTiming(clock.perf_counter() - started, len(arrived),
+                                          max(arrived) - min(arrived) if arrived else 0.0))
+                sent_by_workers += sum(s.get("sent", 0) for s in summaries)
+        finally:
+            workers.close()
+
+        with app.app_context():
+            rows = db.session.execute(
+                select(Reminder.user_id, Reminder.kind, Reminder.local_date, Reminder.status, Reminder.context)
+            ).all()
+            db.session.remove()
+            db.engine.dispose()
+        deliveries = service.deliveries
+        attempts = service.attempts
+
+    # -- 0 missing, 0 extra: the outbox holds exactly what the sequential model planned.
+    actual = {(r.user_id, r.kind, r.local_date, r.status) for r in rows}
+    expected = model.expected(steps[-1])
+    assert len(actual) == len(rows)
+    assert actual - expected == set(), "extra or wrong-status reminders"
+    assert expected - actual == set(), "missing reminders"
+
+    # -- 0 duplicates: pushes received per subscription and kind == sent rows.
+    received = Counter()
+    for d in deliveries:
+        received[(d.subscription_id, json.loads(d.plaintext)["kind"])] += 1
+    sent_rows = Counter((by_uid[r.user_id].sub_id, r.kind) for r in rows if r.status == "sent")
+    assert received == sent_rows
+    assert sent_by_workers == len(deliveries) == sum(sent_rows.values())
+    assert [a for a in attempts if a.status != 201] == []
+
+    # -- Direct counts, no planner: one checkin_due per evening runner per local date
+    # without an earlier check-in (due 20:00, sent at the first tick at or after it).
+    status = {(r.user_id, r.kind, r.local_date): r for r in rows}
+    checked_in: dict[tuple[int, date], datetime] = {}
+    for at, evs in events.items():
+        for e in evs:
+            if e.what != "run":
+                checked_in[(e.uid, e.day)] = at
+    expected_due = 0
+    for spec in specs:
+        if spec.profile.name == "late_in_quiet":
+            assert not any(k == (spec.uid, "checkin_due") for k in ((u, kd) for u, kd, _ in status))
+            continue
+        if not spec.profile.name.startswith("evening"):
+            continue
+        for day in sorted({local(spec, at).date() for at in steps}):
+            due = datetime.combine(day, time(20, 0), tzinfo=ZoneInfo(spec.zone)).astimezone(UTC)
+            first_tick = next((at for at in steps if at >= due), None)
+            if first_tick is None or due < steps[0] or first_tick - due > STALE:
+                continue
+            before = checked_in.get((spec.uid, day))
+            row = status.get((spec.uid, "checkin_due", day))
+            if before is not None and before <= first_tick:
+                assert row is None, (spec, day)
+            else:
+                expected_due += 1
+                assert row is not None and row.status in ("sent", "skipped"), (spec, day)
+                assert row.status == "sent" or row.context.get("merged_into")
+    assert expected_due > case["runners"]  # the check above really ran
+    # One push per alert-raising check-in: its most urgent kind is sent, once.
+    alert_events = [e for evs in events.values() for e in evs if e.what in ("alert", "fever")]
+    assert alert_events
+    for e in alert_events:
+        kinds = [k for (u, k, d) in status if u == e.uid and d == e.day and k in PRIORITY and k not in ("checkin_due", "weekly_plan")]
+        top = min(kinds, key=PRIORITY.__getitem__)
+        assert status[(e.uid, top, e.day)].status in ("sent", "pending"), e
+        assert all(status[(e.uid, k, e.day)].status == "skipped" for k in kinds if k != top)
+
+    busiest = max(timings, key=lambda t: t.pushes)
+    total_s = sum(t.wall_s for t in timings)
+    print(
+        f"\n[{backend}] {len(specs)} runners, {case['processes']} processes x {len(steps)} ticks:"
+        f" {total_s:.1f} s of ticks, {len(deliveries)} pushes"
+        f" ({dict(Counter(r.kind for r in rows if r.status == 'sent'))});"
+        f" worker CPU {workers.cpu_s:.1f} s;"
+        f" busiest tick {busiest.pushes} pushes, {busiest.wall_s:.2f} s with process start,"
+        f" first to last push {busiest.span_s:.3f} s"
+        f" ({(busiest.pushes - 1) / busiest.span_s if busiest.span_s else 0:.0f} pushes/s)"
+    )
