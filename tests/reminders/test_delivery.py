@@ -123,6 +123,21 @@ class TestCheckinDue:
         assert payloads(push_service, sub) == []
 
 
+    def test_a_check_in_dated_after_local_today_does_not_silence_the_reminder(self, push_app, push_service):
+        # Checked in for Dec 2 in Tokyo, flew to Honolulu, where it is still Dec 1 at 20:00.
+        runner, sub = subscribed(push_app, push_service, "Pacific/Honolulu")
+        with push_app.app_context():
+            from strideguard.accounts.models import User
+            from strideguard.training.models import Checkin
+
+            user_id = db.session.execute(select(User.id).where(User.email == runner.email)).scalar()
+            db.session.add(Checkin(user_id=user_id, date=date(2026, 12, 2), pain=1, answers={}))
+            db.session.commit()
+        run_tick(push_app, datetime(2026, 12, 2, 6, 0, tzinfo=timezone.utc))
+        [message] = payloads(push_service, sub)
+        assert message["kind"] == "checkin_due"
+
+
 class TestDeliveryOutcomes:
     def _alert(self, app, service, behaviour):
         runner, sub = subscribed(app, service, behaviour=behaviour)

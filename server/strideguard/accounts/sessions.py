@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from strideguard.accounts.models import Session, User
 from strideguard.extensions import db
@@ -75,6 +75,12 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+#: Built once: constructing the select on every request cost more than running it.
+_BY_TOKEN = select(Session, User).join(User, User.id == Session.user_id).where(
+    Session.id == bindparam("digest")
+)
+
+
 def load_signed_in() -> SignedIn | None:
     """The runner behind the request's cookie, or None (unknown, revoked or expired)."""
     if "signed_in" in g:
@@ -82,11 +88,7 @@ def load_signed_in() -> SignedIn | None:
     token = request.cookies.get(SECURE_COOKIE) or request.cookies.get(COOKIE)
     found = None
     if token:
-        row = db.session.execute(
-            select(Session, User).join(User, User.id == Session.user_id).where(
-                Session.id == _digest(token)
-            )
-        ).first()
+        row = db.session.execute(_BY_TOKEN, {"digest": _digest(token)}).first()
         if row is not None:
             session, user = row
             now = utcnow()

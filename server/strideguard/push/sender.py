@@ -292,19 +292,10 @@ async def _send_one(
     return _status_result(job, status, response.headers.get("Retry-After"))  # type: ignore[union-attr]
 
 
-async def send_all_async(
-    jobs: Sequence[PushJob],
-    signer: VapidSigner,
-    allowed_hosts: Allowlist | Iterable[str] | None = None,
-    *,
-    timeout_s: float = MAX_TIMEOUT_S,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    resolver: Resolver = socket.getaddrinfo,
-) -> list[PushResult]:
-    """Deliver ``jobs`` concurrently; results come back in the order of ``jobs``."""
-    if not 0 < timeout_s <= MAX_TIMEOUT_S:
-        raise ValueError(f"timeout must be in (0, {MAX_TIMEOUT_S}] seconds")
-    allow = allowed_hosts if isinstance(allowed_hosts, Allowlist) else parse_allowed_hosts(allowed_hosts)
+def _vet(
+    jobs: Sequence[PushJob], allow: Allowlist, resolver: Resolver
+) -> tuple[list[PushResult | None], list[tuple[int, PushJob, EndpointOK]], dict[tuple[str, int], tuple[str, ...]]]:
+    """Check every endpoint against the policy: (results so far, jobs to send, vetted addresses)."""
     resolve = _memo_resolver(resolver)
     results: list[PushResult | None] = [None] * len(jobs)
     vetted: dict[tuple[str, int], tuple[str, ...]] = {}
@@ -321,18 +312,108 @@ async def send_all_async(
             continue
         vetted[(ok.host, ok.port)] = ok.addresses
         pending.append((index, job, ok))
-    if pending:
-        connector = aiohttp.TCPConnector(limit=concurrency, resolver=_VettedResolver(vetted))
-        client_timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 5.0))
-        semaphore = asyncio.Semaphore(concurrency)
-        async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
-            wrapped = _NoRedirectSession(session)
-            sent = await asyncio.gather(
-                *(_send_one(job, ok, wrapped, signer, client_timeout, semaphore) for _, job, ok in pending)
-            )
-        for (index, _, _), result in zip(pending, sent):
-            results[index] = result
+    return results, pending, vetted
+
+
+def _check_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
+    if not 0 < timeout_s <= MAX_TIMEOUT_S:
+        raise ValueError(f"timeout must be in (0, {MAX_TIMEOUT_S}] seconds")
+    return aiohttp.ClientTimeout(total=timeout_s, connect=min(timeout_s, 5.0))
+
+
+async def _send_pending(
+    results: list[PushResult | None],
+    pending: list[tuple[int, PushJob, EndpointOK]],
+    session: _NoRedirectSession,
+    signer: VapidSigner,
+    timeout: aiohttp.ClientTimeout,
+    concurrency: int,
+) -> list[PushResult]:
+    semaphore = asyncio.Semaphore(concurrency)
+    sent = await asyncio.gather(
+        *(_send_one(job, ok, session, signer, timeout, semaphore) for _, job, ok in pending)
+    )
+    for (index, _, _), result in zip(pending, sent):
+        results[index] = result
     return [r for r in results if r is not None]
+
+
+async def send_all_async(
+    jobs: Sequence[PushJob],
+    signer: VapidSigner,
+    allowed_hosts: Allowlist | Iterable[str] | None = None,
+    *,
+    timeout_s: float = MAX_TIMEOUT_S,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    resolver: Resolver = socket.getaddrinfo,
+) -> list[PushResult]:
+    """Deliver ``jobs`` concurrently; results come back in the order of ``jobs``."""
+    client_timeout = _check_timeout(timeout_s)
+    allow = allowed_hosts if isinstance(allowed_hosts, Allowlist) else parse_allowed_hosts(allowed_hosts)
+    results, pending, vetted = _vet(jobs, allow, resolver)
+    if not pending:
+        return [r for r in results if r is not None]
+    connector = aiohttp.TCPConnector(limit=concurrency, resolver=_VettedResolver(vetted))
+    async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
+        return await _send_pending(results, pending, _NoRedirectSession(session), signer, client_timeout, concurrency)
+
+
+class PushSession:
+    """One event loop and ONE aiohttp session for many batches (a worker's delivery pass).
+
+    ``send(jobs)`` behaves like ``send_all`` but keeps the loop, the session and its
+    keep-alive connections between calls, so a pass of 20 batches opens its connections
+    once instead of 20 times. The resolver still answers only with addresses the policy
+    approved (the table grows with each batch's vetted endpoints). Use as a context
+    manager, or call ``close()``.
+    """
+
+    def __init__(
+        self,
+        signer: VapidSigner,
+        allowed_hosts: Allowlist | Iterable[str] | None = None,
+        *,
+        timeout_s: float = MAX_TIMEOUT_S,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        resolver: Resolver = socket.getaddrinfo,
+    ) -> None:
+        self._timeout = _check_timeout(timeout_s)
+        self._allow = allowed_hosts if isinstance(allowed_hosts, Allowlist) else parse_allowed_hosts(allowed_hosts)
+        self._signer = signer
+        self._concurrency = concurrency
+        self._resolver = resolver
+        self._vetted: dict[tuple[str, int], tuple[str, ...]] = {}
+        self._runner = asyncio.Runner()
+        self._session: aiohttp.ClientSession | None = None
+
+    def send(self, jobs: Sequence[PushJob]) -> list[PushResult]:
+        """Deliver one batch; results come back in the order of ``jobs``."""
+        return self._runner.run(self._send(jobs))
+
+    async def _send(self, jobs: Sequence[PushJob]) -> list[PushResult]:
+        results, pending, vetted = _vet(jobs, self._allow, self._resolver)
+        if not pending:
+            return [r for r in results if r is not None]
+        self._vetted.update(vetted)
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._concurrency, resolver=_VettedResolver(self._vetted))
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+        return await _send_pending(
+            results, pending, _NoRedirectSession(self._session), self._signer, self._timeout, self._concurrency
+        )
+
+    def close(self) -> None:
+        """Close the session and the event loop."""
+        if self._session is not None:
+            self._runner.run(self._session.close())
+            self._session = None
+        self._runner.close()
+
+    def __enter__(self) -> "PushSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def send_all(

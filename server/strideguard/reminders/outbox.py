@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from strideguard.extensions import db
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import PlannedReminder
+from strideguard.timeutil import utcnow
 
 #: A row claimed longer ago than this is assumed lost with its worker and is claimable again.
 STALE_CLAIM = timedelta(minutes=5)
 BATCH = 500
+#: Rows per executemany when writing planned reminders.
+WRITE_CHUNK = 5000
 
 
-def _insert():
-    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+#: PostgreSQL: the whole pass in ONE statement, the rows passed as six arrays.
+_PG_WRITE = text(
+    "INSERT INTO reminders (user_id, kind, local_date, due_at, status, attempts, context, created_at) "
+    "SELECT u, k, d, t, s, 0, CAST(c AS json), :created FROM unnest("
+    "CAST(:user_ids AS integer[]), CAST(:kinds AS text[]), CAST(:dates AS date[]), "
+    "CAST(:dues AS timestamptz[]), CAST(:statuses AS text[]), CAST(:contexts AS text[])"
+    ") AS x(u, k, d, t, s, c) "
+    "ON CONFLICT (user_id, kind, local_date) DO NOTHING"
+)
 
 
 def write(planned: Iterable[PlannedReminder]) -> int:
-    """Insert planned rows; an existing (runner, kind, local date) is left alone. Returns rows."""
+    """Insert planned rows; an existing (runner, kind, local date) is left alone. Returns rows.
+
+    PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays)``. SQLite: one prepared INSERT …
+    ON CONFLICT DO NOTHING as an executemany in chunks. (A multi-row VALUES statement is
+    compiled and parsed afresh every pass, costs ~0.3 ms a row, and passes SQLite's limit
+    of 32,766 bound parameters at ~4,700 rows.)
+    """
     rows = [
         {
             "user_id": p.user_id,
@@ -39,12 +55,28 @@ def write(planned: Iterable[PlannedReminder]) -> int:
     ]
     if not rows:
         return 0
-    stmt = _insert()(Reminder).values(rows).on_conflict_do_nothing(
-        index_elements=["user_id", "kind", "local_date"]
-    )
-    result = db.session.execute(stmt)
+    created = utcnow()
+    if db.engine.dialect.name == "postgresql":
+        result = db.session.execute(_PG_WRITE, {
+            "created": created,
+            "user_ids": [r["user_id"] for r in rows],
+            "kinds": [r["kind"] for r in rows],
+            "dates": [r["local_date"] for r in rows],
+            "dues": [r["due_at"] for r in rows],
+            "statuses": [r["status"] for r in rows],
+            "contexts": [json.dumps(r["context"]) for r in rows],
+        })
+        written = result.rowcount
+    else:
+        table = Reminder.__table__
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date"])
+        connection = db.session.connection()
+        written = 0
+        for start in range(0, len(rows), WRITE_CHUNK):
+            chunk = [{**row, "created_at": created} for row in rows[start:start + WRITE_CHUNK]]
+            written += max(connection.execute(stmt, chunk).rowcount, 0)
     db.session.commit()
-    return result.rowcount or 0
+    return written
 
 
 def release_stale_claims(now: datetime) -> None:

@@ -8,14 +8,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Integer, any_, case, delete, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 
 from strideguard.accounts.models import User
 from strideguard.extensions import db
 from strideguard.push import service as push_service
 from strideguard.push.payload import build_payload, delivery_options, encode_payload
 from strideguard.push.models import PushSubscription
-from strideguard.push.sender import PushJob, VapidSigner, next_attempt, send_all
+from strideguard.push.sender import PushJob, PushSession, VapidSigner, next_attempt
 from strideguard.reminders import outbox
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import Alert, PlannerSettings, QuietHours, RunnerState, plan
@@ -39,9 +40,16 @@ def planner_settings() -> PlannerSettings:
     return PlannerSettings(daily_cap=current_app.config["PUSH_DAILY_CAP"])
 
 
-def _quiet(user: User) -> QuietHours | None:
-    if user.quiet_start and user.quiet_end and user.quiet_start != user.quiet_end:
-        return QuietHours(user.quiet_start, user.quiet_end)
+_QUIET: dict[tuple[time, time], QuietHours] = {}
+
+
+def _quiet(user: Any) -> QuietHours | None:
+    start, end = user.quiet_start, user.quiet_end
+    if start and end and start != end:
+        found = _QUIET.get((start, end))
+        if found is None:  # a handful of distinct periods: share one object per period
+            found = _QUIET.setdefault((start, end), QuietHours(start, end))
+        return found
     return None
 
 
@@ -62,28 +70,49 @@ def alerts_from_guidance(guidance: dict[str, Any], day: date) -> tuple[Alert, ..
     return tuple(Alert(kind, day, ctx) for kind, ctx in found.items())
 
 
+_NO_KEYS: tuple[set, set] = (set(), set())
+_NONE: frozenset = frozenset()
+
+
+def _ids_match(column: Any, ids: list[int]) -> Any:
+    """``column`` is one of ``ids``: ``= ANY(array)`` on PostgreSQL (one bound parameter, an
+    index scan per id), an IN list elsewhere (SQLite binds at most 32,766 parameters)."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(literal(ids, PG_ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def _chunks(items: list, size: int | None = None):
+    size = size or (len(items) or 1 if db.engine.dialect.name == "postgresql" else 10_000)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _planned_keys(user_ids: list[int], since: date) -> dict[int, tuple[set, set]]:
-    keys: dict[int, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    """(planned, skipped) outbox keys since ``since`` per runner; absent runners have none."""
+    keys: dict[int, tuple[set, set]] = {}
     for chunk in _chunks(user_ids):
         rows = db.session.execute(
             select(Reminder.user_id, Reminder.kind, Reminder.local_date, Reminder.status).where(
-                Reminder.user_id.in_(chunk), Reminder.local_date >= since
+                _ids_match(Reminder.user_id, chunk), Reminder.local_date >= since
             )
         )
         for uid, kind, day, status in rows:
-            planned, skipped = keys[uid]
+            planned, skipped = keys.setdefault(uid, (set(), set()))
             planned.add((kind, day))
             if status == "skipped":
                 skipped.add((kind, day))
     return keys
 
 
-def _chunks(items: list, size: int = 5000):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+#: The user columns a planning pass reads (not whole ORM rows: 100k of those cost seconds).
+_PLAN_COLUMNS = (
+    User.id, User.timezone, User.reminder_time, User.quiet_start, User.quiet_end,
+    User.notification_detail, User.units, User.weekly_increase_pct,
+)
 
 
-def _state(user: User, last_checkin: date | None, planned: tuple[set, set],
+def _state(user: Any, last_checkin: date | None, planned: tuple[set, set],
            alerts: tuple[Alert, ...] = (), cap_m: float | None = None) -> RunnerState:
     return RunnerState(
         user_id=user.id,
@@ -95,8 +124,8 @@ def _state(user: User, last_checkin: date | None, planned: tuple[set, set],
         alerts=alerts,
         next_week_cap_m=cap_m,
         units=user.units,
-        planned=frozenset(planned[0]),
-        skipped=frozenset(planned[1]),
+        planned=frozenset(planned[0]) if planned[0] else _NONE,
+        skipped=frozenset(planned[1]) if planned[1] else _NONE,
     )
 
 
@@ -115,71 +144,104 @@ def queue_alerts(user: User, day: date, guidance: dict[str, Any], now: datetime 
     if not alerts:
         return 0
     since = day - timedelta(days=1)
+    # The latest check-in up to today: one dated "tomorrow" in another zone does not count.
     last = db.session.execute(
-        select(func.max(Checkin.date)).where(Checkin.user_id == user.id)
+        select(func.max(Checkin.date)).where(Checkin.user_id == user.id, Checkin.date <= day)
     ).scalar()
-    state = _state(user, last, _planned_keys([user.id], since)[user.id], alerts)
+    state = _state(user, last, _planned_keys([user.id], since).get(user.id, _NO_KEYS), alerts)
     return outbox.write(plan([state], now, planner_settings()))
 
 
 def plan_scheduled(now: datetime) -> int:
     """Plan ``checkin_due`` and ``weekly_plan`` for every runner with a push subscription."""
-    users = list(
-        db.session.execute(
-            select(User).where(
-                select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
-            ).order_by(User.id)
-        ).scalars()
-    )
+    users = db.session.execute(
+        select(*_PLAN_COLUMNS).where(
+            select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
+        ).order_by(User.id)
+    ).all()
     if not users:
         return 0
     ids = [u.id for u in users]
     utc_day = now.astimezone(timezone.utc).date()
     since = utc_day - timedelta(days=2)
-    last_checkin: dict[int, date] = {}
-    week_km: dict[int, dict[date, float]] = defaultdict(dict)
+    # A runner's local date is the UTC date, the day before or the day after: sum the
+    # 7-day distance ending on each of the three in SQL, one row per runner.
+    offsets = (-1, 0, 1)
+    window_sums = [
+        func.sum(case(
+            (Run.date.between(utc_day + timedelta(days=o - 6), utc_day + timedelta(days=o)), Run.distance_m),
+            else_=0.0,
+        ))
+        for o in offsets
+    ]
+    # Likewise the latest check-in up to each of the three possible local dates (a runner who
+    # moved west may hold a check-in dated after their new local today).
+    latest_upto = [
+        func.max(case((Checkin.date <= utc_day + timedelta(days=o), Checkin.date), else_=None))
+        for o in offsets
+    ]
+    last_checkin: dict[int, tuple[date | None, ...]] = {}
+    week_m: dict[int, tuple[float, ...]] = {}
     for chunk in _chunks(ids):
-        last_checkin.update(
-            db.session.execute(
-                select(Checkin.user_id, func.max(Checkin.date))
-                .where(Checkin.user_id.in_(chunk), Checkin.date >= since)
-                .group_by(Checkin.user_id)
-            ).all()
-        )
-        for uid, day, total in db.session.execute(
-            select(Run.user_id, Run.date, func.sum(Run.distance_m))
-            .where(Run.user_id.in_(chunk), Run.date >= utc_day - timedelta(days=8))
-            .group_by(Run.user_id, Run.date)
+        for uid, *latest in db.session.execute(
+            select(Checkin.user_id, *latest_upto)
+            .where(_ids_match(Checkin.user_id, chunk), Checkin.date >= since)
+            .group_by(Checkin.user_id)
         ):
-            week_km[uid][day] = float(total)
+            last_checkin[uid] = tuple(latest)
+        for uid, *totals in db.session.execute(
+            select(Run.user_id, *window_sums)
+            .where(_ids_match(Run.user_id, chunk), Run.date >= utc_day - timedelta(days=7),
+                   Run.date <= utc_day + timedelta(days=1))
+            .group_by(Run.user_id)
+        ):
+            week_m[uid] = tuple(float(t or 0.0) for t in totals)
     planned = _planned_keys(ids, since)
     states = []
+    no_runs = (0.0, 0.0, 0.0)
+    offsets_by_zone: dict[str, int] = {}
     for user in users:
-        today = local_today(user.timezone, now)
-        current = sum(v for d, v in week_km.get(user.id, {}).items() if today - timedelta(days=6) <= d <= today)
+        offset = offsets_by_zone.get(user.timezone)
+        if offset is None:
+            offset = offsets_by_zone[user.timezone] = (local_today(user.timezone, now) - utc_day).days
+        current = week_m.get(user.id, no_runs)[offset + 1] if -1 <= offset <= 1 else 0.0
         cap = current * (1 + user.weekly_increase_pct / 100.0) if current else None
-        states.append(_state(user, last_checkin.get(user.id), planned[user.id], cap_m=cap))
+        latest = last_checkin.get(user.id)
+        last = latest[offset + 1] if latest and -1 <= offset <= 1 else None
+        states.append(_state(user, last, planned.get(user.id, _NO_KEYS), cap_m=cap))
     return outbox.write(plan(states, now, planner_settings()))
 
 
 def deliver(now: datetime, signer: VapidSigner | None = None) -> dict[str, int]:
-    """Send every due outbox row; record each outcome. Returns counts by outcome."""
+    """Send every due outbox row; record each outcome. Returns counts by outcome.
+
+    One ``PushSession`` (event loop, aiohttp session, keep-alive connections) serves
+    every batch of the pass.
+    """
     app = current_app._get_current_object()
     counts: dict[str, int] = defaultdict(int)
+    # In UTC: SQLite stores timestamps as wall-clock text and compares them as text.
+    now = now.astimezone(timezone.utc)
     outbox.release_stale_claims(now)
     key = push_service.vapid_private_key(app)
     signer = signer or VapidSigner(key, app.config["VAPID_SUBJECT"])
-    while True:
-        rows = outbox.claim(now)
-        if not rows:
-            break
-        _deliver_batch(rows, now, key, signer, counts)
+    client: PushSession | None = None
+    try:
+        while True:
+            rows = outbox.claim(now)
+            if not rows:
+                break
+            if client is None:
+                client = PushSession(signer, push_service.allowlist(app))
+            _deliver_batch(rows, now, client, counts)
+    finally:
+        if client is not None:
+            client.close()
     return dict(counts)
 
 
-def _deliver_batch(rows: list[Reminder], now: datetime, key: Any, signer: VapidSigner,
+def _deliver_batch(rows: list[Reminder], now: datetime, client: PushSession,
                    counts: dict[str, int]) -> None:
-    app = current_app._get_current_object()
     user_ids = sorted({r.user_id for r in rows})
     subs: dict[int, list[PushSubscription]] = defaultdict(list)
     for sub in db.session.execute(
@@ -198,7 +260,8 @@ def _deliver_batch(rows: list[Reminder], now: datetime, key: Any, signer: VapidS
                 id=(row.id, sub.id), endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth,
                 payload=body, ttl=options.ttl, urgency=options.urgency, topic=options.topic,
             ))
-    results = send_all(jobs, key, app.config["VAPID_SUBJECT"], push_service.allowlist(app), signer=signer) if jobs else []
+    results = client.send(jobs) if jobs else []
+    sub_by_id = {sub.id: sub for found in subs.values() for sub in found}
     by_row: dict[int, list] = defaultdict(list)
     gone: list[int] = []
     for result in results:
@@ -207,10 +270,9 @@ def _deliver_batch(rows: list[Reminder], now: datetime, key: Any, signer: VapidS
         if result.outcome == "gone":
             gone.append(sub_id)
         elif result.outcome == "sent":
-            for sub in subs[next(r.user_id for r in rows if r.id == row_id)]:
-                if sub.id == sub_id:
-                    sub.last_success_at = now
-                    sub.last_error = None
+            sub = sub_by_id[sub_id]
+            sub.last_success_at = now
+            sub.last_error = None
         else:
             if result.outcome in ("rejected", "refused"):
                 log.error("push %s for reminder %s: %s %s", result.outcome, row_id, result.status, result.error)

@@ -27,7 +27,11 @@ class Checkin(db.Model):
     """The daily check-in: one per runner per local date (a later PUT replaces it)."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("user_id", "date"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "date"),
+        # The reminder sweep reads the last two days of every runner: date first.
+        Index("ix_checkins_date_user_id", "date", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -66,6 +70,8 @@ class Run(db.Model):
     __table_args__ = (
         UniqueConstraint("user_id", "uuid"),
         Index("ix_runs_user_id_date", "user_id", "date"),
+        # The reminder sweep sums the last week of every runner: date first.
+        Index("ix_runs_date_user_id", "date", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

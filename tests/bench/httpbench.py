@@ -1,0 +1,144 @@
+"""HTTP cells: a signed-in runner with 90 days of history, driven by wrk with a Lua script.
+
+The script (``WRK_SCRIPT``) takes method, body, cookie and CSRF header from the
+environment and prints one ``BENCH_JSON {...}`` line with requests, errors and latency
+percentiles, which ``parse_wrk`` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import requests
+
+WRK_SCRIPT = r"""
+local method = os.getenv("BENCH_METHOD") or "GET"
+local body = os.getenv("BENCH_BODY") or ""
+local cookie = os.getenv("BENCH_COOKIE") or ""
+local csrf = os.getenv("BENCH_CSRF") or ""
+wrk.method = method
+if #body > 0 then
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+if #cookie > 0 then wrk.headers["Cookie"] = cookie end
+if #csrf > 0 then wrk.headers["X-CSRF-Token"] = csrf end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"status_errors":%d,"socket_errors":%d,' ..
+    '"timeouts":%d,"p50_us":%d,"p99_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.mean))
+end
+"""
+CONNECTIONS = 16
+THREADS = 2
+RUN_UUID = "6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"
+
+
+@dataclass(frozen=True, slots=True)
+class WrkResult:
+    """One wrk run: requests/s and latency percentiles (milliseconds)."""
+
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def parse_wrk(output: str) -> WrkResult:
+    """Read the ``BENCH_JSON`` line of the script's ``done`` hook (ValueError if missing)."""
+    for line in output.splitlines():
+        if line.startswith("BENCH_JSON "):
+            data = json.loads(line[len("BENCH_JSON "):])
+            seconds = data["duration_us"] / 1e6
+            return WrkResult(
+                rps=data["requests"] / seconds if seconds > 0 else 0.0,
+                p50_ms=data["p50_us"] / 1000, p99_ms=data["p99_us"] / 1000,
+                requests=data["requests"],
+                errors=data["status_errors"] + data["socket_errors"] + data["timeouts"],
+            )
+    raise ValueError("wrk printed no BENCH_JSON line:\n" + output[-2000:])
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What one cell asks: method, path, optional JSON body."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A signed-in session: cookie header value and CSRF token."""
+
+    cookie: str
+    csrf: str
+
+
+def cells(today: date) -> dict[str, Request]:
+    """The four API cells of the benchmark (one runner, today's date, idempotent writes)."""
+    day = today.isoformat()
+    return {
+        "PUT check-in": Request("PUT", f"/api/v1/checkins/{day}", {"pain": 2, "morning_pain": 1, "location": "outside"}),
+        "PUT run": Request("PUT", f"/api/v1/runs/{RUN_UUID}",
+                           {"date": day, "distance_m": 6200.0, "duration_s": 2100.0, "pain_during": 1, "surface": "road"}),
+        "GET guidance": Request("GET", f"/api/v1/guidance?date={day}"),
+        "GET load": Request("GET", f"/api/v1/load?date={day}"),
+    }
+
+
+def register(base_url: str, email: str, password: str = "bench-knee-2026x") -> tuple[Credentials, int]:
+    """Sign up over HTTP; returns the session credentials and the runner's id."""
+    response = requests.post(f"{base_url}/api/v1/auth/register",
+                             json={"email": email, "password": password, "timezone": "UTC"}, timeout=30)
+    response.raise_for_status()
+    body = response.json()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in response.cookies)
+    return Credentials(cookie, body["csrf_token"]), int(body["user"]["id"])
+
+
+def check(base_url: str, creds: Credentials, req: Request) -> int:
+    """Send one request the way wrk will; returns the status (the harness insists on 2xx)."""
+    response = requests.request(req.method, base_url + req.path, json=req.body, timeout=30,
+                                headers={"Cookie": creds.cookie, "X-CSRF-Token": creds.csrf})
+    if response.status_code >= 300:
+        raise RuntimeError(f"{req.method} {req.path}: {response.status_code} {response.text[:300]}")
+    return response.status_code
+
+
+_SCRIPT_PATH: Path | None = None
+
+
+def _script() -> Path:
+    global _SCRIPT_PATH
+    if _SCRIPT_PATH is None:
+        handle = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False, prefix="strideguard-bench-")
+        handle.write(WRK_SCRIPT)
+        handle.close()
+        _SCRIPT_PATH = Path(handle.name)
+    return _SCRIPT_PATH
+
+
+def run_wrk(base_url: str, req: Request, creds: Credentials | None, seconds: float) -> WrkResult:
+    """wrk -t2 -c16 -d<seconds> against one request."""
+    env = dict(os.environ, BENCH_METHOD=req.method, BENCH_BODY=json.dumps(req.body) if req.body else "",
+               BENCH_COOKIE=creds.cookie if creds else "", BENCH_CSRF=creds.csrf if creds else "")
+    argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--timeout", "10s",
+            "-s", str(_script()), base_url + req.path]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr[-1000:]}")
+    return parse_wrk(done.stdout)

@@ -1,0 +1,185 @@
+"""Turn the raw results of one ``make bench`` run into tests/bench/RESULTS.md (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tests.bench.stats import Goal, goal_rows, markdown_table, rate, same_round_ratios, spread
+
+HTTP_CELLS = ("PUT check-in", "PUT run", "GET guidance", "GET load")
+
+
+def _rounds(cells: Sequence[Mapping[str, Any]], backend: str, cell: str) -> list[Mapping[str, Any]]:
+    return sorted((c for c in cells if c["backend"] == backend and c["cell"] == cell), key=lambda c: c["round"])
+
+
+def ceilings(http: Mapping[str, Any]) -> dict[int, dict[str, float]]:
+    """Per round: the ceiling's req/s and p99, the mean of its runs in that round."""
+    out: dict[int, dict[str, float]] = {}
+    for c in http["cells"]:
+        if c["backend"] != "ceiling":
+            continue
+        slot = out.setdefault(c["round"], {"rps": 0.0, "p99_ms": 0.0, "p50_ms": 0.0, "n": 0})
+        for key in ("rps", "p99_ms", "p50_ms"):
+            slot[key] += c[key]
+        slot["n"] += 1
+    for slot in out.values():
+        for key in ("rps", "p99_ms", "p50_ms"):
+            slot[key] /= slot["n"]
+    return out
+
+
+def http_figures(http: Mapping[str, Any], backend: str, cell: str) -> dict[str, Any]:
+    """Spreads of req/s, its same-round ratio, p50/p99 and the p99 ratio for one cell."""
+    rounds = _rounds(http["cells"], backend, cell)
+    ceil = ceilings(http)
+    base = [ceil[c["round"]] for c in rounds]
+    return {
+        "rps": spread(c["rps"] for c in rounds),
+        "ratio": spread(same_round_ratios([c["rps"] for c in rounds], [b["rps"] for b in base])),
+        "p50": spread(c["p50_ms"] for c in rounds),
+        "p99": spread(c["p99_ms"] for c in rounds),
+        "p99_ratio": spread(same_round_ratios([c["p99_ms"] for c in rounds], [b["p99_ms"] for b in base])),
+        "errors": sum(c["errors"] for c in rounds),
+    }
+
+
+def http_table(http: Mapping[str, Any]) -> str:
+    ceil = ceilings(http)
+    rows = [[
+        "ceiling (minimal Flask JSON)", "—",
+        spread(c["rps"] for c in ceil.values()).fmt(), "100%",
+        spread(c["p50_ms"] for c in ceil.values()).fmt(2), spread(c["p99_ms"] for c in ceil.values()).fmt(2), "1.00x", "0",
+    ]]
+    for backend in ("SQLite", "PostgreSQL"):
+        for cell in HTTP_CELLS:
+            f = http_figures(http, backend, cell)
+            rows.append([
+                cell, backend, f["rps"].fmt(), f"{f['ratio'].median * 100:.0f}% ({f['ratio'].low * 100:.0f}–{f['ratio'].high * 100:.0f}%)",
+                f["p50"].fmt(2), f["p99"].fmt(2), f"{f['p99_ratio'].median:.2f}x", str(f["errors"]),
+            ])
+    return markdown_table(
+        ["request", "database", "req/s median (min–max)", "÷ ceiling, same round", "p50 ms", "p99 ms", "p99 ÷ ceiling p99", "non-2xx/errors"],
+        rows,
+    )
+
+
+def sweep_table(sweep: Mapping[str, Any]) -> str:
+    rows = []
+    for backend in ("PostgreSQL", "SQLite"):
+        passes = [p for p in sweep["passes"] if p["backend"] == backend]
+        if not passes:
+            continue
+        rows.append([
+            backend, f"{sweep['runners']:,}", spread(p["seconds"] for p in passes).fmt(2, " s"),
+            spread(rate(sweep["runners"], p["seconds"]) for p in passes).fmt(),
+            spread(p["cpu_s"] for p in passes).fmt(2, " s"), f"{passes[0]['written']:,}",
+            f"{sweep['load_s'][backend]:.0f} s" if sweep["load_s"].get(backend) else "reused (--reuse)",
+        ])
+    return markdown_table(
+        ["database", "runners", "planning pass", "runners/s", "client CPU", "rows written", "seed load"], rows)
+
+
+def push_figures(passes: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Spreads of one push scenario's timed passes."""
+    return {
+        "rate": spread(rate(int(p["sent"]), p["wall_s"]) for p in passes),
+        "send_rate": spread(rate(int(p["jobs"]), p["send_wall_s"]) for p in passes),
+        "send_cpu_us": spread(p["send_cpu_s"] / max(p["jobs"], 1) * 1e6 for p in passes),
+        "cpu_us": spread(p["cpu_s"] / max(p["sent"], 1) * 1e6 for p in passes),
+        "signatures": sorted({int(p["signatures"]) for p in passes}),
+        "failed": sum(int(p["failed"]) for p in passes),
+    }
+
+
+def rss_change(push: Mapping[str, Any]) -> tuple[int, int, float]:
+    """(baseline KiB after the warm-up passes, KiB after the last pass, relative change)."""
+    baseline = int(push["rss_baseline_kb"])
+    final = int(push["rss_final_kb"])
+    return baseline, final, (final - baseline) / baseline if baseline else 0.0
+
+
+def push_table(push: Mapping[str, Any]) -> str:
+    rows = []
+    for name, label in (("fast", "local push service"), ("latency", f"+{push['latency_ms']:.0f} ms per request")):
+        f = push_figures(push["passes"][name])
+        rows.append([
+            label, f"{push['messages']:,}", f["rate"].fmt(), f["send_rate"].fmt(), f["send_cpu_us"].fmt(),
+            f["cpu_us"].fmt(), ", ".join(map(str, f["signatures"])), str(push["origins"]), str(f["failed"]),
+        ])
+    return markdown_table(
+        ["scenario", "messages/pass", "msg/s deliver() (min–max)", "msg/s send_all", "client CPU µs/msg send_all",
+         "CPU µs/msg deliver()", "VAPID signatures/pass", "origins", "not sent"],
+        rows,
+    )
+
+
+def goals(results: Mapping[str, Any]) -> list[Goal]:
+    """Every goal of issue 7 that this run measured."""
+    out: list[Goal] = []
+    http = results.get("http")
+    if http:
+        for backend, share, p99x in (("SQLite", 0.20, 5.0), ("PostgreSQL", 0.15, 6.0)):
+            f = http_figures(http, backend, "PUT check-in")
+            out.append(Goal(f"PUT check-in with guidance, {backend}: share of ceiling", share, f["ratio"].median, ">=", "%"))
+            out.append(Goal(f"PUT check-in with guidance, {backend}: p99 ÷ ceiling p99", p99x, f["p99_ratio"].median, "<=", "x"))
+        f = http_figures(http, "SQLite", "GET guidance")
+        out.append(Goal("GET guidance, SQLite: share of ceiling", 0.25, f["ratio"].median, ">=", "%"))
+    sweep = results.get("sweep")
+    if sweep:
+        for backend in ("PostgreSQL", "SQLite"):
+            seconds = spread(p["seconds"] for p in sweep["passes"] if p["backend"] == backend)
+            out.append(Goal(f"planning pass, {sweep['runners']:,} runners, {backend}", 2.0, seconds.median, "<=", " s"))
+    push = results.get("push")
+    units = results.get("units")
+    if push:
+        fast = push_figures(push["passes"]["fast"])
+        slow = push_figures(push["passes"]["latency"])
+        out.append(Goal("push delivery, local push service (deliver())", 2000, fast["rate"].median, ">=", " msg/s"))
+        if units:
+            budget = 2.5 * (units["encrypt_us"] + units["sign_us"])
+            out.append(Goal("client CPU per message (send_all) vs 2.5 × (encrypt + sign)", budget,
+                            fast["send_cpu_us"].median, "<=", " µs"))
+        out.append(Goal(f"push delivery with {push['latency_ms']:.0f} ms latency (deliver())", 1000,
+                        slow["rate"].median, ">=", " msg/s"))
+        out.append(Goal("VAPID signatures per pass = push-service origins", push["origins"],
+                        max(fast["signatures"] + slow["signatures"]), "<=", ""))
+        _, _, change = rss_change(push)
+        out.append(Goal("worker RSS change across the 10k-push passes (abs)", 0.10, abs(change), "<=", "%"))
+    return out
+
+
+def render(results: Mapping[str, Any], notes: str = "") -> str:
+    """The whole RESULTS.md."""
+    meta = results["meta"]
+    parts = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (`python -m tests.bench.run`) on {meta['when']}: {meta['cpus']} CPUs, "
+        f"load average at start {meta['loadavg']}, {meta['rounds']} interleaved rounds, "
+        f"wrk -t2 -c16 -d{meta['seconds']:g}s per HTTP cell. Figures are medians with (min–max) over the rounds; "
+        "each HTTP figure is divided by the ceiling measured in the same round.",
+        "",
+    ]
+    if "http" in results:
+        parts += ["## HTTP (gunicorn, 2 sync workers, `strideguard serve`)", "", http_table(results["http"]), ""]
+    if "sweep" in results:
+        parts += ["## Reminder planning pass (`plan_scheduled`, every runner subscribed)", "",
+                  sweep_table(results["sweep"]), ""]
+    if "push" in results:
+        parts += ["## Push delivery (`deliver()` → local push service in its own process)", "",
+                  push_table(results["push"]), ""]
+        base, final, change = rss_change(results["push"])
+        parts += [f"Worker RSS: {base / 1024:.1f} MiB after the warm-up passes, {final / 1024:.1f} MiB after the last "
+                  f"pass ({change * 100:+.1f}%).", ""]
+    if "units" in results:
+        u = results["units"]
+        parts += [f"Unit costs (same run): encrypt one message (aes128gcm) {u['encrypt_us']:.0f} µs, sign one VAPID JWT "
+                  f"{u['sign_us']:.0f} µs; 2.5 × (encrypt + sign) = {2.5 * (u['encrypt_us'] + u['sign_us']):.0f} µs.", ""]
+    found = goals(results)
+    if found:
+        parts += ["## Goals", "", markdown_table(["figure", "goal", "measured (median)", "result"], goal_rows(found)), ""]
+    if notes:
+        parts += ["## Notes", "", notes.strip(), ""]
+    return "\n".join(parts)

@@ -1,0 +1,228 @@
+"""``make bench``: HTTP cells vs the Flask ceiling, the reminder planning pass over 100k
+runners, and push delivery — interleaved rounds in one run; writes tests/bench/RESULTS.md.
+
+    python -m tests.bench.run [--rounds 3] [--seconds 5] [--runners 100000]
+                              [--messages 10000] [--only http,sweep,push] [--reuse]
+                              [--render-only]
+
+``--reuse`` keeps the seeded sweep databases in .bench/ (and PostgreSQL database
+``sg_bench_sweep_<runners>``) for the next run; by default everything is throwaway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+for _path in (REPO / "server", REPO):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from tests.bench import databases, httpbench, push, report, seed, servers, sweep  # noqa: E402
+
+RESULTS_MD = Path(__file__).with_name("RESULTS.md")
+RAW_JSON = REPO / ".bench" / "results.json"
+NOTES_MD = Path(__file__).with_name("NOTES.md")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- HTTP ------------------------------------------------------------------------------
+
+
+def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
+    """Three servers up at once; every round: ceiling, both databases' four cells, ceiling."""
+    today = datetime.now(timezone.utc).date()
+    sqlite_instance = workdir / "http-sqlite"
+    sqlite_app = databases.make_app(sqlite_instance)
+    databases.migrate(sqlite_app)
+    pg_name = databases.new_database_name("sg_bench_http")
+    pg_url = databases.create_postgres(pg_name)
+    pg_app = databases.make_app(workdir / "http-postgres", pg_url)
+    databases.migrate(pg_app)
+    running: list[servers.Server] = []
+    try:
+        ceiling = servers.start_ceiling()
+        running.append(ceiling)
+        apps = {}
+        for backend, instance, url, app in (("SQLite", sqlite_instance, None, sqlite_app),
+                                            ("PostgreSQL", workdir / "http-postgres", pg_url, pg_app)):
+            server = servers.start_app(backend, instance, url)
+            running.append(server)
+            creds, uid = httpbench.register(server.url, f"http-{backend.lower()}@strideguard.invalid")
+            with app.app_context():
+                from strideguard.extensions import db
+
+                seed.insert_history(db.engine, uid, seed.history(today, seed=7, include_today=False))
+                db.engine.dispose()
+            apps[backend] = (server, creds)
+        requests_ = httpbench.cells(today)
+        for backend, (server, creds) in apps.items():
+            for name, req in requests_.items():
+                httpbench.check(server.url, creds, req)
+            httpbench.run_wrk(server.url, requests_["GET guidance"], creds, 1)  # warm-up
+        httpbench.run_wrk(ceiling.url, httpbench.Request("GET", "/ceiling"), None, 1)
+        cells: list[dict[str, Any]] = []
+
+        def record(round_: int, backend: str, cell: str, result: httpbench.WrkResult) -> None:
+            cells.append({"round": round_, "backend": backend, "cell": cell, "rps": result.rps,
+                          "p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "errors": result.errors,
+                          "requests": result.requests})
+            log(f"  round {round_} {backend:<10} {cell:<13} {result.rps:8.0f} req/s  p99 {result.p99_ms:6.2f} ms"
+                + (f"  ERRORS {result.errors}" if result.errors else ""))
+
+        ceiling_req = httpbench.Request("GET", "/ceiling")
+        for round_ in range(rounds):
+            record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
+            order = list(apps) if round_ % 2 == 0 else list(reversed(apps))
+            for backend in order:
+                server, creds = apps[backend]
+                for name, req in requests_.items():
+                    record(round_, backend, name, httpbench.run_wrk(server.url, req, creds, seconds))
+            record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
+        return {"cells": cells}
+    finally:
+        for server in running:
+            server.stop()
+        for app in (sqlite_app, pg_app):
+            push.close(app)
+        databases.drop_postgres(pg_name)
+
+
+# --- sweep -----------------------------------------------------------------------------
+
+
+def sweep_phase(workdir: Path, rounds: int, runners: int, reuse: bool) -> dict[str, Any]:
+    now = sweep.sweep_now(datetime.now(timezone.utc).date())
+    prepared = []
+    try:
+        for prepare in (sweep.prepare_postgres, sweep.prepare_sqlite):
+            started = time.perf_counter()
+            sdb = prepare(workdir, runners, now.date(), reuse)
+            prepared.append(sdb)
+            log(f"  seeded {sdb.backend}: {sdb.shape or 'reused'} in {time.perf_counter() - started:.0f} s")
+        passes = []
+        for round_ in range(rounds):
+            for sdb in prepared if round_ % 2 == 0 else reversed(prepared):
+                cpu = time.process_time()
+                seconds, written = sweep.one_pass(sdb.app, now)
+                cpu = time.process_time() - cpu
+                passes.append({"round": round_, "backend": sdb.backend, "seconds": seconds, "cpu_s": cpu,
+                               "written": written})
+                log(f"  round {round_} {sdb.backend:<10} {seconds:6.2f} s ({runners / seconds:,.0f} runners/s, "
+                    f"CPU {cpu:.2f} s, {written} rows)")
+        return {"runners": runners, "now": now.isoformat(), "passes": passes,
+                "load_s": {s.backend: s.load_s for s in prepared}}
+    finally:
+        for sdb in prepared:
+            sweep.close(sdb)
+
+
+# --- push ------------------------------------------------------------------------------
+
+
+def push_phase(workdir: Path, rounds: int, messages: int, latency_ms: float) -> dict[str, Any]:
+    services = {}
+    apps = {}
+    try:
+        for name, latency in (("fast", 0.0), ("latency", latency_ms)):
+            services[name] = push.start_push_service(messages, latency)
+            apps[name] = push.prepare(workdir / f"push-{name}", services[name])
+        for name, app in apps.items():  # warm-up: imports, pools, allocator high-water mark
+            result = push.one_pass(app)
+            log(f"  warm-up {name:<8} {result['sent'] / result['wall_s']:7.0f} msg/s")
+        baseline = push.rss_kb()
+        passes: dict[str, list[dict[str, Any]]] = {"fast": [], "latency": []}
+        for round_ in range(rounds):
+            for name in ("fast", "latency") if round_ % 2 == 0 else ("latency", "fast"):
+                result = push.one_pass(apps[name])
+                result["round"] = round_
+                passes[name].append(result)
+                log(f"  round {round_} {name:<8} {result['sent'] / result['wall_s']:7.0f} msg/s, send_all CPU "
+                    f"{result['send_cpu_s'] / max(result['jobs'], 1) * 1e6:.0f} µs/msg, "
+                    f"{result['signatures']} signature(s), not sent {result['failed']}, RSS {result['rss_after_kb'] // 1024} MiB")
+        final = push.rss_kb()
+        service_counts = {}
+        for name, service in services.items():
+            service_counts[name] = service.stop()
+        services.clear()
+        return {"messages": messages, "latency_ms": latency_ms, "origins": 1, "passes": passes,
+                "rss_baseline_kb": baseline, "rss_final_kb": final, "service": service_counts}
+    finally:
+        for service in services.values():
+            service.stop()
+        for app in apps.values():
+            push.close(app)
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0, help="wrk duration per HTTP cell")
+    parser.add_argument("--runners", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--only", default="http,sweep,push")
+    parser.add_argument("--reuse", action="store_true", help="keep and reuse the seeded sweep databases")
+    parser.add_argument("--out", type=Path, default=RESULTS_MD)
+    parser.add_argument("--render-only", action="store_true",
+                        help="re-write RESULTS.md from .bench/results.json (e.g. after editing NOTES.md)")
+    args = parser.parse_args(argv)
+    if args.render_only:
+        results = json.loads(RAW_JSON.read_text())
+        args.out.write_text(report.render(results, NOTES_MD.read_text() if NOTES_MD.exists() else ""))
+        log(f"wrote {args.out}")
+        return 0
+    if shutil.which("wrk") is None and "http" in args.only:
+        print("wrk is not installed (make bench installs it)", file=sys.stderr)
+        return 2
+    phases = set(args.only.split(","))
+    workdir = REPO / ".bench" / "work" if args.reuse else Path(tempfile.mkdtemp(prefix="strideguard-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    results: dict[str, Any] = {"meta": {
+        "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
+        "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()), "rounds": args.rounds, "seconds": args.seconds,
+    }}
+    try:
+        log("unit costs: encrypt one message, sign one JWT")
+        results["units"] = push.unit_costs()
+        if "http" in phases:
+            log("HTTP: ceiling, SQLite and PostgreSQL servers")
+            results["http"] = http_phase(workdir, args.rounds, args.seconds)
+        if "sweep" in phases:
+            log(f"sweep: seeding {args.runners:,} runners x 90 days in PostgreSQL (COPY) and SQLite (executemany)")
+            results["sweep"] = sweep_phase(workdir, args.rounds, args.runners, args.reuse)
+        if "push" in phases:
+            log(f"push: {args.messages:,} reminders per pass, local push service in its own process")
+            results["push"] = push_phase(workdir, args.rounds, args.messages, args.latency_ms)
+    finally:
+        if not args.reuse:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["meta"]["total_s"] = round(time.perf_counter() - started)
+    RAW_JSON.parent.mkdir(parents=True, exist_ok=True)
+    RAW_JSON.write_text(json.dumps(results, indent=1, default=str))
+    notes = NOTES_MD.read_text() if NOTES_MD.exists() else ""
+    args.out.write_text(report.render(results, notes))
+    log(f"wrote {args.out} and {RAW_JSON} in {results['meta']['total_s']} s")
+    for goal in report.goals(results):
+        log(f"  {'met   ' if goal.met else 'MISSED'} {goal.figure}: {goal.measured:.3g} (goal {goal.op} {goal.target:g})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

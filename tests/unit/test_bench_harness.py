@@ -1,0 +1,160 @@
+"""The benchmark harness's pure parts: summaries, same-round ratios, goals, tables, wrk
+output parsing, the synthetic history generator and the report (no timing asserted)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from tests.bench import report, seed
+from tests.bench.httpbench import parse_wrk
+from tests.bench.stats import Goal, markdown_table, rate, ratio, same_round_ratios, spread
+from tests.bench.sweep import sweep_now
+
+AS_OF = date(2026, 11, 25)
+
+
+def test_spread_is_min_median_max() -> None:
+    s = spread([30.0, 10.0, 20.0, 40.0])
+    assert (s.low, s.median, s.high, s.n) == (10.0, 25.0, 40.0, 4)
+    assert s.fmt() == "25 (10–40)"
+
+
+def test_spread_of_nothing_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        spread([])
+
+
+@pytest.mark.parametrize(
+    ("value", "ceiling", "expected"),
+    [(500.0, 2000.0, 0.25), (2000.0, 2000.0, 1.0), (10.0, 0.0, 0.0), (10.0, -1.0, 0.0)],
+)
+def test_ratio(value: float, ceiling: float, expected: float) -> None:
+    assert ratio(value, ceiling) == pytest.approx(expected)
+
+
+def test_ratios_pair_each_round_with_its_own_ceiling() -> None:
+    assert same_round_ratios([100, 300], [1000, 1500]) == pytest.approx([0.1, 0.2])
+    with pytest.raises(ValueError):
+        same_round_ratios([1, 2], [1])
+
+
+@pytest.mark.parametrize(("count", "seconds", "expected"), [(10_000, 4.0, 2500.0), (5, 0.0, 0.0)])
+def test_rate(count: int, seconds: float, expected: float) -> None:
+    assert rate(count, seconds) == expected
+
+
+@pytest.mark.parametrize(
+    ("op", "target", "measured", "met"),
+    [(">=", 0.20, 0.20, True), (">=", 0.20, 0.199, False), ("<=", 2.0, 2.0, True), ("<=", 2.0, 2.01, False)],
+)
+def test_goal_boundaries(op: str, target: float, measured: float, met: bool) -> None:
+    assert Goal("x", target, measured, op).met is met
+
+
+def test_goal_with_an_unknown_operator_fails_loudly() -> None:
+    with pytest.raises(ValueError):
+        _ = Goal("x", 1, 1, "==").met
+
+
+def test_markdown_table_checks_row_width_and_escapes_pipes() -> None:
+    text = markdown_table(["a", "b"], [["1", "x|y"]])
+    assert text.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x\\|y |"]
+    with pytest.raises(ValueError):
+        markdown_table(["a", "b"], [["only one"]])
+
+
+def test_parse_wrk_reads_the_script_line() -> None:
+    out = ("Running 5s test @ http://127.0.0.1:1/\n"
+           'BENCH_JSON {"requests":10000,"duration_us":5000000,"status_errors":2,"socket_errors":1,'
+           '"timeouts":0,"p50_us":2500,"p99_us":9000,"mean_us":2600.0}\n')
+    result = parse_wrk(out)
+    assert result.rps == pytest.approx(2000.0)
+    assert (result.p50_ms, result.p99_ms, result.errors, result.requests) == (2.5, 9.0, 3, 10000)
+    with pytest.raises(ValueError):
+        parse_wrk("no summary here")
+
+
+@pytest.mark.parametrize("include_today", [True, False])
+def test_history_has_ninety_days_of_well_formed_rows(include_today: bool) -> None:
+    hist = seed.history(AS_OF, seed=3, include_today=include_today)
+    last = AS_OF if include_today else AS_OF - timedelta(days=1)
+    days = [row[0] for row in hist.checkins]
+    assert all(last - timedelta(days=89) <= d <= last for d in days + [r[1] for r in hist.runs])
+    assert len(set(days)) == len(days)  # one check-in per date
+    assert 40 <= len(days) <= 90 and 20 <= len(hist.runs) <= 70
+    assert {len(r) for r in hist.checkins} == {len(seed.CHECKIN_COLUMNS) - 1}
+    assert {len(r) for r in hist.runs} == {len(seed.RUN_COLUMNS) - 1}
+    assert len({r[0] for r in hist.runs}) == len(hist.runs)  # run UUIDs unique per runner
+    assert all(r[2] > 0 and r[3] > 0 for r in hist.runs)  # distance and duration
+
+
+def test_history_is_deterministic_per_seed() -> None:
+    assert seed.history(AS_OF, 5) == seed.history(AS_OF, 5)
+    assert seed.history(AS_OF, 5) != seed.history(AS_OF, 6)
+
+
+def test_shape_counts_the_rows_a_load_writes() -> None:
+    tmpl = seed.templates(AS_OF, count=4)
+    shape = seed.shape_of(10, tmpl)
+    # runners 1..10 use templates 1,2,3,0,1,2,3,0,1,2
+    uses = [1, 2, 3, 0, 1, 2, 3, 0, 1, 2]
+    assert shape.checkins == sum(len(tmpl[i].checkins) for i in uses)
+    assert shape.runs == sum(len(tmpl[i].runs) for i in uses)
+    assert (shape.users, shape.subscriptions) == (10, 10)
+
+
+def test_user_rows_fill_every_column() -> None:
+    row = seed.user_row(10, datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert len(row) == len(seed.USER_COLUMNS)
+    assert row[6] is not None  # every fifth runner has quiet hours
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(None, "\\N"), (True, "t"), (False, "f"), ("a\tb\\c\nd", "a\\tb\\\\c\\nd"), ({"k": 1}, '{"k": 1}'),
+     (date(2026, 5, 31), "2026-05-31"), (1.5, "1.5")],
+)
+def test_copy_values(value: object, text: str) -> None:
+    assert seed.copy_value(value) == text
+
+
+@pytest.mark.parametrize(
+    ("today", "sunday"),
+    [(date(2026, 11, 25), date(2026, 11, 22)), (date(2026, 11, 22), date(2026, 11, 22)),
+     (date(2026, 11, 21), date(2026, 11, 15))],
+)
+def test_sweep_runs_on_the_latest_sunday_evening(today: date, sunday: date) -> None:
+    now = sweep_now(today)
+    assert now.date() == sunday and now.weekday() == 6 and now.tzinfo is not None
+
+
+def _results() -> dict:
+    cells = []
+    for round_, (ceiling, checkin) in enumerate([(1000.0, 300.0), (2000.0, 300.0), (1500.0, 450.0)]):
+        cells.append({"round": round_, "backend": "ceiling", "cell": "ceiling", "rps": ceiling,
+                      "p50_ms": 1.0, "p99_ms": 4.0, "errors": 0})
+        for backend in ("SQLite", "PostgreSQL"):
+            for cell in report.HTTP_CELLS:
+                cells.append({"round": round_, "backend": backend, "cell": cell, "rps": checkin,
+                              "p50_ms": 3.0, "p99_ms": 12.0, "errors": 0})
+    return {
+        "meta": {"when": "now", "cpus": 2, "loadavg": "0.1", "rounds": 3, "seconds": 5},
+        "http": {"cells": cells},
+        "units": {"encrypt_us": 140.0, "sign_us": 60.0},
+    }
+
+
+def test_report_uses_same_round_ratios_and_judges_goals() -> None:
+    results = _results()
+    figures = report.http_figures(results["http"], "SQLite", "PUT check-in")
+    assert [figures["ratio"].low, figures["ratio"].median, figures["ratio"].high] == pytest.approx([0.15, 0.3, 0.3])
+    assert figures["p99_ratio"].median == pytest.approx(3.0)
+    goals = {g.figure: g for g in report.goals(results)}
+    assert goals["PUT check-in with guidance, SQLite: share of ceiling"].met
+    assert goals["PUT check-in with guidance, SQLite: p99 ÷ ceiling p99"].met
+    text = report.render(results, "A note.")
+    assert "| PUT check-in | SQLite |" in text
+    assert "30% (15–30%)" in text
+    assert "## Goals" in text and "A note." in text
