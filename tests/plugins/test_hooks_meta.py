@@ -11,7 +11,7 @@ import pytest
 from strideguard.guidance import hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
-GUIDE = ROOT / "docs" / "plugins.md"
+GUIDE = ROOT / "plugins" / "README.md"
 
 
 def hook_specs() -> dict[str, object]:

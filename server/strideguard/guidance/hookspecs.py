@@ -13,7 +13,7 @@ entry point in the ``strideguard.plugins`` group. It may declare the API version
 for with a module attribute ``PLUGIN_API_VERSION = 1``; a plugin declaring another version is
 not loaded. Every hook is called for each plugin on its own, results from all plugins are
 collected (no hook is ``firstresult``), and the host validates whatever comes back. The full
-guide is ``docs/plugins.md``.
+guide is ``plugins/README.md``.
 
 This module imports only pluggy, the standard library and the snapshot/advice dataclasses, so
 importing it is cheap.
