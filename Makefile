@@ -43,5 +43,9 @@ bench: $(STAMP) services
 	@command -v wrk >/dev/null 2>&1 || { (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m tests.bench.run
 
+# A longer fuzzing run than the one `make test` includes.
+fuzz: $(STAMP) services
+	SG_FUZZ_EXAMPLES=300 SG_FUZZ_STEPS=40 $(PY) -m pytest -p no:cacheprovider -q -s tests/security/test_fuzz.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info test-output

@@ -62,6 +62,8 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
         settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
     else:
         settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # SQL parameters hold health data: never print them in errors or logs.
+    settings["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
     settings.setdefault("RATELIMIT_STORAGE_URI", settings["RATELIMIT_STORAGE_URL"])
     settings.update(
         API_TITLE="StrideGuard API",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request
 
@@ -73,6 +74,38 @@ def quiet_sql_logs() -> None:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.WARNING)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def refuse_nul_characters() -> None:
+    """422 for a JSON body with a NUL character in any string.
+
+    PostgreSQL cannot store NUL in text (the driver raises, which was a 500) and no field of
+    ours has a use for it, so it is refused once, for every API request, by the guard (after
+    sign-in and CSRF are checked, so an anonymous caller still gets 401 first).
+    """
+    if not request.path.startswith("/api/") or not request.is_json:
+        return
+    body = request.get_json(silent=True)
+    if body is None:
+        return  # malformed JSON: the schema layer answers 400
+    if isinstance(body, dict):
+        fields = [str(key) for key, value in body.items() if _has_nul(key) or _has_nul(value)]
+    else:
+        fields = ["_json"] if _has_nul(body) else []
+    if fields:
+        from strideguard.errors import Invalid
+
+        raise Invalid(fields={name: ["Must not contain NUL characters."] for name in fields})
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ Every test runs on SQLite and on PostgreSQL (the ``app`` fixture is parametrised
 from __future__ import annotations
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 
 DAY = "2025-03-12"
 FULL = {

@@ -4,7 +4,7 @@ to an unexpected exception, is ``{"error": {"code", "message", "fields"?}}``."""
 from __future__ import annotations
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 
 CHECKIN = "/api/v1/checkins/2025-03-12"
 LIMIT = 64 * 1024

@@ -12,7 +12,7 @@ import zipfile
 from datetime import datetime
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select

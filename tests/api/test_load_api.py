@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 
 LOAD = "/api/v1/load"
 AS_OF = date(2025, 3, 12)  # a Wednesday

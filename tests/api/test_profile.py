@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 
 ME = "/api/v1/me"
 BUILT_IN_CONDITIONS = {"runners_knee", "it_band", "patellar_tendinopathy", "meniscus_tear", "bursitis"}

@@ -4,7 +4,7 @@ retiring, deleting without losing runs, and privacy between runners."""
 from __future__ import annotations
 
 import pytest
-from conftest import Runner
+from tests.conftest import Runner
 
 SHOES = "/api/v1/shoes"
 

@@ -45,6 +45,9 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
     """Three servers up at once; every round: ceiling, both databases' four cells, ceiling."""
     today = datetime.now(timezone.utc).date()
     sqlite_instance = workdir / "http-sqlite"
+    # The HTTP cells always start from an empty database (only the sweep data is reused).
+    shutil.rmtree(sqlite_instance, ignore_errors=True)
+    shutil.rmtree(workdir / "http-postgres", ignore_errors=True)
     sqlite_app = databases.make_app(sqlite_instance)
     databases.migrate(sqlite_app)
     pg_name = databases.new_database_name("sg_bench_http")

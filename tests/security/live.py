@@ -1,0 +1,140 @@
+"""A real ``strideguard serve`` (gunicorn) in a subprocess for the security tests.
+
+The server runs in its own process group so that :meth:`LiveServer.crash` can SIGKILL the
+master and every worker at once, the way a power cut or the OOM killer would.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+READY_PATH = "/api/v1/openapi.json"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(instance: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """Environment of a served app: its own instance folder and database, cheap hashing."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO / "server"), str(REPO / "plugins"), str(REPO), env.get("PYTHONPATH")])
+    )
+    env.update(
+        STRIDEGUARD_INSTANCE_PATH=str(instance),
+        STRIDEGUARD_DATABASE_URL=database_url,
+        STRIDEGUARD_ARGON2_PROFILE="CHEAPEST",
+        STRIDEGUARD_COOKIE_SECURE="false",  # plain HTTP on 127.0.0.1
+        STRIDEGUARD_RATELIMIT_ENABLED="false",
+        STRIDEGUARD_LOG_LEVEL="DEBUG",
+    )
+    env.update(extra)
+    return env
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``strideguard <args>`` and fail loudly when it fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "strideguard.cli", *args], env=env, cwd=REPO,
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+class LiveServer:
+    """``strideguard serve --workers N`` on a free port; stderr goes to ``log_path``."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.workers = workers
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start (or restart) the server and wait until it answers."""
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "strideguard.cli", "serve", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--workers", str(self.workers)],
+                env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                start_new_session=True,
+            )
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()[-2000:]}")
+            try:
+                if requests.get(self.url + READY_PATH, timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready after {timeout} s: {self.log()[-2000:]}")
+
+    def crash(self) -> None:
+        """SIGKILL the master and all its workers (no graceful shutdown, no cleanup)."""
+        assert self.proc is not None
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+        self._wait_port_free()
+
+    def stop(self) -> None:
+        """SIGTERM the group and wait (SIGKILL when it does not stop in time)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.crash()
+
+    def _wait_port_free(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    pass
+            except OSError:
+                return
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def serving(env: dict[str, str], log_path: Path, workers: int = 2) -> Iterator[LiveServer]:
+    """Migrate the database, start the server, and always stop it."""
+    cli(env, "db", "upgrade")
+    server = LiveServer(env, log_path, workers)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
