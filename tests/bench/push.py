@@ -7,6 +7,8 @@ Also the unit costs the client-CPU goal compares with: encrypting one message
 
 from __future__ import annotations
 
+import shutil
+
 import gc
 import json
 import subprocess
@@ -106,6 +108,7 @@ def prepare(instance: Path, service: PushService) -> Flask:
     """A migrated SQLite app with one runner per subscription and one due reminder each."""
     import sqlite3
 
+    shutil.rmtree(instance, ignore_errors=True)  # a fresh outbox every run
     instance.mkdir(parents=True, exist_ok=True)
     app = databases.make_app(instance, PUSH_ALLOWED_HOSTS=[service.host_port])
     databases.migrate(app)

@@ -138,10 +138,11 @@ def has_subscription(user: User) -> bool:
 def queue_alerts(user: User, day: date, guidance: dict[str, Any], now: datetime | None = None) -> int:
     """Plan the alerts of today's guidance for the next tick (only for subscribed runners)."""
     now = now or utcnow()
-    if day != local_today(user.timezone, now) or not has_subscription(user):
+    # Cheapest checks first: most check-ins raise no alert and need no query at all.
+    if day != local_today(user.timezone, now):
         return 0
     alerts = alerts_from_guidance(guidance, day)
-    if not alerts:
+    if not alerts or not has_subscription(user):
         return 0
     since = day - timedelta(days=1)
     # The latest check-in up to today: one dated "tomorrow" in another zone does not count.
