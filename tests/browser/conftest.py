@@ -104,7 +104,7 @@ def start_server(instance: Path, extra_env: dict[str, str] | None = None) -> Liv
         raise
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def push_service() -> Iterator[Any]:
     """The local push service (tests/support/pushservice.py) for the whole session."""
     from tests.support.pushservice import LocalPushService
@@ -113,7 +113,7 @@ def push_service() -> Iterator[Any]:
         yield service
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory: pytest.TempPathFactory, push_service: Any) -> Iterator[LiveServer]:
     """One real server for the session; every test signs up its own runner."""
     instance = tmp_path_factory.mktemp("instance")
@@ -122,7 +122,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, push_service: Any) -> 
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's sync API keeps an event loop running in the main thread while
+# it is open, so it must be closed before tests that call asyncio.run() (tests/push).
+@pytest.fixture(scope="package")
 def playwright_api() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -132,7 +134,7 @@ def playwright_api() -> Iterator[Any]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_api: Any) -> Iterator[Any]:
     browser = playwright_api.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
