@@ -59,6 +59,31 @@ def date_range(user: User, first: date | None, last: date | None) -> tuple[date,
     return first, last
 
 
+def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, bool]:
+    """Create the row identified by ``key`` or replace its ``fields``; commit.
+
+    Returns (row, created). Replays are idempotent: a concurrent replay that inserts the same
+    key first makes our insert fail its unique constraint, and we update that row instead.
+    """
+    where = [getattr(model, name) == value for name, value in key.items()]
+    existing = db.session.execute(select(model).where(*where)).scalar_one_or_none()
+    if existing is None:
+        row = model(**key, **fields)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            existing = db.session.execute(select(model).where(*where)).scalar_one()
+        else:
+            db.session.commit()
+            return row, True
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.updated_at = utcnow()
+    db.session.commit()
+    return existing, False
+
+
 # --- check-ins -------------------------------------------------------------------------
 
 
@@ -86,25 +111,7 @@ def put_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, b
         "note": data.get("note"),
         "answers": data.get("answers") or {},
     }
-    existing = db.session.execute(
-        select(Checkin).where(Checkin.user_id == user.id, Checkin.date == day)
-    ).scalar_one_or_none()
-    created = existing is None
-    if created:
-        checkin = Checkin(user_id=user.id, date=day, **fields)
-        try:
-            with db.session.begin_nested():
-                db.session.add(checkin)
-        except IntegrityError:  # a concurrent replay inserted it first: update that row
-            created = False
-            existing = get_checkin(user, day)
-    if not created:
-        for name, value in fields.items():
-            setattr(existing, name, value)
-        existing.updated_at = utcnow()
-        checkin = existing
-    db.session.commit()
-    return checkin, created
+    return _upsert(Checkin, {"user_id": user.id, "date": day}, fields)
 
 
 def list_checkins(user: User, first: date, last: date) -> list[Checkin]:
@@ -154,25 +161,7 @@ def put_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool]
         "date", "distance_m", "duration_s", "pain_during", "pain_after",
         "pain_onset_m", "surface", "shoe_id", "note",
     )}
-    existing = db.session.execute(
-        select(Run).where(Run.user_id == user.id, Run.uuid == run_uuid)
-    ).scalar_one_or_none()
-    created = existing is None
-    if created:
-        run = Run(user_id=user.id, uuid=run_uuid, **fields)
-        try:
-            with db.session.begin_nested():
-                db.session.add(run)
-        except IntegrityError:
-            created = False
-            existing = get_run(user, run_uuid)
-    if not created:
-        for name, value in fields.items():
-            setattr(existing, name, value)
-        existing.updated_at = utcnow()
-        run = existing
-    db.session.commit()
-    return run, created
+    return _upsert(Run, {"user_id": user.id, "uuid": run_uuid}, fields)
 
 
 def list_runs(user: User, first: date, last: date) -> list[Run]:
