@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from tests.conftest import Runner
+from tests.support.envelope import assert_error
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"
@@ -15,20 +16,6 @@ PASSWORD = "/api/v1/auth/password"
 ME = "/api/v1/me"
 GOOD_PASSWORD = "knee-safe-42x"
 RUN_UUID = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert isinstance(body["error"]["code"], str) and body["error"]["code"]
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    if code is not None:
-        assert body["error"]["code"] == code
-    if field is not None:
-        assert field in body["error"]["fields"], body
-    return body["error"]
 
 
 def session_cookie(response) -> str:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import Runner
+from tests.support.envelope import assert_error
 
 DAY = "2025-03-12"
 FULL = {
@@ -30,18 +31,6 @@ def url(day: str | date = DAY) -> str:
 
 def utc_today() -> date:
     return datetime.now(timezone.utc).date()
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if field is not None:
-        assert field in error["fields"], error
-    return error
 
 
 def without_stamps(checkin: dict) -> dict:

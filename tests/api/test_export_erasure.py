@@ -18,23 +18,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
 
 from strideguard.extensions import db
+from tests.support.envelope import assert_error
 
 EXPORT = "/api/v1/export"
 ME = "/api/v1/me"
 MY_RUN = "11111111-1111-4111-8111-111111111111"
 THEIR_RUN = "22222222-2222-4222-8222-222222222222"
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if field is not None:
-        assert field in error["fields"], error
-    return error
 
 
 def b64url(raw: bytes) -> str:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import Runner
+from tests.support.envelope import assert_error
 
 LOAD = "/api/v1/load"
 AS_OF = date(2025, 3, 12)  # a Wednesday
@@ -19,18 +20,6 @@ HISTORY = [
     (40, 30000, 10000),                                  # older than 30 days, still in the chart
     (200, 50000, 18000),                                 # long ago: in no figure
 ]
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if field is not None:
-        assert field in error["fields"], error
-    return error
 
 
 def log_history(runner: Runner, history=HISTORY, as_of: date = AS_OF) -> None:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import pytest
 from tests.conftest import Runner
+from tests.support.envelope import assert_error
 
 ME = "/api/v1/me"
 BUILT_IN_CONDITIONS = {"runners_knee", "it_band", "patellar_tendinopathy", "meniscus_tear", "bursitis"}
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if field is not None:
-        assert field in error["fields"], error
-    return error
 
 
 class TestGetMeAsOwner:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import Runner
+from tests.support.envelope import assert_error
 
 RUN_ID = "3f2c9a4e-8b1d-4c6e-9f0a-1b2c3d4e5f60"
 OTHER_ID = "7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6"
@@ -25,18 +26,6 @@ RUN = {
 
 def url(run_id: str = RUN_ID) -> str:
     return f"/api/v1/runs/{run_id}"
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if field is not None:
-        assert field in error["fields"], error
-    return error
 
 
 def runs_of(runner: Runner) -> list[dict]:

@@ -5,20 +5,9 @@ from __future__ import annotations
 
 import pytest
 from tests.conftest import Runner
+from tests.support.envelope import assert_error
 
 SHOES = "/api/v1/shoes"
-
-
-def assert_error(response, status: int, code: str | None = None, field: str | None = None) -> dict:
-    """The response is the one JSON error envelope with this status (and code/field)."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    error = response.get_json()["error"]
-    assert error["code"] and error["message"]
-    if code is not None:
-        assert error["code"] == code
-    if field is not None:
-        assert field in error["fields"], error
-    return error
 
 
 def log_run(runner: Runner, n: int, metres: float, shoe_id: int | None, day: str = "2025-03-12") -> None:
