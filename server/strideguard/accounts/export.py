@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Response
@@ -32,8 +32,6 @@ class ExportQuerySchema(Schema):
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)  # SQLite returns stored UTC values naive
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
     return value

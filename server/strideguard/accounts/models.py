@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Time
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from strideguard.extensions import db
+from strideguard.extensions import UtcDateTime, db
 from strideguard.timeutil import utcnow
 
 
@@ -32,8 +32,8 @@ class User(db.Model):
     conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
     therapist: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     notification_detail: Mapped[str] = mapped_column(String(10), default="discreet")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Session(db.Model):
@@ -44,5 +44,5 @@ class Session(db.Model):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any
-
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from strideguard.timeutil import is_valid_timezone
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
-
-
-class UtcDateTime(fields.DateTime):
-    """A timestamp always dumped with its UTC offset.
-
-    SQLite hands back naive datetimes for ``DateTime(timezone=True)`` columns (the values are
-    stored as UTC); without this the same field would read ``...+00:00`` on PostgreSQL and
-    carry no offset at all on SQLite.
-    """
-
-    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def _check_timezone(value: str) -> None:
@@ -91,7 +74,7 @@ class ProfileSchema(Schema):
     conditions = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=20))
     therapist = fields.Nested(TherapistSchema, allow_none=True)
     notification_detail = fields.String(validate=validate.OneOf(["discreet", "detailed"]))
-    created_at = UtcDateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
 
     @validates("conditions")
     def _unique(self, value: list[str], **_: object) -> None:

@@ -61,18 +61,9 @@ def end_sessions(user_id: int, keep: str | None = None) -> None:
 
 def _expired(session: Session, now: datetime) -> bool:
     cfg = current_app.config
-    created = _aware(session.created_at)
-    seen = _aware(session.last_seen_at)
-    return (now - seen > timedelta(days=cfg["SESSION_IDLE_DAYS"])) or (
-        now - created > timedelta(days=cfg["SESSION_MAX_DAYS"])
+    return (now - session.last_seen_at > timedelta(days=cfg["SESSION_IDLE_DAYS"])) or (
+        now - session.created_at > timedelta(days=cfg["SESSION_MAX_DAYS"])
     )
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite returns naive datetimes for DateTime(timezone=True); they are stored as UTC.
-    from datetime import timezone
-
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 #: Built once: constructing the select on every request cost more than running it.
@@ -96,7 +87,7 @@ def load_signed_in() -> SignedIn | None:
                 db.session.delete(session)
                 db.session.commit()
             else:
-                if now - _aware(session.last_seen_at) > TOUCH_EVERY:
+                if now - session.last_seen_at > TOUCH_EVERY:
                     session.last_seen_at = now
                     db.session.commit()
                 found = SignedIn(user, session)

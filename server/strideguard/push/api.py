@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from strideguard.accounts.guard import current_user
-from strideguard.accounts.schemas import UtcDateTime
 from strideguard.push import service
 
 bp = Blueprint("push", __name__, url_prefix="/api/v1/push", description="Web Push subscriptions.")
@@ -32,8 +31,8 @@ class SubscriptionInSchema(Schema):
 class SubscriptionSchema(Schema):
     id = fields.Integer()
     endpoint = fields.String()
-    created_at = UtcDateTime()
-    last_success_at = UtcDateTime(allow_none=True)
+    created_at = fields.DateTime()
+    last_success_at = fields.DateTime(allow_none=True)
 
 
 class EndpointSchema(Schema):

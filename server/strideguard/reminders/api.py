@@ -7,7 +7,6 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from strideguard.accounts.guard import current_user
-from strideguard.accounts.schemas import UtcDateTime
 from strideguard.extensions import db
 from strideguard.reminders.models import Reminder
 
@@ -20,10 +19,10 @@ class ReminderSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     local_date = fields.Date()
-    due_at = UtcDateTime()
+    due_at = fields.DateTime()
     status = fields.String()
     attempts = fields.Integer()
-    sent_at = UtcDateTime(allow_none=True)
+    sent_at = fields.DateTime(allow_none=True)
     last_status = fields.Integer(allow_none=True)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from strideguard.accounts.schemas import UtcDateTime
 
 LOCATIONS = (
     "around_kneecap", "on_kneecap", "below_kneecap", "outside",
@@ -45,8 +44,8 @@ class CheckinInSchema(Schema):
 
 class CheckinSchema(CheckinInSchema):
     date = fields.Date(dump_only=True)
-    created_at = UtcDateTime(dump_only=True)
-    updated_at = UtcDateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
 
 
 class RunInSchema(Schema):
@@ -63,8 +62,8 @@ class RunInSchema(Schema):
 
 class RunSchema(RunInSchema):
     id = fields.String(dump_only=True, attribute="uuid")
-    created_at = UtcDateTime(dump_only=True)
-    updated_at = UtcDateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
 
 
 class ShoeInSchema(Schema):
@@ -82,7 +81,7 @@ class ShoePatchSchema(Schema):
 class ShoeSchema(ShoeInSchema):
     id = fields.Integer(dump_only=True)
     distance_m = fields.Float(dump_only=True)
-    created_at = UtcDateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
 
 
 class RangeQuerySchema(Schema):
