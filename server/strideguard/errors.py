@@ -67,10 +67,6 @@ class Unauthorized(DomainError):
     status, code = 401, "not_signed_in"
 
 
-class Forbidden(DomainError):
-    status, code = 403, "forbidden"
-
-
 class CsrfFailed(DomainError):
     status, code = 403, "csrf_failed"
 

@@ -285,7 +285,6 @@ def shoe_limit(snapshot: DaySnapshot) -> list[Advice]:
     worn = [s for s in snapshot.shoes if not s.retired and s.distance_m > s.limit_m]
     if not worn:
         return []
-    units = snapshot.settings.units
     names = ", ".join(s.name for s in worn)
     title = f"Replace your {worn[0].name} shoes" if len(worn) == 1 else "Replace your worn shoes"
     return [
