@@ -159,7 +159,7 @@ def distance_jump(snapshot: DaySnapshot) -> list[Advice]:
 def speed_jump(snapshot: DaySnapshot) -> list[Advice]:
     """Average speed of the last 7 days up more than the weekly limit (both windows have runs)."""
     load = snapshot.load
-    limit = snapshot.settings.weekly_increase_pct
+    limit = snapshot.settings.speed_increase_pct
     if load.speed_pct is None or load.speed_pct <= limit:
         return []
     return [

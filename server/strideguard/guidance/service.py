@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import bindparam, func, select
 
+from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.extensions import db
 from strideguard.guidance.engine import assess_day
@@ -18,7 +19,6 @@ from strideguard.guidance.host import PluginHost, create_host
 from strideguard.guidance.snapshot import (
     CheckinSnap,
     DaySnapshot,
-    RunnerSettings,
     RunSnap,
     ShoeSnap,
 )
@@ -120,12 +120,13 @@ def build_snapshot(user: User, as_of: date) -> DaySnapshot:
     """Everything the rules need for ``as_of``, in three small queries (four after a break)."""
     q = _statements()
     execute = db.session.execute
+    settings = runner_settings(user)
     first = window_start(as_of)
     run_rows = execute(q.runs, {"uid": user.id, "first": first, "as_of": as_of}).all()
     load = compute_load(
         [RunPoint(r.date, r.distance_m, r.duration_s) for r in run_rows],
         as_of,
-        user.weekly_increase_pct,
+        settings.weekly_increase_pct,
     )
     snap_from = as_of - timedelta(days=60)
     runs = tuple(
@@ -158,12 +159,7 @@ def build_snapshot(user: User, as_of: date) -> DaySnapshot:
     )
     return DaySnapshot(
         as_of=as_of,
-        settings=RunnerSettings(
-            pain_threshold=user.pain_threshold,
-            weekly_increase_pct=user.weekly_increase_pct,
-            conditions=tuple(user.conditions or ()),
-            units=user.units,
-        ),
+        settings=settings,
         checkin=_checkin_snap(today) if today else None,
         previous_checkin=_checkin_snap(yesterday) if yesterday else None,
         runs=runs,

@@ -62,8 +62,14 @@ class RunnerSettings:
 
     pain_threshold: int = 3
     weekly_increase_pct: float = 10.0
+    #: Average-speed increase limit per week (the seed: the same 10% as distance).
+    speed_increase_pct: float = 10.0
     conditions: tuple[str, ...] = ()
     units: str = "km"
+    #: Names of the limits a therapist set (the runner cannot change those); empty: none.
+    locked: tuple[str, ...] = ()
+    #: A short instruction from the therapist, shown to the runner with the guidance.
+    instruction: str | None = None
 
 
 @dataclass(frozen=True)
