@@ -49,12 +49,12 @@ from sqlalchemy import insert, select
 from strideguard import create_app
 from strideguard.accounts.models import User
 from strideguard.extensions import db
-from strideguard.guidance.service import guidance_for
+from strideguard.guidance.service import after_change
 from strideguard.push.models import PushSubscription
 from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import PRIORITY, PlannedReminder, QuietHours, RunnerState, plan
-from strideguard.reminders.service import alerts_from_guidance, queue_alerts
+from strideguard.reminders.planner import alerts_for
 from strideguard.training.models import Checkin, Run
 from tests.conftest import POSTGRES_ADMIN_URL, app_config
 from tests.support.pushservice import LocalPushService
@@ -367,9 +367,9 @@ def _play(event: Event, model: Model, now: datetime) -> None:
     alerts = ()
     if event.what != "checkin":  # low-pain check-ins raise nothing; skip their guidance
         user = db.session.get(User, uid)
-        guidance = guidance_for(user, event.day)
-        queue_alerts(user, event.day, guidance, now=now)
-        alerts = alerts_from_guidance(guidance, event.day)
+        guidance = after_change(user, event.day, now=now)  # replays the plan, queues the alerts
+        db.session.commit()
+        alerts = alerts_for(guidance)
         assert alerts, guidance
     model.checkin(uid, event.day, alerts, now)
 

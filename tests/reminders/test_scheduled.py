@@ -10,11 +10,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from strideguard.accounts.models import User
 from strideguard.extensions import db
-from strideguard.guidance.service import guidance_for
+from strideguard.guidance.advice import Advice, Source
+from strideguard.guidance.engine import Guidance
+from strideguard.guidance.service import after_change
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.service import queue_alerts, tick
 from strideguard.training.models import Checkin
@@ -70,12 +72,16 @@ def raise_alerts(app, runner: Runner, day: date, now: datetime, actions: list[st
         user = user_of(runner)
         if pain is not None:
             db.session.add(Checkin(user_id=user.id, date=day, pain=pain, answers={}))
-            db.session.commit()
+            db.session.flush()
         if actions is None:
-            guidance = guidance_for(user, day)
-        else:
-            guidance = {"advice": [{"id": f"test.{a}", "action": a, "reasons": []} for a in actions]}
-        return queue_alerts(user, day, guidance, now=now)
+            before = db.session.execute(select(func.count(Reminder.id))).scalar()
+            after_change(user, day, now=now)  # replays the plan and queues the alerts
+            db.session.commit()
+            return db.session.execute(select(func.count(Reminder.id))).scalar() - before
+        guidance = Guidance(as_of=day, status="ok", advice=tuple(
+            Advice(f"test.{a}", a, "caution", "Title", "Message", source=Source("test", "1"))
+            for a in actions))
+        return queue_alerts(user, guidance, now=now)
 
 
 def rows(app, runner: Runner) -> dict[tuple[str, date], Reminder]:
