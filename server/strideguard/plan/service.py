@@ -240,21 +240,63 @@ def history(user: User, limit: int = 200) -> list[PlanEvent]:
     return [_event_of(r) for r in reversed(list(rows))]
 
 
-def latest_days(user_ids: Iterable[int]) -> dict[int, PlanDay]:
-    """The latest stored plan day of each runner (no writes; runners without one are absent).
-
-    For views over many runners (the therapist's dashboard, the reminder sweep): project a
-    day to a later date with ``plan.machine.replay(day.state, (), later, settings)``.
-    """
+def latest_days(user_ids: Iterable[int], through: date) -> dict[int, PlanDay]:
+    """The latest stored plan day of each runner dated on or before ``through`` (no writes;
+    runners without one are absent)."""
     ids = list(user_ids)
     if not ids:
         return {}
     latest = (
         select(PlanDayRow.user_id, func.max(PlanDayRow.date).label("date"))
-        .where(ids_match(PlanDayRow.user_id, ids)).group_by(PlanDayRow.user_id).subquery()
+        .where(ids_match(PlanDayRow.user_id, ids), PlanDayRow.date <= through)
+        .group_by(PlanDayRow.user_id).subquery()
     )
     rows = db.session.execute(
         select(PlanDayRow).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
                                              PlanDayRow.date == latest.c.date))
     ).scalars()
     return {row.user_id: _day_of(row) for row in rows}
+
+
+def days_for(user_ids: Iterable[int], first: date, last: date) -> dict[int, dict[date, PlanDay]]:
+    """The stored plan days of many runners between ``first`` and ``last`` (no writes)."""
+    ids = list(user_ids)
+    found: dict[int, dict[date, PlanDay]] = {}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(PlanDayRow).where(ids_match(PlanDayRow.user_id, ids),
+                                 PlanDayRow.date.between(first, last))
+    ).scalars()
+    for row in rows:
+        found.setdefault(row.user_id, {})[row.date] = _day_of(row)
+    return found
+
+
+def plan_on(user_ids: Iterable[int], today_of: dict[int, date],
+            settings: dict[int, RunnerSettings]) -> dict[int, PlanDay]:
+    """Each runner's plan on their own local today (``today_of``), for views over many
+    runners (the reminder sweep, a therapist's dashboard): the stored day, or the latest
+    stored day before it stepped on in memory (nothing new was recorded since). No writes."""
+    ids = [uid for uid in user_ids if uid in today_of]
+    if not ids:
+        return {}
+    lo, hi = min(today_of[u] for u in ids), max(today_of[u] for u in ids)
+    near = days_for(ids, lo - timedelta(days=1), hi)
+    out: dict[int, PlanDay] = {}
+    missing = []
+    for uid in ids:
+        days = near.get(uid, {})
+        today = today_of[uid]
+        if today in days:
+            out[uid] = days[today]
+            continue
+        earlier = [d for d in days if d < today]
+        if earlier:
+            out[uid] = replay(days[max(earlier)].state, (), today, settings[uid])[-1]
+        else:
+            missing.append(uid)
+    if missing:
+        for uid, day in latest_days(missing, lo - timedelta(days=1)).items():
+            out[uid] = replay(day.state, (), today_of[uid], settings[uid])[-1]
+    return out
