@@ -205,6 +205,10 @@ def _file(imp: Import, user: User, position: int, name: str, data: bytes, row: S
     except MemoryError:
         _record(imp, [_item(imp, position, name, "failed", "It needs more memory than the server allows.")], worker)
         return
+    except Exception:  # a parser bug on one odd file must not stop the rest of the archive
+        log.exception("parser error on file %s of import %s", position, imp.id)
+        _record(imp, [_item(imp, position, name, "failed", "It could not be read (the parser stopped on it).")], worker)
+        return
     items = [_activity(imp, user, position, name, data, act, row) for act in activities]
     _record(imp, items, worker)
 

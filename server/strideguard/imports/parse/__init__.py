@@ -37,8 +37,8 @@ class Activity:
 
     ``moving_s`` excludes pauses: FIT ``total_timer_time`` and TCX ``TotalTimeSeconds`` are
     the device's timer (stopped while paused or auto-paused); GPX has no timer, so moving
-    time is gpxpy's moving time (stretches slower than 1 m/s and gaps between segments
-    do not count).
+    time is gpxpy's moving time (intervals slower than 2 km/h and gaps between track
+    segments do not count).
     """
 
     format: str
@@ -118,7 +118,8 @@ def parse_activity_file(name: str, data: bytes, limits: Limits = Limits()) -> li
             raise ParseError("The file is empty once uncompressed.")
     looks = sniff(data)
     if looks != fmt:
-        what = {None: "something else", "xml": "another XML document", "gzip": "a gzip stream"}.get(looks, looks.upper())
+        names = {None: "something else", "xml": "another XML document", "gzip": "a gzip stream"}
+        what = names[looks] if looks in names else str(looks).upper()
         raise ParseError(f"It is named .{fmt} but its content is {what}.")
     if fmt == "fit":
         from strideguard.imports.parse.fit import parse_fit

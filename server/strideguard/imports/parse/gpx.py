@@ -11,8 +11,9 @@ from strideguard.imports.parse import Activity, Limits, ParseError
 from strideguard.imports.parse.sports import normalise
 from strideguard.imports.parse.xmlsafe import scan
 
-#: gpxpy's stopped-speed threshold: slower than this between two points counts as a pause.
-STOPPED_SPEED_MPS = 1.0
+#: gpxpy's stopped-speed threshold (km/h): slower than this between two points is a pause.
+#: 2 km/h is above GPS drift while standing and below any walk break of a run/walk session.
+STOPPED_SPEED_KMH = 2.0
 
 
 def parse_gpx(data: bytes, limits: Limits) -> list[Activity]:
@@ -30,7 +31,8 @@ def parse_gpx(data: bytes, limits: Limits) -> list[Activity]:
         raise ParseError("It has no recorded track (a route or waypoints only).")
     if any(p.time is None for p in points):
         raise ParseError("Its track points have no times, so it is a planned route, not a recorded run.")
-    moving = gpx.get_moving_data(stopped_speed_threshold=STOPPED_SPEED_MPS)
+    # raw: no speed-percentile filtering, so every interval of movement counts.
+    moving = gpx.get_moving_data(stopped_speed_threshold=STOPPED_SPEED_KMH, raw=True)
     bounds = gpx.get_time_bounds()
     uphill = gpx.get_uphill_downhill().uphill if any(p.elevation is not None for p in points) else None
     types = {t.type.strip() for t in gpx.tracks if t.type and t.type.strip()}
