@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
+from marshmallow import ValidationError
 
 from strideguard.accounts.guard import current_user
+from strideguard.errors import Invalid
 from strideguard.imports import service
 from strideguard.imports.schemas import (
     ImportEnvelopeSchema,
@@ -31,12 +33,16 @@ def _upload_size() -> None:
 
 @bp.route("/imports", methods=["POST"])
 @bp.arguments(UploadFileSchema, location="files")
-@bp.arguments(UploadFormSchema, location="form")
 @bp.response(202, ImportEnvelopeSchema, description="Accepted: the import runs in the background")
 @bp.alt_response(413, description="The upload is over STRIDEGUARD_IMPORT_MAX_UPLOAD_MB")
-def create_import(files: dict, form: dict):
+def create_import(files: dict):
     """Upload one activity file or a zip (multipart/form-data field ``file``); follow the
     progress at ``GET /imports/{id}``."""
+    # flask-smorest documents one location per body: the form field is read here.
+    try:
+        form = UploadFormSchema().load({k: v for k, v in request.form.items() if k == "keep_file"})
+    except ValidationError as exc:
+        raise Invalid(fields=exc.messages) from None
     upload = files["file"]
     imp = service.create_import(current_user(), upload.filename, upload.stream, form["keep_file"])
     return {"import_": service.import_out(imp)}

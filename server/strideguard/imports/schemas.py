@@ -8,14 +8,21 @@ from marshmallow import Schema, fields, validate
 from strideguard.imports.models import ITEM_STATUSES, STATUSES
 
 
-class UploadFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "A .gpx, .tcx or .fit file (optionally .gz), "
-                                                          "or a .zip (e.g. a Strava bulk export)"})
+KEEP_FILE = fields.Boolean(load_default=False, metadata={
+    "description": "Keep the uploaded file on the server after the import (default: deleted)"})
 
 
 class UploadFormSchema(Schema):
-    keep_file = fields.Boolean(load_default=False, metadata={
-        "description": "Keep the uploaded file on the server after the import (default: deleted)"})
+    """The form field beside the file (read from the same multipart body)."""
+
+    keep_file = KEEP_FILE
+
+
+class UploadFileSchema(UploadFormSchema):
+    """The multipart/form-data body: ``file`` and the optional ``keep_file``."""
+
+    file = Upload(required=True, metadata={"description": "A .gpx, .tcx or .fit file (optionally .gz), "
+                                                          "or a .zip (e.g. a Strava bulk export)"})
 
 
 class ItemsQuerySchema(Schema):
