@@ -485,7 +485,7 @@ def all_clear(snapshot: DaySnapshot, fired: Iterable[Advice]) -> list[Advice]:
             f"{format_distance(plan.state.baseline_m, units)}."
         )
     else:
-        title = f"Keep running, up to {cap} this week"
+        title = f"Keep running: {shown_distance(plan.state.week_m, units)} of {cap} this week"
         message = (
             f"Nothing in your check-in or runs needs a change. With no earlier weeks to compare, "
             f"the first weeks start at {cap}; log or import your runs of the last weeks to set "
