@@ -22,6 +22,10 @@ from strideguard.plan.machine import DayInput, PlanDay, PlanEvent, PlanState, re
 from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.training.models import Checkin, Run
 
+#: How far back the plan looks: it is stepped from at most this many days before today, so
+#: an edit of a very old date (or a date typed wrong by centuries) never replays years.
+HORIZON_DAYS = 400
+
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(PlanState) if f.name not in ("cause", "day"))
 
 
@@ -183,7 +187,8 @@ def refresh(user: User, since: date | None, today: date,
     settings = settings or runner_settings(user)
     lock_runner(user.id)
     q = _q()
-    start = min(since, today) if since is not None else today + timedelta(days=1)
+    horizon = today - timedelta(days=HORIZON_DAYS)
+    start = max(min(since, today), horizon) if since is not None else today + timedelta(days=1)
     prev = db.session.execute(q.before, {"uid": user.id, "day": start}).scalar_one_or_none()
     if prev is not None and since is None and prev.date >= today:
         return []  # already stepped through today
@@ -192,7 +197,7 @@ def refresh(user: User, since: date | None, today: date,
     else:
         state = PlanState()
         earliest = [d for d in db.session.execute(q.first_data, {"uid": user.id}).one() if d is not None]
-        first = min([*earliest, start if since is not None else today])
+        first = max(min([*earliest, start if since is not None else today]), horizon)
     if first > today:
         return []
     days = replay(state, _inputs(user.id, first, today), today, settings, first=first)
@@ -224,10 +229,12 @@ def day_for(user: User, day: date, today: date) -> PlanDay:
         if found:
             db.session.commit()
             return found[0]
-    # Before the plan's first day (or after today): a fresh replay, not stored.
+    # Before the plan's first day: a fresh replay (at most HORIZON_DAYS long), not stored.
+    if day > today:
+        raise ValueError("the plan of a future date is not known")
     settings = runner_settings(user)
     earliest = [d for d in db.session.execute(q.first_data, {"uid": user.id}).one() if d is not None]
-    first = min([*earliest, day])
+    first = max(min([*earliest, day]), day - timedelta(days=HORIZON_DAYS))
     return replay(PlanState(), _inputs(user.id, first, day), day, settings, first=first)[-1]
 
 
