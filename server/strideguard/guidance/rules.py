@@ -310,11 +310,10 @@ def _session_reasons(plan: PlanDay, phase: phases.Phase) -> list[Reason]:
 def return_session(snapshot: DaySnapshot) -> list[Advice]:
     """In return: today's walk–run session (or the rest day between sessions) and why."""
     plan = _plan(snapshot)
-    if plan.name != RETURN:
-        return []
     units = snapshot.settings.units
-    phase = plan.session
-    assert phase is not None
+    phase = plan.session  # None outside the return
+    if phase is None:
+        return []
     session = session_text(phase, units)
     done, need = plan.state.phase_sessions, phases.SESSIONS_PER_PHASE
     where = f"Phase {phase.number} of {phases.LAST_PHASE}, {done} of {need} sessions done."
