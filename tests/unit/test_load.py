@@ -89,12 +89,13 @@ def test_longest_run_is_the_single_longest_not_a_sum() -> None:
     [
         # (days_ago, metres) pairs from Wednesday 12 March: this week and last = days 0..9
         # (Mon 3 .. Wed 12), the two weeks before = days 10..23 (Mon 17 Feb .. Sun 2 Mar).
-        ([(0, 13000)], [(10, 10000)], 30.0),
+        ([(0, 13000)], [(17, 10000)], 30.0),
+        ([(0, 13000)], [(10, 10000)], None),  # the history does not reach the older week
         ([(9, 13010)], [(23, 10000)], 30.1),
         ([(3, 5000), (8, 5000)], [(20, 10000)], 0.0),
         ([(0, 10000)], [(24, 10000)], None),   # day 24 is outside both blocks
         ([(0, 10000)], [], None),
-        ([], [(15, 10000)], -100.0),
+        ([], [(17, 10000)], -100.0),
     ],
 )
 def test_two_week_change_compares_fortnights(

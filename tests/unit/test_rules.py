@@ -260,7 +260,7 @@ def test_all_clear_only_when_nothing_fired() -> None:
 def test_all_clear_without_history_or_checkin() -> None:
     snap = day_snapshot(D)
     [clear] = rules.all_clear(snap, [])
-    assert clear.title == "Keep running, up to 15.0 km this week"
+    assert clear.title == "Keep running: 0.0 of 15.0 km this week"
     assert clear.message.endswith("Check in today so the advice can take your knee into account.")
 
 
