@@ -15,7 +15,6 @@ from strideguard.extensions import db
 from strideguard.imports import jobs
 from strideguard.imports.models import Import, ImportItem
 from strideguard.timeutil import utcnow
-from tests.conftest import Runner
 from tests.imports.support import fixture, strava_export, upload, wait_done
 from tests.security.backends import SQLITE_ONLY
 from tests.security.live import cli, serving, server_env

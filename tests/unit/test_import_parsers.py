@@ -135,7 +135,7 @@ XXE = (f'<?xml version="1.0"?>\n<!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/
        f'{GPX_HEAD}<trk><name>&xxe;</name></trk></gpx>').encode()
 LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
           + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-          + f']>\n<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+          + ']>\n<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
           + '<Activities><Activity Sport="Running"><Id>&lol9;</Id></Activity></Activities></TrainingCenterDatabase>').encode()
 
 

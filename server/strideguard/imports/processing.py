@@ -13,7 +13,7 @@ import hashlib
 import logging
 import posixpath
 import uuid as uuid_lib
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +92,10 @@ def process(import_id: int, worker: str, now: datetime | None = None) -> bool:
     limits = service.limits()
     try:
         if imp.kind == "zip":
-            _zip(imp, user, path, limits, worker)
+            _zip(imp, user, path, limits)
         else:
             imp.total = 1
-            _file(imp, user, 0, imp.filename, path.read_bytes(), None, limits, worker)
+            _file(imp, user, 0, imp.filename, path.read_bytes(), None, limits)
     except ArchiveError as exc:
         db.session.rollback()
         _finish(imp, "failed", str(exc))
@@ -130,7 +130,7 @@ def _recorded(imp: Import) -> set[int]:
     ).scalars())
 
 
-def _zip(imp: Import, user: User, path: Path, limits: ArchiveLimits, worker: str) -> None:
+def _zip(imp: Import, user: User, path: Path, limits: ArchiveLimits) -> None:
     with open_archive(str(path)) as archive:
         entries = list_entries(archive, limits)
         index: dict[str, StravaActivity] = {}
@@ -156,12 +156,12 @@ def _zip(imp: Import, user: User, path: Path, limits: ArchiveLimits, worker: str
             except ParseError as exc:
                 data, problem = b"", str(exc)
             row = index.get(posixpath.normpath(entry.name))
-            _file(imp, user, entry.position, entry.name, data, row, limits, worker, problem)
+            _file(imp, user, entry.position, entry.name, data, row, limits, problem)
         for offset, row in enumerate(handless):
             position = len(entries) + offset
             if position not in done:
                 _record(imp, [_item(imp, position, f"Strava activity {row.activity_id}", "skipped",
-                                    "Entered by hand on Strava: there is no file to import. Log it under Run if it counts.")], worker)
+                                    "Entered by hand on Strava: there is no file to import. Log it under Run if it counts.")])
 
 
 def _item(imp: Import, position: int, name: str, status: str, reason: str | None,
@@ -171,7 +171,7 @@ def _item(imp: Import, position: int, name: str, status: str, reason: str | None
                       summary=summary or {})
 
 
-def _record(imp: Import, items: list[ImportItem], worker: str) -> None:
+def _record(imp: Import, items: list[ImportItem]) -> None:
     """Commit one file's items (and runs already in the session) with the counters."""
     try:
         with db.session.begin_nested():
@@ -193,24 +193,24 @@ def _summary(act: Activity, day: date | None) -> dict[str, Any]:
 
 
 def _file(imp: Import, user: User, position: int, name: str, data: bytes, row: StravaActivity | None,
-          limits: ArchiveLimits, worker: str, problem: str | None = None) -> None:
+          limits: ArchiveLimits, problem: str | None = None) -> None:
     if problem is not None:
-        _record(imp, [_item(imp, position, name, "failed", problem)], worker)
+        _record(imp, [_item(imp, position, name, "failed", problem)])
         return
     try:
         activities = parse_activity_file(name, data, limits.file)
     except ParseError as exc:
-        _record(imp, [_item(imp, position, name, "failed", str(exc))], worker)
+        _record(imp, [_item(imp, position, name, "failed", str(exc))])
         return
     except MemoryError:
-        _record(imp, [_item(imp, position, name, "failed", "It needs more memory than the server allows.")], worker)
+        _record(imp, [_item(imp, position, name, "failed", "It needs more memory than the server allows.")])
         return
     except Exception:  # a parser bug on one odd file must not stop the rest of the archive
         log.exception("parser error on file %s of import %s", position, imp.id)
-        _record(imp, [_item(imp, position, name, "failed", "It could not be read (the parser stopped on it).")], worker)
+        _record(imp, [_item(imp, position, name, "failed", "It could not be read (the parser stopped on it).")])
         return
     items = [_activity(imp, user, position, name, data, act, row) for act in activities]
-    _record(imp, items, worker)
+    _record(imp, items)
 
 
 def _activity(imp: Import, user: User, position: int, name: str, data: bytes,

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import ParseError as XmlSyntaxError
+
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import ParseError as XmlSyntaxError, iterparse
 
 from strideguard.imports.parse import Limits, ParseError
 
