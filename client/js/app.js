@@ -10,6 +10,7 @@ import { showCheckin } from './checkin.js';
 import { showRun } from './run.js';
 import { showGuidance } from './guidance.js';
 import { showHistory } from './history.js';
+import { showImports } from './imports.js';
 import { showTherapist } from './therapist.js';
 import { showSettings } from './settings.js';
 import { showSignin } from './session.js';
@@ -19,6 +20,7 @@ const ROUTES = {
   run: showRun,
   guidance: showGuidance,
   history: showHistory,
+  import: showImports,
   therapist: showTherapist,
   settings: showSettings,
   signin: showSignin,

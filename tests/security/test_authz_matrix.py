@@ -59,6 +59,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/push/subscriptions"): Row(404, 404, 401, {"endpoint": "https://fcm.googleapis.com/fcm/send/nope"}),
     ("GET", "/api/v1/reminders"): Row(200, 200, 401),
     ("GET", "/api/v1/openapi.json"): Row(200, 200, 200),
+    # A JSON body has no file: 422 for the signed in (multipart uploads: tests/imports).
+    ("POST", "/api/v1/imports"): Row(422, 422, 401, {"keep_file": True}),
+    ("GET", "/api/v1/imports"): Row(200, 200, 401),
+    ("GET", "/api/v1/imports/<int:import_id>"): Row(200, 404, 401),
 }
 
 
@@ -78,9 +82,10 @@ def test_every_api_route_has_a_row_in_the_matrix(app):
     assert set(ROWS) - routes == set(), "row for a route that no longer exists"
 
 
-def _url(app, rule: str, shoe_id: int) -> str:
+def _url(app, rule: str, shoe_id: int, import_id: int = 0) -> str:
     return (
         rule.replace("<string:day>", DAY).replace("<string:run_id>", RUN).replace("<int:shoe_id>", str(shoe_id))
+        .replace("<int:import_id>", str(import_id))
     )
 
 
@@ -91,6 +96,9 @@ def world(app):
     owner.put(f"/api/v1/checkins/{DAY}", json={"pain": 2, "note": "owner-secret"})
     owner.put(f"/api/v1/runs/{RUN}", json=RUN_BODY)
     shoe_id = owner.post("/api/v1/shoes", json={"name": "Owner shoes"}).get_json()["id"]
+    from tests.imports.support import fixture, upload
+
+    owner.import_id = upload(owner, "owner.fit", fixture("garmin-fenix-5-bike.fit")).get_json()["import"]["id"]
     other = Runner(app)
     return owner, other, app.test_client(), shoe_id
 
@@ -107,7 +115,7 @@ def test_route_answers_each_actor_as_the_matrix_says(app, world, method, rule, w
     owner, other, anonymous, shoe_id = world
     row = ROWS[(method, rule)]
     actor = {"owner": owner, "other": other, "anonymous": anonymous}[who]
-    response = _call(actor, method, _url(app, rule, shoe_id), row.body)
+    response = _call(actor, method, _url(app, rule, shoe_id, owner.import_id), row.body)
     assert response.status_code == getattr(row, who), response.get_data(as_text=True)[:300]
     if response.status_code >= 400:
         assert set(response.get_json()["error"]) >= {"code", "message"}
