@@ -65,6 +65,10 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
     # SQL parameters hold health data: never print them in errors or logs.
     settings["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
     settings.setdefault("RATELIMIT_STORAGE_URI", settings["RATELIMIT_STORAGE_URL"])
+    if settings["RATELIMIT_STORAGE_URI"].startswith("database:"):
+        from strideguard.operations import ratelimit  # registers the database:// scheme
+
+        settings.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(uri))
     settings.update(
         API_TITLE="StrideGuard API",
         API_VERSION="v1",
@@ -83,6 +87,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.accounts.export import bp as export_bp
     from strideguard.guidance import api as guidance_api
     from strideguard.guidance.service import init_plugins
+    from strideguard.operations import health, metrics
     from strideguard.push import api as push_api
     from strideguard.reminders import api as reminders_api
     from strideguard.training import api as training_api
@@ -117,6 +122,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     guard.init_app(app)
     sessions.init_app(app)
     init_plugins(app)
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(web.bp)
     _register_cli(app)
     return app

@@ -50,10 +50,20 @@ PARSERS: dict[str, Any] = {
     "PUSH_ALLOWED_HOSTS": _as_list,
     "PUSH_DAILY_CAP": int,
     "WORKER_INTERVAL_S": int,
+    "PUSH_SENDERS": int,
+    "METRICS_ENABLED": _as_bool,
+    "METRICS_TOKEN": str,
+    "WORKER_METRICS_PORT": int,
+    "WORKER_METRICS_HOST": str,
     "LOG_LEVEL": str,
     "ARGON2_PROFILE": str,
     "SQLITE_SYNCHRONOUS": str,
 }
+
+
+def default_push_senders() -> int:
+    """Processes a big delivery pass may use: one per CPU, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -62,7 +72,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance_path / 'strideguard.sqlite3'}",
         "SECRET_KEY": None,  # nosec B105 # not a password: None means "generate one per instance"
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URL": "memory://",
+        # The app's own database: shared by every web worker with nothing else to run.
+        "RATELIMIT_STORAGE_URL": "database://",
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "REGISTER_RATE_LIMIT": "5 per minute;30 per hour",
         "SESSION_IDLE_DAYS": 30,
@@ -79,6 +90,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PUSH_ALLOWED_HOSTS": None,  # None: the big browser push services
         "PUSH_DAILY_CAP": 3,
         "WORKER_INTERVAL_S": 60,
+        "PUSH_SENDERS": default_push_senders(),
+        "METRICS_ENABLED": True,
+        "METRICS_TOKEN": None,
+        "WORKER_METRICS_PORT": 0,  # 0: the worker serves no metrics of its own
+        "WORKER_METRICS_HOST": "127.0.0.1",
         "LOG_LEVEL": "INFO",
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
         "SQLITE_SYNCHRONOUS": "FULL",
