@@ -167,6 +167,8 @@ bp = Blueprint("metrics", __name__)
 @bp.get("/metrics")
 def metrics_view() -> Response:
     """Prometheus text format; with ``METRICS_TOKEN`` set, only for ``Authorization: Bearer``."""
+    if not current_app.config["METRICS_ENABLED"]:
+        abort(404)  # not the app shell: a scraper must see that there is nothing here
     token = current_app.config.get("METRICS_TOKEN")
     if token:
         given = request.headers.get("Authorization", "")
@@ -187,9 +189,9 @@ def _observe(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """``GET /metrics``, request timing, and the plugin host's observer."""
+    app.register_blueprint(bp)
     if not app.config["METRICS_ENABLED"]:
         return
-    app.register_blueprint(bp)
     app.after_request(_observe)
     host: Any = app.extensions.get("strideguard.plugins")
     if host is not None:
