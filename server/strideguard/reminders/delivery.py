@@ -193,6 +193,7 @@ class _Helper:
 def _fork_helpers(app: Flask, now: datetime, signer: VapidSigner, count: int) -> list[_Helper]:
     if count <= 0:
         return []
+    log.info("delivery pass: %d more sender process(es) share the outbox", count)
     db.session.remove()  # no session or pooled connection may be shared across the fork
     sys.stdout.flush()
     sys.stderr.flush()
