@@ -88,6 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.guidance import api as guidance_api
     from strideguard.guidance.service import init_plugins
     from strideguard.operations import health, metrics
+    from strideguard.plan import api as plan_api
     from strideguard.push import api as push_api
     from strideguard.reminders import api as reminders_api
     from strideguard.training import api as training_api
@@ -112,7 +113,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     for blueprint in (
         accounts_api.auth_bp, accounts_api.me_bp, export_bp, training_api.bp,
-        guidance_api.bp, push_api.bp, reminders_api.bp,
+        guidance_api.bp, plan_api.bp, push_api.bp, reminders_api.bp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["strideguard.api"] = api

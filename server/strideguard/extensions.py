@@ -10,7 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Integer, MetaData, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -88,3 +89,11 @@ def make_api() -> StrideApi:
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+def ids_match(column: Any, ids: list[int]) -> Any:
+    """``column`` is one of ``ids``: ``= ANY(array)`` on PostgreSQL (one bound parameter, an
+    index scan per id), an IN list elsewhere (SQLite binds at most 32,766 parameters)."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(literal(ids, PG_ARRAY(Integer)))
+    return column.in_(ids)

@@ -10,11 +10,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from strideguard.accounts.models import User
 from strideguard.extensions import db
-from strideguard.guidance.service import guidance_for
+from strideguard.guidance.advice import Advice, Source
+from strideguard.guidance.engine import Guidance
+from strideguard.guidance.service import after_change
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.service import queue_alerts, tick
 from strideguard.training.models import Checkin
@@ -70,12 +72,16 @@ def raise_alerts(app, runner: Runner, day: date, now: datetime, actions: list[st
         user = user_of(runner)
         if pain is not None:
             db.session.add(Checkin(user_id=user.id, date=day, pain=pain, answers={}))
-            db.session.commit()
+            db.session.flush()
         if actions is None:
-            guidance = guidance_for(user, day)
-        else:
-            guidance = {"advice": [{"id": f"test.{a}", "action": a, "reasons": []} for a in actions]}
-        return queue_alerts(user, day, guidance, now=now)
+            before = db.session.execute(select(func.count(Reminder.id))).scalar()
+            after_change(user, day, now=now)  # replays the plan and queues the alerts
+            db.session.commit()
+            return db.session.execute(select(func.count(Reminder.id))).scalar() - before
+        guidance = Guidance(as_of=day, status="ok", advice=tuple(
+            Advice(f"test.{a}", a, "caution", "Title", "Message", source=Source("test", "1"))
+            for a in actions))
+        return queue_alerts(user, guidance, now=now)
 
 
 def rows(app, runner: Runner) -> dict[tuple[str, date], Reminder]:
@@ -92,7 +98,7 @@ class TestWeeklyPlan:
     def _runner_with_a_week_of_runs(self, app, service, detail: str, checkin: date = SUNDAY):
         runner, sub = subscribed(app, service, self.ZONE, reminder_time="19:00",
                                  notification_detail=detail)
-        for day, metres in ((SUNDAY - timedelta(days=5), 10000), (SUNDAY - timedelta(days=2), 8000)):
+        for day, metres in ((SUNDAY - timedelta(days=5), 8000), (SUNDAY - timedelta(days=2), 6000)):
             response = runner.put(f"/api/v1/runs/{uuid.uuid4()}",
                                   json={"date": day.isoformat(), "distance_m": metres, "duration_s": 3600})
             assert response.status_code in (200, 201), response.get_json()
@@ -109,8 +115,9 @@ class TestWeeklyPlan:
         [message] = payloads(push_service, sub)
         assert message["kind"] == "weekly_plan"
         assert message["url"] == "/#history"
-        # 18 km this week + the runner's 10 % -> 19.8 km.
-        assert message["body"] == "Next week: keep your distance under 19.8 km."
+        # A clean first week of 14 km (within the 15 km starting cap) becomes the baseline:
+        # + the runner's 10 % -> 15.4 km.
+        assert message["body"] == "Next week: keep your distance under 15.4 km."
         delivery = push_service.deliveries_for(sub.id)[0]
         assert {k.lower(): v for k, v in delivery.headers.items()}["topic"] == "strideguard-weekly_plan"
 

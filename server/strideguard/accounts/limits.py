@@ -7,11 +7,14 @@ reminder sweep never read ``User.pain_threshold`` & co. directly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from strideguard.accounts.models import User
 from strideguard.guidance.snapshot import RunnerSettings
 
 
-def runner_settings(user: User) -> RunnerSettings:
+def runner_settings(user: User | Any) -> RunnerSettings:
     """The limits in force for ``user`` (pain threshold, weekly and speed increase, conditions)."""
     return RunnerSettings(
         pain_threshold=user.pain_threshold,
@@ -20,3 +23,12 @@ def runner_settings(user: User) -> RunnerSettings:
         conditions=tuple(user.conditions or ()),
         units=user.units,
     )
+
+
+def runner_settings_many(users: Iterable[User | Any]) -> dict[int, RunnerSettings]:
+    """``runner_settings`` for many runners at once (the reminder sweep), keyed by id.
+
+    ``users`` may be ORM users or rows carrying the profile columns (``id``,
+    ``pain_threshold``, ``weekly_increase_pct``, ``conditions``, ``units``).
+    """
+    return {user.id: runner_settings(user) for user in users}

@@ -28,6 +28,11 @@ SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITI
 
 #: Actions that make the day's status ``stop``.
 STOP_ACTIONS: frozenset[str] = frozenset({"stop_running", "rest", "contact_doctor"})
+#: Actions that tell the runner to run (more, less, easier or gradually). Under a ``stop``
+#: verdict none of them is shown.
+RUN_ACTIONS: frozenset[str] = frozenset(
+    {"keep_running", "reduce_volume", "reduce_intensity", "return_gradually"}
+)
 #: Actions that make the day's status ``caution`` (unless something says stop).
 CAUTION_ACTIONS: frozenset[str] = frozenset(
     {"reduce_volume", "reduce_intensity", "contact_pt", "return_gradually", "replace_shoes"}
@@ -63,16 +68,24 @@ class Reason:
         return {"metric": self.metric, "value": self.value, "threshold": self.threshold}
 
 
+#: Where an advice comes from, as the API and the PWA label it: ``clinic`` — a rule from the
+#: clinic's article (the seed); ``plan`` — the runner's care plan (rest days, return
+#: sessions, the weekly cap); ``evidence`` — a detector from research beyond the seed (never
+#: louder than caution); ``plugin`` — a condition plugin.
+SOURCE_KINDS: tuple[str, ...] = ("clinic", "plan", "evidence", "plugin")
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Who produced an advice: ``core`` or a plugin's name, with its version."""
+    """Who produced an advice: ``core`` or a plugin's name, its version, and its kind."""
 
     plugin: str
     version: str
+    kind: str = "plugin"
 
     def to_dict(self) -> dict[str, str]:
         """Plain-dict form for JSON."""
-        return {"plugin": self.plugin, "version": self.version}
+        return {"plugin": self.plugin, "version": self.version, "kind": self.kind}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,14 +2,23 @@
 
 They never sound louder than the seed's own rules: severity is at most ``caution`` and the
 action is ``reduce_volume``, ``reduce_intensity`` or ``info``. Thresholds are strict.
+
+The two load-rise detectors (a single long run, a two-week increase) look only at time spent
+in ``normal``: during a graded return, and until the window they look back over holds no
+return days, the walk–run phases and the baseline cap say how much to run — comparing a
+first normal week with walk–run weeks would call every comeback a spike.
 """
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from strideguard.guidance.advice import Advice, Reason
-from strideguard.guidance.rules import Rule, make, todays_checkin
+from strideguard.guidance.rules import Rule, make
 from strideguard.guidance.snapshot import DaySnapshot
 from strideguard.guidance.wording import EVIDENCE, format_distance
+from strideguard.load.weekly import exceeds, pct_change, weekly_cap_m
+from strideguard.plan.machine import NORMAL
 
 #: A single run more than this much longer than the 30-day longest (Frandsen et al. 2025).
 SINGLE_RUN_SPIKE_PCT = 10.0
@@ -19,18 +28,28 @@ TWO_WEEK_PCT = 30.0
 ONSET_EARLIER_PCT = 10.0
 
 
+def _normal_since(snapshot: DaySnapshot, first: date) -> bool:
+    """True when the plan has been ``normal`` on every day from ``first`` to ``as_of``."""
+    plan = snapshot.plan
+    if plan is None:
+        return True
+    return plan.name == NORMAL and (plan.state.since is None or plan.state.since <= first)
+
+
 def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
     """Today's longest run is more than 10% longer than the longest of the previous 30 days."""
+    if not _normal_since(snapshot, snapshot.as_of - timedelta(days=30)):
+        return []
     longest_before = snapshot.load.longest_run_30d_m
     todays = [run.distance_m for run in snapshot.todays_runs]
     if not todays or not longest_before:
         return []
     today = max(todays)
-    spike_pct = (today - longest_before) / longest_before * 100.0
-    if spike_pct <= SINGLE_RUN_SPIKE_PCT:
+    spike_pct = pct_change(today, longest_before)
+    if not exceeds(spike_pct, SINGLE_RUN_SPIKE_PCT):
         return []
     units = snapshot.settings.units
-    cap_m = longest_before * (1 + SINGLE_RUN_SPIKE_PCT / 100.0)
+    cap_m = weekly_cap_m(longest_before, SINGLE_RUN_SPIKE_PCT, units)
     cap = format_distance(cap_m, units)
     return [
         make(
@@ -38,15 +57,16 @@ def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
             "reduce_volume",
             "caution",
             f"Keep your next long run under {cap}",
-            f"Today's run ({format_distance(today, units)}) was {round(spike_pct, 1)}% longer "
+            f"Today's run ({format_distance(today, units)}) was {spike_pct}% longer "
             f"than your longest in the previous 30 days ({format_distance(longest_before, units)}). "
             f"Grow your long run in smaller steps: up to {cap}.",
             [
                 Reason("run_distance_m", round(today), None),
                 Reason("longest_run_30d_m", round(longest_before), None),
-                Reason("single_run_increase_pct", round(spike_pct, 1), SINGLE_RUN_SPIKE_PCT),
+                Reason("single_run_increase_pct", float(spike_pct), SINGLE_RUN_SPIKE_PCT),
             ],
             EVIDENCE["single_run"],
+            kind="evidence",
         )
     ]
 
@@ -54,22 +74,21 @@ def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
 def two_week_increase(snapshot: DaySnapshot) -> list[Advice]:
     """The last 14 days hold more than 30% more distance than the 14 before."""
     change = snapshot.load.two_week_change_pct
-    if change is None or change <= TWO_WEEK_PCT:
+    if not _normal_since(snapshot, snapshot.load.week_start - timedelta(days=21)):
         return []
-    cap = format_distance(snapshot.load.next_week_cap_m, snapshot.settings.units)
+    if change is None or not exceeds(change, TWO_WEEK_PCT):
+        return []
     return [
         make(
             "core.two_week_increase",
             "reduce_volume",
             "caution",
             "Hold your distance steady for a while",
-            f"Your last two weeks held {round(change, 1)}% more distance than the two before. "
-            f"Let the body adapt: stay under {cap} in the next 7 days.",
-            [
-                Reason("two_week_change_pct", round(change, 1), TWO_WEEK_PCT),
-                Reason("next_week_cap_m", round(snapshot.load.next_week_cap_m), None),
-            ],
+            f"This week and last held {change}% more distance than the two weeks before. "
+            "Let the body adapt before you add more.",
+            [Reason("two_week_change_pct", float(change), TWO_WEEK_PCT)],
             EVIDENCE["two_week"],
+            kind="evidence",
         )
     ]
 
@@ -85,7 +104,8 @@ def pain_onset_earlier(snapshot: DaySnapshot) -> list[Advice]:
     if not todays or not earlier:
         return []
     today, before = min(todays), earlier[-1]
-    if before <= 0 or today >= before * (1 - ONSET_EARLIER_PCT / 100.0):
+    sooner = pct_change(today, before)
+    if sooner is None or not exceeds(-sooner, ONSET_EARLIER_PCT):
         return []
     units = snapshot.settings.units
     return [
@@ -102,13 +122,14 @@ def pain_onset_earlier(snapshot: DaySnapshot) -> list[Advice]:
                 Reason("previous_pain_onset_m", round(before), None),
             ],
             EVIDENCE["onset"],
+            kind="evidence",
         )
     ]
 
 
 def morning_pain_worse(snapshot: DaySnapshot) -> list[Advice]:
     """This morning's pain or stiffness is higher than the morning before."""
-    checkin = todays_checkin(snapshot)
+    checkin = snapshot.todays_checkin
     previous = snapshot.previous_checkin
     if checkin is None or previous is None or checkin.morning_pain is None:
         return []
@@ -127,6 +148,7 @@ def morning_pain_worse(snapshot: DaySnapshot) -> list[Advice]:
                 Reason("morning_pain", checkin.morning_pain, previous.morning_pain),
             ],
             EVIDENCE["morning"],
+            kind="evidence",
         )
     ]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from strideguard.training.schemas import LOCATIONS
+from strideguard.guidance.advice import LOCATIONS, SOURCE_KINDS
+from strideguard.plan.schemas import PlanSchema
 
 
 class ReasonSchema(Schema):
@@ -16,6 +17,11 @@ class ReasonSchema(Schema):
 class SourceSchema(Schema):
     plugin = fields.String()
     version = fields.String()
+    kind = fields.String(metadata={
+        "enum": list(SOURCE_KINDS),
+        "description": "clinic: the seed article's rules; plan: the care plan; evidence: "
+                       "research beyond the seed (never louder than caution); plugin",
+    })
 
 
 class AdviceSchema(Schema):
@@ -34,11 +40,23 @@ class PluginStatusSchema(Schema):
     status = fields.String()
 
 
+class ReconciledSchema(Schema):
+    id = fields.String()
+    action = fields.String()
+    source = fields.Nested(SourceSchema)
+    reason = fields.String(metadata={"enum": ["verdict_stop", "plan_rest", "plan_return"]})
+
+
 class GuidanceSchema(Schema):
     as_of = fields.String(metadata={"format": "date"})
-    status = fields.String(metadata={"enum": ["ok", "caution", "stop"]})
+    status = fields.String(metadata={
+        "enum": ["ok", "caution", "stop"],
+        "description": "the day's one verdict, decided by the core from the care plan"})
     advice = fields.List(fields.Nested(AdviceSchema))
     plugins = fields.List(fields.Nested(PluginStatusSchema))
+    plan = fields.Nested(PlanSchema, allow_none=True)
+    reconciled = fields.List(fields.Nested(ReconciledSchema), metadata={
+        "description": "advice left out because it contradicted the verdict"})
 
 
 class ConditionSchema(Schema):

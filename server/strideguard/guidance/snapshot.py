@@ -5,13 +5,14 @@ Built by the guidance service from the database; never holds an ORM object or a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # keep hookspecs (which imports this) free of anything else at runtime
     from strideguard.load import LoadSummary
+    from strideguard.plan.machine import PlanDay
 
 
 @dataclass(frozen=True)
@@ -72,16 +73,55 @@ class RunnerSettings:
     instruction: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Pain:
+    """One pain score of a day and the field it came from (``pain``, ``pain_during``,
+    ``pain_after``, or ``pain_after_yesterday`` when carried into a day with no check-in)."""
+
+    field: str
+    value: int
+
+
+def pains_of_day(
+    checkin: CheckinSnap | None,
+    runs: Iterable[RunSnap],
+    carried_after: int | None = None,
+) -> tuple[Pain, ...]:
+    """Every pain score that counts for one day — THE definition the core rules, the care
+    plan and the plugins share.
+
+    The check-in's ``pain`` (the worst knee pain of the last 24 hours) and each run's
+    ``pain_during`` / ``pain_after``. With no check-in that day, the worst ``pain_after`` of
+    the day before is carried over (``carried_after``): pain after last night's run does not
+    vanish because the runner has not checked in yet. Morning stiffness (``morning_pain``) is
+    not pain for the threshold; it only tells whether the knee settled overnight.
+    """
+    pains: list[Pain] = []
+    if checkin is not None:
+        pains.append(Pain("pain", checkin.pain))
+    elif carried_after is not None:
+        pains.append(Pain("pain_after_yesterday", carried_after))
+    for run in runs:
+        if run.pain_during is not None:
+            pains.append(Pain("pain_during", run.pain_during))
+        if run.pain_after is not None:
+            pains.append(Pain("pain_after", run.pain_after))
+    return tuple(pains)
+
+
+def worst_pain_after(runs: Iterable[RunSnap]) -> int | None:
+    """The highest ``pain_after`` of some runs (what a day carries into the next)."""
+    return max((r.pain_after for r in runs if r.pain_after is not None), default=None)
+
+
 @dataclass(frozen=True)
 class DaySnapshot:
     """Everything known about one runner on their local date ``as_of``.
 
     ``runs`` holds the runs dated ``as_of - 60`` .. ``as_of``, oldest first.
     ``previous_checkin`` is the check-in of the day before, if any.
-    ``last_run_before`` is the date of the latest run older than the ``runs`` window (or
-    ``None``): it lets the break rule see a gap longer than the window.
-    ``break_flagged`` is true when the runner said they are coming back from a break
-    (illness, pregnancy, injury).
+    ``plan`` is the runner's care plan on ``as_of`` (state, rest day, return phase, this
+    week's distance and cap); ``None`` only in snapshots built without one.
     """
 
     as_of: date
@@ -91,8 +131,7 @@ class DaySnapshot:
     runs: tuple[RunSnap, ...]
     shoes: tuple[ShoeSnap, ...]
     load: LoadSummary
-    last_run_before: date | None = None
-    break_flagged: bool = False
+    plan: PlanDay | None = None
 
     def runs_on(self, day: date) -> tuple[RunSnap, ...]:
         """The runs dated ``day``."""
@@ -102,3 +141,23 @@ class DaySnapshot:
     def todays_runs(self) -> tuple[RunSnap, ...]:
         """The runs dated ``as_of``."""
         return self.runs_on(self.as_of)
+
+    @property
+    def todays_checkin(self) -> CheckinSnap | None:
+        """The check-in dated ``as_of``, if any."""
+        checkin = self.checkin
+        return checkin if checkin is not None and checkin.date == self.as_of else None
+
+    @property
+    def day_pains(self) -> tuple[Pain, ...]:
+        """Every pain score that counts for ``as_of`` (see :func:`pains_of_day`)."""
+        today = self.todays_checkin
+        carried = None
+        if today is None:
+            carried = worst_pain_after(self.runs_on(self.as_of - timedelta(days=1)))
+        return pains_of_day(today, self.todays_runs, carried)
+
+    @property
+    def worst_pain(self) -> int:
+        """The worst pain score of ``as_of`` (0 when none was recorded)."""
+        return max((p.value for p in self.day_pains), default=0)

@@ -1,8 +1,12 @@
-"""Shared wording: distance formatting in the runner's unit and the evidence notes we cite."""
+"""Shared wording: distances, paces, dates and sessions in the runner's unit, and the
+evidence notes we cite."""
 
 from __future__ import annotations
 
-METRES_PER_MILE = 1609.344
+from datetime import date
+
+from strideguard.load.weekly import METRES_PER_MILE, shown_distance
+from strideguard.plan.phases import EFFORT_WORDS, Phase
 
 SEED = "Physical-therapy clinic article on knee pain after running (project seed)"
 
@@ -24,6 +28,23 @@ EVIDENCE = {
     ),
     "shoes": f"Old or ill-fitting shoes shift stress to the knees. {SEED}.",
     "all_clear": f"Keep each week within your increase limit. {SEED}.",
+    "mild_pain": f"Any knee pain after running is worth checking with a therapist. {SEED}.",
+    "start_cap": (
+        f"Raising weekly distance by more than 10% raises the risk of knee pain. {SEED}. "
+        "With no earlier weeks to compare, the first weeks start at a low cap."
+    ),
+    "rest_plan": (
+        f"Rest first, a few days to a week by severity, then find the cause. {SEED}. "
+        "The rest ends once the knee has stayed at or under your limit for 48 hours "
+        "(two daily check-ins), as in the soreness rules and the pain-monitoring model "
+        "(Silbernagel et al., AJSM 2007)."
+    ),
+    "return_plan": (
+        "Walk–run return in six phases, each at least twice, a rest day between runs, level "
+        "ground; no progress with swelling, stiffness or more pain (standard return-to-run "
+        "programme, Trials 2023, doi 10.1186/s13063-023-07502-x). Soreness rules: pain at or "
+        f"under 2/10, settled by the next morning. {SEED}: coming back after a break is risky."
+    ),
     "single_run": (
         "One run more than 10% longer than your longest in the previous 30 days raised injury risk "
         "(hazard ratio 1.64 for 10–30% longer). Frandsen et al., BJSM 2025."
@@ -43,8 +64,30 @@ EVIDENCE = {
 
 
 def format_distance(metres: float, units: str) -> str:
-    """``24300`` → ``"24.3 km"`` (or miles when ``units`` is ``"mi"``), one decimal."""
-    if units == "mi":
-        return f"{metres / METRES_PER_MILE:.1f} mi"
-    return f"{metres / 1000:.1f} km"
+    """``24349`` → ``"24.3 km"`` (or miles when ``units`` is ``"mi"``): one decimal, half up —
+    the precision every comparison uses (``load.weekly``)."""
+    return f"{shown_distance(metres, units)} {'mi' if units == 'mi' else 'km'}"
+
+
+def format_pace(speed_mps: float | None, units: str) -> str:
+    """Average speed as a pace: ``3.03`` m/s → ``"5:30 /km"`` (or ``/mi``)."""
+    if not speed_mps:
+        return "–"
+    unit_m = METRES_PER_MILE if units == "mi" else 1000.0
+    seconds = round(unit_m / speed_mps)
+    return f"{seconds // 60}:{seconds % 60:02d} /{'mi' if units == 'mi' else 'km'}"
+
+
+def format_day(day: date) -> str:
+    """``date(2026, 9, 28)`` → ``"Mon 28 Sep"``."""
+    return day.strftime("%a %-d %b")
+
+
+def session_text(phase: Phase, units: str) -> str:
+    """``"Walk 2 min / run 3 min for 1.6 km, easy"`` (or ``"Run 3.2 km without walking"``)."""
+    effort = EFFORT_WORDS.get(phase.effort, f"effort {phase.effort}/10")
+    distance = format_distance(phase.distance_m, units)
+    if phase.continuous:
+        return f"Run {distance} without walking, {effort}"
+    return f"Walk {phase.walk_min} min / run {phase.run_min} min for {distance}, {effort}"
 

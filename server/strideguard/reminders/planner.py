@@ -43,10 +43,38 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from strideguard.guidance.snapshot import RunnerSettings
+from strideguard.guidance.wording import session_text
+from strideguard.plan.machine import PlanDay, next_week_cap
+
+if TYPE_CHECKING:
+    from strideguard.guidance.engine import Guidance
+
 ALERT_KINDS = frozenset({"rest", "reduce_volume", "contact_pt", "contact_doctor"})
+#: Advice actions (from the clinic rules and plugins) that become push alerts, and the kind.
+ACTION_TO_ALERT: Mapping[str, str] = MappingProxyType({
+    "stop_running": "rest",
+    "rest": "rest",
+    "reduce_volume": "reduce_volume",
+    "reduce_intensity": "reduce_volume",
+    "contact_pt": "contact_pt",
+    "contact_doctor": "contact_doctor",
+})
+#: Care-plan events that become push alerts. The plan's own cards (rest day N of M, the
+#: return session, the weekly cap) repeat every day; they alert once, on the day the plan
+#: changes, and the daily check-in reminder carries the plan after that.
+EVENT_TO_ALERT: Mapping[str, str] = MappingProxyType({
+    "rest_started": "rest",
+    "rest_extended": "rest",
+    "over_cap": "reduce_volume",
+    "speed_over": "reduce_volume",
+})
+#: Reason metrics copied into an alert's context (the payload shows them in detailed mode).
+CONTEXT_METRICS = ("distance_pct", "speed_pct")
+PAIN_FIELDS = frozenset({"pain", "pain_during", "pain_after", "pain_after_yesterday"})
 # Lower number = more urgent; the most urgent kind of a tick carries the push.
 PRIORITY: dict[str, int] = {
     "contact_doctor": 0,
@@ -95,6 +123,29 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanBrief:
+    """The care plan of the runner's local today, as a push needs it."""
+
+    state: str  # normal | rest | return
+    day: int | None = None  # day N of the state
+    of_days: int | None = None  # rest length
+    session: str | None = None  # today's return session ("Walk 2 min / run 3 min for 1.6 km, easy")
+    session_today: str | None = None  # session | rest_day | done
+    cap_m: int | None = None  # this week's cap (normal)
+    next_week_cap_m: int | None = None  # next week's cap if this week ends as it stands
+
+    def context(self) -> dict[str, Any]:
+        """The payload context keys for this plan (``plan_state``, ``plan_day`` …)."""
+        out: dict[str, Any] = {"plan_state": self.state}
+        for name, key in (("day", "plan_day"), ("of_days", "plan_of_days"), ("session", "session"),
+                          ("session_today", "session_today")):
+            value = getattr(self, name)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+@dataclass(frozen=True, slots=True)
 class RunnerState:
     """What the planner needs to know about one runner at this tick."""
 
@@ -107,6 +158,7 @@ class RunnerState:
     alerts: tuple[Alert, ...] = ()
     next_week_cap_m: float | None = None  # None: no weekly_plan push
     units: str = "km"
+    plan: PlanBrief | None = None  # today's care plan: the check-in reminder follows it
     planned: frozenset[tuple[str, date]] = frozenset()  # (kind, local_date) already in the outbox
     skipped: frozenset[tuple[str, date]] = frozenset()  # those of them that were never pushed
 
@@ -235,11 +287,13 @@ def plan(
         if rt is not None and runner.last_checkin_date != today and ("checkin_due", today) not in planned:
             at_or_none = _scheduled_due(z, rt, runner.quiet_hours, now, stale)
             if at_or_none is not None:
-                due.append(("checkin_due", at_or_none, _EMPTY))
+                due.append(("checkin_due", at_or_none,
+                            runner.plan.context() if runner.plan is not None else _EMPTY))
 
         if (
             z.weekday == weekly_weekday
             and runner.next_week_cap_m is not None
+            and (runner.plan is None or runner.plan.state == "normal")
             and ("weekly_plan", today) not in planned
         ):
             at_or_none = _scheduled_due(z, rt or DEFAULT_WEEKLY_TIME, runner.quiet_hours, now, stale)
@@ -287,3 +341,67 @@ def _emit(
                 merged_into=key,
             )
         )
+
+
+def alerts_for(guidance: Guidance) -> tuple[Alert, ...]:
+    """One alert per kind raised by a day's :class:`~strideguard.guidance.engine.Guidance`:
+    from the advice of the clinic rules and plugins (``ACTION_TO_ALERT``) and from the care
+    plan's events of that day (``EVENT_TO_ALERT``), with the numbers behind them and the
+    plan's state. Advice reconciled away under the verdict raises nothing."""
+    found: dict[str, dict[str, Any]] = {}
+    plan = guidance.plan
+
+    def add(kind: str, ident: str, reasons: Iterable[Any]) -> None:
+        if kind in found:
+            return
+        context: dict[str, Any] = {"advice_id": ident}
+        for reason in reasons:
+            value = reason.value
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            if reason.metric in PAIN_FIELDS:
+                context["pain"] = max(value, context.get("pain", value))
+                if isinstance(reason.threshold, int):
+                    context["pain_threshold"] = reason.threshold
+            elif reason.metric in CONTEXT_METRICS:
+                context[reason.metric] = value
+        if plan is not None:
+            context["plan_state"] = plan.name
+            if plan.of_days is not None:
+                context.update(plan_day=plan.day_number, plan_of_days=plan.of_days)
+            if plan.name == "normal":
+                context["cap_m"] = plan.week_cap_m
+        found[kind] = context
+
+    for advice in guidance.advice:
+        if advice.source.kind == "plan":
+            continue
+        kind = ACTION_TO_ALERT.get(advice.action)
+        if kind is not None:
+            add(kind, advice.id, advice.reasons)
+    if plan is not None:
+        for event in plan.events:
+            kind = EVENT_TO_ALERT.get(event.kind)
+            if kind is not None:
+                add(kind, f"plan.{event.kind}", (event.reason,))
+    return tuple(Alert(kind, guidance.as_of, ctx) for kind, ctx in found.items())
+
+
+def brief(day: PlanDay, settings: RunnerSettings) -> PlanBrief:
+    """The :class:`PlanBrief` of a care-plan day."""
+    session = session_today = None
+    if day.name == "return" and day.session is not None:
+        session = session_text(day.session, settings.units)
+        if day.state.last_session == day.date:
+            session_today = "done"
+        else:
+            session_today = "session" if day.session_day else "rest_day"
+    return PlanBrief(
+        state=day.name,
+        day=day.day_number if day.name != "normal" else None,
+        of_days=day.of_days,
+        session=session,
+        session_today=session_today,
+        cap_m=day.week_cap_m if day.name == "normal" else None,
+        next_week_cap_m=next_week_cap(day, settings),
+    )

@@ -7,8 +7,6 @@ from marshmallow import Schema, fields
 
 from strideguard.accounts.guard import current_user
 from strideguard.guidance.schemas import GuidanceSchema
-from strideguard.guidance.service import guidance_for
-from strideguard.reminders.service import queue_alerts
 from strideguard.training import service
 from strideguard.training.schemas import (
     CheckinInSchema,
@@ -40,13 +38,6 @@ def _created(body: dict, created: bool) -> tuple[dict, int]:
     return body, 201 if created else 200
 
 
-def _guidance(user, day) -> dict:
-    """The day's guidance; today's alerts are queued for the next reminder tick."""
-    guidance = guidance_for(user, day)
-    queue_alerts(user, day, guidance)
-    return guidance
-
-
 @bp.route("/checkins/<string:day>", methods=["PUT"])
 @bp.arguments(CheckinInSchema)
 @bp.response(200, CheckinResultSchema, description="Replaced the check-in of that date")
@@ -54,8 +45,8 @@ def _guidance(user, day) -> dict:
 def put_checkin(data: dict, day: str):
     """Save the daily check-in for a local date (a later PUT replaces it) and return guidance."""
     user = current_user()
-    checkin, created = service.put_checkin(user, service.parse_day(day), data)
-    return _created({"checkin": checkin, "guidance": _guidance(user, checkin.date)}, created)
+    checkin, created, guidance = service.record_checkin(user, service.parse_day(day), data)
+    return _created({"checkin": checkin, "guidance": guidance.to_dict()}, created)
 
 
 @bp.route("/checkins", methods=["GET"])
@@ -89,8 +80,8 @@ def delete_checkin(day: str):
 def put_run(data: dict, run_id: str):
     """Save a run under the client's UUID (replays never duplicate) and return guidance."""
     user = current_user()
-    run, created = service.put_run(user, service.parse_uuid(run_id), data)
-    return _created({"run": run, "guidance": _guidance(user, run.date)}, created)
+    run, created, guidance = service.record_run(user, service.parse_uuid(run_id), data)
+    return _created({"run": run, "guidance": guidance.to_dict()}, created)
 
 
 @bp.route("/runs", methods=["GET"])
@@ -154,4 +145,4 @@ def get_load(query: dict):
     """Training load for a local date (default: today in the runner's time zone)."""
     user = current_user()
     as_of = query.get("date") or service.today_for(user)
-    return service.load_out(service.load_for(user, as_of))
+    return service.load_for(user, as_of)

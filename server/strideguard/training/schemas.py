@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from strideguard.guidance.advice import LOCATIONS
+from strideguard.plan.schemas import BaselineSchema as PlanBaselineSchema
 
-LOCATIONS = (
-    "around_kneecap", "on_kneecap", "below_kneecap", "outside",
-    "inside_below_joint", "back_of_knee", "whole_knee",
-)
 SIDES = ("left", "right", "both")
 SURFACES = ("road", "trail", "track", "treadmill", "grass", "mixed")
 PAIN = validate.Range(min=0, max=10)
@@ -114,11 +112,21 @@ class WeekSchema(Schema):
 
 class LoadSchema(Schema):
     as_of = fields.Date()
-    current = fields.Nested(WindowSchema)
-    previous = fields.Nested(WindowSchema)
-    change = fields.Nested(ChangeSchema)
-    next_week_cap_m = fields.Float()
+    week_start = fields.Date(metadata={"description": "Monday of the calendar week of as_of"})
+    current = fields.Nested(WindowSchema, metadata={"description": "this calendar week up to as_of"})
+    previous = fields.Nested(WindowSchema, metadata={"description": "the calendar week before"})
+    change = fields.Nested(ChangeSchema, metadata={
+        "description": "this week against the baseline week (distance) and the speed reference "
+                       "week, in percent at one decimal, as the rules compare them"})
+    baseline = fields.Nested(PlanBaselineSchema, allow_none=True, metadata={
+        "description": "the last clean week (spent in normal, within its cap); null before one"})
+    plan_state = fields.String(metadata={"enum": ["normal", "rest", "return"]})
+    cap_m = fields.Integer(metadata={"description": "this week's cap from the baseline (or the "
+                                                    "starting cap)"})
+    next_week_cap_m = fields.Integer(allow_none=True, metadata={
+        "description": "next week's cap if this week ended now; null outside normal"})
     weekly_increase_pct = fields.Float()
+    speed_increase_pct = fields.Float()
     longest_run_30d_m = fields.Float(allow_none=True)
     two_week_change_pct = fields.Float(allow_none=True)
     acwr = fields.Float(allow_none=True)

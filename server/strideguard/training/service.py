@@ -15,7 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from strideguard.accounts.models import User
 from strideguard.errors import Invalid, NotFound
 from strideguard.extensions import db
-from strideguard.load import LoadSummary, RunPoint, compute_load, window_start
+from strideguard.guidance.engine import Guidance
+from strideguard.guidance.service import after_change, guidance_for
+from strideguard.accounts.limits import runner_settings
+from strideguard.load import RunPoint, compute_load, window_start
+from strideguard.plan import service as plan_service
+from strideguard.plan.machine import next_week_cap
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run, Shoe
 
@@ -60,7 +65,8 @@ def date_range(user: User, first: date | None, last: date | None) -> tuple[date,
 
 
 def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, bool]:
-    """Create the row identified by ``key`` or replace its ``fields``; commit.
+    """Create the row identified by ``key`` or replace its ``fields`` (flushed, not committed:
+    the caller commits it with the care plan it changes).
 
     Returns (row, created). Replays are idempotent: a concurrent replay that inserts the same
     key first makes our insert fail its unique constraint, and we update that row instead.
@@ -75,13 +81,19 @@ def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[A
         except IntegrityError:
             existing = db.session.execute(select(model).where(*where)).scalar_one()
         else:
-            db.session.commit()
             return row, True
     for name, value in fields.items():
         setattr(existing, name, value)
     existing.updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
     return existing, False
+
+
+def _settle(user: User, changed: date) -> Guidance:
+    """After a write dated ``changed``: replay the care plan, queue alerts, commit once."""
+    guidance = after_change(user, changed)
+    db.session.commit()
+    return guidance
 
 
 # --- check-ins -------------------------------------------------------------------------
@@ -96,8 +108,15 @@ def get_checkin(user: User, day: date) -> Checkin:
     return found
 
 
+def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool, Guidance]:
+    """Save the check-in of a local date, bring the care plan up to date and return the
+    day's guidance — one transaction. Returns (check-in, created, guidance)."""
+    checkin, created = put_checkin(user, day, data)
+    return checkin, created, _settle(user, day)
+
+
 def put_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool]:
-    """Create or replace the check-in of a local date. Returns (check-in, created)."""
+    """Create or replace the check-in of a local date (not committed). Returns (check-in, created)."""
     _not_future(user, day)
     fields = {
         "pain": data["pain"],
@@ -126,7 +145,8 @@ def list_checkins(user: User, first: date, last: date) -> list[Checkin]:
 
 def delete_checkin(user: User, day: date) -> None:
     db.session.delete(get_checkin(user, day))
-    db.session.commit()
+    db.session.flush()
+    _settle(user, day)
 
 
 # --- runs ------------------------------------------------------------------------------
@@ -151,8 +171,23 @@ def _check_shoe(user: User, shoe_id: int | None) -> None:
         raise Invalid(fields={"shoe_id": ["Unknown shoe."]})
 
 
+def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool, Guidance]:
+    """Save a run, bring the care plan up to date (from the earlier of its old and new date)
+    and return the guidance of the run's date — one transaction."""
+    old = db.session.execute(
+        select(Run.date).where(Run.user_id == user.id, Run.uuid == run_uuid)
+    ).scalar()
+    run, created = put_run(user, run_uuid, data)
+    changed = min(run.date, old) if old is not None else run.date
+    guidance = after_change(user, changed)
+    if changed != run.date:
+        guidance = guidance_for(user, run.date)
+    db.session.commit()
+    return run, created, guidance
+
+
 def put_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool]:
-    """Create or replace a run by its client UUID. Returns (run, created)."""
+    """Create or replace a run by its client UUID (not committed). Returns (run, created)."""
     _not_future(user, data["date"])
     _check_shoe(user, data.get("shoe_id"))
     if data.get("pain_onset_m") is not None and data["pain_onset_m"] > data["distance_m"]:
@@ -175,8 +210,11 @@ def list_runs(user: User, first: date, last: date) -> list[Run]:
 
 
 def delete_run(user: User, run_uuid: str) -> None:
-    db.session.delete(get_run(user, run_uuid))
-    db.session.commit()
+    run = get_run(user, run_uuid)
+    day = run.date
+    db.session.delete(run)
+    db.session.flush()
+    _settle(user, day)
 
 
 # --- shoes -----------------------------------------------------------------------------
@@ -259,19 +297,25 @@ def run_points(user: User, as_of: date) -> list[RunPoint]:
     return [RunPoint(d, dist, dur) for d, dist, dur in rows]
 
 
-def load_for(user: User, as_of: date) -> LoadSummary:
-    return compute_load(run_points(user, as_of), as_of, user.weekly_increase_pct)
-
-
-def load_out(summary: LoadSummary) -> dict[str, Any]:
-    """The ``GET /load`` body (DESIGN §3)."""
+def load_for(user: User, as_of: date) -> dict[str, Any]:
+    """The ``GET /load`` body: this calendar week and the one before, the care plan's
+    baseline, change and caps, the detectors' figures and the 12 chart weeks."""
+    summary = compute_load(run_points(user, as_of), as_of)
+    plan = plan_service.day_for(user, as_of, today_for(user))
+    settings = runner_settings(user)
+    s = plan.state
     return {
         "as_of": summary.as_of,
+        "week_start": summary.week_start,
         "current": summary.current,
         "previous": summary.previous,
-        "change": {"distance_pct": summary.distance_pct, "speed_pct": summary.speed_pct},
-        "next_week_cap_m": summary.next_week_cap_m,
-        "weekly_increase_pct": summary.weekly_increase_pct,
+        "change": {"distance_pct": plan.distance_pct, "speed_pct": plan.speed_pct},
+        "baseline": {"week_start": s.baseline_week, "distance_m": s.baseline_m} if s.baseline_m else None,
+        "plan_state": plan.name,
+        "cap_m": plan.week_cap_m,
+        "next_week_cap_m": next_week_cap(plan, settings),
+        "weekly_increase_pct": settings.weekly_increase_pct,
+        "speed_increase_pct": settings.speed_increase_pct,
         "longest_run_30d_m": summary.longest_run_30d_m,
         "two_week_change_pct": summary.two_week_change_pct,
         "acwr": summary.acwr,

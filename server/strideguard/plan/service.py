@@ -1,0 +1,302 @@
+"""The care plan's database side: step it forward, replay it after an edit, read it back.
+
+The state machine itself is pure (``plan.machine``); this module only loads a day's inputs,
+stores each stepped day and the events, and serialises concurrent writers of one runner.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+
+from strideguard.accounts.limits import runner_settings
+from strideguard.accounts.models import User
+from strideguard.extensions import db, ids_match
+from strideguard.guidance.advice import Reason
+from strideguard.guidance.snapshot import CheckinSnap, Pain, RunnerSettings, RunSnap
+from strideguard.plan.machine import DayInput, PlanDay, PlanEvent, PlanState, replay
+from strideguard.plan.models import PlanDayRow, PlanEventRow
+from strideguard.training.models import Checkin, Run
+
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(PlanState) if f.name not in ("cause", "day"))
+
+
+# --- rows <-> values ------------------------------------------------------------------
+
+
+def _row_values(user_id: int, day: PlanDay) -> dict[str, Any]:
+    s = day.state
+    values = {name: getattr(s, name) for name in _STATE_FIELDS}
+    values.update(
+        user_id=user_id,
+        date=day.date,
+        cause_metric=s.cause.metric if s.cause else None,
+        cause_value=s.cause.value if s.cause else None,
+        cause_threshold=s.cause.threshold if s.cause else None,
+        cap_m=day.cap_m,
+        week_cap_m=day.week_cap_m,
+        distance_pct=day.distance_pct,
+        speed_pct=day.speed_pct,
+        verdict=day.verdict,
+        pains=[[p.field, p.value] for p in day.pains],
+        notes=list(day.notes),
+    )
+    return values
+
+
+def _event_values(user_id: int, event: PlanEvent) -> dict[str, Any]:
+    return {
+        "user_id": user_id, "date": event.day, "from_state": event.from_state,
+        "to_state": event.to_state, "kind": event.kind, "metric": event.reason.metric,
+        "value": event.reason.value, "threshold": event.reason.threshold,
+        "detail": dict(event.detail),
+    }
+
+
+def _state_of(row: Any) -> PlanState:
+    cause = Reason(row.cause_metric, row.cause_value, row.cause_threshold) if row.cause_metric else None
+    return PlanState(**{name: getattr(row, name) for name in _STATE_FIELDS}, cause=cause, day=row.date)
+
+
+def _day_of(row: Any, events: Sequence[PlanEvent] = ()) -> PlanDay:
+    return PlanDay(
+        date=row.date, state=_state_of(row), cap_m=row.cap_m, week_cap_m=row.week_cap_m,
+        distance_pct=row.distance_pct, speed_pct=row.speed_pct, verdict=row.verdict,
+        pains=tuple(Pain(f, v) for f, v in (row.pains or ())), events=tuple(events),
+        notes=tuple(row.notes or ()),
+    )
+
+
+def _event_of(row: Any) -> PlanEvent:
+    return PlanEvent(row.date, row.from_state, row.to_state, row.kind,
+                     Reason(row.metric, row.value, row.threshold), dict(row.detail or {}))
+
+
+# --- inputs ----------------------------------------------------------------------------
+
+CHECKIN_COLUMNS = (
+    Checkin.date, Checkin.pain, Checkin.morning_pain, Checkin.location, Checkin.side,
+    Checkin.swelling, Checkin.fever, Checkin.locking_or_giving_way, Checkin.hard_to_straighten,
+    Checkin.answers,
+)
+RUN_COLUMNS = (
+    Run.uuid, Run.date, Run.distance_m, Run.duration_s, Run.pain_during, Run.pain_after,
+    Run.pain_onset_m, Run.surface, Run.shoe_id,
+)
+
+
+def checkin_snap(row: Any) -> CheckinSnap:
+    """A check-in row (or a row of ``CHECKIN_COLUMNS``) as the frozen snapshot value."""
+    return CheckinSnap(
+        date=row.date, pain=row.pain, morning_pain=row.morning_pain, location=row.location,
+        side=row.side, swelling=row.swelling, fever=row.fever,
+        locking_or_giving_way=row.locking_or_giving_way, hard_to_straighten=row.hard_to_straighten,
+        answers=dict(row.answers or {}),
+    )
+
+
+def run_snap(row: Any) -> RunSnap:
+    """A run row (or a row of ``RUN_COLUMNS``) as the frozen snapshot value."""
+    return RunSnap(
+        id=row.uuid, date=row.date, distance_m=row.distance_m, duration_s=row.duration_s,
+        pain_during=row.pain_during, pain_after=row.pain_after, pain_onset_m=row.pain_onset_m,
+        surface=row.surface, shoe_id=row.shoe_id,
+    )
+
+
+class _Statements:
+    """Built once with bound parameters (building a ``select`` costs more than running it)."""
+
+    def __init__(self) -> None:
+        uid, first, last = bindparam("uid"), bindparam("first"), bindparam("last")
+        self.checkins = select(*CHECKIN_COLUMNS).where(
+            Checkin.user_id == uid, Checkin.date.between(first, last)
+        )
+        self.runs = (
+            select(*RUN_COLUMNS)
+            .where(Run.user_id == uid, Run.date.between(first, last))
+            .order_by(Run.date, Run.created_at)
+        )
+        self.before = (
+            select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
+            .order_by(PlanDayRow.date.desc()).limit(1)
+        )
+        self.on = select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date == bindparam("day"))
+        self.first_data = select(
+            select(func.min(Checkin.date)).where(Checkin.user_id == uid).scalar_subquery(),
+            select(func.min(Run.date)).where(Run.user_id == uid).scalar_subquery(),
+        )
+        self.events_on = select(PlanEventRow).where(
+            PlanEventRow.user_id == uid, PlanEventRow.date == bindparam("day")
+        ).order_by(PlanEventRow.id)
+
+
+_Q: _Statements | None = None
+
+
+def _q() -> _Statements:
+    global _Q
+    if _Q is None:
+        _Q = _Statements()
+    return _Q
+
+
+def _inputs(user_id: int, first: date, last: date) -> list[DayInput]:
+    execute = db.session.execute
+    params = {"uid": user_id, "first": first, "last": last}
+    checkins = {row.date: checkin_snap(row) for row in execute(_q().checkins, params)}
+    runs: dict[date, list[RunSnap]] = {}
+    for row in execute(_q().runs, params):
+        runs.setdefault(row.date, []).append(run_snap(row))
+    return [DayInput(day, checkins.get(day), tuple(runs.get(day, ())))
+            for day in sorted(set(checkins) | set(runs))]
+
+
+def lock_runner(user_id: int) -> None:
+    """Serialise writers of one runner's plan until the transaction ends.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the runner's row. SQLite: a no-op UPDATE, which
+    makes this connection the database's writer now (later writers wait on busy_timeout),
+    so the reads that follow see every earlier commit.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    else:
+        db.session.execute(update(User).where(User.id == user_id).values(id=User.id))
+
+
+# --- stepping and replaying --------------------------------------------------------------
+
+
+def refresh(user: User, since: date | None, today: date,
+            settings: RunnerSettings | None = None) -> list[PlanDay]:
+    """Recompute the plan from ``since`` (the earliest date whose data changed; ``None``:
+    only days not stepped yet) through ``today``; store the days and their events.
+
+    Returns the recomputed days, oldest first (the last one is ``today``'s). Does not
+    commit: the caller commits it together with the change that caused it.
+    """
+    settings = settings or runner_settings(user)
+    lock_runner(user.id)
+    q = _q()
+    start = min(since, today) if since is not None else today + timedelta(days=1)
+    prev = db.session.execute(q.before, {"uid": user.id, "day": start}).scalar_one_or_none()
+    if prev is not None and since is None and prev.date >= today:
+        return []  # already stepped through today
+    if prev is not None:
+        state, first = _state_of(prev), prev.date + timedelta(days=1)
+    else:
+        state = PlanState()
+        earliest = [d for d in db.session.execute(q.first_data, {"uid": user.id}).one() if d is not None]
+        first = min([*earliest, start if since is not None else today])
+    if first > today:
+        return []
+    days = replay(state, _inputs(user.id, first, today), today, settings, first=first)
+    _store(user.id, first, days)
+    return days
+
+
+def _store(user_id: int, first: date, days: Sequence[PlanDay]) -> None:
+    db.session.execute(delete(PlanDayRow).where(PlanDayRow.user_id == user_id, PlanDayRow.date >= first))
+    db.session.execute(delete(PlanEventRow).where(PlanEventRow.user_id == user_id, PlanEventRow.date >= first))
+    if days:
+        db.session.execute(insert(PlanDayRow), [_row_values(user_id, d) for d in days])
+    events = [_event_values(user_id, e) for d in days for e in d.events]
+    if events:
+        db.session.execute(insert(PlanEventRow), events)
+
+
+def day_for(user: User, day: date, today: date) -> PlanDay:
+    """The plan on ``day``: stored, stepped up to it (and stored) when it is a new day up to
+    ``today``, or replayed in memory for a date before the plan's first day."""
+    q = _q()
+    row = db.session.execute(q.on, {"uid": user.id, "day": day}).scalar_one_or_none()
+    if row is not None:
+        events = [_event_of(e) for e in db.session.execute(q.events_on, {"uid": user.id, "day": day}).scalars()]
+        return _day_of(row, events)
+    if day <= today:
+        stepped = refresh(user, None, today)
+        found = [d for d in stepped if d.date == day]
+        if found:
+            db.session.commit()
+            return found[0]
+    # Before the plan's first day (or after today): a fresh replay, not stored.
+    settings = runner_settings(user)
+    earliest = [d for d in db.session.execute(q.first_data, {"uid": user.id}).one() if d is not None]
+    first = min([*earliest, day])
+    return replay(PlanState(), _inputs(user.id, first, day), day, settings, first=first)[-1]
+
+
+def history(user: User, limit: int = 200) -> list[PlanEvent]:
+    """The runner's plan events, newest last (at most ``limit``, the most recent)."""
+    rows = db.session.execute(
+        select(PlanEventRow).where(PlanEventRow.user_id == user.id)
+        .order_by(PlanEventRow.date.desc(), PlanEventRow.id.desc()).limit(limit)
+    ).scalars()
+    return [_event_of(r) for r in reversed(list(rows))]
+
+
+def latest_days(user_ids: Iterable[int], through: date) -> dict[int, PlanDay]:
+    """The latest stored plan day of each runner dated on or before ``through`` (no writes;
+    runners without one are absent)."""
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    latest = (
+        select(PlanDayRow.user_id, func.max(PlanDayRow.date).label("date"))
+        .where(ids_match(PlanDayRow.user_id, ids), PlanDayRow.date <= through)
+        .group_by(PlanDayRow.user_id).subquery()
+    )
+    rows = db.session.execute(
+        select(PlanDayRow).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
+                                             PlanDayRow.date == latest.c.date))
+    ).scalars()
+    return {row.user_id: _day_of(row) for row in rows}
+
+
+def days_for(user_ids: Iterable[int], first: date, last: date) -> dict[int, dict[date, PlanDay]]:
+    """The stored plan days of many runners between ``first`` and ``last`` (no writes)."""
+    ids = list(user_ids)
+    found: dict[int, dict[date, PlanDay]] = {}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(PlanDayRow).where(ids_match(PlanDayRow.user_id, ids),
+                                 PlanDayRow.date.between(first, last))
+    ).scalars()
+    for row in rows:
+        found.setdefault(row.user_id, {})[row.date] = _day_of(row)
+    return found
+
+
+def plan_on(user_ids: Iterable[int], today_of: dict[int, date],
+            settings: dict[int, RunnerSettings]) -> dict[int, PlanDay]:
+    """Each runner's plan on their own local today (``today_of``), for views over many
+    runners (the reminder sweep, a therapist's dashboard): the stored day, or the latest
+    stored day before it stepped on in memory (nothing new was recorded since). No writes."""
+    ids = [uid for uid in user_ids if uid in today_of]
+    if not ids:
+        return {}
+    lo, hi = min(today_of[u] for u in ids), max(today_of[u] for u in ids)
+    near = days_for(ids, lo - timedelta(days=1), hi)
+    out: dict[int, PlanDay] = {}
+    missing = []
+    for uid in ids:
+        days = near.get(uid, {})
+        today = today_of[uid]
+        if today in days:
+            out[uid] = days[today]
+            continue
+        earlier = [d for d in days if d < today]
+        if earlier:
+            out[uid] = replay(days[max(earlier)].state, (), today, settings[uid])[-1]
+        else:
+            missing.append(uid)
+    if missing:
+        for uid, day in latest_days(missing, lo - timedelta(days=1)).items():
+            out[uid] = replay(day.state, (), today_of[uid], settings[uid])[-1]
+    return out
