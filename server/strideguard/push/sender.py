@@ -174,24 +174,6 @@ class _NoRedirectSession:
         return self._session.post(url, **kwargs)
 
 
-def _memo_resolver(resolver: Resolver) -> Resolver:
-    cache: dict[tuple[Any, ...], Any] = {}
-
-    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        key = (host, port)
-        if key not in cache:
-            try:
-                cache[key] = resolver(host, port, *args, **kwargs)
-            except OSError as exc:
-                cache[key] = exc
-        hit = cache[key]
-        if isinstance(hit, OSError):
-            raise hit
-        return hit
-
-    return resolve
-
-
 def _status_result(job: PushJob, status: int, retry_after: str | None) -> PushResult:
     if 200 <= status < 300:
         return PushResult(job.id, "sent", status)
@@ -252,13 +234,13 @@ def _vet(
     jobs: Sequence[PushJob], allow: Allowlist, resolver: Resolver
 ) -> tuple[list[PushResult | None], list[tuple[int, PushJob, EndpointOK]], dict[tuple[str, int], tuple[str, ...]]]:
     """Check every endpoint against the policy: (results so far, jobs to send, vetted addresses)."""
-    resolve = _memo_resolver(resolver)
+    hosts: dict[tuple[str, str, int], Any] = {}  # one verdict per push-service host and batch
     results: list[PushResult | None] = [None] * len(jobs)
     vetted: dict[tuple[str, int], tuple[str, ...]] = {}
     pending: list[tuple[int, PushJob, EndpointOK]] = []
     for index, job in enumerate(jobs):
         try:
-            ok = check_endpoint(job.endpoint, allow, resolver=resolve)
+            ok = check_endpoint(job.endpoint, allow, resolver=resolver, host_cache=hosts)
         except EndpointUnresolvable as exc:
             results[index] = PushResult(job.id, "retry", None, None, f"dns: {exc.detail}"[:200])
             continue
@@ -269,6 +251,11 @@ def _vet(
         vetted[(ok.host, ok.port)] = ok.addresses
         pending.append((index, job, ok))
     return results, pending, vetted
+
+
+def _client_session(connector: aiohttp.TCPConnector, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    # No cookie jar: push services need none, and one runner's cookie must never reach another's.
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar())
 
 
 def _check_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
@@ -310,7 +297,7 @@ async def send_all_async(
     if not pending:
         return [r for r in results if r is not None]
     connector = aiohttp.TCPConnector(limit=concurrency, resolver=_VettedResolver(vetted))
-    async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
+    async with _client_session(connector, client_timeout) as session:
         return await _send_pending(results, pending, _NoRedirectSession(session), signer, client_timeout, concurrency)
 
 
@@ -353,7 +340,7 @@ class PushSession:
         self._vetted.update(vetted)
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._concurrency, resolver=_VettedResolver(self._vetted))
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+            self._session = _client_session(connector, self._timeout)
         return await _send_pending(
             results, pending, _NoRedirectSession(self._session), self._signer, self._timeout, self._concurrency
         )
