@@ -46,7 +46,7 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
 def _server_env(workers: int) -> dict[str, str]:
     """The environment of the web (and worker) processes, after refusing settings under
     which ``workers`` web workers would not share their sign-in throttle."""
-    from strideguard import build_config
+    from strideguard.config import build_config
     from strideguard.operations import metrics, ratelimit
 
     try:

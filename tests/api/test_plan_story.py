@@ -195,3 +195,27 @@ def test_a_bad_date_is_422(runner: Runner, query: str) -> None:
     response = runner.get(f"/api/v1/plan?{query}")
     assert response.status_code == 422
     assert "date" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/plan", "/api/v1/guidance", "/api/v1/load"])
+def test_a_future_date_is_422_on_every_read(runner: Runner, path: str) -> None:
+    tomorrow = date.today() + timedelta(days=2)
+    response = runner.get(f"{path}?date={tomorrow}")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"date": ["This date is in the future in your time zone."]}
+
+
+def test_an_edit_centuries_back_replays_at_most_the_plan_horizon(runner: Runner, app) -> None:
+    from strideguard.extensions import db
+    from strideguard.plan.models import PlanDayRow
+    from strideguard.plan.service import HORIZON_DAYS
+
+    for old in ("0001-01-01", "1999-12-31"):
+        response = runner.put(f"/api/v1/checkins/{old}", json={"pain": 9})
+        assert response.status_code == 422 and "date" in response.get_json()["error"]["fields"]
+        assert runner.get(f"/api/v1/plan?date={old}").status_code == 422
+    assert runner.put("/api/v1/checkins/2000-01-01", json={"pain": 9}).status_code == 201
+    assert runner.put(f"/api/v1/checkins/{date.today()}", json={"pain": 1}).status_code == 201
+    with app.app_context():
+        assert db.session.query(PlanDayRow).count() <= HORIZON_DAYS + 1
+    assert runner.get("/api/v1/plan?date=2000-01-02").status_code == 200

@@ -19,7 +19,7 @@ from strideguard.operations.ratelimit import SWEEP_EVERY, DatabaseStorage, per_p
 @pytest.fixture
 def storage(migrated):
     backend, url, _tmp = migrated
-    from strideguard import database_uri
+    from strideguard.config import database_uri
 
     store = storage_from_string("database://", database_url=database_uri(url))
     assert isinstance(store, DatabaseStorage)  # registered with the limits library
@@ -66,7 +66,7 @@ def test_the_fixed_window_strategy_uses_it(storage) -> None:
 
 
 def test_concurrent_increments_from_separate_connections_are_exact(storage, migrated) -> None:
-    from strideguard import database_uri
+    from strideguard.config import database_uri
 
     stores = [DatabaseStorage("database://", database_url=database_uri(migrated[1])) for _ in range(4)]
     with ThreadPoolExecutor(max_workers=4) as pool:

@@ -49,6 +49,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/shoes/<int:shoe_id>"): Row(204, 404, 401),
     ("GET", "/api/v1/load"): Row(200, 200, 401),
     ("GET", "/api/v1/guidance"): Row(200, 200, 401),
+    ("GET", "/api/v1/plan"): Row(200, 200, 401),
     ("GET", "/api/v1/conditions"): Row(200, 200, 401),
     ("GET", "/api/v1/checkin-questions"): Row(200, 200, 401),
     ("GET", "/api/v1/plugins"): Row(200, 200, 401),
