@@ -88,6 +88,21 @@ def test_expired_counters_are_swept(storage) -> None:
         assert conn.execute(select(func.count()).select_from(RateLimitCounter.__table__)).scalar() == 1
 
 
+def test_the_worker_housekeeping_deletes_expired_counters(storage, migrated) -> None:
+    from strideguard.operations.ratelimit import delete_expired
+    from tests.conftest import make_app
+
+    app = make_app(migrated)  # (empties every table)
+    storage.incr("LIMITER/10.1.2.3/auth.login/10/1/minute", 60)
+    storage.incr("LIMITER/10.9.9.9/auth.login/10/1/minute", 1)
+    with app.app_context():
+        from strideguard.extensions import db
+
+        assert delete_expired(db.session, now=time.time() + 5) == 1
+        db.session.commit()
+    assert storage.get("LIMITER/10.1.2.3/auth.login/10/1/minute") == 1
+
+
 @pytest.mark.parametrize(
     "settings,workers,refused",
     [

@@ -148,6 +148,13 @@ class DatabaseStorage(Storage):
             conn.execute(delete(_TABLE).where(_TABLE.c.key == self._key(key)))
 
 
+def delete_expired(session: Any, now: float | None = None) -> int:
+    """Delete counters whose window is over (the worker does it every tick, so a client's
+    address is kept no longer than its limit's window); the caller commits."""
+    result = session.execute(delete(_TABLE).where(_TABLE.c.expires_at < (now or time.time())))
+    return result.rowcount or 0
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 15})

@@ -10,7 +10,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from strideguard.operations import heartbeat, metrics
+from strideguard.extensions import db
+from strideguard.operations import heartbeat, metrics, ratelimit
 from strideguard.push.sender import VapidSigner
 from strideguard.push.service import vapid_private_key
 from strideguard.timeutil import utcnow
@@ -35,10 +36,16 @@ def run_worker(app: Flask) -> None:
             heartbeat.beat(interval, started_at)
             last_beat[0] = time.monotonic()
 
+    def housekeeping() -> None:
+        # Sign-in throttle counters hold client addresses: none outlives its window.
+        ratelimit.delete_expired(db.session)
+        db.session.commit()
+
     def job() -> None:
         with app.app_context():
             try:
                 beat()
+                housekeeping()
                 with metrics.TICK_SECONDS.time():
                     summary = tick(signer=signer, on_batch=lambda: beat(force=False))
                 beat()
