@@ -4,19 +4,28 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Stamps: what `make run` needs (the package and its dependencies), and the test extras on top.
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+LIGHTHOUSE_DIR := .lighthouse
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # The machine kind's PostgreSQL (trust auth); tests create a throwaway database per run.
 export STRIDEGUARD_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast bench fuzz services chromium clean
+.PHONY: run test test-fast bench fuzz lighthouse services chromium clean
 
-$(STAMP): pyproject.toml plugins/example-plugin/pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+
+$(STAMP): pyproject.toml plugins/example-plugin/pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/strideguard run --host $(HOST) --port $(PORT)
@@ -33,19 +42,26 @@ services:
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
 
-test: $(STAMP) chromium services
+test: $(TEST_STAMP) chromium services
 	$(PY) -m pytest -p no:cacheprovider -q
 
-test-fast: $(STAMP) services
+test-fast: $(TEST_STAMP) services
 	$(PY) -m pytest -p no:cacheprovider -q -m "not browser"
 
-bench: $(STAMP) services
+bench: $(TEST_STAMP) services
 	@command -v wrk >/dev/null 2>&1 || { (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) -m tests.bench.run
 
 # A longer fuzzing run than the one `make test` includes.
-fuzz: $(STAMP) services
+fuzz: $(TEST_STAMP) services
 	SG_FUZZ_EXAMPLES=300 SG_FUZZ_STEPS=40 $(PY) -m pytest -p no:cacheprovider -q -s tests/security/test_fuzz.py
 
+# Lighthouse 12 (npm, into .lighthouse/, git-ignored) on Debian's Chromium: the shell and the
+# check-in screen at phone size must score performance >= 0.9, accessibility >= 0.95, best
+# practices >= 0.9 (tests/lighthouse.py starts the app and signs a runner in).
+lighthouse: $(STAMP) chromium
+	@test -x $(LIGHTHOUSE_DIR)/node_modules/.bin/lighthouse || npm install --silent --no-audit --no-fund --prefix $(LIGHTHOUSE_DIR) lighthouse@12
+	$(PY) -m tests.lighthouse --lighthouse $(LIGHTHOUSE_DIR)/node_modules/.bin/lighthouse
+
 clean:
-	rm -rf $(VENV) build *.egg-info test-output
+	rm -rf $(VENV) build *.egg-info test-output $(LIGHTHOUSE_DIR)

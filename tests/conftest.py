@@ -3,37 +3,24 @@ test, and signed-in runners."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
 from strideguard import create_app
 from strideguard.extensions import db
-
-POSTGRES_ADMIN_URL = os.environ.get(
-    "STRIDEGUARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+from tests.support.postgres import ADMIN_URL as POSTGRES_ADMIN_URL  # noqa: F401  (re-exported)
+from tests.support.postgres import throwaway_database
 BACKENDS = ("sqlite", "postgres")
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test run, dropped at the end."""
-    name = f"sg_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with throwaway_database("sg_test") as url:
+        yield url
 
 
 def database_url(backend: str, tmp: Path, request: pytest.FixtureRequest) -> str:

@@ -5,9 +5,6 @@ Runs on SQLite and on PostgreSQL, each in a database of its own.
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,7 +13,8 @@ from sqlalchemy import inspect
 
 from strideguard import create_app
 from strideguard.extensions import db
-from tests.conftest import POSTGRES_ADMIN_URL, app_config
+from tests.conftest import app_config
+from tests.support.postgres import throwaway_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -25,15 +23,11 @@ def empty_app(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         yield create_app(app_config(tmp_path, url))
         return
-    name = f"sg_mig_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    app = create_app(app_config(tmp_path, POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with throwaway_database("sg_mig") as url:
+        app = create_app(app_config(tmp_path, url))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_upgrade_from_empty_matches_the_models(empty_app):

@@ -34,6 +34,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.guidance.service import init_plugins
     from strideguard.imports import api as imports_api
     from strideguard.imports import jobs as import_jobs
+    from strideguard.operations import health, metrics
     from strideguard.plan import api as plan_api
     from strideguard.push import api as push_api
     from strideguard.reminders import api as reminders_api
@@ -72,6 +73,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     init_plugins(app)
     import_jobs.init_app(app)
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
     app.register_blueprint(web.bp)
     _register_cli(app)
     return app

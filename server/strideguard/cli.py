@@ -1,6 +1,6 @@
 """The ``strideguard`` command line (a Flask click group; also ``flask --app strideguard``).
 
-serve | worker | run | db | vapid | plugins | reminders | demo
+serve | worker | run | prepare | db | vapid | plugins | reminders | demo
 """
 
 from __future__ import annotations
@@ -43,6 +43,26 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     ]
 
 
+def _server_env(workers: int) -> dict[str, str]:
+    """The environment of the web (and worker) processes, after refusing settings under
+    which ``workers`` web workers would not share their sign-in throttle."""
+    from strideguard.config import build_config
+    from strideguard.operations import metrics, ratelimit
+
+    try:
+        # Also creates the instance folder and secret key once, before the workers race to.
+        _instance, settings = build_config()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    problem = ratelimit.per_process_problem(settings, workers)
+    if problem:
+        raise click.UsageError(problem)
+    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"])
+    if settings["METRICS_ENABLED"]:
+        metrics.prepare_multiprocess_dir(settings["INSTANCE_PATH"], env)
+    return env
+
+
 def _prepare(app: Flask) -> None:
     """Migrate the database and create the VAPID key if missing (what a first start needs)."""
     from flask_migrate import upgrade
@@ -62,8 +82,10 @@ def _prepare(app: Flask) -> None:
 @click.option("--workers", default=None, type=int, help="Default: (2 x cores) + 1, at most 8.")
 def serve_command(host: str, port: int, workers: int | None) -> None:
     """Serve the web app with gunicorn (production)."""
+    workers = workers or default_workers()
+    env = _server_env(workers)
     # Replaces this process with gunicorn: our own interpreter, a fixed argv, no shell.
-    os.execv(sys.executable, gunicorn_argv(host, port, workers or default_workers()))  # nosec B606
+    os.execve(sys.executable, gunicorn_argv(host, port, workers), env)  # nosec B606
 
 
 @click.command("worker")
@@ -82,9 +104,9 @@ def worker_command() -> None:
 @click.option("--no-worker", is_flag=True, help="Start the web server only.")
 def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
     """Migrate, create keys if missing, then start web server and reminder worker together."""
+    env = _server_env(workers)
     app = _create_app()
     _prepare(app)
-    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=app.config["INSTANCE_PATH"])
     procs = [subprocess.Popen(gunicorn_argv(host, port, workers), env=env)]  # nosec B603 # fixed argv, no shell
     if not no_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))  # nosec B603 # fixed argv
@@ -108,6 +130,14 @@ def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
         _stop()
         for proc in procs:
             proc.wait(timeout=15)
+
+
+@click.command("prepare")
+@with_appcontext
+def prepare_command() -> None:
+    """Migrate the database and create the VAPID key if missing, then exit (a release step)."""
+    _prepare(current_app._get_current_object())
+    click.echo("database at the latest migration")
 
 
 @click.group("vapid")
@@ -181,10 +211,13 @@ def _parse_now(value: str | None) -> datetime:
 @click.option("--now", "now_text", default=None, help="ISO-8601 time to plan for (default: now).")
 @with_appcontext
 def reminders_tick(now_text: str | None) -> None:
-    """One planning + delivery pass, then exit."""
+    """One planning + delivery pass, then exit (it counts as a worker heartbeat)."""
+    from strideguard.operations import heartbeat
     from strideguard.reminders.service import tick
 
+    started = datetime.now(timezone.utc)
     summary = tick(_parse_now(now_text))
+    heartbeat.beat(current_app.config["WORKER_INTERVAL_S"], started)
     click.echo(json.dumps(summary, sort_keys=True))
 
 
@@ -214,8 +247,8 @@ def demo_command(email: str, password: str) -> None:
     click.echo(f"demo runner {user.email} / {password} (time zone {user.timezone})")
 
 
-COMMANDS = (serve_command, worker_command, vapid_group, plugins_group, reminders_group, imports_group,
-            demo_command)
+COMMANDS = (serve_command, worker_command, prepare_command, vapid_group, plugins_group, reminders_group,
+            imports_group, demo_command)
 
 
 def register_app_commands(app: Flask) -> None:

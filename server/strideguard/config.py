@@ -59,10 +59,20 @@ PARSERS: dict[str, Any] = {
     "IMPORT_MAX_POINTS": int,
     "IMPORT_STALE_S": int,
     "IMPORT_SWEEP_S": int,
+    "PUSH_SENDERS": int,
+    "METRICS_ENABLED": _as_bool,
+    "METRICS_TOKEN": str,
+    "WORKER_METRICS_PORT": int,
+    "WORKER_METRICS_HOST": str,
     "LOG_LEVEL": str,
     "ARGON2_PROFILE": str,
     "SQLITE_SYNCHRONOUS": str,
 }
+
+
+def default_push_senders() -> int:
+    """Processes a big delivery pass may use: one per CPU, at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 def defaults(instance_path: Path) -> dict[str, Any]:
@@ -71,7 +81,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance_path / 'strideguard.sqlite3'}",
         "SECRET_KEY": None,  # nosec B105 # not a password: None means "generate one per instance"
         "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URL": "memory://",
+        # The app's own database: shared by every web worker with nothing else to run.
+        "RATELIMIT_STORAGE_URL": "database://",
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "REGISTER_RATE_LIMIT": "5 per minute;30 per hour",
         "SESSION_IDLE_DAYS": 30,
@@ -99,6 +110,11 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "IMPORT_MAX_POINTS": 100_000,
         "IMPORT_STALE_S": 120,
         "IMPORT_SWEEP_S": 15,
+        "PUSH_SENDERS": default_push_senders(),
+        "METRICS_ENABLED": True,
+        "METRICS_TOKEN": None,
+        "WORKER_METRICS_PORT": 0,  # 0: the worker serves no metrics of its own
+        "WORKER_METRICS_HOST": "127.0.0.1",
         "LOG_LEVEL": "INFO",
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
         "SQLITE_SYNCHRONOUS": "FULL",
@@ -168,6 +184,10 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
     # SQL parameters hold health data: never print them in errors or logs.
     settings["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
     settings.setdefault("RATELIMIT_STORAGE_URI", settings["RATELIMIT_STORAGE_URL"])
+    if settings["RATELIMIT_STORAGE_URI"].startswith("database:"):
+        from strideguard.operations import ratelimit  # registers the database:// scheme
+
+        settings.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(uri))
     settings.update(
         API_TITLE="StrideGuard API",
         API_VERSION="v1",

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from flask import Flask
 
-POSTGRES_ADMIN_URL = os.environ.get("STRIDEGUARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.support import postgres
 
-
-def postgres_url(name: str) -> str:
-    """The URL of database ``name`` on the admin URL's server."""
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+# The one helper for throwaway PostgreSQL databases (tests/support/postgres.py), under the
+# names the benchmark modules use.
+POSTGRES_ADMIN_URL = postgres.ADMIN_URL
+postgres_url = postgres.url_for
+postgres_exists = postgres.exists
+create_postgres = postgres.create_database
+drop_postgres = postgres.drop_database
 
 
 def new_database_name(prefix: str = "sg_bench") -> str:
-    return f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-
-
-def postgres_exists(name: str) -> bool:
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
-
-
-def create_postgres(name: str) -> str:
-    """CREATE DATABASE ``name``; returns its URL."""
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return postgres_url(name)
-
-
-def drop_postgres(name: str) -> None:
-    """Drop ``name`` after ending its connections (no error if it is gone)."""
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    return postgres.new_name(prefix)
 
 
 def make_app(instance: Path, database_url: str | None = None, **extra: Any) -> Flask:

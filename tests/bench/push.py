@@ -1,5 +1,6 @@
-"""Push delivery: 10k due reminders sent by ``reminders.service.deliver`` to the local push
-service running in its own process (as fast as it answers, or with added latency).
+"""Push delivery: 10k due reminders sent by ``reminders.delivery.deliver`` to the local push
+service running in its own process (as fast as it answers, or with added latency), with one
+sender process and with the default ``PUSH_SENDERS`` (helpers forked by the pass).
 
 Also the unit costs the client-CPU goal compares with: encrypting one message
 (aes128gcm, what ``webpush`` does per message) and signing one VAPID JWT.
@@ -11,6 +12,7 @@ import shutil
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import time
@@ -77,6 +79,11 @@ class PushService:
     host_port: str
     origin: str
     subscriptions: list[dict[str, Any]]
+
+    def cpu_s(self) -> float:
+        """CPU time the push service process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> dict[str, int]:
         """Close its stdin; it prints its delivery and rejection counts and exits."""
@@ -169,15 +176,17 @@ class SendAllMeter:
         PushSession.send = self._original  # type: ignore[method-assign]
 
 
-def one_pass(app: Flask) -> dict[str, float]:
-    """Put every reminder back to pending (untimed), then time one ``deliver`` pass."""
+def one_pass(app: Flask, senders: int, service: PushService | None = None) -> dict[str, float]:
+    """Put every reminder back to pending (untimed), then time one ``deliver`` pass with up
+    to ``senders`` processes. CPU counts this process and the helpers it forked; the send
+    meter sees this process's share of the jobs."""
     from sqlalchemy import update
 
     from strideguard.extensions import db
     from strideguard.push.sender import VapidSigner
     from strideguard.push.service import vapid_private_key
     from strideguard.reminders.models import Reminder
-    from strideguard.reminders.service import deliver
+    from strideguard.reminders.delivery import deliver
 
     now = datetime.now(timezone.utc)
     with app.app_context():
@@ -189,17 +198,20 @@ def one_pass(app: Flask) -> dict[str, float]:
         signer = VapidSigner(vapid_private_key(app), app.config["VAPID_SUBJECT"])
         gc.collect()
         rss_before = rss_kb()
+        service_cpu = service.cpu_s() if service else 0.0
         with SendAllMeter() as meter:
-            wall, cpu = time.perf_counter(), time.process_time()
-            counts = deliver(now, signer)
-            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            wall, before = time.perf_counter(), os.times()
+            counts = deliver(now, signer, senders=senders)
+            wall, after = time.perf_counter() - wall, os.times()
+        cpu = sum(getattr(after, f) - getattr(before, f) for f in ("user", "system", "children_user", "children_system"))
+        service_cpu = service.cpu_s() - service_cpu if service else 0.0
         db.session.remove()
     gc.collect()
     sent = counts.get("sent", 0)
     return {
         "sent": sent, "failed": sum(v for k, v in counts.items() if k != "sent"),
         "wall_s": wall, "cpu_s": cpu, "send_wall_s": meter.wall_s, "send_cpu_s": meter.cpu_s,
-        "jobs": meter.jobs, "signatures": signer.signatures,
+        "jobs": meter.jobs, "signatures": signer.signatures, "senders": senders, "service_cpu_s": service_cpu,
         "rss_before_kb": rss_before, "rss_after_kb": rss_kb(),
     }
 

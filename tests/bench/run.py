@@ -139,37 +139,47 @@ def sweep_phase(workdir: Path, rounds: int, runners: int, reuse: bool) -> dict[s
 
 
 def push_phase(workdir: Path, rounds: int, messages: int, latency_ms: float) -> dict[str, Any]:
+    """Both push services up at once; every round: each scenario with one sender process and
+    with the default PUSH_SENDERS, order alternating between rounds."""
     services = {}
     apps = {}
     try:
         for name, latency in (("fast", 0.0), ("latency", latency_ms)):
             services[name] = push.start_push_service(messages, latency)
             apps[name] = push.prepare(workdir / f"push-{name}", services[name])
-        for name, app in apps.items():  # warm-up: imports, pools, allocator high-water mark
-            result = push.one_pass(app)
-            log(f"  warm-up {name:<8} {result['sent'] / result['wall_s']:7.0f} msg/s")
+        senders = apps["fast"].config["PUSH_SENDERS"]
+        cases = [(name, count) for name in ("fast", "latency") for count in sorted({1, senders})]
+        for name, count in cases:  # warm-up: imports, pools, allocator high-water mark
+            result = push.one_pass(apps[name], count)
+            log(f"  warm-up {name:<8} {count} sender(s) {result['sent'] / result['wall_s']:7.0f} msg/s")
         baseline = push.rss_kb()
-        passes: dict[str, list[dict[str, Any]]] = {"fast": [], "latency": []}
+        passes: dict[str, list[dict[str, Any]]] = {push_key(name, count, senders): [] for name, count in cases}
         for round_ in range(rounds):
-            for name in ("fast", "latency") if round_ % 2 == 0 else ("latency", "fast"):
-                result = push.one_pass(apps[name])
+            for name, count in cases if round_ % 2 == 0 else list(reversed(cases)):
+                result = push.one_pass(apps[name], count, services[name])
                 result["round"] = round_
-                passes[name].append(result)
-                log(f"  round {round_} {name:<8} {result['sent'] / result['wall_s']:7.0f} msg/s, send_all CPU "
-                    f"{result['send_cpu_s'] / max(result['jobs'], 1) * 1e6:.0f} µs/msg, "
+                passes[push_key(name, count, senders)].append(result)
+                log(f"  round {round_} {name:<8} {count} sender(s) {result['sent'] / result['wall_s']:7.0f} msg/s, "
+                    f"CPU {result['cpu_s'] / max(result['sent'], 1) * 1e6:.0f} µs/msg (push service "
+                    f"{result['service_cpu_s'] / max(result['sent'], 1) * 1e6:.0f}), "
                     f"{result['signatures']} signature(s), not sent {result['failed']}, RSS {result['rss_after_kb'] // 1024} MiB")
         final = push.rss_kb()
         service_counts = {}
         for name, service in services.items():
             service_counts[name] = service.stop()
         services.clear()
-        return {"messages": messages, "latency_ms": latency_ms, "origins": 1, "passes": passes,
+        return {"messages": messages, "latency_ms": latency_ms, "origins": 1, "senders": senders, "passes": passes,
                 "rss_baseline_kb": baseline, "rss_final_kb": final, "service": service_counts}
     finally:
         for service in services.values():
             service.stop()
         for app in apps.values():
             push.close(app)
+
+
+def push_key(scenario: str, count: int, default: int) -> str:
+    """``fast`` / ``latency``: the default PUSH_SENDERS (the goals); ``fast_1``: one sender."""
+    return scenario if count == default else f"{scenario}_{count}"
 
 
 # --- main ------------------------------------------------------------------------------

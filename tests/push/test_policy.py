@@ -254,3 +254,33 @@ def test_empty_allowlist_setting_means_the_default(value: str | None) -> None:
 def test_bad_allowlist_entries_raise(entry: str) -> None:
     with pytest.raises(ValueError):
         Allowlist.parse([entry])
+
+
+def test_a_batch_checks_each_host_once_and_every_url_fully() -> None:
+    calls: list[str] = []
+
+    def counting(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        calls.append(host)
+        return PUBLIC_DNS(host, port, *args, **kwargs)
+
+    cache: dict = {}
+    urls = [f"https://fcm.googleapis.com/fcm/send/{i}" for i in range(50)]
+    oks = [check_endpoint(url, None, resolver=counting, host_cache=cache) for url in urls]
+    assert calls == ["fcm.googleapis.com"]  # resolved once for the batch
+    assert [ok.url for ok in oks] == urls and {ok.origin for ok in oks} == {"https://fcm.googleapis.com"}
+    # A cached good host does not excuse a bad URL on it.
+    for bad, reason in [("https://fcm.googleapis.com/x#frag", "fragment"),
+                        ("https://user@fcm.googleapis.com/x", "userinfo"),
+                        ("https://fcm.googleapis.com/x\x00", "bad_characters")]:
+        with pytest.raises(EndpointRefused) as refused:
+            check_endpoint(bad, None, resolver=counting, host_cache=cache)
+        assert refused.value.reason == reason
+    # A refused host stays refused for the rest of the batch, with its reason.
+    dns = resolver({"fcm.googleapis.com": ["10.0.0.7"]})
+    private: dict = {}
+    for _ in range(2):
+        with pytest.raises(EndpointRefused) as refused:
+            check_endpoint("https://fcm.googleapis.com/y", None, resolver=dns, host_cache=private)
+        assert refused.value.reason == "private_address"
+    with pytest.raises(EndpointUnresolvable):
+        check_endpoint("https://nowhere.push.example/x", ["nowhere.push.example"], resolver=dns, host_cache=private)

@@ -17,8 +17,6 @@ from strideguard.push.sender import (
     PushJob,
     PushResult,
     VapidSigner,
-    next_attempt,
-    parse_retry_after,
     send_all,
 )
 from strideguard.push.vapid import PrivateKey, application_server_key, new_private_key
@@ -72,16 +70,16 @@ def test_bytes_payloads_are_sent_as_given(push_service: LocalPushService, vapid_
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "outcome", "status", "retry_after_s"),
+    ("behaviour", "outcome", "status", "retry_after"),
     [
         (Behaviour(status=201), "sent", 201, None),
         (Behaviour(status=202), "sent", 202, None),
         (Behaviour(status=404), "gone", 404, None),
         (Behaviour(status=410), "gone", 410, None),
-        (Behaviour(status=429, retry_after="120"), "retry", 429, 120.0),
+        (Behaviour(status=429, retry_after="120"), "retry", 429, "120"),
         (Behaviour(status=429), "retry", 429, None),
         (Behaviour(status=500), "retry", 500, None),
-        (Behaviour(status=503, retry_after="30"), "retry", 503, 30.0),
+        (Behaviour(status=503, retry_after="30"), "retry", 503, "30"),
         (Behaviour(status=400), "rejected", 400, None),
         (Behaviour(status=401), "rejected", 401, None),
         (Behaviour(status=403), "rejected", 403, None),
@@ -89,20 +87,20 @@ def test_bytes_payloads_are_sent_as_given(push_service: LocalPushService, vapid_
     ],
 )
 def test_each_status_maps_to_an_outcome(
-    push_service: LocalPushService, vapid_key: PrivateKey, behaviour: Behaviour, outcome: str, status: int, retry_after_s: float | None
+    push_service: LocalPushService, vapid_key: PrivateKey, behaviour: Behaviour, outcome: str, status: int, retry_after: str | None
 ) -> None:
     sub = push_service.subscriber(behaviour)
     [result] = send(push_service, vapid_key, [job_for(sub)])
-    assert (result.outcome, result.status, result.retry_after_s) == (outcome, status, retry_after_s)
+    assert (result.outcome, result.status, result.retry_after) == (outcome, status, retry_after)
     assert [a.status for a in push_service.attempts] == [status]
 
 
-def test_retry_after_as_an_http_date(push_service: LocalPushService, vapid_key: PrivateKey) -> None:
+def test_retry_after_as_an_http_date_is_passed_on_as_received(push_service: LocalPushService, vapid_key: PrivateKey) -> None:
     when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=90), usegmt=True)
     sub = push_service.subscriber(Behaviour(status=429, retry_after=when))
     [result] = send(push_service, vapid_key, [job_for(sub)])
     assert result.outcome == "retry"
-    assert result.retry_after_s is not None and 80 <= result.retry_after_s <= 90
+    assert result.retry_after == when  # reminders/retry.py turns it into a wait
 
 
 def test_rejections_are_logged_at_error(
@@ -243,46 +241,3 @@ def test_delivery_is_concurrent(push_service: LocalPushService, vapid_key: Priva
     elapsed = time.monotonic() - started
     assert [r.outcome for r in results] == ["sent"] * 200
     assert elapsed < 2.5, f"{elapsed:.2f}s for 200 x 50 ms (one at a time would take 10 s)"
-
-
-@pytest.mark.parametrize(
-    ("attempts", "rng", "seconds"),
-    [
-        (1, 0.0, 30),
-        (1, 1.0, 60),
-        (2, 1.0, 120),
-        (3, 0.5, 180),
-        (7, 1.0, 3840),
-    ],
-)
-def test_next_attempt_backs_off_with_jitter(attempts: int, rng: float, seconds: float) -> None:
-    now = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
-    assert next_attempt(attempts, now, rng=lambda: rng) == now + timedelta(seconds=seconds)
-
-
-def test_next_attempt_caps_honours_retry_after_and_gives_up() -> None:
-    now = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
-    capped = next_attempt(7, now, base_s=3600, cap_s=7200, rng=lambda: 1.0)
-    assert capped == now + timedelta(seconds=7200)
-    assert next_attempt(1, now, retry_after_s=900, rng=lambda: 1.0) == now + timedelta(seconds=900)
-    assert next_attempt(8, now) is None
-    assert next_attempt(3, now, max_attempts=3) is None
-    with pytest.raises(ValueError):
-        next_attempt(0, now)
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("120", 120.0),
-        ("0", 0.0),
-        (None, None),
-        ("", None),
-        ("soon", None),
-        ("Sat, 01 Mar 2025 12:01:00 GMT", 60.0),
-        ("Sat, 01 Mar 2025 11:00:00 GMT", 0.0),
-    ],
-)
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    now = datetime(2025, 3, 1, 12, tzinfo=timezone.utc)
-    assert parse_retry_after(value, now) == expected

@@ -42,7 +42,6 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 from sqlalchemy import insert, select
 
@@ -59,7 +58,8 @@ from strideguard.reminders.planner import brief as brief_of
 from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap
 from strideguard.plan.machine import DayInput, PlanState, replay
 from strideguard.training.models import Checkin, Run
-from tests.conftest import POSTGRES_ADMIN_URL, app_config
+from tests.conftest import app_config
+from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
 SETTINGS = RunnerSettings()  # the simulated runners keep the seed's limits
@@ -352,13 +352,8 @@ class Model:
 @pytest.fixture(scope="module")
 def fresh_postgres() -> Iterator[str]:
     """A database of its own (the session's shared one is truncated by other tests)."""
-    name = f"sg_conc_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with throwaway_database("sg_conc") as url:
+        yield url
 
 
 def _seed(specs: list[Spec], service: LocalPushService) -> None:

@@ -58,9 +58,12 @@ def cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.Com
 
 
 class LiveServer:
-    """``strideguard serve --workers N`` on a free port; stderr goes to ``log_path``."""
+    """``strideguard serve --workers N`` on a free port; stderr goes to ``log_path``.
 
-    def __init__(self, env: dict[str, str], log_path: Path, workers: int = 2) -> None:
+    ``workers=None`` passes no ``--workers``: the count a new operator gets.
+    """
+
+    def __init__(self, env: dict[str, str], log_path: Path, workers: int | None = 2) -> None:
         self.env = env
         self.log_path = log_path
         self.workers = workers
@@ -75,9 +78,11 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> None:
         """Start (or restart) the server and wait until it answers."""
         with open(self.log_path, "ab") as log:
+            argv = [sys.executable, "-m", "strideguard.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            if self.workers is not None:
+                argv += ["--workers", str(self.workers)]
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "strideguard.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--workers", str(self.workers)],
+                argv,
                 env=self.env, cwd=REPO, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 start_new_session=True,
             )
@@ -129,7 +134,7 @@ class LiveServer:
 
 
 @contextmanager
-def serving(env: dict[str, str], log_path: Path, workers: int = 2) -> Iterator[LiveServer]:
+def serving(env: dict[str, str], log_path: Path, workers: int | None = 2) -> Iterator[LiveServer]:
     """Migrate the database, start the server, and always stop it."""
     cli(env, "db", "upgrade")
     server = LiveServer(env, log_path, workers)

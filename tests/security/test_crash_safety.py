@@ -6,7 +6,6 @@ part of the outbox again changes nothing (SQLite and a throwaway PostgreSQL data
 
 from __future__ import annotations
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 import time
@@ -15,14 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import psycopg
 import pytest
 import requests
 from sqlalchemy import create_engine, text
 
 from strideguard.config import database_uri
 from strideguard.timeutil import local_today
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.support.postgres import throwaway_database
 from tests.security.live import LiveServer, cli, server_env
 
 CHECKINS = 250
@@ -103,13 +101,8 @@ def database(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'crash.sqlite3'}"
         return
-    name = f"sg_crash_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with throwaway_database("sg_crash") as url:
+        yield url
 
 
 def killer(server: LiveServer, outcome: Outcome, done: threading.Event) -> None:

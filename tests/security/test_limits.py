@@ -1,9 +1,11 @@
 """Limits: body size (413), sign-in/sign-up throttling (429, shared across gunicorn workers
-through Redis), the password policy, and bounded list queries."""
+through the database by default or Redis), the password policy, and bounded list queries."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
@@ -13,8 +15,10 @@ import requests
 
 from strideguard.accounts.passwords import COMMON_PASSWORDS
 from tests.conftest import Runner
+from strideguard.cli import default_workers
 from tests.security.backends import SQLITE_ONLY
-from tests.security.live import serving, server_env
+from tests.security.live import REPO, LiveServer, serving, server_env
+from tests.support.postgres import throwaway_database
 
 LIMIT = 64 * 1024
 DAY = "2026-11-02"
@@ -173,6 +177,94 @@ def test_login_throttle_is_shared_by_all_gunicorn_workers(tmp_path, redis_db) ->
         assert allowed < SHARED_LIMIT * WORKERS
         assert burst.count(429) == len(burst) - allowed
     assert server.log().count("Booting worker with pid") == WORKERS, server.log()[-1500:]
+
+
+# -- the default server: `strideguard serve` as a new operator starts it ----------------------
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def operator_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'operator.sqlite3'}"
+        return
+    with throwaway_database("sg_limits") as url:
+        yield url
+
+
+def operator_env(tmp_path, url: str, **extra: str) -> dict[str, str]:
+    """Throttling on with every default: no storage URL, the default limits."""
+    env = server_env(tmp_path, url, **{"STRIDEGUARD_RATELIMIT_ENABLED": "true", "STRIDEGUARD_LOG_LEVEL": "INFO", **extra})
+    for name in ("STRIDEGUARD_RATELIMIT_STORAGE_URL", "STRIDEGUARD_LOGIN_RATE_LIMIT", "PROMETHEUS_MULTIPROC_DIR"):
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+def test_the_default_server_throttles_failed_logins_across_all_its_workers(tmp_path, operator_database) -> None:
+    env = operator_env(tmp_path, operator_database)
+    wrong = {"email": "operator@example.org", "password": "wrong-password-1"}
+
+    def attempt(_: int = 0) -> int:  # a new connection each time: any worker may take it
+        return requests.post(server.url + "/api/v1/auth/login", json=wrong, timeout=10,
+                             headers={"Connection": "close"}).status_code
+
+    with serving(env, tmp_path / "server.log", workers=None) as server:
+        # The issue's reproduction: 15 wrong passwords in a row. The default allows 10 a minute.
+        statuses = [attempt() for _ in range(15)]
+        assert statuses == [401] * 10 + [429] * 5, statuses
+        refused = requests.post(server.url + "/api/v1/auth/login", json=wrong, timeout=10)
+        assert refused.json()["error"]["code"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) > 0
+    workers = default_workers()
+    assert workers > 1  # the point of the test: several processes
+    assert server.log().count("Booting worker with pid") == workers, server.log()[-1500:]
+
+
+def test_a_burst_at_the_default_server_gets_the_allowance_once_not_once_per_worker(tmp_path) -> None:
+    env = operator_env(tmp_path, f"sqlite:///{tmp_path / 'burst.sqlite3'}")
+    wrong = {"email": "burst@example.org", "password": "wrong-password-1"}
+    with serving(env, tmp_path / "server.log", workers=None) as server:
+        def attempt(_: int) -> int:
+            return requests.post(server.url + "/api/v1/auth/login", json=wrong, timeout=20,
+                                 headers={"Connection": "close"}).status_code
+
+        with ThreadPoolExecutor(max_workers=BURST) as pool:
+            burst = list(pool.map(attempt, range(40)))
+    allowed = burst.count(401)
+    # Failed attempts are counted after the answer: a burst overshoots by at most those in flight.
+    assert 10 <= allowed <= 10 + BURST - 1, burst
+    assert burst.count(429) == len(burst) - allowed
+
+
+def strideguard(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "strideguard.cli", *args], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("command", [["serve"], ["run", "--no-worker"]])
+def test_per_process_counters_are_refused_with_several_workers(tmp_path, command) -> None:
+    env = operator_env(tmp_path, f"sqlite:///{tmp_path / 'mem.sqlite3'}",
+                       STRIDEGUARD_RATELIMIT_STORAGE_URL="memory://")
+    done = strideguard(env, *command, "--workers", "3", "--port", "1")
+    assert done.returncode == 2, done.stderr
+    assert "memory:// keeps rate-limit counters in each process" in done.stderr
+    assert "3 web workers" in done.stderr and "redis://" in done.stderr
+
+
+def test_per_process_counters_are_fine_for_one_worker_and_when_throttling_is_off(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    one = operator_env(tmp_path, url, STRIDEGUARD_RATELIMIT_STORAGE_URL="memory://",
+                       STRIDEGUARD_LOGIN_RATE_LIMIT="2 per minute")
+    with serving(one, tmp_path / "one.log", workers=1) as server:
+        wrong = {"email": "one@example.org", "password": "wrong-password-1"}
+        statuses = [requests.post(server.url + "/api/v1/auth/login", json=wrong, timeout=10).status_code
+                    for _ in range(3)]
+        assert statuses == [401, 401, 429]
+    off = operator_env(tmp_path, url, STRIDEGUARD_RATELIMIT_STORAGE_URL="memory://",
+                       STRIDEGUARD_RATELIMIT_ENABLED="false")
+    server = LiveServer(off, tmp_path / "off.log", workers=3)
+    server.start()
+    server.stop()
 
 
 # -- password policy ------------------------------------------------------------------------

@@ -90,8 +90,11 @@ class PluginHost:
     ``allowlist`` (``None`` = every plugin; else only these names), ``blocklist`` (never these),
     ``budget_s`` (seconds per call; ``0`` = no budget, call inline), ``max_failures``
     (consecutive failures before a plugin is disabled) and ``trace`` (log every hook call with
-    its duration).
+    its duration). ``observer``, when set, hears every call's duration and every failure
+    (``call(plugin, hook, seconds)``, ``failure(plugin, hook, reason)``: the app's metrics).
     """
+
+    observer: Any = None
 
     def __init__(
         self,
@@ -208,6 +211,15 @@ class PluginHost:
                 )
         log.warning("plugin %s failed in %s: %s", record.name, hook, _short(message))
 
+    def _observe(self, record: PluginRecord, hook: str, seconds: float | None, failure: str | None) -> None:
+        observer = self.observer
+        if observer is None:
+            return
+        if seconds is not None:
+            observer.call(record.name, hook, seconds)
+        if failure is not None:
+            observer.failure(record.name, hook, failure)
+
     def _succeed(self, record: PluginRecord) -> None:
         with self._lock:
             record.failures = 0
@@ -240,6 +252,7 @@ class PluginHost:
                 continue
             if record.abandoned:
                 self._fail(record, hook, "an earlier call is still running past its budget")
+                self._observe(record, hook, None, "stuck")
                 continue
             args = {name: kwargs[name] for name in impl.argnames}
             calls.append(_Call(record, impl.function, args))
@@ -263,12 +276,15 @@ class PluginHost:
             if timed_out:
                 outcome = f"timed out after {self.budget_s:g} s"
                 self._fail(call.record, hook, outcome)
+                self._observe(call.record, hook, elapsed_ms / 1000, "timeout")
             elif call.error is not None:
                 outcome = f"raised {_short(call.error)}"
                 self._fail(call.record, hook, outcome)
+                self._observe(call.record, hook, elapsed_ms / 1000, "raised")
             else:
                 outcome = "ok"
                 results.append((call.record, call.result))
+                self._observe(call.record, hook, elapsed_ms / 1000, None)
             if self.trace:
                 log.info(
                     "plugin trace: %s.%s %.1f ms %s", call.record.name, hook, elapsed_ms, outcome
@@ -288,6 +304,7 @@ class PluginHost:
                 items = validate(record, result)
             except PluginOutputError as exc:
                 self._fail(record, hook, f"returned invalid data: {exc}")
+                self._observe(record, hook, None, "invalid")
                 continue
             self._succeed(record)
             out.append((record, items))

@@ -248,12 +248,17 @@ def check_endpoint(
     url: str,
     allowed_hosts: Allowlist | Iterable[str] | None = None,
     resolver: Resolver = socket.getaddrinfo,
+    *,
+    host_cache: dict[tuple[str, str, int], Any] | None = None,
 ) -> EndpointOK:
     """Check a push endpoint URL against the policy; raise ``EndpointRefused`` if it fails.
 
     ``allowed_hosts``: an ``Allowlist`` (preferred: parse once), an iterable of entries, or
     None for ``DEFAULT_ALLOWED_HOSTS``. ``resolver`` has ``socket.getaddrinfo``'s signature.
-    ``EndpointUnresolvable`` (a subclass) means DNS gave no answer.
+    ``EndpointUnresolvable`` (a subclass) means DNS gave no answer. ``host_cache`` (a dict
+    the caller keeps for one batch) remembers the verdict on each scheme, host and port, so
+    a batch of many endpoints on one push service checks and resolves that host once; the
+    checks of the URL itself still run for every endpoint.
     """
     allow = allowed_hosts if isinstance(allowed_hosts, Allowlist) else parse_allowed_hosts(allowed_hosts)
     if not isinstance(url, str) or not url:
@@ -275,9 +280,37 @@ def check_endpoint(
     if parts.fragment or "#" in url:
         raise EndpointRefused("fragment")
     host = (parts.hostname or "").lower()
-    literal = _check_host_spelling(host)
     default_port = DEFAULT_PORTS[scheme]
     port = default_port if port_or_none is None else port_or_none
+    key = (scheme, host, port)
+    verdict = host_cache.get(key) if host_cache is not None else None
+    if verdict is None:
+        try:
+            verdict = _check_host(scheme, host, port, allow, resolver)
+        except EndpointRefused as exc:
+            verdict = exc
+        if host_cache is not None:
+            host_cache[key] = verdict
+    if isinstance(verdict, EndpointRefused):
+        raise type(verdict)(verdict.reason, verdict.detail)
+    origin, addresses, exempt = verdict
+    return EndpointOK(
+        url=url,
+        scheme=scheme,
+        host=host,
+        port=port,
+        origin=origin,
+        addresses=addresses,
+        exempt=exempt,
+    )
+
+
+def _check_host(
+    scheme: str, host: str, port: int, allow: Allowlist, resolver: Resolver
+) -> tuple[str, tuple[str, ...], bool]:
+    """The host part of the policy: (origin, addresses, exempt) or ``EndpointRefused``."""
+    literal = _check_host_spelling(host)
+    default_port = DEFAULT_PORTS[scheme]
     allowed, exempt = allow.host_allowed(host, port, default_port)
     if not allowed:
         reason = "port_not_allowed" if allow.host_allowed(host, default_port, default_port)[0] else "host_not_allowed"
@@ -293,15 +326,7 @@ def check_endpoint(
                 raise EndpointRefused("private_address", f"{host} -> {addr}")
     netloc_host = f"[{host}]" if ":" in host else host
     origin = f"{scheme}://{netloc_host}" + ("" if port == default_port else f":{port}")
-    return EndpointOK(
-        url=url,
-        scheme=scheme,
-        host=host,
-        port=port,
-        origin=origin,
-        addresses=tuple(str(a) for a in addresses),
-        exempt=exempt,
-    )
+    return origin, tuple(str(a) for a in addresses), exempt
 
 
 def _mapped_loopback(addr: IPAddress) -> bool:

@@ -14,25 +14,25 @@ Outcomes (``PushResult.outcome``):
 =========  ======================================================================
 sent       2xx
 gone       404 / 410: the subscription is dead — the caller deletes it
-retry      429 (``retry_after_s`` from Retry-After), 5xx, timeout, connection error,
-           DNS failure — the caller retries later (see ``next_attempt``)
+retry      429 (``retry_after``: the Retry-After header as received), 5xx, timeout,
+           connection error, DNS failure — the caller retries later
 rejected   400 / 401 / 403 / 413, any other 4xx, a 3xx (redirects are refused), or a
            message that cannot be encrypted — keep the subscription, logged at ERROR
 refused    the endpoint failed the SSRF policy at send time
 =========  ======================================================================
+
+This module is transport only: what a reminder row becomes after a send, and when to try
+again, is decided by ``reminders/retry.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
@@ -80,7 +80,7 @@ class PushResult:
     id: Any
     outcome: str  # one of OUTCOMES
     status: int | None = None
-    retry_after_s: float | None = None
+    retry_after: str | None = None  # the Retry-After header of a 429/5xx, as received
     error: str | None = None
 
 
@@ -174,75 +174,13 @@ class _NoRedirectSession:
         return self._session.post(url, **kwargs)
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = now or datetime.now(timezone.utc)
-    return max(0.0, (when - current).total_seconds())
-
-
-def next_attempt(
-    attempts: int,
-    now: datetime,
-    *,
-    retry_after_s: float | None = None,
-    base_s: float = 60.0,
-    cap_s: float = 6 * 3600.0,
-    max_attempts: int = 8,
-    rng: Callable[[], float] = random.random,
-) -> datetime | None:
-    """When to try again after ``attempts`` failed attempts, or None to give up.
-
-    Exponential backoff ``base_s * 2**(attempts-1)`` capped at ``cap_s``, with "equal
-    jitter" (between half and the full delay), never earlier than ``retry_after_s``.
-    After ``max_attempts`` attempts it returns None: mark the reminder failed.
-    """
-    if attempts < 1:
-        raise ValueError("attempts counts the attempts already made (>= 1)")
-    if attempts >= max_attempts:
-        return None
-    delay = min(cap_s, base_s * (2 ** (attempts - 1)))
-    delay = delay / 2 + rng() * delay / 2
-    if retry_after_s is not None:
-        delay = max(delay, min(retry_after_s, 24 * 3600.0))
-    return now + timedelta(seconds=delay)
-
-
-def _memo_resolver(resolver: Resolver) -> Resolver:
-    cache: dict[tuple[Any, ...], Any] = {}
-
-    def resolve(host: str, port: int, *args: Any, **kwargs: Any) -> Any:
-        key = (host, port)
-        if key not in cache:
-            try:
-                cache[key] = resolver(host, port, *args, **kwargs)
-            except OSError as exc:
-                cache[key] = exc
-        hit = cache[key]
-        if isinstance(hit, OSError):
-            raise hit
-        return hit
-
-    return resolve
-
-
 def _status_result(job: PushJob, status: int, retry_after: str | None) -> PushResult:
     if 200 <= status < 300:
         return PushResult(job.id, "sent", status)
     if status in (404, 410):
         return PushResult(job.id, "gone", status)
     if status == 429 or status >= 500:
-        return PushResult(job.id, "retry", status, parse_retry_after(retry_after), f"HTTP {status}")
+        return PushResult(job.id, "retry", status, retry_after or None, f"HTTP {status}")
     error = "redirect refused" if 300 <= status < 400 else f"HTTP {status}"
     log.error("push %s rejected by the push service (%s): subscription kept, check VAPID key and payload", job.id, error)
     return PushResult(job.id, "rejected", status, None, error)
@@ -296,13 +234,13 @@ def _vet(
     jobs: Sequence[PushJob], allow: Allowlist, resolver: Resolver
 ) -> tuple[list[PushResult | None], list[tuple[int, PushJob, EndpointOK]], dict[tuple[str, int], tuple[str, ...]]]:
     """Check every endpoint against the policy: (results so far, jobs to send, vetted addresses)."""
-    resolve = _memo_resolver(resolver)
+    hosts: dict[tuple[str, str, int], Any] = {}  # one verdict per push-service host and batch
     results: list[PushResult | None] = [None] * len(jobs)
     vetted: dict[tuple[str, int], tuple[str, ...]] = {}
     pending: list[tuple[int, PushJob, EndpointOK]] = []
     for index, job in enumerate(jobs):
         try:
-            ok = check_endpoint(job.endpoint, allow, resolver=resolve)
+            ok = check_endpoint(job.endpoint, allow, resolver=resolver, host_cache=hosts)
         except EndpointUnresolvable as exc:
             results[index] = PushResult(job.id, "retry", None, None, f"dns: {exc.detail}"[:200])
             continue
@@ -313,6 +251,11 @@ def _vet(
         vetted[(ok.host, ok.port)] = ok.addresses
         pending.append((index, job, ok))
     return results, pending, vetted
+
+
+def _client_session(connector: aiohttp.TCPConnector, timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    # No cookie jar: push services need none, and one runner's cookie must never reach another's.
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar())
 
 
 def _check_timeout(timeout_s: float) -> aiohttp.ClientTimeout:
@@ -354,7 +297,7 @@ async def send_all_async(
     if not pending:
         return [r for r in results if r is not None]
     connector = aiohttp.TCPConnector(limit=concurrency, resolver=_VettedResolver(vetted))
-    async with aiohttp.ClientSession(connector=connector, timeout=client_timeout) as session:
+    async with _client_session(connector, client_timeout) as session:
         return await _send_pending(results, pending, _NoRedirectSession(session), signer, client_timeout, concurrency)
 
 
@@ -397,7 +340,7 @@ class PushSession:
         self._vetted.update(vetted)
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._concurrency, resolver=_VettedResolver(self._vetted))
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+            self._session = _client_session(connector, self._timeout)
         return await _send_pending(
             results, pending, _NoRedirectSession(self._session), self._signer, self._timeout, self._concurrency
         )

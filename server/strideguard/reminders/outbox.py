@@ -1,18 +1,23 @@
-"""The outbox: write planned reminders once, claim due ones so no two workers send one twice."""
+"""The outbox: write planned reminders once, claim due ones so no two senders send one twice,
+and store what became of each (the decisions are ``reminders/retry.py``'s)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from strideguard.extensions import db
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import PlannedReminder
+from strideguard.reminders.retry import Settlement
 from strideguard.timeutil import utcnow
 
 #: A row claimed longer ago than this is assumed lost with its worker and is claimable again.
@@ -89,7 +94,7 @@ def write(planned: Iterable[PlannedReminder]) -> int:
 
 
 def release_stale_claims(now: datetime) -> None:
-    """Put back rows whose worker died mid-send (at-least-once for that rare case)."""
+    """Put back rows whose sender died mid-send (at-least-once for that rare case)."""
     db.session.execute(
         update(Reminder)
         .where(Reminder.status == "sending", Reminder.claimed_at < now - STALE_CLAIM)
@@ -98,11 +103,25 @@ def release_stale_claims(now: datetime) -> None:
     db.session.commit()
 
 
-def claim(now: datetime, limit: int = BATCH) -> list[Reminder]:
-    """Atomically take up to ``limit`` due rows for this worker.
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row this sender holds (status ``sending``, ``claimed_by == token``)."""
 
-    PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED`` then mark them. SQLite: one
-    compare-and-set UPDATE (``status = 'pending'`` in the WHERE), then read back by token.
+    id: int
+    user_id: int
+    kind: str
+    attempts: int
+    context: dict[str, Any]
+    token: str
+
+
+def claim(now: datetime, limit: int = BATCH) -> list[Claimed]:
+    """Atomically take up to ``limit`` due rows for this sender, oldest due first.
+
+    One ``UPDATE … WHERE id IN (due ids) RETURNING``: on PostgreSQL the due ids are selected
+    ``FOR UPDATE SKIP LOCKED`` (concurrent senders take disjoint rows without waiting); on
+    SQLite the statement runs under the database's single write lock and re-checks
+    ``status = 'pending'`` (compare-and-set), so a row is never claimed twice either.
     """
     token = uuid.uuid4().hex
     due = (
@@ -112,24 +131,68 @@ def claim(now: datetime, limit: int = BATCH) -> list[Reminder]:
         .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.execute(due.with_for_update(skip_locked=True)).scalars())
-        if not ids:
-            db.session.commit()
-            return []
-        db.session.execute(
-            update(Reminder).where(Reminder.id.in_(ids))
-            .values(status="sending", claimed_by=token, claimed_at=now)
-        )
-    else:
+        due = due.with_for_update(skip_locked=True)
+    rows = db.session.execute(
+        update(Reminder)
+        .where(Reminder.id.in_(due.scalar_subquery()), Reminder.status == "pending")
+        .values(status="sending", claimed_by=token, claimed_at=now)
+        .returning(Reminder.id, Reminder.user_id, Reminder.kind, Reminder.attempts, Reminder.context)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted((Claimed(r.id, r.user_id, r.kind, r.attempts, r.context or {}, token) for r in rows),
+                  key=lambda c: c.id)
+
+
+def record(settled: Sequence[tuple[Claimed, Settlement]]) -> None:
+    """Store each row's new state, one UPDATE per distinct outcome (most of a batch shares one).
+
+    Only rows still claimed by the same token change: if a stale claim was released and
+    another sender took the row meanwhile, its outcome wins. The caller commits.
+    """
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for row, s in settled:
+        groups[(row.token, s.status, s.last_status, s.last_error, s.due_at, s.sent_at)].append(row.id)
+    for (token, status, last_status, last_error, due_at, sent_at), ids in groups.items():
+        values: dict[str, Any] = {
+            "status": status, "attempts": Reminder.attempts + 1, "claimed_by": None,
+            "last_status": last_status, "last_error": last_error,
+        }
+        if due_at is not None:
+            values["due_at"] = due_at
+        if sent_at is not None:
+            values["sent_at"] = sent_at
         db.session.execute(
             update(Reminder)
-            .where(Reminder.id.in_(due.scalar_subquery()), Reminder.status == "pending")
-            .values(status="sending", claimed_by=token, claimed_at=now)
-            .execution_options(synchronize_session=False)
+            .where(Reminder.id.in_(bindparam("ids", expanding=True)), Reminder.claimed_by == token,
+                   Reminder.status == "sending")
+            .values(**values)
+            .execution_options(synchronize_session=False),
+            {"ids": ids},
         )
-    db.session.commit()
-    return list(
-        db.session.execute(
-            select(Reminder).where(Reminder.claimed_by == token, Reminder.status == "sending")
-        ).scalars()
-    )
+
+
+def due_count(now: datetime, cap: int) -> int:
+    """How many rows are due now, counting at most ``cap`` (cheap however long the queue)."""
+    due = select(Reminder.id).where(Reminder.status == "pending", Reminder.due_at <= now).limit(cap)
+    return db.session.execute(select(func.count()).select_from(due.subquery())).scalar_one()
+
+
+def depth(now: datetime) -> dict[str, Any]:
+    """The queue for monitoring: rows pending (and due now), sending, and the oldest due age.
+
+    Reads only the live part of the table (status pending/sending, on the status index), so
+    it costs the same with millions of sent rows.
+    """
+    counts = dict(db.session.execute(
+        select(Reminder.status, func.count()).where(Reminder.status.in_(("pending", "sending")))
+        .group_by(Reminder.status)
+    ).all())
+    due, oldest = db.session.execute(
+        select(func.count(), func.min(Reminder.due_at))
+        .where(Reminder.status == "pending", Reminder.due_at <= now)
+    ).one()
+    return {
+        "pending": counts.get("pending", 0), "sending": counts.get("sending", 0), "due": due,
+        "oldest_due_s": max(0.0, (now - oldest).total_seconds()) if oldest is not None else 0.0,
+    }

@@ -1,23 +1,24 @@
-"""Reminder passes: plan (scheduled kinds and guidance alerts) and deliver the outbox."""
+"""Reminder passes: plan (scheduled kinds and guidance alerts), then deliver the outbox
+(``reminders/delivery.py``)."""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from strideguard.accounts.limits import runner_settings, runner_settings_many
 from strideguard.accounts.models import User
 from strideguard.extensions import db, ids_match
-from strideguard.push import service as push_service
-from strideguard.push.payload import build_payload, delivery_options, encode_payload
 from strideguard.push.models import PushSubscription
-from strideguard.push.sender import PushJob, PushSession, VapidSigner, next_attempt
+from strideguard.push.sender import VapidSigner
 from strideguard.reminders import outbox
+from strideguard.reminders.delivery import deliver
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import (
     DEFAULT_WEEKLY_TIME,
@@ -210,102 +211,14 @@ def plan_scheduled(now: datetime) -> int:
     return outbox.write(plan_reminders(states, now, settings))
 
 
-def deliver(now: datetime, signer: VapidSigner | None = None) -> dict[str, int]:
-    """Send every due outbox row; record each outcome. Returns counts by outcome.
+def tick(now: datetime | None = None, signer: VapidSigner | None = None, *,
+         on_batch: Callable[[], None] | None = None) -> dict[str, int]:
+    """One planning + delivery pass (``strideguard reminders tick`` and the worker's job).
 
-    One ``PushSession`` (event loop, aiohttp session, keep-alive connections) serves
-    every batch of the pass.
+    ``on_batch`` runs after each delivered batch (the worker's heartbeat).
     """
-    app = current_app._get_current_object()
-    counts: dict[str, int] = defaultdict(int)
-    # In UTC: SQLite stores timestamps as wall-clock text and compares them as text.
-    now = now.astimezone(timezone.utc)
-    outbox.release_stale_claims(now)
-    key = push_service.vapid_private_key(app)
-    signer = signer or VapidSigner(key, app.config["VAPID_SUBJECT"])
-    client: PushSession | None = None
-    try:
-        while True:
-            rows = outbox.claim(now)
-            if not rows:
-                break
-            if client is None:
-                client = PushSession(signer, push_service.allowlist(app))
-            _deliver_batch(rows, now, client, counts)
-    finally:
-        if client is not None:
-            client.close()
-    return dict(counts)
-
-
-def _deliver_batch(rows: list[Reminder], now: datetime, client: PushSession,
-                   counts: dict[str, int]) -> None:
-    user_ids = sorted({r.user_id for r in rows})
-    subs: dict[int, list[PushSubscription]] = defaultdict(list)
-    for sub in db.session.execute(
-        select(PushSubscription).where(PushSubscription.user_id.in_(user_ids))
-    ).scalars():
-        subs[sub.user_id].append(sub)
-    detail = dict(
-        db.session.execute(select(User.id, User.notification_detail).where(User.id.in_(user_ids))).all()
-    )
-    jobs: list[PushJob] = []
-    for row in rows:
-        options = delivery_options(row.kind)
-        body = encode_payload(build_payload(row.kind, detail.get(row.user_id, "discreet"), row.context))
-        for sub in subs.get(row.user_id, []):
-            jobs.append(PushJob(
-                id=(row.id, sub.id), endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth,
-                payload=body, ttl=options.ttl, urgency=options.urgency, topic=options.topic,
-            ))
-    results = client.send(jobs) if jobs else []
-    sub_by_id = {sub.id: sub for found in subs.values() for sub in found}
-    by_row: dict[int, list] = defaultdict(list)
-    gone: list[int] = []
-    for result in results:
-        row_id, sub_id = result.id
-        by_row[row_id].append(result)
-        if result.outcome == "gone":
-            gone.append(sub_id)
-        elif result.outcome == "sent":
-            sub = sub_by_id[sub_id]
-            sub.last_success_at = now
-            sub.last_error = None
-        else:
-            if result.outcome in ("rejected", "refused"):
-                log.error("push %s for reminder %s: %s %s", result.outcome, row_id, result.status, result.error)
-    for row in rows:
-        outcomes = by_row.get(row.id, [])
-        row.attempts += 1
-        row.claimed_by = None
-        statuses = [r.status for r in outcomes if r.status is not None]
-        row.last_status = statuses[-1] if statuses else None
-        if any(r.outcome == "sent" for r in outcomes):
-            row.status, row.sent_at, row.last_error = "sent", now, None
-        elif any(r.outcome == "retry" for r in outcomes):
-            retry_after = max((r.retry_after_s or 0.0 for r in outcomes), default=0.0) or None
-            when = next_attempt(row.attempts, now, retry_after_s=retry_after)
-            if when is None:
-                row.status, row.last_error = "failed", "gave up after retries"
-            else:
-                row.status, row.due_at = "pending", when
-                row.last_error = (next(r.error for r in outcomes if r.outcome == "retry") or "retry")[:200]
-        elif not outcomes:
-            row.status, row.last_error = "skipped", "no push subscription"
-        else:
-            row.status = "failed"
-            row.last_error = ", ".join(sorted({r.outcome for r in outcomes}))[:200]
-        counts[row.status] += 1
-    if gone:
-        db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
-        counts["subscriptions_removed"] += len(gone)
-    db.session.commit()
-
-
-def tick(now: datetime | None = None, signer: VapidSigner | None = None) -> dict[str, int]:
-    """One planning + delivery pass (``strideguard reminders tick`` and the worker's job)."""
     now = now or utcnow()
     planned = plan_scheduled(now)
     summary = {"planned": planned}
-    summary.update(deliver(now, signer))
+    summary.update(deliver(now, signer, on_batch=on_batch))
     return summary
