@@ -1,4 +1,8 @@
-"""The outbox: write planned reminders once, claim due ones so no two workers send one twice."""
+"""The outbox: write planned reminders once, claim due ones so no two workers send one twice.
+
+``write`` takes the runner planner's rows (about the runner themself); therapist alerts
+are written by ``strideguard.clinic.alerts`` under the same unique key (``KEY``).
+"""
 
 from __future__ import annotations
 
@@ -20,16 +24,18 @@ STALE_CLAIM = timedelta(minutes=5)
 BATCH = 500
 #: Rows per executemany when writing planned reminders.
 WRITE_CHUNK = 5000
+#: The outbox's unique key: one row per recipient, kind, local date and subject.
+KEY = ("user_id", "kind", "local_date", "subject_id")
 
 
 #: PostgreSQL: the whole pass in ONE statement, the rows passed as six arrays.
 _PG_WRITE = text(
-    "INSERT INTO reminders (user_id, kind, local_date, due_at, status, attempts, context, created_at) "
-    "SELECT u, k, d, t, s, 0, CAST(c AS json), :created FROM unnest("
+    "INSERT INTO reminders (user_id, subject_id, kind, local_date, due_at, status, attempts, context, created_at) "
+    "SELECT u, u, k, d, t, s, 0, CAST(c AS json), :created FROM unnest("
     "CAST(:user_ids AS integer[]), CAST(:kinds AS text[]), CAST(:dates AS date[]), "
     "CAST(:dues AS timestamptz[]), CAST(:statuses AS text[]), CAST(:contexts AS text[])"
     ") AS x(u, k, d, t, s, c) "
-    "ON CONFLICT (user_id, kind, local_date) DO NOTHING"
+    "ON CONFLICT (user_id, kind, local_date, subject_id) DO NOTHING"
 )
 
 
@@ -44,6 +50,7 @@ def write(planned: Iterable[PlannedReminder]) -> int:
     rows = [
         {
             "user_id": p.user_id,
+            "subject_id": p.user_id,  # a runner's own reminder is about themself
             "kind": p.kind,
             "local_date": p.local_date,
             "due_at": p.due_at,
@@ -69,7 +76,7 @@ def write(planned: Iterable[PlannedReminder]) -> int:
         written = result.rowcount
     else:
         table = Reminder.__table__
-        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date"])
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY))
         connection = db.session.connection()
         written = 0
         for start in range(0, len(rows), WRITE_CHUNK):
