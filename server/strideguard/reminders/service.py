@@ -158,7 +158,8 @@ def plan_scheduled(now: datetime) -> int:
     """Plan ``checkin_due`` and ``weekly_plan`` for every runner with a push subscription."""
     users = db.session.execute(
         select(*_PLAN_COLUMNS).where(
-            select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
+            select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists(),
+            User.role == "runner",  # therapists subscribe for their patients' alerts only
         ).order_by(User.id)
     ).all()
     if not users:
