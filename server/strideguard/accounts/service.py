@@ -75,12 +75,10 @@ def _email_taken(email: str, exclude_id: int | None = None) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
-def register(email: str, password: str, timezone: str = "UTC", units: str = "km",
-             role: str = "runner", display_name: str | None = None) -> User:
-    """Create an account (a runner unless ``role`` says therapist) and sign it in."""
-    if role == "therapist" and not current_app.config["THERAPIST_SIGNUP"]:
-        raise Forbidden("Therapist accounts on this server are made by its administrator.",
-                        code="therapist_signup_closed")
+def create_account(email: str, password: str, timezone: str = "UTC", units: str = "km",
+                   role: str = "runner", display_name: str | None = None) -> User:
+    """Create an account (not signed in, not committed); 422 for a weak password, 409 for a
+    taken email. Used by sign-up and by ``strideguard therapist add``."""
     email = email.strip().lower()
     problem = passwords.policy_problem(password, email)
     if problem:
@@ -102,6 +100,16 @@ def register(email: str, password: str, timezone: str = "UTC", units: str = "km"
     except IntegrityError:
         db.session.rollback()
         raise Conflict("An account with this email already exists.", {"email": ["Already registered."]}) from None
+    return user
+
+
+def register(email: str, password: str, timezone: str = "UTC", units: str = "km",
+             role: str = "runner", display_name: str | None = None) -> User:
+    """Create an account (a runner unless ``role`` says therapist) and sign it in."""
+    if role == "therapist" and not current_app.config["THERAPIST_SIGNUP"]:
+        raise Forbidden("Therapist accounts on this server are made by its administrator.",
+                        code="therapist_signup_closed")
+    user = create_account(email, password, timezone, units, role, display_name)
     start_session(user)
     db.session.commit()
     return user
