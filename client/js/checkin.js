@@ -4,6 +4,7 @@ import { api, showFieldErrors } from './api.js';
 import { h, mount, toggle, field, errorLine, toast } from './dom.js';
 import { kneeDiagram } from './knee.js';
 import { guidanceView, offlineRedFlags } from './guidance.js';
+import { loadPlanCard } from './plan.js';
 import { localDate, formatDay } from './state.js';
 import { save } from './sync.js';
 
@@ -91,10 +92,12 @@ export async function showCheckin() {
     error,
     h('button', { type: 'submit', class: 'primary' }, 'Save check-in'));
 
-  mount(`Check-in · ${formatDay(today)}`, form, result);
+  const planSlot = h('div', { class: 'plan-slot' });
+  mount(`Check-in · ${formatDay(today)}`, planSlot, form, result);
 
   let questions = [];
   if (navigator.onLine) {
+    loadPlanCard().then((card) => { if (card) planSlot.replaceChildren(card); });
     questions = await fetchQuestions();
     if (questions.length) {
       // Many questions would slow the daily check-in down: fold them away (optional anyway).
@@ -139,6 +142,7 @@ export async function showCheckin() {
       const line = h('div', { class: 'saved-line' }, h('p', {}, `Pain ${body.pain}/10 saved for ${formatDay(date)}.`), edit);
       if (res.sent) {
         toast('Check-in saved.');
+        planSlot.replaceChildren();  // the advice below carries the updated plan
         result.replaceChildren(line, h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
       } else {
         toast('Saved on this phone. It will be sent when you are back online.');

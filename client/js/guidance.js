@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { h, mount } from './dom.js';
 import { me, formatDistance, localDate } from './state.js';
+import { planCard } from './plan.js';
 
 const SEVERITY_ORDER = { urgent: 0, warning: 1, caution: 2, info: 3 };
 const STATUS_TEXT = {
@@ -33,6 +34,17 @@ function telLink(label) {
     : h('a', { href: '#therapist' }, 'Add your therapist’s number');
 }
 
+const KIND_TAGS = { clinic: 'Clinic', plan: 'Your plan', evidence: 'Research' };
+
+/** A small tag naming where an advice comes from: the clinic's rules, the care plan, research
+ * beyond the clinic's article (never louder than caution), or a condition plugin. */
+function sourceTag(source) {
+  if (!source) return null;
+  const kind = source.kind || (source.plugin === 'core' ? 'clinic' : 'plugin');
+  const text = KIND_TAGS[kind] || 'Condition check';
+  return h('span', { class: `tag tag-${kind}`, title: kind === 'plugin' ? source.plugin : null }, text);
+}
+
 /** One advice card. */
 export function adviceCard(advice) {
   const urgent = advice.severity === 'urgent';
@@ -52,6 +64,7 @@ export function adviceCard(advice) {
     role: urgent ? 'alert' : null,
     'data-advice-id': advice.id,
   },
+  sourceTag(advice.source),
   h('h2', {}, advice.title),
   advice.message ? h('p', {}, advice.message) : null,
   call, why);
@@ -66,22 +79,25 @@ export function guidanceView(guidance) {
   return h('section', { class: 'guidance', 'aria-label': 'Guidance for today' },
     h('div', { class: `status status-${guidance.status}` },
       h('p', { class: 'status-title' }, status[0]), h('p', {}, status[1])),
+    guidance.plan ? planCard(guidance.plan) : null,
     advice.map(adviceCard),
     failed.length ? h('p', { class: 'hint' }, `Some checks are unavailable right now: ${failed.map((p) => p.name).join(', ')}.`) : null,
     h('p', { class: 'hint' }, 'StrideGuard gives general guidance, not a diagnosis. Your therapist knows your knee best.'));
 }
 
-/** Red flags we can show without the server (offline): never a diagnosis, just the next step. */
+/** Red flags we can show without the server (offline): never a diagnosis, just the next step.
+ * Titles, actions and severities are the core rules' own (core.fever, core.swelling,
+ * core.mechanical): tests/browser/test_plan_card.py pins them to the server's answer. */
 export function offlineRedFlags(checkin) {
   const cards = [];
   if (checkin.fever && (checkin.swelling || checkin.pain > 0)) {
     cards.push({ id: 'offline.fever', action: 'contact_doctor', severity: 'urgent', title: 'Call a doctor today', message: 'Fever with a painful or swollen knee needs a doctor soon. It could be an infection.' });
   }
   if (checkin.swelling) {
-    cards.push({ id: 'offline.swelling', action: 'rest', severity: 'warning', title: 'No running until the swelling is down', message: 'Rest the knee and check again tomorrow.' });
+    cards.push({ id: 'offline.swelling', action: 'rest', severity: 'warning', title: 'Do not run until the swelling is down', message: 'Rest the knee and check again tomorrow.' });
   }
   if (checkin.locking_or_giving_way || checkin.hard_to_straighten) {
-    cards.push({ id: 'offline.mechanical', action: 'contact_pt', severity: 'warning', title: 'Contact your therapist', message: 'A knee that locks, gives way or will not straighten should be checked.' });
+    cards.push({ id: 'offline.mechanical', action: 'contact_pt', severity: 'warning', title: 'See your physical therapist before you run again', message: 'A knee that locks, gives way or will not straighten should be checked.' });
   }
   return cards.map(adviceCard);
 }
@@ -95,9 +111,9 @@ export async function showGuidance() {
     const week = load ? h('section', { class: 'card load', 'aria-label': 'This week' },
       h('h2', {}, 'This week'),
       h('p', {}, `${formatDistance(load.current.distance_m)} in ${load.current.runs} run${load.current.runs === 1 ? '' : 's'}.`),
-      load.next_week_cap_m ? h('p', {}, `Keep the next 7 days under ${formatDistance(load.next_week_cap_m)}.`) : null,
+      load.plan_state === 'normal' ? h('p', {}, `This week's cap: ${formatDistance(load.cap_m)} (Monday to Sunday).`) : null,
       load.change && load.change.distance_pct !== null && load.change.distance_pct !== undefined
-        ? h('p', {}, `Change from the week before: ${load.change.distance_pct > 0 ? '+' : ''}${load.change.distance_pct.toFixed(1)}%.`) : null) : null;
+        ? h('p', {}, `Against your baseline week: ${load.change.distance_pct > 0 ? '+' : ''}${load.change.distance_pct.toFixed(1)}%.`) : null) : null;
     main.querySelector('.loading').replaceWith(guidanceView(guidance), week || '');
   } catch (err) {
     main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' },

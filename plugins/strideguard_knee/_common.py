@@ -11,9 +11,8 @@ SEED = "Physical-therapy clinic article on knee pain after running (StrideGuard 
 
 
 def todays_checkin(snapshot: DaySnapshot) -> CheckinSnap | None:
-    """The check-in dated ``as_of``, if any."""
-    checkin = snapshot.checkin
-    return checkin if checkin is not None and checkin.date == snapshot.as_of else None
+    """The check-in dated ``as_of``, if any (the snapshot's own definition)."""
+    return snapshot.todays_checkin
 
 
 def answer(snapshot: DaySnapshot, key: str) -> Any:
@@ -23,14 +22,14 @@ def answer(snapshot: DaySnapshot, key: str) -> Any:
 
 
 def todays_pain(snapshot: DaySnapshot) -> int:
-    """The worst pain score recorded today (check-in or runs), 0 when none."""
-    pains = []
-    checkin = todays_checkin(snapshot)
-    if checkin is not None:
-        pains.append(checkin.pain)
-    for run in snapshot.todays_runs:
-        pains.extend(p for p in (run.pain_during, run.pain_after) if p is not None)
-    return max(pains, default=0)
+    """The worst pain of the day, exactly as the core counts it (check-in, runs, and pain
+    after yesterday's run when there is no check-in yet); 0 when none."""
+    return snapshot.worst_pain
+
+
+def plan_state(snapshot: DaySnapshot) -> str:
+    """The care plan's state today: ``normal``, ``rest`` or ``return``."""
+    return snapshot.plan.name if snapshot.plan is not None else "normal"
 
 
 def relevant(snapshot: DaySnapshot, condition_id: str, locations: Sequence[str]) -> bool:

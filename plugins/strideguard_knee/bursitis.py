@@ -9,6 +9,7 @@ from strideguard.guidance.snapshot import DaySnapshot
 from strideguard_knee._common import (
     advice,
     answer,
+    plan_state,
     questions_for,
     relevant,
     todays_checkin,
@@ -91,7 +92,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
             )
         )
     pain = todays_pain(snapshot)
-    if not fever and not swollen and pain <= snapshot.settings.pain_threshold:
+    if (not fever and not swollen and pain <= snapshot.settings.pain_threshold
+            and plan_state(snapshot) == "normal"):
         out.append(
             advice(
                 f"{ID}.run_if_not_swollen",

@@ -6,7 +6,7 @@ from typing import Any
 
 from strideguard import hookimpl
 from strideguard.guidance.snapshot import DaySnapshot
-from strideguard_knee._common import advice, answer, questions_for, relevant, todays_pain
+from strideguard_knee._common import advice, answer, plan_state, questions_for, relevant, todays_pain
 
 PLUGIN_API_VERSION = 1
 ID = "patellar_tendinopathy"
@@ -82,19 +82,32 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 [("pain_onset_m", round(today), None), ("previous_pain_onset_m", round(before), None)],
             )
         )
-    if pain > 0:
+    state = plan_state(snapshot)
+    if state == "rest":
+        out.append(
+            advice(
+                f"{ID}.avoid_long_rest",
+                "info",
+                "info",
+                "Keep the rest short and the tendon working",
+                "A tendon weakens with long rest, and the pain then tends to come back sooner. "
+                "Ask your therapist for strength work you can do during these rest days.",
+                [("plan_state", state, None)],
+            )
+        )
+    elif pain > 0 and state == "normal":
         out.append(
             advice(
                 f"{ID}.unload",
                 "reduce_volume",
                 "caution",
                 "Cut back distance and pace to unload the tendon",
-                "Run shorter, easier and less often for now so the tendon can settle. Stop "
-                "running only if the pain is severe.",
+                "Run shorter, easier and less often for now so the tendon can settle. Your "
+                "plan stops running when the pain passes your limit.",
                 [("pain", pain, threshold)],
             )
         )
-    elif snapshot.load.current.runs == 0:
+    elif state == "normal" and snapshot.load.current.runs == 0:
         out.append(
             advice(
                 f"{ID}.avoid_long_rest",
@@ -104,7 +117,7 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "Long rest weakens the muscles, and the pain then tends to return sooner once "
                 "you run again. Ask your therapist for strength work that keeps the tendon "
                 "loaded.",
-                [("runs_last_7_days", 0, None)],
+                [("runs_this_week", 0, None)],
             )
         )
     if answer(snapshot, f"{ID}.stretching"):

@@ -1,6 +1,6 @@
 """Configuration: defaults, then ``STRIDEGUARD_*`` environment variables, then overrides.
 
-Nothing here runs at import time; :func:`load_config` is called by ``create_app``.
+Nothing here runs at import time; :func:`build_config` is called by ``create_app``.
 """
 
 from __future__ import annotations
@@ -130,3 +130,41 @@ def ensure_secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def database_uri(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use psycopg 3 for them."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Defaults, then ``STRIDEGUARD_*`` environment variables, then ``overrides``."""
+    overrides = dict(overrides or {})
+    instance = instance_path_from(overrides=overrides)
+    instance.mkdir(parents=True, exist_ok=True)
+    settings = defaults(instance)
+    settings.update(from_environ())
+    settings.update(overrides)
+    settings["INSTANCE_PATH"] = str(instance)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = ensure_secret_key(instance)
+    uri = database_uri(settings["DATABASE_URL"])
+    settings["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("sqlite"):
+        settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+    else:
+        settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # SQL parameters hold health data: never print them in errors or logs.
+    settings["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("hide_parameters", True)
+    settings.setdefault("RATELIMIT_STORAGE_URI", settings["RATELIMIT_STORAGE_URL"])
+    settings.update(
+        API_TITLE="StrideGuard API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    return instance, settings

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from strideguard.accounts import passwords
 from strideguard.accounts.models import User
 from strideguard.extensions import db
+from strideguard.plan import service as plan_service
 from strideguard.timeutil import local_today
 from strideguard.training.models import Checkin, Run, Shoe
 
@@ -18,7 +19,9 @@ DEMO_TZ = "Europe/Berlin"
 
 
 def create_demo_runner(email: str, password: str) -> User:
-    """(Re)create the demo runner: 3-4 easy runs a week, a 25% jump last week, pain rising."""
+    """(Re)create the demo runner: four steady weeks, a 35% jump last week, pain 5/10 after
+    a run two days ago (a two-day rest), pain settling since — so today the care plan starts
+    the graded return, and its history shows the whole story."""
     existing = db.session.execute(select(User).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
     if existing is not None:
         db.session.delete(existing)
@@ -37,30 +40,37 @@ def create_demo_runner(email: str, password: str) -> User:
 
     rng = random.Random(42)  # nosec B311 # reproducible demo data, not security
     today = local_today(DEMO_TZ)
-    start = today - timedelta(days=41)
-    for offset in range(42):
-        day = start + timedelta(days=offset)
-        week = offset // 7
-        late = offset >= 35  # the last week: more volume, and the knee complains
-        if day.weekday() in (1, 3, 5, 6):
-            base_km = 6.0 + 0.3 * week
-            km = base_km * (1.3 if late else 1.0) * rng.uniform(0.9, 1.1)
+    first_monday = today - timedelta(days=today.weekday(), weeks=5)
+    flare = today - timedelta(days=2)  # the run after which the knee hurt: 5/10
+    day = first_monday
+    while day <= today:
+        week = (day - first_monday).days // 7  # 0-3 steady, 4 the jump, 5 this week
+        jump = week == 4
+        if day.weekday() in (1, 3, 5, 6) and day < flare or day == flare:
+            km = (3.0 + 0.2 * min(week, 3)) * (1.35 if jump else 1.0) * rng.uniform(0.98, 1.02)
             if day.weekday() == 6:
-                km *= 1.6
+                km *= 1.5
             pace_s_per_km = rng.uniform(330, 360)
+            sore = jump or day == flare
             db.session.add(Run(
                 user_id=user.id, uuid=str(uuid.UUID(int=rng.getrandbits(128))), date=day,
                 distance_m=round(km * 1000), duration_s=round(km * pace_s_per_km),
-                pain_during=(rng.randint(2, 4) if late else rng.randint(0, 2)),
-                pain_after=(rng.randint(3, 4) if late else rng.randint(0, 2)),
-                pain_onset_m=(round(km * 1000 * 0.5) if late else None),
+                pain_during=(rng.randint(2, 3) if sore else rng.randint(0, 1)),
+                pain_after=5 if day == flare else (rng.randint(2, 3) if sore else rng.randint(0, 1)),
+                pain_onset_m=(round(km * 1000 * 0.5) if sore else None),
                 surface=rng.choice(["road", "road", "trail"]), shoe_id=shoe.id,
             ))
-        pain = rng.randint(2, 4) if late else rng.randint(0, 2)
+        if day > flare:
+            pain = 3 if day < today else 2  # settling: two check-ins at or under 3/10
+        else:
+            pain = rng.randint(2, 3) if jump else rng.randint(0, 1)
         db.session.add(Checkin(
             user_id=user.id, date=day, pain=pain, morning_pain=max(0, pain - 1),
             location="around_kneecap" if pain else None, side="right" if pain else None,
             answers={},
         ))
+        day += timedelta(days=1)
+    db.session.flush()
+    plan_service.refresh(user, first_monday, today)
     db.session.commit()
     return user

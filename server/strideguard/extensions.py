@@ -97,3 +97,19 @@ def ids_match(column: Any, ids: list[int]) -> Any:
     if db.engine.dialect.name == "postgresql":
         return column == any_(literal(ids, PG_ARRAY(Integer)))
     return column.in_(ids)
+
+
+def sqlite_pragmas(synchronous: str):
+    """A connect hook: WAL, the configured durability (FULL by default), FKs, busy timeout."""
+    if synchronous not in {"FULL", "NORMAL", "EXTRA"}:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {synchronous!r}")
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    return on_connect

@@ -1,5 +1,6 @@
-"""``GET /load`` per actor (DESIGN §3 Load): exact figures for a known history, the default
-date in the runner's zone, the runner's own increase limit and privacy between runners."""
+"""``GET /load`` per actor: calendar weeks, the care plan's baseline, change and caps, exact
+figures for a known history, the default date in the runner's zone, the runner's own
+increase limit and privacy between runners."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from tests.support.envelope import assert_error
 
 LOAD = "/api/v1/load"
 AS_OF = date(2025, 3, 12)  # a Wednesday
-# (days before AS_OF, metres, seconds)
+# (days before AS_OF, metres, seconds): four calendar weeks, the last one over its cap.
 HISTORY = [
-    (0, 8000, 2400), (2, 6000, 1800), (5, 10000, 3300),  # current window: 24 km in 7500 s
-    (7, 5000, 1500), (10, 15000, 5000),                  # previous window: 20 km in 6500 s
-    (16, 12000, 4000), (25, 4000, 1200),                 # the fortnight before
-    (40, 30000, 10000),                                  # older than 30 days, still in the chart
-    (200, 50000, 18000),                                 # long ago: in no figure
+    (0, 8000, 2400), (2, 8000, 2400),    # this week (Mon 10 - Wed 12 March): 16 km in 4800 s
+    (5, 9000, 2970), (7, 5000, 1650),    # last week: 14 km in 4620 s (clean: the baseline)
+    (10, 13000, 4290),                   # the week of 24 February: 13 km
+    (17, 12000, 3960),                   # the week of 17 February: 12 km, the first week
 ]
 
 
@@ -39,19 +39,20 @@ class TestLoadAsOwner:
 
         assert response.status_code == 200
         load = response.get_json()
-        assert load["as_of"] == "2025-03-12"
-        assert load["current"] == {"distance_m": 24000, "duration_s": 7500, "runs": 3, "speed_mps": 3.2}
-        assert load["previous"]["distance_m"] == 20000
-        assert load["previous"]["duration_s"] == 6500
-        assert load["previous"]["runs"] == 2
-        assert load["previous"]["speed_mps"] == pytest.approx(20000 / 6500)
-        assert load["change"]["distance_pct"] == pytest.approx(20.0)
-        assert load["change"]["speed_pct"] == pytest.approx((3.2 / (20000 / 6500) - 1) * 100)
-        assert load["next_week_cap_m"] == pytest.approx(26400)
+        assert load["as_of"] == "2025-03-12" and load["week_start"] == "2025-03-10"
+        assert load["current"] == {"distance_m": 16000, "duration_s": 4800, "runs": 2,
+                                   "speed_mps": pytest.approx(16000 / 4800)}
+        assert load["previous"] == {"distance_m": 14000, "duration_s": 4620, "runs": 2,
+                                    "speed_mps": pytest.approx(14000 / 4620)}
+        assert load["baseline"] == {"week_start": "2025-03-03", "distance_m": 14000}
+        assert load["change"] == {"distance_pct": 14.3, "speed_pct": 10.0}  # speed: exactly +10 %
+        assert load["plan_state"] == "normal"
+        assert load["cap_m"] == 15400
+        assert load["next_week_cap_m"] == 15400  # over its cap: this week will not be the baseline
         assert load["weekly_increase_pct"] == 10
-        assert load["longest_run_30d_m"] == 15000
-        assert load["two_week_change_pct"] == pytest.approx(175.0)  # 44 km vs 16 km
-        assert load["acwr"] == pytest.approx(1.6)                    # 24 km / (60 km / 4)
+        assert load["longest_run_30d_m"] == 13000
+        assert load["two_week_change_pct"] == 20.0  # 30 km vs 25 km
+        assert load["acwr"] == pytest.approx(25000 / (55000 / 4))
 
     def test_load_reports_12_monday_weeks_with_their_totals(self, runner: Runner) -> None:
         log_history(runner)
@@ -63,21 +64,22 @@ class TestLoadAsOwner:
         assert weeks[-1]["week_start"] == "2025-03-10"
         totals = {w["week_start"]: (w["distance_m"], w["duration_s"], w["runs"]) for w in weeks if w["runs"]}
         assert totals == {
-            "2025-01-27": (30000, 10000, 1),   # 31 January
-            "2025-02-10": (4000, 1200, 1),     # 15 February
-            "2025-02-24": (27000, 9000, 2),    # Monday 24 February and Sunday 2 March
-            "2025-03-03": (15000, 4800, 2),    # 5 and 7 March
-            "2025-03-10": (14000, 4200, 2),    # 10 and 12 March
+            "2025-02-17": (12000, 3960, 1),
+            "2025-02-24": (13000, 4290, 1),
+            "2025-03-03": (14000, 4620, 2),
+            "2025-03-10": (16000, 4800, 2),
         }
 
     def test_the_cap_uses_the_runners_own_increase_limit(self, runner: Runner) -> None:
+        assert runner.patch("/api/v1/me", json={"weekly_increase_pct": 20}).status_code == 200
         log_history(runner)
-        assert runner.patch("/api/v1/me", json={"weekly_increase_pct": 5}).status_code == 200
 
         load = runner.get(f"{LOAD}?date={AS_OF}").get_json()
 
-        assert load["next_week_cap_m"] == pytest.approx(25200)
-        assert load["weekly_increase_pct"] == 5
+        # 12 -> 13 -> 14 km stay within +20 %; 16 km is +14.3 %: a clean week so far.
+        assert load["cap_m"] == 16800
+        assert load["next_week_cap_m"] == 19200
+        assert load["weekly_increase_pct"] == 20
 
     def test_an_empty_history_has_no_percentages(self, runner: Runner) -> None:
         load = runner.get(f"{LOAD}?date={AS_OF}").get_json()
@@ -85,7 +87,8 @@ class TestLoadAsOwner:
         assert load["current"] == {"distance_m": 0, "duration_s": 0, "runs": 0, "speed_mps": None}
         assert load["change"] == {"distance_pct": None, "speed_pct": None}
         assert (load["longest_run_30d_m"], load["two_week_change_pct"], load["acwr"]) == (None, None, None)
-        assert load["next_week_cap_m"] == 0
+        assert load["baseline"] is None
+        assert load["cap_m"] == load["next_week_cap_m"] == 15000  # the starting cap
         assert [w["runs"] for w in load["weeks"]] == [0] * 12
 
     def test_runs_after_the_date_asked_for_are_ignored(self, runner: Runner) -> None:
@@ -93,19 +96,20 @@ class TestLoadAsOwner:
 
         earlier = runner.get(f"{LOAD}?date={AS_OF - timedelta(days=1)}").get_json()
 
-        assert earlier["current"]["distance_m"] == 21000  # 5, 7 and 10 March; not the 12th
-        assert earlier["longest_run_30d_m"] == 15000
+        assert earlier["current"]["distance_m"] == 8000  # 10 March; not the 12th
+        assert earlier["longest_run_30d_m"] == 13000
 
     @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
     def test_the_default_date_is_today_in_the_runners_zone(self, app, zone: str) -> None:
         runner = Runner(app, timezone=zone)
         today = datetime.now(ZoneInfo(zone)).date()
-        log_history(runner, [(0, 5000, 1500), (1, 3000, 900)], as_of=today)
+        log_history(runner, [(0, 5000, 1500), (7, 3000, 900)], as_of=today)
 
         load = runner.get(LOAD).get_json()
 
         assert load["as_of"] == today.isoformat()
-        assert load["current"]["distance_m"] == 8000
+        assert load["current"]["distance_m"] == 5000
+        assert load["previous"]["distance_m"] == 3000
         assert load["weeks"][-1]["week_start"] == (today - timedelta(days=today.weekday())).isoformat()
 
     @pytest.mark.parametrize("query", ["date=2025-02-30", "date=today", "date="])
@@ -119,9 +123,9 @@ class TestLoadAsAnotherRunner:
 
         load = other.get(f"{LOAD}?date={AS_OF}").get_json()
 
-        assert load["current"]["runs"] == 0
+        assert load["current"]["runs"] == 0 and load["baseline"] is None
         assert sum(w["runs"] for w in load["weeks"]) == 0
-        assert runner.get(f"{LOAD}?date={AS_OF}").get_json()["current"]["runs"] == 3
+        assert runner.get(f"{LOAD}?date={AS_OF}").get_json()["current"]["runs"] == 2
 
 
 class TestLoadAsAnonymous:

@@ -84,7 +84,7 @@ def test_example_plugin_adds_its_condition_question_and_advice(installed: dict) 
     assert [q["id"] for q in installed["questions"]] == ["back_of_knee.bending_pain"]
     behind = installed["behind"]
     advice = {a["id"]: a for a in behind["advice"]}
-    assert advice["back_of_knee.see_pt"]["source"] == {"plugin": "back_of_knee", "version": "0.1.0"}
+    assert advice["back_of_knee.see_pt"]["source"] == {"plugin": "back_of_knee", "version": "0.1.0", "kind": "plugin"}
     assert advice["back_of_knee.see_pt"]["action"] == "contact_pt"
     assert behind["status"] == "caution"
     assert {"name": "back_of_knee", "status": "active"} in behind["plugins"]

@@ -66,8 +66,8 @@ def test_discreet_is_the_default() -> None:
     [
         ("rest", {"pain": 5, "pain_threshold": 3}, "Pain 5/10, above your limit of 3."),
         ("contact_pt", {"pain": 6}, "Pain 6/10."),
-        ("reduce_volume", {"distance_pct": 24.6, "next_week_cap_m": 22000, "units": "km"}, "Distance up 25% on last week. Keep the next 7 days under 22.0 km."),
-        ("reduce_volume", {"next_week_cap_m": 16093.44, "units": "mi"}, "under 10.0 mi"),
+        ("reduce_volume", {"distance_pct": 24.6, "cap_m": 22000, "units": "km"}, "Distance up 24.6% on your baseline week. Keep this week under 22.0 km."),
+        ("reduce_volume", {"cap_m": 16093, "units": "mi"}, "under 10.0 mi"),
         ("weekly_plan", {"next_week_cap_m": 30500, "units": "km"}, "keep your distance under 30.5 km"),
         ("contact_doctor", {}, "Contact a doctor today"),
     ],
@@ -121,3 +121,32 @@ def test_encode_is_compact_json_and_refuses_3kb() -> None:
     assert b" " not in encode_payload({"a": 1, "b": [1, 2]})
     with pytest.raises(ValueError, match="3072"):
         encode_payload({"body": "x" * MAX_PAYLOAD_BYTES})
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "context", "title", "body_part"),
+    [
+        ("checkin_due", "detailed", {"plan_state": "rest", "plan_day": 2, "plan_of_days": 3},
+         "Rest day 2 of 3: no running", "two check-ins in a row"),
+        ("checkin_due", "discreet", {"plan_state": "rest", "plan_day": 2, "plan_of_days": 3},
+         "Rest day: no running", "Log how your knee feels"),
+        ("rest", "detailed", {"plan_state": "rest", "plan_day": 1, "plan_of_days": 3, "pain": 6},
+         "Rest day 1 of 3: no running", "Take a break from running"),
+        ("checkin_due", "detailed", {"plan_state": "return", "session_today": "session",
+                                     "session": "Walk 2 min / run 3 min for 1.6 km, easy"},
+         "Session day: check in first", "Today: Walk 2 min / run 3 min for 1.6 km, easy."),
+        ("checkin_due", "discreet", {"plan_state": "return", "session_today": "session",
+                                     "session": "Walk 2 min / run 3 min for 1.6 km, easy"},
+         "Session day: check in first", "today's walk–run session"),
+        ("checkin_due", "discreet", {"plan_state": "return", "session_today": "rest_day"},
+         "Rest day between sessions", "yesterday's session"),
+        ("checkin_due", "discreet", {"plan_state": "normal"}, "Time for your check-in", "Log how"),
+    ],
+)
+def test_the_check_in_reminder_follows_the_care_plan(kind, detail, context, title, body_part) -> None:
+    payload = build_payload(kind, detail, context)
+    assert payload["title"] == title
+    assert body_part in payload["body"]
+    if detail == "discreet":
+        assert not any(ch.isdigit() for ch in payload["title"] + payload["body"]), payload
+    assert "keep running" not in payload["body"].lower()

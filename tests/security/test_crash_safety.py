@@ -20,7 +20,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from strideguard import database_uri
+from strideguard.config import database_uri
 from strideguard.timeutil import local_today
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.security.live import LiveServer, cli, server_env

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from strideguard.guidance.advice import ACTIONS, Advice, Source
+from strideguard.guidance.advice import ACTIONS, RUN_ACTIONS, Advice, Source
 from strideguard.guidance.builder import day_snapshot
 from strideguard.guidance.engine import assess_day, dedupe, order, status_of
 from strideguard.guidance.hookspecs import hookimpl
@@ -61,33 +61,39 @@ def test_dedupe_keeps_the_first_of_each_id() -> None:
     assert dedupe([first, advice("x.other"), second]) == [first, advice("x.other")]
 
 
-def test_done_when_a_12_percent_week_with_pain_4() -> None:
-    """The issue's acceptance case: stop, rest, therapist and a capped week, with numbers."""
-    snap = day_snapshot(
-        D,
-        checkin=CheckinSnap(date=D, pain=4),
-        runs=[run(9, 10000), run(2, 11200)],
-    )
+def test_a_jump_week_with_pain_4_stops_with_the_plan_and_the_numbers() -> None:
+    """Stop, rest day 1 of 2, the therapist — and no "run less" advice under the stop."""
+    history = [RunSnap(id="w", date=D - timedelta(days=8), distance_m=10000, duration_s=3300)]
+    snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=4), runs=history + [run(2, 11200)])
     guidance = assess_day(snap)
     assert guidance.status == "stop"
     by_id = {a.id: a for a in guidance.advice}
     assert by_id["core.pain_threshold"].action == "stop_running"
-    assert by_id["core.pain_rest"].action == "rest"
+    assert by_id["core.rest_day"].title == "Rest day 1 of 2: no running"
     assert by_id["core.pain_contact_pt"].action == "contact_pt"
-    jump = by_id["core.distance_jump"]
-    assert jump.title == "Keep the next 7 days under 12.3 km"
-    assert {r.metric: r.value for r in jump.reasons}["distance_pct"] == 12.0
     assert {(r.metric, r.value, r.threshold) for r in by_id["core.pain_threshold"].reasons} == {
         ("pain", 4, 3)
     }
+    assert "core.distance_jump" not in by_id  # the plan is in rest: no weekly cap advice
     assert "core.all_clear" not in by_id
+    assert not [a for a in guidance.advice if a.action in RUN_ACTIONS]
 
 
-def test_a_quiet_day_is_ok_with_the_all_clear_only() -> None:
-    snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=1), runs=[run(9, 10000), run(2, 10000)])
+def test_a_jump_week_without_pain_holds_the_cap() -> None:
+    history = [RunSnap(id="w", date=D - timedelta(days=8), distance_m=10000, duration_s=3300)]
+    guidance = assess_day(day_snapshot(D, runs=history + [run(2, 11200)]))
+    assert guidance.status == "caution"
+    jump = {a.id: a for a in guidance.advice}["core.distance_jump"]
+    assert jump.title == "Keep this week under 11.0 km"
+    assert {r.metric: r.value for r in jump.reasons}["distance_pct"] == 12.0
+
+
+def test_a_quiet_day_is_ok_with_the_all_clear_and_a_calm_note() -> None:
+    history = [RunSnap(id="w", date=D - timedelta(days=8), distance_m=10000, duration_s=3300)]
+    snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=1), runs=history + [run(2, 10000)])
     guidance = assess_day(snap)
     assert guidance.status == "ok"
-    assert [a.id for a in guidance.advice] == ["core.all_clear"]
+    assert [a.id for a in guidance.advice] == ["core.mild_pain", "core.all_clear"]
 
 
 def test_fever_comes_first() -> None:
@@ -109,7 +115,8 @@ def test_detector_alone_gives_caution_not_stop() -> None:
 def test_to_dict_matches_the_design_contract() -> None:
     snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=4), settings=RunnerSettings())
     data = assess_day(snap, PluginHost()).to_dict()
-    assert set(data) == {"as_of", "status", "advice", "plugins"}
+    assert set(data) == {"as_of", "status", "advice", "plugins", "plan", "reconciled"}
+    assert data["plan"]["state"] == "rest" and data["plan"]["today"]["verdict"] == data["status"]
     assert data["as_of"] == "2025-03-12"
     assert data["plugins"] == []
     first = data["advice"][0]
@@ -117,7 +124,7 @@ def test_to_dict_matches_the_design_contract() -> None:
         "id", "action", "severity", "title", "message", "reasons", "evidence", "source"
     }
     assert set(first["reasons"][0]) == {"metric", "value", "threshold"}
-    assert set(first["source"]) == {"plugin", "version"}
+    assert set(first["source"]) == {"plugin", "version", "kind"}
 
 
 class Twice:
@@ -139,9 +146,83 @@ def test_plugin_advice_is_merged_deduplicated_and_listed() -> None:
     guidance = assess_day(day_snapshot(D), host)
     dups = [a for a in guidance.advice if a.id == "dup.same"]
     assert [a.title for a in dups] == ["first"]
-    assert dups[0].source == Source("a_first", "0")
+    assert dups[0].source == Source("a_first", "0", "plugin")
     assert guidance.plugins == (
         {"name": "a_first", "status": "active"}, {"name": "b_second", "status": "active"}
     )
     # plugin info advice does not suppress the all-clear
     assert "core.all_clear" in {a.id for a in guidance.advice}
+
+
+class KeepRunning:
+    """A plugin that always says "keep running" — and once a "reduce" that still says run."""
+
+    @hookimpl
+    def strideguard_assess(self, snapshot):
+        return [
+            {"id": "eager.keep_running", "action": "keep_running", "severity": "info",
+             "title": "Keep running!", "message": "A little pain is fine."},
+            {"id": "eager.run_less", "action": "reduce_volume", "severity": "caution",
+             "title": "Run a bit less", "message": "Shorter runs for now."},
+        ]
+
+
+class SaysRest:
+    @hookimpl
+    def strideguard_assess(self, snapshot):
+        return [{"id": "careful.rest", "action": "rest", "severity": "warning",
+                 "title": "Rest today", "message": "Our question says the knee locked."}]
+
+
+def test_a_plugin_cannot_say_run_under_a_stop() -> None:
+    host = PluginHost()
+    host.register(KeepRunning(), "eager")
+    guidance = assess_day(day_snapshot(D, checkin=CheckinSnap(date=D, pain=6)), host)
+    assert guidance.status == "stop"
+    assert not [a for a in guidance.advice if a.action in RUN_ACTIONS]
+    assert {(r.advice.id, r.reason) for r in guidance.reconciled} == {
+        ("eager.keep_running", "verdict_stop"), ("eager.run_less", "verdict_stop")}
+    assert {r["id"] for r in guidance.to_dict()["reconciled"]} == {"eager.keep_running", "eager.run_less"}
+
+
+def test_on_a_normal_day_the_plugins_advice_stays() -> None:
+    host = PluginHost()
+    host.register(KeepRunning(), "eager")
+    guidance = assess_day(day_snapshot(D), host)
+    assert {"eager.keep_running", "eager.run_less"} <= {a.id for a in guidance.advice}
+    assert guidance.status == "caution" and guidance.reconciled == ()
+
+
+def test_in_the_return_a_plugins_keep_running_gives_way_to_the_session() -> None:
+    host = PluginHost()
+    host.register(KeepRunning(), "eager")
+    snap = day_snapshot(D, runs=[run(20, 5000)])  # 20 days without a run: graded return
+    guidance = assess_day(snap, host)
+    assert snap.plan.name == "return" and guidance.status == "caution"
+    assert [r.advice.id for r in guidance.reconciled] == ["eager.keep_running"]
+    assert "core.return_session" in {a.id for a in guidance.advice}
+
+
+def test_a_plugin_can_make_the_day_stricter_never_looser() -> None:
+    host = PluginHost()
+    host.register(SaysRest(), "careful")
+    guidance = assess_day(day_snapshot(D), host)
+    assert guidance.status == "stop"  # the plan says normal; the plugin's rest raises it
+    assert guidance.plan.name == "normal"
+    assert guidance.to_dict()["plan"]["today"]["verdict"] == "stop"
+    assert "core.all_clear" not in {a.id for a in guidance.advice}
+
+
+def test_below_the_kneecap_under_a_stop_no_advice_says_run() -> None:
+    """The issue's case: pain 5/10 below the kneecap showed "Stop running for now" and the
+    tendon plugin's "Stop running only if the pain is severe" on one screen."""
+    from strideguard.guidance.host import create_host
+
+    host = create_host()  # the installed plugins, loaded through their entry points
+    snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=5, location="below_kneecap"),
+                        settings=RunnerSettings(conditions=("patellar_tendinopathy", "bursitis")))
+    guidance = assess_day(snap, host)
+    assert guidance.status == "stop"
+    texts = " ".join(a.title + " " + a.message for a in guidance.advice)
+    assert "only if the pain is severe" not in texts
+    assert not [a for a in guidance.advice if a.action in RUN_ACTIONS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 import zipfile
 from datetime import date, datetime, time
 from typing import Any
@@ -34,6 +35,8 @@ class ExportQuerySchema(Schema):
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
     return value
 
 

@@ -13,6 +13,8 @@ from strideguard.accounts import passwords
 from strideguard.accounts.models import Session, User
 from strideguard.accounts.sessions import end_sessions, start_session
 from strideguard.errors import Conflict, Forbidden, Invalid, Unauthorized
+from strideguard.plan.service import refresh
+from strideguard.timeutil import local_today
 from strideguard.extensions import db
 from strideguard.timeutil import utcnow
 
@@ -138,6 +140,10 @@ def logout(session: Session) -> None:
     g.clear_session_cookie = True
 
 
+#: Profile fields the care plan depends on.
+PLAN_SETTINGS = frozenset({"pain_threshold", "weekly_increase_pct", "units", "timezone"})
+
+
 LOCKABLE = ("pain_threshold", "weekly_increase_pct", "conditions")
 
 
@@ -187,6 +193,11 @@ def update_profile(user: User, changes: dict[str, Any], known_conditions: set[st
     if "therapist" in changes:
         therapist = changes["therapist"]
         user.therapist = {k: v for k, v in therapist.items() if v} if therapist else None
+    if PLAN_SETTINGS.intersection(changes) and user.role == "runner":
+        # New limits (or a new zone or unit) apply from today: today's plan is recomputed,
+        # earlier days keep the plan they had.
+        db.session.flush()
+        refresh(user, local_today(user.timezone), local_today(user.timezone))
     db.session.commit()
     return user
 

@@ -22,7 +22,7 @@ from strideguard.clinic.rules import RECENT_DAYS, RED_FLAGS, PatientFacts, order
 from strideguard.extensions import db, ids_match
 from strideguard.guidance.snapshot import RunnerSettings
 from strideguard.plan import service as plan_service
-from strideguard.plan.machine import PlanDay, replay
+from strideguard.plan.machine import PlanDay
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run
 
@@ -31,16 +31,9 @@ DETAIL_DAYS = 84
 
 
 def _plans(patients: list[User], settings: dict[int, RunnerSettings], today: dict[int, date]) -> dict[int, PlanDay]:
-    """Each patient's care plan on their local today: the latest stored day, stepped on in
-    memory (no new data) when they have not been seen since. No writes."""
-    out: dict[int, PlanDay] = {}
-    for uid, day in plan_service.latest_days(p.id for p in patients).items():
-        if day.date < today[uid]:
-            day = replay(day.state, (), today[uid], settings[uid])[-1]
-        elif day.date > today[uid]:
-            continue  # stored ahead of a time zone change: nothing reliable to say
-        out[uid] = day
-    return out
+    """Each patient's care plan on their local today (``plan.service.plan_on``: the stored
+    day, or the latest one stepped on in memory). No writes."""
+    return plan_service.plan_on([p.id for p in patients], today, settings)
 
 
 def _plan_out(day: PlanDay | None) -> dict[str, Any] | None:

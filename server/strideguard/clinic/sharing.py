@@ -38,6 +38,17 @@ def label(user: User) -> str:
     return therapist_name(user.display_name, user.email)
 
 
+def _replan_today(patient: User) -> None:
+    """Limits changed: today's care plan is recomputed with them (as when the runner changes
+    their own); earlier days keep the plan they had."""
+    from strideguard.plan.service import refresh
+    from strideguard.timeutil import local_today
+
+    db.session.flush()
+    today = local_today(patient.timezone)
+    refresh(patient, today, today)
+
+
 def log(patient_id: int, therapist: User, action: str, **detail: Any) -> None:
     """Add an access-log entry for the runner (committed with the caller's change)."""
     db.session.add(AccessLogEntry(
@@ -128,6 +139,8 @@ def revoke(user: User, therapist_id: int) -> None:
     removed = {name: {"old": value, "new": None} for name, value in link_limits(link).items() if value is not None}
     db.session.delete(link)
     log(user.id, therapist, "access_revoked", **({"changes": removed} if removed else {}))
+    if removed:
+        _replan_today(user)
     db.session.commit()
 
 
@@ -228,5 +241,6 @@ def change_limits(therapist: User, patient_id: int, values: dict[str, Any],
     changed = set_limits(link, values)
     if changed:
         log(patient.id, therapist, "changed_limits", changes=changed)
+        _replan_today(patient)
     db.session.commit()
     return link, patient, changed

@@ -14,7 +14,7 @@ from strideguard.guidance.schemas import (
     PluginSchema,
     QuestionSchema,
 )
-from strideguard.training.service import today_for
+from strideguard.training.service import asked_day
 
 bp = Blueprint("guidance", __name__, url_prefix="/api/v1", description="Guidance and plugins.")
 
@@ -25,7 +25,7 @@ bp = Blueprint("guidance", __name__, url_prefix="/api/v1", description="Guidance
 def get_guidance(query: dict):
     """Advice for a local date (default today), each with the numbers that fired it."""
     user = current_user()
-    return service.guidance_for(user, query.get("date") or today_for(user)).to_dict()
+    return service.guidance_for(user, asked_day(user, query.get("date"))).to_dict()
 
 
 @bp.route("/conditions", methods=["GET"])

@@ -2,15 +2,23 @@
 
 They never sound louder than the seed's own rules: severity is at most ``caution`` and the
 action is ``reduce_volume``, ``reduce_intensity`` or ``info``. Thresholds are strict.
+
+The two load-rise detectors (a single long run, a two-week increase) look only at time spent
+in ``normal``: during a graded return, and until the window they look back over holds no
+return days, the walk–run phases and the baseline cap say how much to run — comparing a
+first normal week with walk–run weeks would call every comeback a spike.
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 from strideguard.guidance.advice import Advice, Reason
 from strideguard.guidance.rules import Rule, make
 from strideguard.guidance.snapshot import DaySnapshot
 from strideguard.guidance.wording import EVIDENCE, format_distance
 from strideguard.load.weekly import exceeds, pct_change, weekly_cap_m
+from strideguard.plan.machine import NORMAL
 
 #: A single run more than this much longer than the 30-day longest (Frandsen et al. 2025).
 SINGLE_RUN_SPIKE_PCT = 10.0
@@ -20,8 +28,18 @@ TWO_WEEK_PCT = 30.0
 ONSET_EARLIER_PCT = 10.0
 
 
+def _normal_since(snapshot: DaySnapshot, first: date) -> bool:
+    """True when the plan has been ``normal`` on every day from ``first`` to ``as_of``."""
+    plan = snapshot.plan
+    if plan is None:
+        return True
+    return plan.name == NORMAL and (plan.state.since is None or plan.state.since <= first)
+
+
 def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
     """Today's longest run is more than 10% longer than the longest of the previous 30 days."""
+    if not _normal_since(snapshot, snapshot.as_of - timedelta(days=30)):
+        return []
     longest_before = snapshot.load.longest_run_30d_m
     todays = [run.distance_m for run in snapshot.todays_runs]
     if not todays or not longest_before:
@@ -56,6 +74,8 @@ def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
 def two_week_increase(snapshot: DaySnapshot) -> list[Advice]:
     """The last 14 days hold more than 30% more distance than the 14 before."""
     change = snapshot.load.two_week_change_pct
+    if not _normal_since(snapshot, snapshot.load.week_start - timedelta(days=21)):
+        return []
     if change is None or not exceeds(change, TWO_WEEK_PCT):
         return []
     return [

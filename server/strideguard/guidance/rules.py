@@ -25,7 +25,7 @@ from strideguard.guidance.wording import (
     format_pace,
     session_text,
 )
-from strideguard.load.weekly import STARTING_CAP_M, limit_of
+from strideguard.load.weekly import STARTING_CAP_M, limit_of, shown_distance
 from strideguard.plan import phases
 from strideguard.plan.machine import NORMAL, REST, REST_CLEAN_CHECKINS, RETURN, PlanDay
 
@@ -267,7 +267,8 @@ def rest_day(snapshot: DaySnapshot) -> list[Advice]:
             kind="plan",
         )
     ]
-    if cause is not None and cause.metric not in ("fever",):
+    started_today = any(e.kind in ("rest_started", "rest_extended") for e in plan.events)
+    if started_today and cause is not None and cause.metric != "fever":
         out.append(
             make(
                 "core.pain_contact_pt",
@@ -477,14 +478,14 @@ def all_clear(snapshot: DaySnapshot, fired: Iterable[Advice]) -> list[Advice]:
     week = format_distance(plan.state.week_m, units)
     left = format_distance(max(plan.week_cap_m - plan.state.week_m, 0), units)
     if plan.state.baseline_m:
-        title = f"Keep running: {week} of {cap} this week"
+        title = f"Keep running: {shown_distance(plan.state.week_m, units)} of {cap} this week"
         message = (
             f"Nothing in your check-in or runs needs a change. {left} left this week (Monday to "
             f"Sunday): at most {limit:g}% more than your baseline week of "
             f"{format_distance(plan.state.baseline_m, units)}."
         )
     else:
-        title = f"Keep running, up to {cap} this week"
+        title = f"Keep running: {shown_distance(plan.state.week_m, units)} of {cap} this week"
         message = (
             f"Nothing in your check-in or runs needs a change. With no earlier weeks to compare, "
             f"the first weeks start at {cap}; log or import your runs of the last weeks to set "

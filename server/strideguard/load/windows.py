@@ -97,7 +97,8 @@ def compute_load(runs: Iterable[RunPoint], as_of: date) -> LoadSummary:
     yardstick for a one-run spike today (Frandsen et al. 2025 define it over 30 days).
     ``two_week_change_pct``: the last two calendar weeks (this one up to ``as_of`` and the
     one before) against the two before them, at display precision (Nielsen et al. 2014);
-    calendar blocks, so moving a run by a day inside a week changes nothing.
+    calendar blocks, so moving a run by a day inside a week changes nothing; ``None`` until
+    the runs reach back into the older of the two weeks before.
     ``acwr``: the rolling 7-day distance over the 28-day weekly average — context only,
     never a trigger (Impellizzeri et al. 2021). Runs dated after ``as_of`` are ignored.
     """
@@ -113,7 +114,11 @@ def compute_load(runs: Iterable[RunPoint], as_of: date) -> LoadSummary:
 
     last_two = sum(r.distance_m for r in _between(runs, monday - 7 * day, as_of))
     two_before = sum(r.distance_m for r in _between(runs, monday - 21 * day, monday - 8 * day))
-    two_week = pct_change(last_two, two_before)
+    # Only when the history reaches back to the start of the two weeks before: a runner's
+    # first weeks in the app are not an increase.
+    known_since = min((r.date for r in runs), default=None)
+    reaches_back = known_since is not None and known_since <= monday - 15 * day
+    two_week = pct_change(last_two, two_before) if reaches_back else None
 
     rolling_7 = sum(r.distance_m for r in _between(runs, as_of - 6 * day, as_of))
     chronic_weekly = sum(r.distance_m for r in _between(runs, as_of - 27 * day, as_of)) / 4.0

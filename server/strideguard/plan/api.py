@@ -9,7 +9,7 @@ from strideguard.guidance.service import guidance_for
 from strideguard.plan import models  # noqa: F401  (the tables belong to the app's metadata)
 from strideguard.plan import service
 from strideguard.plan.schemas import PlanQuerySchema, PlanWithHistorySchema
-from strideguard.training.service import today_for
+from strideguard.training.service import asked_day
 
 bp = Blueprint("plan", __name__, url_prefix="/api/v1", description="The runner's care plan.")
 
@@ -22,5 +22,5 @@ def get_plan(query: dict):
     day's verdict, session or cap, this week against the baseline, and the history of
     every transition with the number that caused it."""
     user = current_user()
-    guidance = guidance_for(user, query.get("date") or today_for(user))
+    guidance = guidance_for(user, asked_day(user, query.get("date")))
     return guidance.plan_dict(history=service.history(user))

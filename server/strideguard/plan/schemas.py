@@ -96,7 +96,7 @@ class PlanSchema(Schema):
     cause = fields.Nested(PlanReasonSchema, allow_none=True)
     today = fields.Nested(TodaySchema)
     week = fields.Nested(PlanWeekSchema)
-    return_ = fields.Nested(ReturnSchema, data_key="return", allow_none=True)
+    return_ = fields.Nested(ReturnSchema, data_key="return", attribute="return", allow_none=True)
 
 
 class PlanWithHistorySchema(PlanSchema):

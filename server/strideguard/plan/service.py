@@ -22,6 +22,10 @@ from strideguard.plan.machine import DayInput, PlanDay, PlanEvent, PlanState, re
 from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.training.models import Checkin, Run
 
+#: How far back the plan looks: it is stepped from at most this many days before today, so
+#: an edit of a very old date (or a date typed wrong by centuries) never replays years.
+HORIZON_DAYS = 400
+
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(PlanState) if f.name not in ("cause", "day"))
 
 
@@ -183,7 +187,8 @@ def refresh(user: User, since: date | None, today: date,
     settings = settings or runner_settings(user)
     lock_runner(user.id)
     q = _q()
-    start = min(since, today) if since is not None else today + timedelta(days=1)
+    horizon = today - timedelta(days=HORIZON_DAYS)
+    start = max(min(since, today), horizon) if since is not None else today + timedelta(days=1)
     prev = db.session.execute(q.before, {"uid": user.id, "day": start}).scalar_one_or_none()
     if prev is not None and since is None and prev.date >= today:
         return []  # already stepped through today
@@ -192,7 +197,7 @@ def refresh(user: User, since: date | None, today: date,
     else:
         state = PlanState()
         earliest = [d for d in db.session.execute(q.first_data, {"uid": user.id}).one() if d is not None]
-        first = min([*earliest, start if since is not None else today])
+        first = max(min([*earliest, start if since is not None else today]), horizon)
     if first > today:
         return []
     days = replay(state, _inputs(user.id, first, today), today, settings, first=first)
@@ -224,10 +229,12 @@ def day_for(user: User, day: date, today: date) -> PlanDay:
         if found:
             db.session.commit()
             return found[0]
-    # Before the plan's first day (or after today): a fresh replay, not stored.
+    # Before the plan's first day: a fresh replay (at most HORIZON_DAYS long), not stored.
+    if day > today:
+        raise ValueError("the plan of a future date is not known")
     settings = runner_settings(user)
     earliest = [d for d in db.session.execute(q.first_data, {"uid": user.id}).one() if d is not None]
-    first = min([*earliest, day])
+    first = max(min([*earliest, day]), day - timedelta(days=HORIZON_DAYS))
     return replay(PlanState(), _inputs(user.id, first, day), day, settings, first=first)[-1]
 
 
@@ -240,21 +247,63 @@ def history(user: User, limit: int = 200) -> list[PlanEvent]:
     return [_event_of(r) for r in reversed(list(rows))]
 
 
-def latest_days(user_ids: Iterable[int]) -> dict[int, PlanDay]:
-    """The latest stored plan day of each runner (no writes; runners without one are absent).
-
-    For views over many runners (the therapist's dashboard, the reminder sweep): project a
-    day to a later date with ``plan.machine.replay(day.state, (), later, settings)``.
-    """
+def latest_days(user_ids: Iterable[int], through: date) -> dict[int, PlanDay]:
+    """The latest stored plan day of each runner dated on or before ``through`` (no writes;
+    runners without one are absent)."""
     ids = list(user_ids)
     if not ids:
         return {}
     latest = (
         select(PlanDayRow.user_id, func.max(PlanDayRow.date).label("date"))
-        .where(ids_match(PlanDayRow.user_id, ids)).group_by(PlanDayRow.user_id).subquery()
+        .where(ids_match(PlanDayRow.user_id, ids), PlanDayRow.date <= through)
+        .group_by(PlanDayRow.user_id).subquery()
     )
     rows = db.session.execute(
         select(PlanDayRow).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
                                              PlanDayRow.date == latest.c.date))
     ).scalars()
     return {row.user_id: _day_of(row) for row in rows}
+
+
+def days_for(user_ids: Iterable[int], first: date, last: date) -> dict[int, dict[date, PlanDay]]:
+    """The stored plan days of many runners between ``first`` and ``last`` (no writes)."""
+    ids = list(user_ids)
+    found: dict[int, dict[date, PlanDay]] = {}
+    if not ids:
+        return found
+    rows = db.session.execute(
+        select(PlanDayRow).where(ids_match(PlanDayRow.user_id, ids),
+                                 PlanDayRow.date.between(first, last))
+    ).scalars()
+    for row in rows:
+        found.setdefault(row.user_id, {})[row.date] = _day_of(row)
+    return found
+
+
+def plan_on(user_ids: Iterable[int], today_of: dict[int, date],
+            settings: dict[int, RunnerSettings]) -> dict[int, PlanDay]:
+    """Each runner's plan on their own local today (``today_of``), for views over many
+    runners (the reminder sweep, a therapist's dashboard): the stored day, or the latest
+    stored day before it stepped on in memory (nothing new was recorded since). No writes."""
+    ids = [uid for uid in user_ids if uid in today_of]
+    if not ids:
+        return {}
+    lo, hi = min(today_of[u] for u in ids), max(today_of[u] for u in ids)
+    near = days_for(ids, lo - timedelta(days=1), hi)
+    out: dict[int, PlanDay] = {}
+    missing = []
+    for uid in ids:
+        days = near.get(uid, {})
+        today = today_of[uid]
+        if today in days:
+            out[uid] = days[today]
+            continue
+        earlier = [d for d in days if d < today]
+        if earlier:
+            out[uid] = replay(days[max(earlier)].state, (), today, settings[uid])[-1]
+        else:
+            missing.append(uid)
+    if missing:
+        for uid, day in latest_days(missing, lo - timedelta(days=1)).items():
+            out[uid] = replay(day.state, (), today_of[uid], settings[uid])[-1]
+    return out

@@ -7,10 +7,15 @@
 * ``detailed``: may add the figures that fired the reminder (pain, limit, weekly cap).
 
 Context keys read (all optional): ``pain`` and ``pain_threshold`` (0-10), ``distance_pct``,
-``next_week_cap_m`` (metres), ``units`` ("km"|"mi"), and for a therapist's alert about a
-patient (``patient_urgent``, ``patient_alert``) ``patient_id`` (the notification opens
-that patient), ``patient`` (a name: detailed only), ``flags``, ``plan_state``,
-``also`` (other kinds folded into this push by the planner, e.g. ``["rest"]``).
+``next_week_cap_m`` and ``cap_m`` (metres), ``units`` ("km"|"mi"),
+``also`` (other kinds folded into this push by the planner, e.g. ``["rest"]``), and the care
+plan of the day: ``plan_state`` ("normal"|"rest"|"return"), ``plan_day``/``plan_of_days``
+(rest day N of M), ``session`` (today's walk–run session) and ``session_today``
+("session"|"rest_day"|"done"). The daily check-in reminder follows the plan: on a rest day it
+says no running, in the return it names today's session (discreetly: no numbers).
+A therapist's alert about a patient (``patient_urgent``, ``patient_alert``) reads
+``patient_id`` (the notification opens that patient), ``patient`` (a name: detailed only),
+``flags``, ``pain``/``pain_threshold``, ``plan_state`` and ``distance_pct``.
 Unknown keys are ignored. The encoded payload always stays under 3 KB.
 
 ``delivery_options(kind)`` gives the Web Push headers per kind: TTL, Urgency and Topic
@@ -23,6 +28,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from strideguard.load.weekly import shown_distance
 
 KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan",
          "patient_urgent", "patient_alert")
@@ -111,9 +118,7 @@ def delivery_options(kind: str) -> DeliveryOptions:
 def _distance(metres: Any, units: Any) -> str | None:
     if not isinstance(metres, (int, float)) or isinstance(metres, bool) or metres < 0:
         return None
-    if units == "mi":
-        return f"{metres / 1609.344:.1f} mi"
-    return f"{metres / 1000:.1f} km"
+    return f"{shown_distance(metres, 'mi' if units == 'mi' else 'km')} {'mi' if units == 'mi' else 'km'}"
 
 
 def _score(value: Any) -> int | None:
@@ -122,9 +127,32 @@ def _score(value: Any) -> int | None:
     return int(value) if 0 <= value <= 10 else None
 
 
+def _plan_text(kind: str, detail: str, ctx: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(title, body) of a check-in reminder or rest alert that follows the care plan."""
+    state = ctx.get("plan_state")
+    day, of = _score(ctx.get("plan_day")), ctx.get("plan_of_days")
+    detailed = detail == "detailed"
+    if state == "rest" and kind in ("checkin_due", "rest"):
+        numbered = detailed and day is not None and isinstance(of, int) and day <= of
+        title = f"Rest day {day} of {of}: no running" if numbered else "Rest day: no running"
+        body = ("Log how your knee feels. The rest ends after two check-ins in a row within "
+                "your limit." if kind == "checkin_due" else "Take a break from running. Open "
+                "StrideGuard to see why and for how long.")
+        return title, body
+    if state == "return" and kind == "checkin_due":
+        session = ctx.get("session") if isinstance(ctx.get("session"), str) else None
+        if ctx.get("session_today") == "rest_day":
+            return "Rest day between sessions", "Log how your knee took yesterday's session."
+        if ctx.get("session_today") == "session":
+            what = f"Today: {session}." if detailed and session else "Open StrideGuard for today's walk–run session."
+            return "Session day: check in first", f"{what} Log how your knee feels before you go."
+    return None
+
+
 def _detailed_body(kind: str, context: Mapping[str, Any]) -> str | None:
     pain, limit = _score(context.get("pain")), _score(context.get("pain_threshold"))
     cap = _distance(context.get("next_week_cap_m"), context.get("units"))
+    week_cap = _distance(context.get("cap_m"), context.get("units"))
     pct = context.get("distance_pct")
     pain_part = None
     if pain is not None:
@@ -138,9 +166,9 @@ def _detailed_body(kind: str, context: Mapping[str, Any]) -> str | None:
     if kind == "reduce_volume":
         parts = []
         if isinstance(pct, (int, float)) and not isinstance(pct, bool):
-            parts.append(f"Distance up {pct:.0f}% on last week.")
-        if cap:
-            parts.append(f"Keep the next 7 days under {cap}.")
+            parts.append(f"Distance up {pct:.1f}% on your baseline week.")
+        if week_cap:
+            parts.append(f"Keep this week under {week_cap}.")
         return " ".join(parts) or None
     if kind == "weekly_plan" and cap:
         return f"Next week: keep your distance under {cap}."
@@ -192,6 +220,9 @@ def build_payload(kind: str, detail: str = "discreet", context: Mapping[str, Any
     if detail == "detailed":
         found = _patient_body(kind, ctx) if kind in THERAPIST_KINDS else _detailed_body(kind, ctx)
         body = found or body
+    planned = _plan_text(kind, detail, ctx) if kind not in THERAPIST_KINDS else None
+    if planned is not None:
+        title, body = planned
     also = ctx.get("also")
     if isinstance(also, (list, tuple)):
         extra = [_ALSO[k] for k in also if k in _ALSO and k != kind]

@@ -30,7 +30,6 @@ from strideguard.reminders.planner import (
 )
 from strideguard.reminders.planner import plan as plan_reminders
 from strideguard.plan import service as plan_service
-from strideguard.plan.machine import replay
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin
 
@@ -136,22 +135,11 @@ def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) ->
 
 
 def _plan_briefs(users: list[Any], now: datetime) -> dict[int, PlanBrief]:
-    """Each runner's care plan for their local today: the latest stored day, stepped on
-    (in memory, with no new data) to today when the runner has not been seen since."""
-    latest = plan_service.latest_days(u.id for u in users)
-    settings = runner_settings_many(u for u in users if u.id in latest)
-    briefs: dict[int, PlanBrief] = {}
-    for user in users:
-        day = latest.get(user.id)
-        if day is None:
-            continue
-        today = local_today(user.timezone, now)
-        if day.date < today:
-            day = replay(day.state, (), today, settings[user.id])[-1]
-        elif day.date > today:
-            continue  # stored ahead of a zone change: nothing reliable to say
-        briefs[user.id] = brief(day, settings[user.id])
-    return briefs
+    """Each runner's care plan for their local today (see ``plan.service.plan_on``)."""
+    today_of = {u.id: local_today(u.timezone, now) for u in users}
+    settings = runner_settings_many(users)
+    days = plan_service.plan_on(today_of, today_of, settings)
+    return {uid: brief(day, settings[uid]) for uid, day in days.items()}
 
 
 def plan_scheduled(now: datetime) -> int:

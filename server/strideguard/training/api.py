@@ -147,5 +147,4 @@ def delete_shoe(shoe_id: int):
 def get_load(query: dict):
     """Training load for a local date (default: today in the runner's time zone)."""
     user = current_user()
-    as_of = query.get("date") or service.today_for(user)
-    return service.load_for(user, as_of)
+    return service.load_for(user, service.asked_day(user, query.get("date")))

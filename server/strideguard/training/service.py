@@ -48,9 +48,24 @@ def today_for(user: User, now: datetime | None = None) -> date:
     return local_today(user.timezone, now)
 
 
+#: The earliest date a check-in, run or read may name (older dates are typing mistakes).
+EARLIEST_DAY = date(2000, 1, 1)
+
+
 def _not_future(user: User, day: date, field: str = "date") -> None:
     if day > today_for(user):
         raise Invalid(fields={field: ["This date is in the future in your time zone."]})
+    if day < EARLIEST_DAY:
+        raise Invalid(fields={field: [f"Use a date from {EARLIEST_DAY.isoformat()} on."]})
+
+
+def asked_day(user: User, day: date | None) -> date:
+    """The local date a read asks about: ``day`` or today; a future date is 422 (the plan
+    and the guidance of a day not lived yet are not known)."""
+    if day is None:
+        return today_for(user)
+    _not_future(user, day)
+    return day
 
 
 def date_range(user: User, first: date | None, last: date | None) -> tuple[date, date]:
