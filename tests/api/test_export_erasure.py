@@ -12,7 +12,7 @@ import zipfile
 from datetime import datetime
 
 import pytest
-from tests.conftest import Runner
+from tests.conftest import Runner, Therapist, invite
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
@@ -31,7 +31,11 @@ def b64url(raw: bytes) -> str:
 
 
 def fill(runner: Runner, label: str, run_id: str) -> None:
-    """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder."""
+    """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder,
+    a therapist with access (care link, access log) and an open invitation."""
+    therapist = Therapist(runner.client.application)
+    assert therapist.accept(invite(runner)["code"]).status_code == 200
+    invite(runner)
     shoe = runner.post("/api/v1/shoes", json={"name": f"{label} shoe"}).get_json()
     assert runner.put(f"/api/v1/runs/{run_id}", json={
         "date": "2025-03-12", "distance_m": 7000, "duration_s": 2400, "shoe_id": shoe["id"],
