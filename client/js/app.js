@@ -1,8 +1,9 @@
-// App start-up and the hash router: #checkin #run #guidance #history #therapist #settings #signin.
+// App start-up and the hash router. Runners: #checkin #run #guidance #history #therapist
+// #settings; therapists: #clinic #clinic/patient/ID #clinic/accept/CODE #settings; #signin.
 
 import { onCsrf } from './api.js';
 import { h, mount } from './dom.js';
-import { signedIn, loadMe, setMe } from './state.js';
+import { me, signedIn, loadMe, setMe } from './state.js';
 import { list, onOutboxChange, saveToken } from './outbox.js';
 import { replay, startReplayTriggers } from './sync.js';
 import { resyncPush } from './push.js';
@@ -12,38 +13,60 @@ import { showGuidance } from './guidance.js';
 import { showHistory } from './history.js';
 import { showTherapist } from './therapist.js';
 import { showSettings } from './settings.js';
-import { showSignin } from './session.js';
+import { showSignin, NEXT_KEY } from './session.js';
+import { showClinic } from './clinic.js';
+import { showPatient } from './patient.js';
 
+// Each route: its screen and the roles that may open it.
 const ROUTES = {
-  checkin: showCheckin,
-  run: showRun,
-  guidance: showGuidance,
-  history: showHistory,
-  therapist: showTherapist,
-  settings: showSettings,
-  signin: showSignin,
+  checkin: [showCheckin, ['runner']],
+  run: [showRun, ['runner']],
+  guidance: [showGuidance, ['runner']],
+  history: [showHistory, ['runner']],
+  therapist: [showTherapist, ['runner']],
+  settings: [showSettings, ['runner', 'therapist']],
+  clinic: [showClinic, ['therapist']],
+  'clinic/patient': [showPatient, ['therapist']],
+  'clinic/accept': [showClinic, ['therapist']],
+  signin: [showSignin, [null]],
 };
+const HOME = { runner: 'checkin', therapist: 'clinic' };
 
-function currentRoute() {
-  const name = location.hash.replace(/^#/, '');
-  return ROUTES[name] ? name : 'checkin';
+function role() { return (me() && me().role) || 'runner'; }
+
+/** [route name, argument] from the hash: "#clinic/patient/12" -> ["clinic/patient", "12"]. */
+function parse(hash) {
+  const raw = hash.replace(/^#/, '');
+  const parts = raw.split('/');
+  if (parts.length === 3 && ROUTES[`${parts[0]}/${parts[1]}`]) return [`${parts[0]}/${parts[1]}`, decodeURIComponent(parts[2])];
+  return [ROUTES[raw] ? raw : '', null];
 }
 
 async function route() {
-  let name = currentRoute();
+  let [name, arg] = parse(location.hash);
   if (!signedIn() && name !== 'signin') {
+    // After signing in, come back here (a therapist opening an invitation link).
+    if (name.startsWith('clinic/accept')) sessionStorage.setItem(NEXT_KEY, location.hash);
     location.replace('#signin');
-    name = 'signin';
+    [name, arg] = ['signin', null];
   }
-  if (signedIn() && name === 'signin') name = 'checkin';
+  if (signedIn() && (name === 'signin' || !name || !ROUTES[name][1].includes(role()))) {
+    name = HOME[role()];
+    arg = null;
+    if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  }
+  document.body.classList.remove('wide');
+  document.body.dataset.role = signedIn() ? role() : '';
   const nav = document.getElementById('tabs');
   nav.hidden = !signedIn();
+  const top = name.split('/')[0];
   nav.querySelectorAll('a').forEach((a) => {
-    if (a.getAttribute('href') === `#${name}`) a.setAttribute('aria-current', 'page');
+    a.hidden = !(a.dataset.roles || 'runner').split(' ').includes(role());
+    if (a.getAttribute('href') === `#${top}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
   try {
-    await ROUTES[name]();
+    await ROUTES[name][0](arg);
   } catch (err) {
     mount('Something went wrong', h('p', { class: 'error', role: 'alert' }, err.message || String(err)));
   }
@@ -73,6 +96,8 @@ async function registerWorker() {
 }
 
 async function start() {
+  // /clinic (a bookmark, or the link a clinic hands out) opens the dashboard.
+  if (location.pathname.replace(/\/$/, '') === '/clinic') history.replaceState(null, '', `/${location.hash || '#clinic'}`);
   onCsrf((token) => { saveToken(token).catch(() => {}); });
   onOutboxChange(renderOutbox);
   window.addEventListener('hashchange', route);
@@ -94,7 +119,7 @@ async function start() {
   await route();
   renderOutbox();
   if (signedIn()) {
-    replay();
+    if (role() === 'runner') replay();
     resyncPush().catch(() => {});
   }
 }
