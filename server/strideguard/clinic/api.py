@@ -18,6 +18,7 @@ from strideguard.clinic.schemas import (
     AcceptSchema,
     AccessLogEntrySchema,
     AccessLogQuerySchema,
+    FhirBundleSchema,
     FhirQuerySchema,
     InvitationSchema,
     LimitsResultSchema,
@@ -40,7 +41,12 @@ clinic_bp = Blueprint("clinic", __name__, url_prefix="/api/v1/clinic",
 # --- the runner ---------------------------------------------------------------------------
 
 
+def _runner_only(view):
+    return sharing_bp.alt_response(403, description="A therapist account (sharing is a runner's)")(view)
+
+
 @sharing_bp.route("/invitations", methods=["POST"])
+@_runner_only
 @sharing_bp.response(201, InvitationSchema)
 @sharing_bp.alt_response(409, description="Five invitations are open already")
 def create_invitation():
@@ -53,6 +59,7 @@ def create_invitation():
 
 
 @sharing_bp.route("/invitations", methods=["GET"])
+@_runner_only
 @sharing_bp.response(200, OpenInvitationSchema(many=True))
 def list_invitations():
     """Invitations not used yet and not expired (their codes are not stored, so not shown)."""
@@ -60,6 +67,8 @@ def list_invitations():
 
 
 @sharing_bp.route("/invitations/<int:invitation_id>", methods=["DELETE"])
+@_runner_only
+@sharing_bp.alt_response(404, description="No such open invitation of yours")
 @sharing_bp.response(204)
 def cancel_invitation(invitation_id: int):
     """Withdraw an invitation that was not used yet."""
@@ -67,6 +76,7 @@ def cancel_invitation(invitation_id: int):
 
 
 @sharing_bp.route("/therapists", methods=["GET"])
+@_runner_only
 @sharing_bp.response(200, CareTeamMemberSchema(many=True))
 def list_therapists():
     """The therapists who have access to your data, and the limits each one set."""
@@ -74,6 +84,8 @@ def list_therapists():
 
 
 @sharing_bp.route("/therapists/<int:therapist_id>", methods=["DELETE"])
+@_runner_only
+@sharing_bp.alt_response(404, description="This therapist has no access to your data")
 @sharing_bp.response(204)
 def revoke_therapist(therapist_id: int):
     """Revoke a therapist's access. It ends with their next request; their limits stop
@@ -82,6 +94,7 @@ def revoke_therapist(therapist_id: int):
 
 
 @sharing_bp.route("/access-log", methods=["GET"])
+@_runner_only
 @sharing_bp.arguments(AccessLogQuerySchema, location="query")
 @sharing_bp.response(200, AccessLogEntrySchema(many=True))
 def access_log(query: dict):
@@ -90,6 +103,17 @@ def access_log(query: dict):
 
 
 # --- the therapist ------------------------------------------------------------------------
+
+
+def _documented(*, patient: bool = True):
+    """The clinic's shared answers in the OpenAPI document: 403 for a runner account, 404
+    for a patient who never invited this therapist or revoked them."""
+    def wrap(view):
+        view = clinic_bp.alt_response(403, description="Not a therapist account")(view)
+        if patient:
+            view = clinic_bp.alt_response(404, description="Not your patient: never invited, or access revoked")(view)
+        return view
+    return wrap
 
 
 def _accept_limit() -> str:
@@ -105,6 +129,7 @@ def _account_key() -> str:
 @limiter.limit(_accept_limit, key_func=_account_key, deduct_when=lambda response: response.status_code != 200)
 @clinic_bp.arguments(AcceptSchema)
 @clinic_bp.response(200, AcceptedSchema)
+@clinic_bp.alt_response(403, description="Not a therapist account")
 @clinic_bp.alt_response(404, description="Unknown, used or expired code (one answer for all three)")
 @clinic_bp.alt_response(429, description="Too many wrong codes from this address or account")
 def accept_invitation(data: dict):
@@ -118,6 +143,7 @@ def accept_invitation(data: dict):
 
 
 @clinic_bp.route("/patients", methods=["GET"])
+@_documented(patient=False)
 @clinic_bp.response(200, PatientRowSchema(many=True))
 def list_patients():
     """Your patients, most urgent first: red flags, care plan in rest, pain above their
@@ -127,6 +153,7 @@ def list_patients():
 
 
 @clinic_bp.route("/patients/<int:patient_id>", methods=["GET"])
+@_documented()
 @clinic_bp.response(200, PatientPageSchema)
 def get_patient(patient_id: int):
     """One patient: the 12-week load, check-ins and runs of the last 12 weeks, today's
@@ -135,6 +162,7 @@ def get_patient(patient_id: int):
 
 
 @clinic_bp.route("/patients/<int:patient_id>", methods=["PATCH"])
+@_documented()
 @clinic_bp.arguments(PatientPatchSchema)
 @clinic_bp.response(204)
 def patch_patient(data: dict, patient_id: int):
@@ -143,6 +171,7 @@ def patch_patient(data: dict, patient_id: int):
 
 
 @clinic_bp.route("/patients/<int:patient_id>/alerts/seen", methods=["POST"])
+@_documented()
 @clinic_bp.response(204)
 def mark_alerts_seen(patient_id: int):
     """You have read this patient's alerts: the dashboard badge clears."""
@@ -150,6 +179,7 @@ def mark_alerts_seen(patient_id: int):
 
 
 @clinic_bp.route("/patients/<int:patient_id>/limits", methods=["PUT"])
+@_documented()
 @clinic_bp.arguments(LimitsSchema)
 @clinic_bp.response(200, LimitsResultSchema)
 def put_limits(data: dict, patient_id: int):
@@ -164,8 +194,9 @@ def put_limits(data: dict, patient_id: int):
 
 
 @clinic_bp.route("/patients/<int:patient_id>/fhir", methods=["GET"])
+@_documented()
 @clinic_bp.arguments(FhirQuerySchema, location="query")
-@clinic_bp.response(200, description=(
+@clinic_bp.response(200, FhirBundleSchema, description=(
     "A FHIR R4 Bundle (type collection, application/fhir+json): the Patient, and Observations "
     "of pain severity (LOINC 72514-3, 0-10, UCUM {score}, body site SNOMED CT 72696002) per "
     "check-in and per run pain, running distance (LOINC 55412-1, m) and duration (LOINC "

@@ -202,3 +202,15 @@ class LimitsResultSchema(Schema):
 class FhirQuerySchema(Schema):
     from_ = fields.Date(data_key="from")
     to = fields.Date()
+
+
+class FhirBundleSchema(Schema):
+    """The outline of the FHIR R4 Bundle (the full structure is FHIR's own)."""
+
+    resourceType = fields.String(metadata={"enum": ["Bundle"]})
+    id = fields.String()
+    type = fields.String(metadata={"enum": ["collection"]})
+    timestamp = fields.String(metadata={"format": "date-time"})
+    meta = fields.Dict()
+    entry = fields.List(fields.Dict(), metadata={
+        "description": "{fullUrl, resource}: one Patient, then Observations (FHIR R4 resources)"})
