@@ -310,11 +310,10 @@ def _session_reasons(plan: PlanDay, phase: phases.Phase) -> list[Reason]:
 def return_session(snapshot: DaySnapshot) -> list[Advice]:
     """In return: today's walk–run session (or the rest day between sessions) and why."""
     plan = _plan(snapshot)
-    if plan.name != RETURN:
-        return []
     units = snapshot.settings.units
-    phase = plan.session
-    assert phase is not None
+    phase = plan.session  # None outside the return
+    if phase is None:
+        return []
     session = session_text(phase, units)
     done, need = plan.state.phase_sessions, phases.SESSIONS_PER_PHASE
     where = f"Phase {phase.number} of {phases.LAST_PHASE}, {done} of {need} sessions done."
@@ -391,36 +390,25 @@ def distance_jump(snapshot: DaySnapshot) -> list[Advice]:
     if base:
         if plan.distance_pct is None or plan.distance_pct <= limit_of(limit):
             return []
-        return [
-            make(
-                "core.distance_jump",
-                "reduce_volume",
-                "caution",
-                f"Keep this week under {cap}",
-                f"This week so far: {week}, {plan.distance_pct}% more than your baseline week "
-                f"({format_distance(base, units)}, week of {format_day(plan.state.baseline_week)}). "
-                f"Your limit is {limit:g}% a week. Hold at {cap}: next week's cap stays the same "
-                "and grows again only after a week within it.",
-                [Reason("distance_pct", _pct(plan.distance_pct), limit)] + _week_reasons(plan),
-                EVIDENCE["weekly"],
-                kind="plan",
-            )
-        ]
-    if plan.state.week_m <= 0 or not plan.state.week_over:
-        return []
-    return [
-        make(
-            "core.distance_jump",
-            "reduce_volume",
-            "caution",
-            f"Keep this week under {cap}",
-            f"This week so far: {week}. With no earlier weeks to compare, the first weeks start "
-            f"at {cap}. Log or import your runs of the last weeks to set your own baseline.",
-            [Reason("week_distance_m", round(plan.state.week_m), STARTING_CAP_M)],
-            EVIDENCE["start_cap"],
-            kind="plan",
+        message = (
+            f"This week so far: {week}, {plan.distance_pct}% more than your baseline week "
+            f"({format_distance(base, units)}, week of {format_day(plan.state.baseline_week)}). "
+            f"Your limit is {limit:g}% a week. Hold at {cap}: next week's cap stays the same "
+            "and grows again only after a week within it."
         )
-    ]
+        reasons = [Reason("distance_pct", _pct(plan.distance_pct), limit)] + _week_reasons(plan)
+        evidence = EVIDENCE["weekly"]
+    else:
+        if plan.state.week_m <= 0 or not plan.state.week_over:
+            return []
+        message = (
+            f"This week so far: {week}. With no earlier weeks to compare, the first weeks start "
+            f"at {cap}. Log or import your runs of the last weeks to set your own baseline."
+        )
+        reasons = [Reason("week_distance_m", round(plan.state.week_m), STARTING_CAP_M)]
+        evidence = EVIDENCE["start_cap"]
+    return [make("core.distance_jump", "reduce_volume", "caution", f"Keep this week under {cap}",
+                 message, reasons, evidence, kind="plan")]
 
 
 def speed_jump(snapshot: DaySnapshot) -> list[Advice]:

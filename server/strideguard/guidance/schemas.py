@@ -5,13 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from strideguard.guidance.advice import LOCATIONS, SOURCE_KINDS
-from strideguard.plan.schemas import PlanSchema
-
-
-class ReasonSchema(Schema):
-    metric = fields.String()
-    value = fields.Raw(allow_none=True)
-    threshold = fields.Raw(allow_none=True)
+from strideguard.plan.schemas import PlanSchema, ReasonSchema
 
 
 class SourceSchema(Schema):

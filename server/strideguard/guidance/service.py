@@ -21,10 +21,9 @@ from strideguard.guidance.snapshot import DaySnapshot, ShoeSnap
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import BREAK_ANSWER, PlanDay
-from strideguard.plan.service import CHECKIN_COLUMNS, RUN_COLUMNS, checkin_snap, run_snap
 from strideguard.reminders.service import queue_alerts
 from strideguard.timeutil import local_today, utcnow
-from strideguard.training.models import Checkin, Run, Shoe
+from strideguard.training.models import Run, Shoe
 
 EXTENSION_KEY = "strideguard.plugins"
 CORE_QUESTIONS = [
@@ -63,15 +62,7 @@ class _Statements:
     request costs more than running it on SQLite)."""
 
     def __init__(self) -> None:
-        uid, first, as_of = bindparam("uid"), bindparam("first"), bindparam("as_of")
-        self.runs = (
-            select(*RUN_COLUMNS)
-            .where(Run.user_id == uid, Run.date.between(first, as_of))
-            .order_by(Run.date, Run.created_at)
-        )
-        self.checkins = select(*CHECKIN_COLUMNS).where(
-            Checkin.user_id == uid, Checkin.date.between(bindparam("yesterday"), as_of)
-        )
+        uid = bindparam("uid")
         # Shoes with their distance in one query (was two: shoes, then an aggregate).
         self.shoes = (
             select(
@@ -95,24 +86,25 @@ def _statements() -> _Statements:
     return _STATEMENTS
 
 
-def build_snapshot(user: User, as_of: date, plan: PlanDay) -> DaySnapshot:
-    """Read what the rules need for ``as_of`` (three small queries) and assemble the
+def build_snapshot(user: User, as_of: date, plan: PlanDay,
+                   known: plan_service.Recorded | None = None) -> DaySnapshot:
+    """Read what the rules need for ``as_of`` (or take it from ``known``) and assemble the
     snapshot with :func:`guidance.builder.day_snapshot` — the one place snapshots are built."""
-    q = _statements()
-    execute = db.session.execute
     yesterday = as_of - timedelta(days=1)
-    runs = [run_snap(r) for r in execute(q.runs, {"uid": user.id, "first": window_start(as_of), "as_of": as_of})]
-    checkins = {
-        row.date: checkin_snap(row)
-        for row in execute(q.checkins, {"uid": user.id, "yesterday": yesterday, "as_of": as_of})
-    }
+    if known is None or known.last != as_of or not (
+        known.checkins_from <= yesterday and known.runs_from <= window_start(as_of)
+    ):
+        known = plan_service.recorded(user.id, yesterday, window_start(as_of), as_of)
+    q = _statements()
     shoes = [
         ShoeSnap(id=sid, name=name, limit_m=limit_m, distance_m=float(distance), retired=retired)
-        for sid, name, limit_m, retired, distance in execute(q.shoes, {"uid": user.id})
+        for sid, name, limit_m, retired, distance in db.session.execute(q.shoes, {"uid": user.id})
     ]
+    first = window_start(as_of)
     return day_snapshot(
-        as_of, checkin=checkins.get(as_of), previous_checkin=checkins.get(yesterday), runs=runs,
-        shoes=shoes, settings=runner_settings(user), plan=plan,
+        as_of, checkin=known.checkins.get(as_of), previous_checkin=known.checkins.get(yesterday),
+        runs=[r for r in known.runs if r.date >= first], shoes=shoes,
+        settings=runner_settings(user), plan=plan,
     )
 
 
@@ -126,18 +118,19 @@ def after_change(user: User, changed: date, now: datetime | None = None) -> Guid
     """After a check-in or run dated ``changed`` was written (not yet committed): replay the
     care plan from that date, queue today's alerts, and return the guidance of ``changed``.
 
-    The caller commits once, so the change, the plan and the outbox land together.
+    The caller commits once, so the change, the plan and the outbox land together. The rows
+    are read once for the plan's replay and today's snapshot.
     """
     now = now or utcnow()
     today = local_today(user.timezone, now)
     settings = runner_settings(user)
-    days = {d.date: d for d in plan_service.refresh(user, changed, today, settings)}
+    known = plan_service.recorded(
+        user.id, min(changed, today - timedelta(days=1)), min(changed, window_start(today)), today
+    )
+    days = {d.date: d for d in plan_service.refresh(user, changed, today, settings, known)}
     plan = days.get(changed) or plan_service.day_for(user, changed, today)
-    guidance = assess_day(build_snapshot(user, changed, plan), host())
-    if changed == today:
-        current = guidance
-    else:
-        current = assess_day(build_snapshot(user, today, days[today]), host())
+    current = assess_day(build_snapshot(user, today, days[today], known), host())
+    guidance = current if changed == today else assess_day(build_snapshot(user, changed, plan), host())
     queue_alerts(user, current, now)
     return guidance
 

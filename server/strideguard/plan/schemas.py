@@ -13,7 +13,9 @@ def _date(**kw) -> fields.String:
     return fields.String(metadata={"format": "date", **kw.pop("metadata", {})}, **kw)
 
 
-class PlanReasonSchema(Schema):
+class ReasonSchema(Schema):
+    """One number behind an advice or a plan change: the metric, its value, the limit."""
+
     metric = fields.String()
     value = fields.Raw(allow_none=True)
     threshold = fields.Raw(allow_none=True)
@@ -82,7 +84,7 @@ class HistorySchema(Schema):
     kind = fields.String(metadata={"enum": [
         "rest_started", "rest_extended", "return_started", "phase_up", "phase_down",
         "return_completed", "over_cap", "speed_over"]})
-    reason = fields.Nested(PlanReasonSchema)
+    reason = fields.Nested(ReasonSchema)
     detail = fields.Dict()
 
 
@@ -93,7 +95,7 @@ class PlanSchema(Schema):
     of_days = fields.Integer(allow_none=True, metadata={"description": "length of a rest"})
     ends_when = fields.String(allow_none=True)
     end_condition = fields.Nested(EndConditionSchema, allow_none=True)
-    cause = fields.Nested(PlanReasonSchema, allow_none=True)
+    cause = fields.Nested(ReasonSchema, allow_none=True)
     today = fields.Nested(TodaySchema)
     week = fields.Nested(PlanWeekSchema)
     return_ = fields.Nested(ReturnSchema, data_key="return", attribute="return", allow_none=True)

@@ -149,15 +149,42 @@ def _q() -> _Statements:
     return _Q
 
 
-def _inputs(user_id: int, first: date, last: date) -> list[DayInput]:
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    """A runner's check-ins from ``checkins_from`` and runs from ``runs_from``, through
+    ``last``: read once, shared by the plan's replay and the day's snapshot."""
+
+    checkins_from: date
+    runs_from: date
+    last: date
+    checkins: dict[date, CheckinSnap]
+    runs: tuple[RunSnap, ...]  # oldest first
+
+    def covers(self, first: date) -> bool:
+        return first >= self.checkins_from and first >= self.runs_from
+
+    def inputs(self, first: date) -> list[DayInput]:
+        """One :class:`DayInput` per date from ``first`` with something recorded."""
+        runs: dict[date, list[RunSnap]] = {}
+        for run in self.runs:
+            if run.date >= first:
+                runs.setdefault(run.date, []).append(run)
+        days = {d for d in self.checkins if d >= first} | set(runs)
+        return [DayInput(day, self.checkins.get(day), tuple(runs.get(day, ()))) for day in sorted(days)]
+
+
+def recorded(user_id: int, checkins_from: date, runs_from: date, last: date) -> Recorded:
+    """Read a runner's check-ins and runs (two queries, the columns the rules need)."""
     execute = db.session.execute
-    params = {"uid": user_id, "first": first, "last": last}
-    checkins = {row.date: checkin_snap(row) for row in execute(_q().checkins, params)}
-    runs: dict[date, list[RunSnap]] = {}
-    for row in execute(_q().runs, params):
-        runs.setdefault(row.date, []).append(run_snap(row))
-    return [DayInput(day, checkins.get(day), tuple(runs.get(day, ())))
-            for day in sorted(set(checkins) | set(runs))]
+    checkins = {row.date: checkin_snap(row) for row in execute(
+        _q().checkins, {"uid": user_id, "first": checkins_from, "last": last})}
+    runs = tuple(run_snap(row) for row in execute(
+        _q().runs, {"uid": user_id, "first": runs_from, "last": last}))
+    return Recorded(checkins_from, runs_from, last, checkins, runs)
+
+
+def _inputs(user_id: int, first: date, last: date) -> list[DayInput]:
+    return recorded(user_id, first, first, last).inputs(first)
 
 
 def lock_runner(user_id: int) -> None:
@@ -169,7 +196,9 @@ def lock_runner(user_id: int) -> None:
     """
     if db.engine.dialect.name == "postgresql":
         db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    else:
+    elif not db.session.connection().connection.dbapi_connection.in_transaction:
+        # pysqlite begins a transaction at the first write: once one is open, this
+        # connection already holds the write lock (the caller wrote the change first).
         db.session.execute(update(User).where(User.id == user_id).values(id=User.id))
 
 
@@ -177,12 +206,13 @@ def lock_runner(user_id: int) -> None:
 
 
 def refresh(user: User, since: date | None, today: date,
-            settings: RunnerSettings | None = None) -> list[PlanDay]:
+            settings: RunnerSettings | None = None, known: Recorded | None = None) -> list[PlanDay]:
     """Recompute the plan from ``since`` (the earliest date whose data changed; ``None``:
     only days not stepped yet) through ``today``; store the days and their events.
 
     Returns the recomputed days, oldest first (the last one is ``today``'s). Does not
-    commit: the caller commits it together with the change that caused it.
+    commit: the caller commits it together with the change that caused it. ``known``: rows
+    already read (used when they reach back far enough).
     """
     settings = settings or runner_settings(user)
     lock_runner(user.id)
@@ -200,7 +230,11 @@ def refresh(user: User, since: date | None, today: date,
         first = max(min([*earliest, start if since is not None else today]), horizon)
     if first > today:
         return []
-    days = replay(state, _inputs(user.id, first, today), today, settings, first=first)
+    if known is not None and known.covers(first) and known.last == today:
+        inputs = known.inputs(first)
+    else:
+        inputs = _inputs(user.id, first, today)
+    days = replay(state, inputs, today, settings, first=first)
     _store(user.id, first, days)
     return days
 
