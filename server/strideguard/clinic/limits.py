@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
+from flask import has_request_context, request
+from sqlalchemy import bindparam, or_, select
 
 from strideguard.accounts.models import User
 from strideguard.clinic.models import LIMIT_FIELDS, CareLink
@@ -43,10 +44,29 @@ def _select():
     return select(*_COLUMNS).join(User, User.id == CareLink.therapist_id).where(_ANY_SET)
 
 
+#: Built once with a bound parameter: building a ``select`` per call cost more than running it.
+_BY_RUNNER = _select().where(CareLink.user_id == bindparam("uid")).order_by(CareLink.id)
+#: Per-request memo (in the WSGI environ, so it never outlives its request).
+_MEMO = "strideguard.therapist_limits"
+
+
 def therapist_limits(user_id: int) -> list[TherapistLimits]:
-    """The limits every therapist with access set for this runner (one indexed query)."""
-    rows = db.session.execute(_select().where(CareLink.user_id == user_id).order_by(CareLink.id))
-    return [_limits(row) for row in rows]
+    """The limits every therapist with access set for this runner (one indexed query, at
+    most once per request: a check-in reads the limits for the plan, the snapshot and the
+    alerts)."""
+    memo = request.environ.setdefault(_MEMO, {}) if has_request_context() else None
+    if memo is not None and user_id in memo:
+        return memo[user_id]
+    found = [_limits(row) for row in db.session.execute(_BY_RUNNER, {"uid": user_id})]
+    if memo is not None:
+        memo[user_id] = found
+    return found
+
+
+def forget(user_id: int) -> None:
+    """Limits of ``user_id`` changed in this request: the next read goes to the database."""
+    if has_request_context():
+        request.environ.get(_MEMO, {}).pop(user_id, None)
 
 
 def therapist_limits_many(user_ids: Iterable[int]) -> dict[int, list[TherapistLimits]]:
@@ -78,4 +98,5 @@ def set_limits(link: CareLink, values: dict[str, Any]) -> dict[str, dict[str, An
         for name, value in after.items():
             setattr(link, name, value)
         link.limits_updated_at = utcnow()
+        forget(link.user_id)
     return changed

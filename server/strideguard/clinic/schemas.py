@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from strideguard.clinic.models import INSTRUCTION_MAX
 from strideguard.guidance.schemas import GuidanceSchema
-from strideguard.plan.schemas import STATES, VERDICTS, PlanReasonSchema, PlanWithHistorySchema
+from strideguard.plan.schemas import STATES, VERDICTS, PlanWithHistorySchema, ReasonSchema
 from strideguard.training.schemas import CheckinSchema, LoadSchema, RunSchema
 
 ACTIONS = ["access_granted", "access_revoked", "viewed_dashboard", "viewed_patient", "exported_fhir",
@@ -104,7 +104,7 @@ class AcceptedSchema(Schema):
     patient = fields.Nested(PatientRefSchema)
 
 
-class UrgencyReasonSchema(PlanReasonSchema):
+class UrgencyReasonSchema(ReasonSchema):
     kind = fields.String(metadata={"enum": URGENCY_KINDS})
     date = fields.String(metadata={"format": "date", "description": "the local date it was reported"})
 
@@ -134,7 +134,7 @@ class PatientPlanSchema(Schema):
     day = fields.Integer(allow_none=True)
     of_days = fields.Integer(allow_none=True)
     verdict = fields.String(metadata={"enum": VERDICTS})
-    cause = fields.Nested(PlanReasonSchema, allow_none=True)
+    cause = fields.Nested(ReasonSchema, allow_none=True)
 
 
 class LimitsInForceSchema(LimitsSchema):

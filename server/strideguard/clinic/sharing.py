@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select, update
 
 from strideguard.accounts.models import User
 from strideguard.clinic import codes
-from strideguard.clinic.limits import link_limits, therapist_name
+from strideguard.clinic.limits import forget, link_limits, therapist_name
 from strideguard.clinic.models import AccessLogEntry, CareInvitation, CareLink
 from strideguard.errors import Conflict, NotFound
 from strideguard.extensions import db
@@ -138,6 +138,7 @@ def revoke(user: User, therapist_id: int) -> None:
     link, therapist = found
     removed = {name: {"old": value, "new": None} for name, value in link_limits(link).items() if value is not None}
     db.session.delete(link)
+    forget(user.id)
     log(user.id, therapist, "access_revoked", **({"changes": removed} if removed else {}))
     if removed:
         _replan_today(user)
