@@ -191,13 +191,17 @@ def reminders_tick(now_text: str | None) -> None:
 @click.command("demo")
 @click.option("--email", default="demo@strideguard.local", show_default=True)
 @click.option("--password", default="demo-runner-2026", show_default=True)
+@click.option("--therapist-email", default="therapist@strideguard.local", show_default=True)
+@click.option("--therapist-password", default="demo-therapist-2026", show_default=True)
 @with_appcontext
-def demo_command(email: str, password: str) -> None:
-    """Create a demo runner with six weeks of realistic check-ins and runs."""
-    from strideguard.demo import create_demo_runner
+def demo_command(email: str, password: str, therapist_email: str, therapist_password: str) -> None:
+    """Create a demo runner with six weeks of realistic check-ins and runs, and their therapist."""
+    from strideguard.demo import create_demo_runner, create_demo_therapist
 
     user = create_demo_runner(email, password)
     click.echo(f"demo runner {user.email} / {password} (time zone {user.timezone})")
+    therapist = create_demo_therapist(therapist_email, therapist_password, user)
+    click.echo(f"demo therapist {therapist.email} / {therapist_password} (sees the demo runner at /clinic)")
 
 
 @click.group("therapist")
