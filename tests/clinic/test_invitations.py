@@ -177,3 +177,25 @@ def test_successful_accepts_do_not_count_against_the_limit(limited_app):
     for _ in range(6):
         assert _from(therapist, "198.51.100.7", invite(runner)["code"]).status_code == 200
         runner.delete(f"/api/v1/me/therapists/{therapist.user['id']}")
+
+
+def test_two_therapists_racing_for_one_code_exactly_one_wins(app, runner):
+    """The compare-and-set UPDATE: concurrent requests, one winner, on both databases."""
+    import threading
+
+    code = invite(runner)["code"]
+    racers = [Therapist(app) for _ in range(4)]
+    start = threading.Barrier(len(racers))
+    statuses: list[int] = []
+
+    def race(therapist: Therapist) -> None:
+        start.wait()
+        statuses.append(therapist.accept(code).status_code)
+
+    threads = [threading.Thread(target=race, args=(t,)) for t in racers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 404, 404, 404]
+    assert len(runner.get("/api/v1/me/therapists").get_json()) == 1
