@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 HISTORY_DAYS = 90
@@ -48,10 +49,44 @@ DUMMY_AUTH = "A" * 22
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """One template: check-in and run rows WITHOUT the leading ``user_id`` column."""
+    """One template: check-in and run rows WITHOUT the leading ``user_id`` column, and the
+    care plan's stored day for yesterday (``plan``: plan_days columns without ``user_id``,
+    JSON columns already encoded) — what a runner who last opened the app yesterday has."""
 
     checkins: tuple[tuple[Any, ...], ...]
     runs: tuple[tuple[Any, ...], ...]
+    plan: tuple[Any, ...] = ()
+
+
+#: plan_days columns the bulk load writes (the first is user_id).
+PLAN_JSON = ("cause_value", "cause_threshold", "pains", "notes")
+
+
+def plan_columns() -> tuple[str, ...]:
+    from strideguard.plan.models import PlanDayRow
+
+    return tuple(c.name for c in PlanDayRow.__table__.columns if c.name != "id")
+
+
+def plan_tail(hist_checkins, hist_runs, as_of: date) -> tuple[Any, ...]:
+    """The plan day of ``as_of - 1`` replayed from a template (the pure state machine)."""
+    from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap
+    from strideguard.plan.machine import PlanState, inputs_from, replay
+    from strideguard.plan.service import _row_values
+
+    yesterday = as_of - timedelta(days=1)
+    checkins = [CheckinSnap(date=r[0], pain=r[1], morning_pain=r[2], location=r[3]) for r in hist_checkins
+                if r[0] <= yesterday]
+    runs = [RunSnap(id=r[0], date=r[1], distance_m=r[2], duration_s=r[3], pain_during=r[4], pain_after=r[5])
+            for r in hist_runs if r[1] <= yesterday]
+    days = replay(PlanState(), inputs_from(checkins, runs), yesterday, RunnerSettings())
+    values = _row_values(0, days[-1])
+    values["created_at"] = datetime.combine(yesterday, time(22, 0), tzinfo=timezone.utc)
+    out = []
+    for name in plan_columns()[1:]:
+        value = values[name]
+        out.append(json.dumps(value) if name in PLAN_JSON and value is not None else value)
+    return tuple(out)
 
 
 def history(as_of: date, seed: int, *, days: int = HISTORY_DAYS, include_today: bool = True) -> History:
@@ -82,7 +117,7 @@ def history(as_of: date, seed: int, *, days: int = HISTORY_DAYS, include_today: 
                 rng.choice((None, 0, 1, 2)), None, rng.choice(SURFACES), None, None,
                 stamp + timedelta(hours=10), stamp + timedelta(hours=10),
             ))
-    return History(tuple(checkins), tuple(runs))
+    return History(tuple(checkins), tuple(runs), plan_tail(checkins, runs, as_of))
 
 
 def templates(as_of: date, count: int = 64) -> list[History]:
@@ -138,6 +173,8 @@ def sqlite_value(value: Any) -> Any:
         return json.dumps(value)
     if isinstance(value, bool):
         return int(value)
+    if isinstance(value, Decimal):
+        return str(value)
     return value
 
 
@@ -186,7 +223,9 @@ def load_postgres(conn: Any, runners: int, tmpl: Sequence[History], created: dat
         with cur.copy(f"COPY push_subscriptions ({', '.join(SUB_COLUMNS)}) FROM STDIN") as cp:
             for ids in _chunks(runners, chunk):
                 cp.write("".join(copy_tail(sub_row(uid, created)) for uid in ids))
-        for table, columns, tails in (("checkins", CHECKIN_COLUMNS, ck_tails), ("runs", RUN_COLUMNS, run_tails)):
+        plan_tails = [[copy_tail(t.plan)] for t in tmpl]
+        for table, columns, tails in (("checkins", CHECKIN_COLUMNS, ck_tails), ("runs", RUN_COLUMNS, run_tails),
+                                      ("plan_days", plan_columns(), plan_tails)):
             with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
                 for ids in _chunks(runners, chunk):
                     cp.write("".join(f"{uid}\t{line}" for uid in ids for line in tails[uid % n]))
@@ -197,7 +236,7 @@ def load_postgres(conn: Any, runners: int, tmpl: Sequence[History], created: dat
     # that lets the (user_id, date) indexes answer without visiting the heap.
     autocommit, conn.autocommit = conn.autocommit, True
     try:
-        for table in ("users", "checkins", "runs", "push_subscriptions"):
+        for table in ("users", "checkins", "runs", "push_subscriptions", "plan_days"):
             conn.execute(f"VACUUM ANALYZE {table}")
     finally:
         conn.autocommit = autocommit
@@ -210,6 +249,7 @@ def load_sqlite(path: str, runners: int, tmpl: Sequence[History], created: datet
     n = len(tmpl)
     ck = [[tuple(sqlite_value(v) for v in r) for r in t.checkins] for t in tmpl]
     rn = [[tuple(sqlite_value(v) for v in r) for r in t.runs] for t in tmpl]
+    pl = [tuple(sqlite_value(v) for v in t.plan) for t in tmpl]
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -225,6 +265,7 @@ def load_sqlite(path: str, runners: int, tmpl: Sequence[History], created: datet
                    (tuple(sqlite_value(v) for v in sub_row(uid, created)) for uid in ids))
             insert("checkins", CHECKIN_COLUMNS, ((uid, *row) for uid in ids for row in ck[uid % n]))
             insert("runs", RUN_COLUMNS, ((uid, *row) for uid in ids for row in rn[uid % n]))
+            insert("plan_days", plan_columns(), ((uid, *pl[uid % n]) for uid in ids))
             conn.commit()
         conn.execute("ANALYZE")
         conn.commit()

@@ -323,3 +323,36 @@ def test_planning_100k_runners_is_fast() -> None:
     elapsed = clock.perf_counter() - started
     assert rows  # Berlin runners are due at this instant
     assert elapsed < 2.0, f"{elapsed:.2f}s for 100k runners"
+
+
+# --- the sweep's SQL pre-filter: the window is a superset of what the planner plans --------
+
+from hypothesis import given, settings as hsettings, strategies as hst  # noqa: E402
+
+from strideguard.reminders.planner import DEFAULT_WEEKLY_TIME, due_windows  # noqa: E402
+
+ZONES_SEEN = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
+              "Pacific/Chatham", "America/Los_Angeles"]
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(
+    zone=hst.sampled_from(ZONES_SEEN),
+    minutes=hst.integers(0, 60 * 24 * 400),
+    rt=hst.none() | hst.builds(time, hst.integers(0, 23), hst.sampled_from([0, 15, 30, 45])),
+    quiet=hst.none() | hst.tuples(hst.builds(time, hst.integers(0, 23)), hst.builds(time, hst.integers(0, 23))),
+)
+def test_every_scheduled_reminder_the_planner_plans_is_inside_its_zones_window(zone, minutes, rt, quiet) -> None:
+    now = datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=minutes)
+    quiet_hours = QuietHours(*quiet) if quiet and quiet[0] != quiet[1] else None
+    state = RunnerState(user_id=1, timezone=zone, reminder_time=rt, quiet_hours=quiet_hours,
+                        next_week_cap_m=10000.0)
+    planned = [p for p in plan([state], now) if p.kind in ("checkin_due", "weekly_plan")]
+    [window] = due_windows([zone], now)
+    for p in planned:
+        assert p.local_date == window.today
+        times = [t for t in (rt, quiet_hours.end if quiet_hours else None) if t is not None]
+        if p.kind == "weekly_plan":
+            assert window.weekly
+            times.append(rt or DEFAULT_WEEKLY_TIME)
+        assert any(window.start <= t <= window.end for t in times), (p, window)

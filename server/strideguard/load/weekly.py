@@ -6,9 +6,9 @@ is compared with the runner's *baseline* week (see ``strideguard.plan``), not wi
 rolling window: moving Sunday's long run to Saturday stays inside one week and changes
 nothing, where two rolling 7-day windows would read it as a jump of two thirds.
 
-Clinical comparisons are exact: distances and durations become fractions (from the
-shortest decimal form of the stored float), the percentage is rounded half-up to one
-decimal — what the runner is shown — and only then compared with the limit. "More than
+Clinical comparisons are exact: distances and durations become decimals (from the
+shortest decimal form of the stored float, with 50 digits of working precision), the
+percentage is rounded half-up to one decimal — what the runner is shown — and only then compared with the limit. "More than
 10%" therefore never fires at 10.0% (30 → 33 km, 10 → 11 mi after the client's rounding to
 whole metres, or an exact +10% in speed with whole-second durations), and always fires at
 10.1%.
@@ -17,13 +17,13 @@ whole metres, or an exact +10% in speed with whole-second durations), and always
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+import functools
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal
 
 #: Metres in one mile (the unit conversion the client uses too).
 METRES_PER_MILE = 1609.344
 #: Metres in one displayed unit.
-UNIT_METRES = {"km": Fraction(1000), "mi": Fraction("1609.344")}
+UNIT_METRES = {"km": Decimal(1000), "mi": Decimal("1609.344")}
 #: Percentages are shown, and compared, at one decimal.
 PCT_QUANTUM = Decimal("0.1")
 #: Distances are shown at one decimal of the runner's unit (0.1 km, 0.1 mi).
@@ -39,18 +39,26 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def exact(value: float | int | Decimal | Fraction) -> Fraction:
-    """A stored number as an exact fraction (floats via their shortest decimal form)."""
-    if isinstance(value, Fraction):
+#: Digits for the arithmetic below: far more than any distance or time needs, so a quotient
+#: that is exactly on a rounding boundary (a terminating decimal) is computed exactly, and
+#: one that is not cannot be rounded onto it.
+_CTX = Context(prec=50, rounding=ROUND_HALF_UP)
+_HUNDRED = Decimal(100)
+_HALF_TENTH = Decimal("0.05")
+
+
+def exact(value: float | int | Decimal) -> Decimal:
+    """A stored number as an exact decimal (a float through its shortest decimal form)."""
+    if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        return Fraction(Decimal(repr(value)))
-    return Fraction(value)
+        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
+    return Decimal(value)
 
 
-def shown_pct(ratio_minus_one: Fraction) -> Decimal:
+def shown_pct(ratio_minus_one: Decimal) -> Decimal:
     """``0.10044`` → ``Decimal('10.0')``: a change as the runner sees it (half-up, 0.1)."""
-    return _half_up(ratio_minus_one * 100)
+    return _CTX.multiply(ratio_minus_one, _HUNDRED).quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def pct_change(current: float | int, previous: float | int) -> Decimal | None:
@@ -59,26 +67,25 @@ def pct_change(current: float | int, previous: float | int) -> Decimal | None:
     before = exact(previous)
     if before <= 0:
         return None
-    return shown_pct(exact(current) / before - 1)
+    return shown_pct(_CTX.subtract(_CTX.divide(exact(current), before), 1))
 
 
 def speed_pct_change(
     distance_m: float, duration_s: float, base_distance_m: float, base_duration_s: float
 ) -> Decimal | None:
     """Percent change of average speed (distance ÷ time) at display precision, computed as
-    the exact ratio ``(d · t₀) / (t · d₀)``; ``None`` when either side has no running."""
+    the ratio ``(d · t₀) / (t · d₀)``; ``None`` when either side has no running."""
     d, t = exact(distance_m), exact(duration_s)
     d0, t0 = exact(base_distance_m), exact(base_duration_s)
     if d <= 0 or t <= 0 or d0 <= 0 or t0 <= 0:
         return None
-    return shown_pct((d * t0) / (t * d0) - 1)
+    ratio = _CTX.divide(_CTX.multiply(d, t0), _CTX.multiply(t, d0))
+    return shown_pct(_CTX.subtract(ratio, 1))
 
 
 def limit_of(limit_pct: float | int | Decimal) -> Decimal:
     """A limit setting (``10`` or ``10.0``) at the same precision as the change."""
-    return Decimal(repr(limit_pct) if isinstance(limit_pct, float) else str(limit_pct)).quantize(
-        PCT_QUANTUM, rounding=ROUND_HALF_UP
-    )
+    return exact(limit_pct).quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def exceeds(pct: Decimal | None, limit_pct: float | int | Decimal) -> bool:
@@ -88,16 +95,10 @@ def exceeds(pct: Decimal | None, limit_pct: float | int | Decimal) -> bool:
 
 def shown_distance(metres: float | int, units: str) -> Decimal:
     """A distance in the runner's unit as shown: ``24349`` m → ``Decimal('24.3')`` km."""
-    return _half_up(exact(metres) / UNIT_METRES[units])
+    return _CTX.divide(exact(metres), UNIT_METRES[units]).quantize(DIST_QUANTUM, rounding=ROUND_HALF_UP)
 
 
-def _half_up(value: Fraction) -> Decimal:
-    """An exact value rounded half away from zero to one decimal."""
-    tenths = abs(value) * 10 + Fraction(1, 2)
-    whole = int(tenths)  # floor of a non-negative fraction
-    return (Decimal(whole if value >= 0 else -whole) / 10).quantize(DIST_QUANTUM)
-
-
+@functools.lru_cache(maxsize=4096)
 def weekly_cap_m(baseline_m: float | int, limit_pct: float | int, units: str) -> int:
     """The most a week may hold after a baseline week of ``baseline_m``.
 
@@ -109,12 +110,13 @@ def weekly_cap_m(baseline_m: float | int, limit_pct: float | int, units: str) ->
     base = exact(baseline_m)
     if base <= 0:
         return 0
-    limit = limit_of(limit_pct)
-    # Start a little above the exact cap and step down to the largest one that passes.
-    tenths = int(base * (1 + Fraction(limit) / 100) / unit * 10) + 2
+    # A change shown at one decimal is more than the limit exactly when the true change is
+    # at least limit + 0.05 (half-up): every distance below this bound passes.
+    bound = _CTX.multiply(base, 1 + (limit_of(limit_pct) + _HALF_TENTH) / _HUNDRED)
+    tenths = int(_CTX.divide(bound * 10, unit).to_integral_value(rounding=ROUND_FLOOR)) + 1
     while tenths > 0:
-        metres = round(Fraction(tenths, 10) * unit)
-        if not exceeds(pct_change(metres, baseline_m), limit):
+        metres = int(_CTX.multiply(Decimal(tenths).scaleb(-1), unit).to_integral_value(rounding=ROUND_HALF_UP))
+        if metres < bound:
             return metres
         tenths -= 1
     return 0

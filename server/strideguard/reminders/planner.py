@@ -343,6 +343,42 @@ def _emit(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class DueWindow:
+    """Local wall-clock times in one zone at which a scheduled reminder can be due now.
+
+    A runner in the zone can have ``checkin_due`` (or, when ``weekly``, ``weekly_plan``)
+    planned at this tick only if their ``reminder_time`` — or the end of their quiet hours,
+    where a reminder inside them moves to — lies in ``[start, end]`` on local date
+    ``today`` (20:00 stands in for a missing reminder time on the weekly plan). The window
+    is the planner's stale rule (a reminder more than ``stale_after`` late, or of a date that
+    is over, is skipped) widened by an hour for clock changes: a superset, never a miss.
+    """
+
+    zone: str
+    today: date
+    start: time
+    end: time
+    weekly: bool
+
+
+def due_windows(zones: Iterable[str], now: datetime,
+                settings: PlannerSettings = DEFAULT_SETTINGS) -> list[DueWindow]:
+    """The :class:`DueWindow` of each zone at ``now`` (aware) — evaluated once per zone, so
+    the sweep selects in SQL only the runners who can have anything due."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    out = []
+    for name in zones:
+        tz = _zone(name)
+        local = now.astimezone(tz)
+        earliest = (now - settings.stale_after - timedelta(hours=1)).astimezone(tz)
+        start = earliest.time() if earliest.date() == local.date() else time(0, 0)
+        out.append(DueWindow(name, local.date(), start, local.time(),
+                             local.weekday() == settings.weekly_weekday))
+    return out
+
+
 def alerts_for(guidance: Guidance) -> tuple[Alert, ...]:
     """One alert per kind raised by a day's :class:`~strideguard.guidance.engine.Guidance`:
     from the advice of the clinic rules and plugins (``ACTION_TO_ALERT``) and from the care
