@@ -38,7 +38,7 @@ States
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from types import MappingProxyType
@@ -187,6 +187,19 @@ class PlanDay:
                                                or last == self.date)
 
 
+_STATE_NAMES = tuple(f.name for f in fields(PlanState))
+_set = object.__setattr__
+
+
+def _with(old: PlanState, /, **changes: Any) -> PlanState:
+    """``dataclasses.replace`` for the frozen :class:`PlanState`, without re-running
+    ``__init__`` over its 30-odd fields (the plan steps every day of every runner's week)."""
+    new = object.__new__(PlanState)
+    for name in _STATE_NAMES:
+        _set(new, name, changes[name] if name in changes else getattr(old, name))
+    return new
+
+
 def rest_length(worst_over: int | None, *, swelling: bool, fever: bool, mechanical: bool) -> int:
     """Days of rest by severity (the seed: a few days to a week).
 
@@ -260,27 +273,27 @@ def next_week_cap(day: PlanDay, settings: RunnerSettings) -> int | None:
 def _close_week(s: PlanState, monday: date) -> PlanState:
     """Roll the week over on its Monday; a clean week becomes the baseline."""
     if s.week is None or s.week == monday:
-        return s if s.week is not None else replace(s, week=monday)
+        return s if s.week is not None else _with(s, week=monday)
     changes: dict[str, Any] = {}
     if clean_week(s):
         changes.update(baseline_m=s.week_m, baseline_week=s.week)
     if s.week_normal and s.week_runs and not s.week_fast and s.week_s > 0:
         changes.update(speed_m=s.week_m, speed_s=s.week_s, speed_week=s.week)
-    return replace(
+    return _with(
         s, week=monday, week_m=0.0, week_s=0.0, week_runs=0, week_normal=True,
         week_over=False, week_fast=False, **changes,
     )
 
 
 def _enter_rest(s: PlanState, day: date, cause: Reason, days: int) -> PlanState:
-    return replace(
+    return _with(
         s, state=REST, since=day, rest_days=days, cause=cause, clean_streak=0, last_clean=None,
         phase=0, phase_sessions=0, pending=None, pending_ref=None, last_session=None,
     )
 
 
 def _enter_return(s: PlanState, day: date, cause: Reason) -> PlanState:
-    return replace(
+    return _with(
         s, state=RETURN, since=day, rest_days=0, cause=cause, phase=1, phase_sessions=0,
         pending=None, pending_ref=None, last_session=None,
     )
@@ -303,25 +316,25 @@ def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason) -> PlanState
     if not up:
         lower = max(1, s.phase - 1)
         work.event(RETURN, RETURN, "phase_down", reason, phase=lower, was=s.phase)
-        return replace(s, phase=lower, phase_sessions=0)
+        return _with(s, phase=lower, phase_sessions=0)
     done = s.phase_sessions + 1
     if done < phases.SESSIONS_PER_PHASE:
-        return replace(s, phase_sessions=done)
+        return _with(s, phase_sessions=done)
     if s.phase >= phases.LAST_PHASE:
         work.event(RETURN, NORMAL, "return_completed", reason, phase=s.phase)
-        return replace(
+        return _with(
             s, state=NORMAL, since=work.day, cause=None, phase=0, phase_sessions=0,
             pending=None, pending_ref=None, last_session=None,
         )
     work.event(RETURN, RETURN, "phase_up", reason, phase=s.phase + 1, was=s.phase)
-    return replace(s, phase=s.phase + 1, phase_sessions=0)
+    return _with(s, phase=s.phase + 1, phase_sessions=0)
 
 
 def _confirm_pending(s: PlanState, checkin: CheckinSnap, work: _Day, limit: int) -> PlanState:
     """The check-in after a session decides whether the session counts."""
     ref = s.pending_ref if s.pending_ref is not None else limit
     morning = checkin.morning_pain
-    s = replace(s, pending=None, pending_ref=None)
+    s = _with(s, pending=None, pending_ref=None)
     if checkin.pain > limit:
         work.notes.append("session_broken")
         return _phase_move(s, work, False, Reason("pain", checkin.pain, limit))
@@ -337,11 +350,11 @@ def _return_runs(s: PlanState, inp: DayInput, work: _Day, limit: int) -> PlanSta
     """Judge today's runs as a return session."""
     if s.pending is not None:  # ran again before checking in: the last session is unconfirmed
         work.notes.append("session_unconfirmed")
-        s = replace(s, pending=None, pending_ref=None)
+        s = _with(s, pending=None, pending_ref=None)
     distance = sum(r.distance_m for r in inp.runs)
     run_pains = pains_of_day(None, inp.runs)
     back_to_back = s.last_session == inp.day - timedelta(days=1)
-    s = replace(s, last_session=inp.day)
+    s = _with(s, last_session=inp.day)
     if back_to_back:
         work.notes.append("back_to_back")
         return s
@@ -355,7 +368,7 @@ def _return_runs(s: PlanState, inp: DayInput, work: _Day, limit: int) -> PlanSta
     morning_ref = inp.checkin.morning_pain if inp.checkin and inp.checkin.morning_pain is not None \
         else s.last_morning
     work.notes.append("session_logged")
-    return replace(s, pending=inp.day, pending_ref=morning_ref)
+    return _with(s, pending=inp.day, pending_ref=morning_ref)
 
 
 def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
@@ -372,7 +385,7 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
     before = s.state
 
     if inp.runs:
-        s = replace(
+        s = _with(
             s, week_m=s.week_m + sum(r.distance_m for r in inp.runs),
             week_s=s.week_s + sum(r.duration_s for r in inp.runs),
             week_runs=s.week_runs + len(inp.runs),
@@ -386,8 +399,8 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
                 work.notes.append("run_during_rest")
             if s.since is None or day + timedelta(days=days) > s.since + timedelta(days=s.rest_days):
                 work.event(REST, REST, "rest_extended", cause, days=days)
-                s = replace(s, since=day, rest_days=days, cause=cause)
-            s = replace(s, clean_streak=0, last_clean=None)
+                s = _with(s, since=day, rest_days=days, cause=cause)
+            s = _with(s, clean_streak=0, last_clean=None)
         else:
             if s.state == RETURN and inp.runs:
                 work.notes.append("session_broken")
@@ -398,9 +411,9 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             work.notes.append("run_during_rest")
         if checkin is not None:
             streak = s.clean_streak + 1 if s.last_clean == day - timedelta(days=1) else 1
-            s = replace(s, clean_streak=streak, last_clean=day)
+            s = _with(s, clean_streak=streak, last_clean=day)
         elif s.last_clean != day - timedelta(days=1):
-            s = replace(s, clean_streak=0)
+            s = _with(s, clean_streak=0)
         days_over = s.since is not None and (day - s.since).days >= s.rest_days
         fresh = s.last_clean is not None and s.last_clean >= day - timedelta(days=1)
         if days_over and fresh and s.clean_streak >= REST_CLEAN_CHECKINS:
@@ -424,7 +437,7 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
                 s = _return_runs(s, inp, work, limit)
 
     if s.state != NORMAL or before != NORMAL:
-        s = replace(s, week_normal=False)
+        s = _with(s, week_normal=False)
 
     normal_cap = week_cap(s, settings)
     distance_pct = pct_change(s.week_m, s.baseline_m) if s.baseline_m else None
@@ -444,12 +457,12 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             else:
                 work.event(NORMAL, NORMAL, "over_cap", Reason("week_distance_m", round(s.week_m),
                                                              STARTING_CAP_M), cap_m=normal_cap)
-            s = replace(s, week_over=True)
+            s = _with(s, week_over=True)
         fast = exceeds(speed_pct, settings.speed_increase_pct)
         if fast and not s.week_fast:
             work.event(NORMAL, NORMAL, "speed_over", Reason("speed_pct", float(speed_pct),
                                                            settings.speed_increase_pct))
-            s = replace(s, week_fast=True)
+            s = _with(s, week_fast=True)
         if over or fast:
             verdict = "caution"
     elif s.state == RETURN:
@@ -465,7 +478,7 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
         cap = normal_cap
 
     morning = checkin.morning_pain if checkin is not None and checkin.morning_pain is not None else s.last_morning
-    s = replace(
+    s = _with(
         s, day=day, carry_pain=worst_pain_after(inp.runs), last_morning=morning,
         last_run=day if inp.runs else s.last_run,
     )

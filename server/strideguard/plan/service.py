@@ -61,17 +61,28 @@ def _event_values(user_id: int, event: PlanEvent) -> dict[str, Any]:
     }
 
 
+def _values(row: Any) -> dict[str, Any]:
+    """A plan_days row (ORM object or Core row) as a dict of its columns."""
+    if hasattr(row, "_asdict"):
+        return row._asdict()
+    return {c.name: getattr(row, c.name) for c in PlanDayRow.__table__.columns}
+
+
 def _state_of(row: Any) -> PlanState:
-    cause = Reason(row.cause_metric, row.cause_value, row.cause_threshold) if row.cause_metric else None
-    return PlanState(**{name: getattr(row, name) for name in _STATE_FIELDS}, cause=cause, day=row.date)
+    v = _values(row)
+    cause = Reason(v["cause_metric"], v["cause_value"], v["cause_threshold"]) if v["cause_metric"] else None
+    return PlanState(**{name: v[name] for name in _STATE_FIELDS}, cause=cause, day=v["date"])
 
 
 def _day_of(row: Any, events: Sequence[PlanEvent] = ()) -> PlanDay:
+    v = _values(row)
+    cause = Reason(v["cause_metric"], v["cause_value"], v["cause_threshold"]) if v["cause_metric"] else None
+    state = PlanState(**{name: v[name] for name in _STATE_FIELDS}, cause=cause, day=v["date"])
     return PlanDay(
-        date=row.date, state=_state_of(row), cap_m=row.cap_m, week_cap_m=row.week_cap_m,
-        distance_pct=row.distance_pct, speed_pct=row.speed_pct, verdict=row.verdict,
-        pains=tuple(Pain(f, v) for f, v in (row.pains or ())), events=tuple(events),
-        notes=tuple(row.notes or ()),
+        date=v["date"], state=state, cap_m=v["cap_m"], week_cap_m=v["week_cap_m"],
+        distance_pct=v["distance_pct"], speed_pct=v["speed_pct"], verdict=v["verdict"],
+        pains=tuple(Pain(f, p) for f, p in (v.get("pains") or ())),
+        events=tuple(events), notes=tuple(v.get("notes") or ()),
     )
 
 
@@ -281,49 +292,65 @@ def history(user: User, limit: int = 200) -> list[PlanEvent]:
     return [_event_of(r) for r in reversed(list(rows))]
 
 
-def latest_days(user_ids: Iterable[int], through: date) -> dict[int, PlanDay]:
+#: The plan_days columns a view over many runners reads (not the day's pains and notes).
+_VIEW_COLUMNS = tuple(c for c in PlanDayRow.__table__.columns
+                      if c.name not in ("id", "pains", "notes", "created_at"))
+
+
+def _members(column: Any, among: Any) -> Any:
+    """``column`` is one of ``among``: a list of ids, or a SQL selectable of ids."""
+    if isinstance(among, (list, tuple)):
+        return ids_match(column, list(among))
+    return column.in_(among)
+
+
+def latest_days(user_ids: Iterable[int] | Any, through: date) -> dict[int, PlanDay]:
     """The latest stored plan day of each runner dated on or before ``through`` (no writes;
-    runners without one are absent)."""
-    ids = list(user_ids)
-    if not ids:
+    runners without one are absent). ``user_ids``: ids, or a SQL selectable of ids."""
+    among = user_ids if not isinstance(user_ids, (list, tuple, set, frozenset)) else list(user_ids)
+    if isinstance(among, list) and not among:
         return {}
     latest = (
         select(PlanDayRow.user_id, func.max(PlanDayRow.date).label("date"))
-        .where(ids_match(PlanDayRow.user_id, ids), PlanDayRow.date <= through)
+        .where(_members(PlanDayRow.user_id, among), PlanDayRow.date <= through)
         .group_by(PlanDayRow.user_id).subquery()
     )
     rows = db.session.execute(
-        select(PlanDayRow).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
-                                             PlanDayRow.date == latest.c.date))
-    ).scalars()
+        select(*_VIEW_COLUMNS).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
+                                                 PlanDayRow.date == latest.c.date))
+    )
     return {row.user_id: _day_of(row) for row in rows}
 
 
-def days_for(user_ids: Iterable[int], first: date, last: date) -> dict[int, dict[date, PlanDay]]:
-    """The stored plan days of many runners between ``first`` and ``last`` (no writes)."""
-    ids = list(user_ids)
+def days_for(user_ids: Iterable[int] | Any, first: date, last: date) -> dict[int, dict[date, PlanDay]]:
+    """The stored plan days of many runners between ``first`` and ``last`` (no writes).
+    ``user_ids``: ids, or a SQL selectable of ids."""
+    among = user_ids if not isinstance(user_ids, (list, tuple, set, frozenset)) else list(user_ids)
     found: dict[int, dict[date, PlanDay]] = {}
-    if not ids:
+    if isinstance(among, list) and not among:
         return found
     rows = db.session.execute(
-        select(PlanDayRow).where(ids_match(PlanDayRow.user_id, ids),
-                                 PlanDayRow.date.between(first, last))
-    ).scalars()
+        select(*_VIEW_COLUMNS).where(_members(PlanDayRow.user_id, among),
+                                     PlanDayRow.date.between(first, last))
+    )
     for row in rows:
         found.setdefault(row.user_id, {})[row.date] = _day_of(row)
     return found
 
 
 def plan_on(user_ids: Iterable[int], today_of: dict[int, date],
-            settings: dict[int, RunnerSettings]) -> dict[int, PlanDay]:
+            settings: dict[int, RunnerSettings], among: Any = None) -> dict[int, PlanDay]:
     """Each runner's plan on their own local today (``today_of``), for views over many
     runners (the reminder sweep, a therapist's dashboard): the stored day, or the latest
-    stored day before it stepped on in memory (nothing new was recorded since). No writes."""
+    stored day before it stepped on in memory (nothing new was recorded since). No writes.
+
+    ``among``: a SQL selectable of the same ids, to read the rows without sending the ids.
+    """
     ids = [uid for uid in user_ids if uid in today_of]
     if not ids:
         return {}
     lo, hi = min(today_of[u] for u in ids), max(today_of[u] for u in ids)
-    near = days_for(ids, lo - timedelta(days=1), hi)
+    near = days_for(among if among is not None else ids, lo - timedelta(days=1), hi)
     out: dict[int, PlanDay] = {}
     missing = []
     for uid in ids:

@@ -68,13 +68,18 @@ def _chunks(items: list, size: int | None = None):
         yield items[start:start + size]
 
 
-def _planned_keys(user_ids: list[int], since: date) -> dict[int, tuple[set, set]]:
-    """(planned, skipped) outbox keys since ``since`` per runner; absent runners have none."""
+def _planned_keys(user_ids: list[int] | Any, since: date) -> dict[int, tuple[set, set]]:
+    """(planned, skipped) outbox keys since ``since`` per runner; absent runners have none.
+    ``user_ids``: a list, or a SQL selectable of ids."""
     keys: dict[int, tuple[set, set]] = {}
-    for chunk in _chunks(user_ids):
+    if isinstance(user_ids, list):
+        matches = [ids_match(Reminder.user_id, chunk) for chunk in _chunks(user_ids)]
+    else:
+        matches = [Reminder.user_id.in_(user_ids)]
+    for match in matches:
         rows = db.session.execute(
             select(Reminder.user_id, Reminder.kind, Reminder.local_date, Reminder.status).where(
-                ids_match(Reminder.user_id, chunk), Reminder.local_date >= since
+                match, Reminder.local_date >= since
             )
         )
         for uid, kind, day, status in rows:
@@ -137,11 +142,18 @@ def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) ->
     return outbox.write(plan_reminders([state], now, planner_settings()))
 
 
-def _plan_briefs(users: list[Any], now: datetime) -> dict[int, PlanBrief]:
-    """Each runner's care plan for their local today (see ``plan.service.plan_on``)."""
-    today_of = {u.id: local_today(u.timezone, now) for u in users}
+def _plan_briefs(users: list[Any], now: datetime, among: Any = None) -> dict[int, PlanBrief]:
+    """Each runner's care plan for their local today (see ``plan.service.plan_on``);
+    ``among``: a SQL selectable of (at least) these runners' ids."""
+    zone_today: dict[str, date] = {}
+    today_of = {}
+    for u in users:
+        day = zone_today.get(u.timezone)
+        if day is None:
+            day = zone_today[u.timezone] = local_today(u.timezone, now)
+        today_of[u.id] = day
     settings = runner_settings_many(users)
-    days = plan_service.plan_on(today_of, today_of, settings)
+    days = plan_service.plan_on(today_of, today_of, settings, among)
     return {uid: brief(day, settings[uid]) for uid, day in days.items()}
 
 
@@ -172,21 +184,18 @@ def plan_scheduled(now: datetime) -> int:
         return 0
     settings = planner_settings()
     windows = {w.zone: w for w in due_windows(zones, now, settings)}
-    users = db.session.execute(
-        select(*_PLAN_COLUMNS).where(subscribed, _due_clause(list(windows.values()))).order_by(User.id)
-    ).all()
+    due = and_(subscribed, _due_clause(list(windows.values())))
+    due_ids = select(User.id).where(due)  # the candidates, as SQL: no id lists shipped
+    users = db.session.execute(select(*_PLAN_COLUMNS).where(due).order_by(User.id)).all()
     if not users:
         return 0
-    ids = [u.id for u in users]
     since = min(w.today for w in windows.values()) - timedelta(days=1)
     checkin_days: dict[int, list[date]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for uid, day in db.session.execute(
-            select(Checkin.user_id, Checkin.date)
-            .where(ids_match(Checkin.user_id, chunk), Checkin.date >= since)
-        ):
-            checkin_days[uid].append(day)
-    planned = _planned_keys(ids, since)
+    for uid, day in db.session.execute(
+        select(Checkin.user_id, Checkin.date).where(Checkin.user_id.in_(due_ids), Checkin.date >= since)
+    ):
+        checkin_days[uid].append(day)
+    planned = _planned_keys(due_ids, since)
     open_users, lasts = [], {}
     for user in users:
         w = windows[user.timezone]
@@ -198,7 +207,7 @@ def plan_scheduled(now: datetime) -> int:
         weekly_open = w.weekly and ("weekly_plan", w.today) not in keys
         if checkin_open or weekly_open:
             open_users.append(user)
-    briefs = _plan_briefs(open_users, now)
+    briefs = _plan_briefs(open_users, now, due_ids)
     states = [_state(u, lasts[u.id], planned.get(u.id, _NO_KEYS), plan=briefs.get(u.id))
               for u in open_users]
     return outbox.write(plan_reminders(states, now, settings))
