@@ -126,15 +126,18 @@ async function downloadFhir(id) {
 /** The #clinic/patient/ID screen. */
 export async function showPatient(id) {
   document.body.classList.add('wide');
+  const hash = location.hash;
   const main = mount('Patient', h('p', { class: 'loading' }, 'Loading…'));
   let page; let conditions = [];
   try {
     [page, conditions] = await Promise.all([api('GET', `/clinic/patients/${encodeURIComponent(id)}`), api('GET', '/conditions').catch(() => [])]);
   } catch (err) {
+    if (location.hash !== hash) return;
     main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' }, err.status === 404 ? 'This patient is not sharing with you (any more).' : err.message),
       h('p', {}, h('a', { href: '#clinic' }, 'Back to your patients')));
     return;
   }
+  if (location.hash !== hash) return; // the therapist moved on while it loaded
   if (page.alerts_unseen) api('POST', `/clinic/patients/${page.patient.id}/alerts/seen`).catch(() => {});
   const mute = toggle('Mute push alerts about this patient', 'muted', page.muted);
   mute.querySelector('input').addEventListener('change', async (ev) => {

@@ -195,7 +195,9 @@ function accountSection() {
 
 /** The #settings screen. */
 export async function showSettings() {
+  const hash = location.hash;
   try { await loadMe(); } catch { /* offline: the profile we last saw */ }
+  if (location.hash !== hash) return; // the runner moved on while the profile loaded
   const p = me() || {};
   let conditions = [];
   try {
