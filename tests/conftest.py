@@ -93,6 +93,9 @@ def make_app(migrated, **extra):
 
 
 def close_app(app) -> None:
+    runner = app.extensions.get("strideguard.imports")
+    if runner is not None:
+        runner.shutdown(wait=True)  # background import jobs finish before the tables go
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -27,6 +27,9 @@ export function onCsrf(fn) { tokenListeners.push(fn); }
 
 export function hasCsrf() { return Boolean(csrfToken); }
 
+/** The CSRF token, for requests that are not JSON (file uploads). */
+export function csrf() { return csrfToken; }
+
 const FALLBACK = {
   400: 'That request was not understood.',
   401: 'Please sign in.',

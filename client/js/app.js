@@ -11,6 +11,7 @@ import { showCheckin } from './checkin.js';
 import { showRun } from './run.js';
 import { showGuidance } from './guidance.js';
 import { showHistory } from './history.js';
+import { showImports } from './imports.js';
 import { showTherapist } from './therapist.js';
 import { showSettings } from './settings.js';
 import { showSignin, NEXT_KEY } from './session.js';
@@ -23,6 +24,7 @@ const ROUTES = {
   run: [showRun, ['runner']],
   guidance: [showGuidance, ['runner']],
   history: [showHistory, ['runner']],
+  import: [showImports, ['runner']],
   therapist: [showTherapist, ['runner']],
   settings: [showSettings, ['runner', 'therapist']],
   clinic: [showClinic, ['therapist']],

@@ -38,7 +38,7 @@ export function chart(weeks, checkins) {
     s('text', { class: 'tick pain-tick', x: W - PAD.r + 4, y: PAD.t + 8 }, '10'),
     s('text', { class: 'tick pain-tick', x: W - PAD.r + 4, y: H - PAD.b }, '0'),
     s('text', { class: 'tick', x: PAD.l, y: H - 8 }, weeks.length ? formatDay(first) : ''),
-    s('text', { class: 'tick', x: W - PAD.r, y: H - 8, 'text-anchor': 'end' }, 'this week'),
+    s('text', { class: 'tick', x: W - PAD.r, y: H - 8, 'text-anchor': 'end' }, ending && ending < localDate() ? formatDay(ending) : 'this week'),
   ];
   return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
     'aria-label': `Bars: weekly distance in ${units()}. Line: daily pain from 0 to 10. The table below has the same numbers.` },
@@ -64,9 +64,19 @@ export function weekTable(rows, caption) {
       h('td', {}, r.distance), h('td', {}, r.runs), h('td', {}, r.avg), h('td', {}, r.worst)))));
 }
 
-/** Fetch load, check-ins and runs for the last `daysBack` days. */
+let ending = null;
+/** Show the weeks up to `iso` next time (e.g. an imported run from years ago); null: today. */
+export function historyEnding(iso) { ending = iso; }
+
+/** "FIT · Garmin fenix2" for an imported run, null for a typed one. */
+function sourceOf(run) {
+  if (!run.source || run.source === 'manual') return null;
+  return [run.source.toUpperCase(), run.device].filter(Boolean).join(' · ');
+}
+
+/** Fetch load, check-ins and runs for the `daysBack` days up to the chosen end (default today). */
 export async function fetchHistory(daysBack = 84) {
-  const to = localDate();
+  const to = ending && ending < localDate() ? ending : localDate();
   const from = addDays(to, -daysBack);
   const [load, checkins, runs] = await Promise.all([
     api('GET', `/load?date=${to}`),
@@ -75,6 +85,14 @@ export async function fetchHistory(daysBack = 84) {
   ]);
   const list = (x, key) => (Array.isArray(x) ? x : (x && x[key]) || []);
   return { load, checkins: list(checkins, 'checkins'), runs: list(runs, 'runs') };
+}
+
+function endPicker() {
+  const input = h('input', { type: 'date', name: 'ending', value: ending || localDate(), max: localDate() });
+  input.addEventListener('change', () => { historyEnding(input.value || null); showHistory(); });
+  const wrap = h('div', { class: 'field' }, h('label', { for: 'history-ending' }, 'Show the 12 weeks up to'), input);
+  input.id = 'history-ending';
+  return wrap;
 }
 
 /** The #history screen. */
@@ -90,7 +108,7 @@ export async function showHistory() {
   const weeks = data.load.weeks || [];
   const entries = [
     ...data.checkins.map((c) => ({ date: c.date, kind: 'Check-in', text: `Pain ${c.pain}/10${c.swelling ? ', swelling' : ''}${c.fever ? ', fever' : ''}` })),
-    ...data.runs.map((r) => ({ date: r.date, kind: 'Run', text: `${formatDistance(r.distance_m)} in ${formatDuration(r.duration_s)}${r.pain_after !== null && r.pain_after !== undefined ? `, pain after ${r.pain_after}/10` : ''}` })),
+    ...data.runs.map((r) => ({ date: r.date, kind: 'Run', source: sourceOf(r), text: `${formatDistance(r.distance_m)} in ${formatDuration(r.duration_s)}${r.pain_after !== null && r.pain_after !== undefined ? `, pain after ${r.pain_after}/10` : ''}` })),
   ].sort((a, b) => b.date.localeCompare(a.date));
   main.querySelector('.loading').replaceWith(
     h('figure', { class: 'card' }, chart(weeks, data.checkins),
@@ -98,6 +116,9 @@ export async function showHistory() {
     h('details', { class: 'card' }, h('summary', {}, 'Show as a table'), weekTable(weekRows(weeks, data.checkins), 'Last 12 weeks')),
     h('h2', {}, 'Entries'),
     entries.length
-      ? h('ul', { class: 'entries' }, entries.map((e) => h('li', {}, h('span', { class: 'when' }, `${formatDay(e.date)} · ${e.kind}`), h('span', {}, e.text))))
-      : h('p', {}, 'Nothing logged yet. Your check-ins and runs will show here.'));
+      ? h('ul', { class: 'entries' }, entries.map((e) => h('li', {}, h('span', { class: 'when' }, `${formatDay(e.date)} · ${e.kind}`), h('span', {}, e.text),
+        e.source ? h('span', { class: 'source', 'data-source': e.source }, `from ${e.source}`) : null)))
+      : h('p', {}, 'Nothing logged yet. Your check-ins and runs will show here.'),
+    endPicker(),
+    h('p', {}, h('a', { href: '#import', class: 'button' }, 'Import runs from a watch or Strava')));
 }

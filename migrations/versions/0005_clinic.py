@@ -4,7 +4,7 @@ log, and reminders about a subject (a therapist's alerts about a patient share t
 ONE revision for the clinic branch; the lead re-chains ``down_revision`` when merging.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 18:10:02.061708
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

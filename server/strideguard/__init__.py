@@ -33,6 +33,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.clinic import api as clinic_api
     from strideguard.guidance import api as guidance_api
     from strideguard.guidance.service import init_plugins
+    from strideguard.imports import api as imports_api
+    from strideguard.imports import jobs as import_jobs
     from strideguard.plan import api as plan_api
     from strideguard.push import api as push_api
     from strideguard.reminders import api as reminders_api
@@ -60,7 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     for blueprint in (
         accounts_api.auth_bp, accounts_api.me_bp, export_bp, training_api.bp,
-        guidance_api.bp, plan_api.bp, push_api.bp, reminders_api.bp,
+        guidance_api.bp, plan_api.bp, push_api.bp, reminders_api.bp, imports_api.bp,
         clinic_api.sharing_bp, clinic_api.clinic_bp,
     ):
         api.register_blueprint(blueprint)
@@ -71,6 +73,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     guard.init_app(app)
     sessions.init_app(app)
     init_plugins(app)
+    import_jobs.init_app(app)
     app.register_blueprint(web.bp)
     _register_cli(app)
     return app

@@ -188,6 +188,20 @@ def reminders_tick(now_text: str | None) -> None:
     click.echo(json.dumps(summary, sort_keys=True))
 
 
+@click.group("imports")
+def imports_group() -> None:
+    """Run imports (GPX, TCX, FIT, Strava exports)."""
+
+
+@imports_group.command("sweep")
+@with_appcontext
+def imports_sweep() -> None:
+    """Finish queued or abandoned imports now and remove orphaned uploads, then exit."""
+    from strideguard.imports.jobs import sweep
+
+    click.echo(json.dumps(sweep(), sort_keys=True))
+
+
 @click.command("demo")
 @click.option("--email", default="demo@strideguard.local", show_default=True)
 @click.option("--password", default="demo-runner-2026", show_default=True)
@@ -252,8 +266,8 @@ def therapist_list() -> None:
         click.echo(f"{uid:>6}  {email:<40} {name or '':<30} {patients} patients")
 
 
-COMMANDS = (serve_command, worker_command, vapid_group, plugins_group, reminders_group, demo_command,
-            therapist_group)
+COMMANDS = (serve_command, worker_command, vapid_group, plugins_group, reminders_group, imports_group,
+            demo_command, therapist_group)
 
 
 def register_app_commands(app: Flask) -> None:

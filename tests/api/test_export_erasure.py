@@ -32,10 +32,14 @@ def b64url(raw: bytes) -> str:
 
 def fill(runner: Runner, label: str, run_id: str) -> None:
     """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder,
-    a therapist with access (care link, access log) and an open invitation."""
+    a therapist with access (care link, access log), an open invitation, and an import with
+    its per-file result."""
+    from tests.imports.support import fixture, import_file
+
     therapist = Therapist(runner.client.application)
     assert therapist.accept(invite(runner)["code"]).status_code == 200
     invite(runner)
+    assert import_file(runner, f"{label}.fit", fixture("garmin-fenix-5-bike.fit"))["status"] == "done"
     shoe = runner.post("/api/v1/shoes", json={"name": f"{label} shoe"}).get_json()
     assert runner.put(f"/api/v1/runs/{run_id}", json={
         "date": "2025-03-12", "distance_m": 7000, "duration_s": 2400, "shoe_id": shoe["id"],

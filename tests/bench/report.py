@@ -115,6 +115,30 @@ def push_table(push: Mapping[str, Any]) -> str:
     )
 
 
+IMPORT_STAGES = ("parser", "parse", "import SQLite", "import PostgreSQL")
+
+
+def imports_table(imports: Mapping[str, Any]) -> str:
+    """Per format and stage: files/s and MB/s, and the share of the parser-alone ceiling
+    measured in the same round."""
+    rows = []
+    for fmt, corpus in imports["corpus"].items():
+        ceiling = {r["round"]: r["files_s"] for r in imports["rows"] if r["format"] == fmt and r["stage"] == "parser"}
+        for stage in IMPORT_STAGES:
+            found = [r for r in imports["rows"] if r["format"] == fmt and r["stage"] == stage]
+            if not found:
+                continue
+            rate = spread(r["files_s"] for r in found)
+            mb = spread(r["mb_s"] for r in found)
+            share = spread(r["files_s"] / ceiling[r["round"]] for r in found if ceiling.get(r["round"]))
+            refresh = [r["refresh_s"] for r in found if "refresh_s" in r]
+            rows.append([f"{fmt.upper()} ({corpus['files']} files, {corpus['bytes'] / 1e6:.2f} MB)", stage,
+                         rate.fmt(1), mb.fmt(2), f"{share.median * 100:.0f}%",
+                         spread(refresh).fmt(2, " s") if refresh else "—"])
+    return markdown_table(["format (corpus)", "stage", "files/s median (min–max)", "MB/s", "÷ parser alone, same round",
+                           "then one care-plan refresh"], rows)
+
+
 def goals(results: Mapping[str, Any]) -> list[Goal]:
     """Every goal of issue 7 that this run measured."""
     out: list[Goal] = []
@@ -177,6 +201,8 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
         u = results["units"]
         parts += [f"Unit costs (same run): encrypt one message (aes128gcm) {u['encrypt_us']:.0f} µs, sign one VAPID JWT "
                   f"{u['sign_us']:.0f} µs; 2.5 × (encrypt + sign) = {2.5 * (u['encrypt_us'] + u['sign_us']):.0f} µs.", ""]
+    if "imports" in results:
+        parts += ["## Imports (real device files; parser alone = the ceiling)", "", imports_table(results["imports"]), ""]
     found = goals(results)
     if found:
         parts += ["## Goals", "", markdown_table(["figure", "goal", "measured (median)", "result"], goal_rows(found)), ""]

@@ -1,9 +1,12 @@
 """``make bench``: HTTP cells vs the Flask ceiling, the reminder planning pass over 100k
-runners, and push delivery — interleaved rounds in one run; writes tests/bench/RESULTS.md.
+runners, push delivery, and imports per format vs the parsers alone — interleaved rounds in
+one run; writes tests/bench/RESULTS.md.
 
     python -m tests.bench.run [--rounds 3] [--seconds 5] [--runners 100000]
-                              [--messages 10000] [--only http,sweep,push] [--reuse]
-                              [--render-only]
+                              [--messages 10000] [--only http,sweep,push,imports] [--reuse]
+                              [--render-only] [--out FILE]
+
+``--only imports`` runs the imports benchmark on its own (about a minute).
 
 ``--reuse`` keeps the seeded sweep databases in .bench/ (and PostgreSQL database
 ``sg_bench_sweep_<runners>``) for the next run; by default everything is throwaway.
@@ -27,7 +30,7 @@ for _path in (REPO / "server", REPO):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from tests.bench import databases, httpbench, push, report, seed, servers, sweep  # noqa: E402
+from tests.bench import databases, httpbench, imports, push, report, seed, servers, sweep  # noqa: E402
 
 RESULTS_MD = Path(__file__).with_name("RESULTS.md")
 RAW_JSON = REPO / ".bench" / "results.json"
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runners", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--only", default="http,sweep,push")
+    parser.add_argument("--only", default="http,sweep,push,imports")
     parser.add_argument("--reuse", action="store_true", help="keep and reuse the seeded sweep databases")
     parser.add_argument("--out", type=Path, default=RESULTS_MD)
     parser.add_argument("--render-only", action="store_true",
@@ -202,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()), "rounds": args.rounds, "seconds": args.seconds,
     }}
     try:
-        log("unit costs: encrypt one message, sign one JWT")
-        results["units"] = push.unit_costs()
+        if phases & {"http", "sweep", "push"}:
+            log("unit costs: encrypt one message, sign one JWT")
+            results["units"] = push.unit_costs()
         if "http" in phases:
             log("HTTP: ceiling, SQLite and PostgreSQL servers")
             results["http"] = http_phase(workdir, args.rounds, args.seconds)
@@ -213,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         if "push" in phases:
             log(f"push: {args.messages:,} reminders per pass, local push service in its own process")
             results["push"] = push_phase(workdir, args.rounds, args.messages, args.latency_ms)
+        if "imports" in phases:
+            log("imports: parser alone, parse stage, whole import on SQLite and PostgreSQL, per format")
+            results["imports"] = imports.imports_phase(workdir, args.rounds, log)
     finally:
         if not args.reuse:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import Runner, Therapist, invite
+from tests.imports.support import fixture, upload
 
 DAY = "2026-11-02"
 RUN = str(uuid.UUID(int=7))
@@ -77,6 +78,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/push/subscriptions"): Row.account(404, 401, {"endpoint": "https://fcm.googleapis.com/fcm/send/nope"}),
     ("GET", "/api/v1/reminders"): Row.account(200, 401),
     ("GET", "/api/v1/openapi.json"): Row.account(200, 200),
+    # A JSON body has no file: 422 for the signed in (multipart uploads: tests/imports).
+    ("POST", "/api/v1/imports"): Row(422, 422, 401, {"keep_file": True}),
+    ("GET", "/api/v1/imports"): Row(200, 200, 401),
+    ("GET", "/api/v1/imports/<int:import_id>"): Row(200, 404, 401),
     # The runner's sharing routes (runner accounts only).
     ("POST", "/api/v1/me/invitations"): Row(201, 201, 401),
     ("GET", "/api/v1/me/invitations"): Row(200, 200, 401),
@@ -135,6 +140,7 @@ def world(app) -> World:
     owner.put(f"/api/v1/checkins/{DAY}", json={"pain": 2, "note": "owner-secret"})
     owner.put(f"/api/v1/runs/{RUN}", json=RUN_BODY)
     shoe_id = owner.post("/api/v1/shoes", json={"name": "Owner shoes"}).get_json()["id"]
+    import_id = upload(owner, "owner.fit", fixture("garmin-fenix-5-bike.fit")).get_json()["import"]["id"]
     therapist, revoked, stranger = Therapist(app), Therapist(app), Therapist(app)
     assert therapist.accept(invite(owner)["code"]).status_code == 200
     assert revoked.accept(invite(owner)["code"]).status_code == 200
@@ -142,7 +148,7 @@ def world(app) -> World:
     invitation_id = invite(owner)["id"]
     ids = {"<string:day>": DAY, "<string:run_id>": RUN, "<int:shoe_id>": str(shoe_id),
            "<int:patient_id>": str(owner.user["id"]), "<int:therapist_id>": str(therapist.user["id"]),
-           "<int:invitation_id>": str(invitation_id)}
+           "<int:invitation_id>": str(invitation_id), "<int:import_id>": str(import_id)}
     return World(owner, Runner(app), therapist, revoked, stranger, app.test_client(), ids)
 
 

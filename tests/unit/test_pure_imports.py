@@ -27,6 +27,15 @@ PURE = [
     "strideguard.plan.phases",
     "strideguard.plan.view",
     "strideguard.reminders.planner",
+    "strideguard.imports.parse",
+    "strideguard.imports.parse.gpx",
+    "strideguard.imports.parse.tcx",
+    "strideguard.imports.parse.fit",
+    "strideguard.imports.parse.strava",
+    "strideguard.imports.parse.sports",
+    "strideguard.imports.parse.xmlsafe",
+    "strideguard.imports.archive",
+    "strideguard.imports.dedupe",
 ]
 BLOCKER = """
 import importlib.abc, sys

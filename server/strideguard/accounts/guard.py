@@ -29,6 +29,9 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 
+#: Endpoints that take a multipart/form-data upload instead of JSON (still signed in + CSRF).
+MULTIPART_ENDPOINTS = frozenset({"imports.create_import"})
+
 
 #: Blueprints for therapist accounts only.
 THERAPIST_BLUEPRINTS = frozenset({"clinic"})
@@ -65,7 +68,8 @@ def _has_body() -> bool:
 def _guard() -> None:
     if not request.path.startswith(API_PREFIX) or request.endpoint is None:
         return
-    if request.method not in SAFE_METHODS and _has_body() and not request.is_json:
+    if request.method not in SAFE_METHODS and _has_body() and not request.is_json \
+            and not (request.endpoint in MULTIPART_ENDPOINTS and request.mimetype == "multipart/form-data"):
         # webargs reads a non-JSON body as "no fields": a PATCH would succeed changing nothing.
         raise UnsupportedMediaType()
     if request.endpoint not in PUBLIC_ENDPOINTS:

@@ -39,6 +39,8 @@ def run_worker(app: Flask) -> None:
     )
     # First pass right away, then on the interval.
     scheduler.add_job(job, id="reminders-first-tick")
+    from strideguard.imports.jobs import add_sweep_job  # imports whose web job died or never started
+    add_sweep_job(scheduler, app)
     # SIGTERM (systemd, docker stop, ``strideguard run``) stops like Ctrl+C: a tick in
     # progress finishes its sends instead of leaving claimed rows for the stale-claim rescue.
     signal.signal(signal.SIGTERM, _exit_on_signal)

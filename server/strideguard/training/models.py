@@ -87,5 +87,14 @@ class Run(db.Model):
         ForeignKey("shoes.id", ondelete="SET NULL"), nullable=True, index=True
     )
     note: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    # Where the run came from: "manual" (typed in) or the imported file's format
+    # ("gpx", "tcx", "fit"); imports also record the device, climb, start and import.
+    source: Mapped[str] = mapped_column(String(16), default="manual", server_default="manual")
+    device: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    elevation_gain_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    import_id: Mapped[int | None] = mapped_column(
+        ForeignKey("imports.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -60,6 +60,11 @@ class RunInSchema(Schema):
 
 class RunSchema(RunInSchema):
     id = fields.String(dump_only=True, attribute="uuid")
+    source = fields.String(dump_only=True, metadata={"description": '"manual", or the imported format: "gpx", "tcx", "fit"'})
+    device = fields.String(dump_only=True, allow_none=True)
+    elevation_gain_m = fields.Float(dump_only=True, allow_none=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    import_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

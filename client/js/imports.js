@@ -1,0 +1,144 @@
+// Import runs from a watch or tracker: pick or drop a .gpx/.tcx/.fit (.gz) file or a zip
+// (a Strava bulk export), follow the progress bar, read what became of each file.
+
+import { ApiError, NetworkError, api, csrf } from './api.js';
+import { h, mount, errorLine } from './dom.js';
+import { formatDay, formatDistance, formatDuration } from './state.js';
+import { historyEnding } from './history.js';
+
+const ACCEPT = '.gpx,.tcx,.fit,.gz,.zip';
+const POLL_MS = 500;
+const GROUPS = [
+  ['created', 'Added'], ['possible_duplicate', 'Already saved (not added twice)'],
+  ['duplicate', 'Imported before'], ['skipped', 'Skipped'], ['failed', 'Could not be read'],
+];
+
+async function send(file, keep) {
+  const body = new FormData();
+  body.append('file', file, file.name);
+  if (keep) body.append('keep_file', 'true');
+  let res;
+  try {
+    res = await fetch('/api/v1/imports', {
+      method: 'POST', body, credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-CSRF-Token': csrf() || '' },
+    });
+  } catch {
+    throw new NetworkError('You seem to be offline. Imports need a connection.');
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    const detail = Object.values(e.fields || {}).flat().join(' ');
+    throw new ApiError(res.status, e.code, [e.message, detail].filter(Boolean).join(' ') || `Upload refused (${res.status}).`);
+  }
+  return data.import;
+}
+
+function progressView() {
+  const bar = h('progress', { max: '100', value: '0', 'aria-label': 'Import progress' });
+  const text = h('p', { class: 'hint', role: 'status', 'aria-live': 'polite' }, 'Uploading…');
+  const box = h('section', { class: 'card import-progress', 'aria-label': 'Import progress' }, bar, text);
+  box.update = (imp) => {
+    bar.value = imp.progress_pct;
+    bar.setAttribute('aria-valuenow', String(imp.progress_pct));
+    text.textContent = imp.status === 'queued' ? 'Waiting to start…'
+      : imp.status === 'running' ? `Reading ${imp.done} of ${imp.total || '…'} files`
+        : imp.status === 'failed' ? 'Stopped.' : `Done: ${imp.done} of ${imp.total} files read.`;
+  };
+  return box;
+}
+
+function fileLine(item) {
+  const s = item.summary || {};
+  const year = s.date && s.date.slice(0, 4) !== String(new Date().getFullYear()) ? ` ${s.date.slice(0, 4)}` : '';
+  const what = s.distance_m ? `${s.date ? formatDay(s.date) + year : ''} · ${formatDistance(s.distance_m)} in ${formatDuration(s.moving_s)}` : '';
+  const kids = [h('span', { class: 'when' }, item.file), h('span', {}, what.trim())];
+  if (item.reason) kids.push(h('span', { class: 'hint reason' }, item.reason));
+  if (item.status === 'created' && s.date) {
+    kids.push(h('button', { type: 'button', class: 'link', onclick: () => { historyEnding(s.date); location.hash = '#history'; } },
+      'See in history'));
+  }
+  return h('li', { 'data-status': item.status }, kids);
+}
+
+function resultView(imp) {
+  const summary = `${imp.created} added, ${imp.duplicates} already there, ${imp.skipped} skipped, ${imp.failed} could not be read.`;
+  const parts = [h('h2', {}, imp.status === 'failed' ? 'Import stopped' : 'Import finished'), h('p', { class: 'import-summary' }, summary)];
+  if (imp.error) parts.push(h('p', { class: 'error', role: 'alert' }, imp.error));
+  for (const [status, title] of GROUPS) {
+    const items = (imp.files || []).filter((f) => f.status === status);
+    if (!items.length) continue;
+    parts.push(h('section', { class: `import-group group-${status}`, 'aria-label': title },
+      h('h3', {}, `${title} (${items.length})`), h('ul', { class: 'entries' }, items.map(fileLine))));
+  }
+  return h('section', { class: 'card import-result', 'aria-label': 'Import result' }, parts);
+}
+
+async function follow(id, progress) {
+  for (;;) {
+    const { import: imp } = await api('GET', `/imports/${id}?files=false`);
+    progress.update(imp);
+    if (imp.status === 'done' || imp.status === 'failed') return (await api('GET', `/imports/${id}`)).import;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function historyList(imports) {
+  if (!imports.length) return h('p', { class: 'hint' }, 'No imports yet.');
+  return h('ul', { class: 'entries' }, imports.map((i) => h('li', {},
+    h('span', { class: 'when' }, `${formatDay(i.created_at.slice(0, 10))} · ${i.filename}`),
+    h('span', {}, i.status === 'done' ? `${i.created} added, ${i.duplicates} already there, ${i.failed} failed` : i.status))));
+}
+
+/** The #import screen. */
+export async function showImports() {
+  const input = h('input', { type: 'file', name: 'file', accept: ACCEPT, id: 'import-file' });
+  const keep = h('input', { type: 'checkbox', name: 'keep_file' });
+  const error = errorLine();
+  const out = h('div', { class: 'import-out' });
+  const past = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  const chosen = h('p', { class: 'hint', 'aria-live': 'polite' }, 'No file chosen.');
+  let file = null;
+  const choose = (f) => { file = f || null; chosen.textContent = file ? `Chosen: ${file.name}` : 'No file chosen.'; };
+  input.addEventListener('change', () => choose(input.files[0]));
+  const drop = h('div', { class: 'dropzone' },
+    h('label', { for: 'import-file' }, 'Activity file or zip'), input,
+    h('p', { class: 'hint drop-hint' }, 'On a computer you can also drop the file here.'), chosen);
+  drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (ev) => { ev.preventDefault(); drop.classList.remove('over'); choose(ev.dataTransfer.files[0]); });
+  const button = h('button', { type: 'submit', class: 'primary' }, 'Import');
+  const form = h('form', { class: 'import', 'aria-label': 'Import runs' }, drop,
+    h('label', { class: 'toggle' }, keep, h('span', {}, 'Keep the file on the server after the import')),
+    error, button);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    if (!file) { error.textContent = 'Choose a file first.'; return; }
+    button.disabled = true;
+    const progress = progressView();
+    out.replaceChildren(progress);
+    try {
+      const started = await send(file, keep.checked);
+      progress.update(started);
+      out.append(resultView(await follow(started.id, progress)));
+      loadPast();
+    } catch (err) {
+      progress.remove();
+      error.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  async function loadPast() {
+    try { past.replaceChildren(historyList(await api('GET', '/imports'))); } catch (err) { past.replaceChildren(h('p', { class: 'error' }, err.message)); }
+  }
+  mount('Import runs',
+    h('p', {}, 'Bring in runs from your watch or app: a GPX, TCX or FIT file, or the zip of a Strava bulk export.'),
+    h('details', { class: 'hint' }, h('summary', {}, 'What gets imported?'),
+      h('p', {}, 'Runs only: rides, swims and other sports are skipped. A run you already saved is not added twice. ' +
+        'Moving time leaves out pauses. The file is deleted after the import unless you keep it.')),
+    form, out, h('h2', {}, 'Earlier imports'), past);
+  loadPast();
+}

@@ -1,0 +1,64 @@
+"""``/api/v1/imports``: upload (multipart, 202), progress, history."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+
+from strideguard.accounts.guard import current_user
+from strideguard.errors import Invalid
+from strideguard.imports import service
+from strideguard.imports.schemas import (
+    ImportEnvelopeSchema,
+    ImportSchema,
+    ItemsQuerySchema,
+    UploadFileSchema,
+    UploadFormSchema,
+)
+
+bp = Blueprint("imports", __name__, url_prefix="/api/v1",
+               description="Import runs from GPX, TCX, FIT files and Strava bulk exports.")
+UPLOAD_ENDPOINT = "imports.create_import"
+
+
+@bp.before_request
+def _upload_size() -> None:
+    """Uploads may be larger than the API's 64 KB JSON limit (STRIDEGUARD_IMPORT_MAX_UPLOAD_MB)."""
+    if request.endpoint == UPLOAD_ENDPOINT:
+        request.max_content_length = service.upload_limit_bytes() + 64 * 1024
+        if (request.content_length or 0) > request.max_content_length:
+            raise service.UploadTooLarge(f"The upload is larger than {service.upload_limit_bytes() // service.MB} MB.")
+
+
+@bp.route("/imports", methods=["POST"])
+@bp.arguments(UploadFileSchema, location="files")
+@bp.response(202, ImportEnvelopeSchema, description="Accepted: the import runs in the background")
+@bp.alt_response(413, description="The upload is over STRIDEGUARD_IMPORT_MAX_UPLOAD_MB")
+def create_import(files: dict):
+    """Upload one activity file or a zip (multipart/form-data field ``file``); follow the
+    progress at ``GET /imports/{id}``."""
+    # flask-smorest documents one location per body: the form field is read here.
+    try:
+        form = UploadFormSchema().load({k: v for k, v in request.form.items() if k == "keep_file"})
+    except ValidationError as exc:
+        raise Invalid(fields=exc.messages) from None
+    upload = files["file"]
+    imp = service.create_import(current_user(), upload.filename, upload.stream, form["keep_file"])
+    return {"import_": service.import_out(imp)}
+
+
+@bp.route("/imports", methods=["GET"])
+@bp.response(200, ImportSchema(many=True))
+def list_imports():
+    """The runner's last 50 imports, newest first (without per-file results)."""
+    return [service.import_out(i) for i in service.list_imports(current_user())]
+
+
+@bp.route("/imports/<int:import_id>", methods=["GET"])
+@bp.arguments(ItemsQuerySchema, location="query")
+@bp.response(200, ImportEnvelopeSchema)
+def get_import(query: dict, import_id: int):
+    """Progress and results of one import (``?files=false`` while polling)."""
+    imp = service.get_import(current_user(), import_id)
+    return {"import_": service.import_out(imp, with_items=query["files"])}

@@ -1,0 +1,264 @@
+"""Process one import: read the spooled upload file by file, write runs, record progress.
+
+Each file is one transaction (its runs, its items and the import's counters), so a crash
+loses nothing that was done and never leaves half a run; a resumed import skips the files
+it already recorded. Runs go through the training service (same checks as typed runs).
+When the files are done, guidance and the care plan are recomputed once
+(:func:`_after_import`), which queues at most one round of alerts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import posixpath
+import uuid as uuid_lib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from strideguard.accounts.models import User
+from strideguard.errors import DomainError
+from strideguard.extensions import db
+from strideguard.imports import service
+from strideguard.imports.archive import ArchiveError, ArchiveLimits, list_entries, open_archive, read_entry
+from strideguard.imports.dedupe import RunKey, find_duplicate
+from strideguard.imports.models import Import, ImportItem
+from strideguard.imports.parse import Activity, ParseError, parse_activity_file
+from strideguard.imports.parse.strava import StravaActivity, by_file, read_index
+from strideguard.timeutil import utcnow, zone
+from strideguard.training import service as training
+from strideguard.training.models import Run
+from strideguard.training.schemas import RunInSchema
+
+log = logging.getLogger(__name__)
+
+#: Run UUIDs derived from content: the same file (and FIT session) always gives the same UUID.
+RUN_NAMESPACE = uuid_lib.UUID("7b0f6a52-3f1e-4c3a-9d0e-5a1c0de1f17e")
+#: A file that says nothing about its sport and is faster than this is not a run.
+MAX_RUN_SPEED_MPS = 7.0
+MAX_ATTEMPTS = 3
+
+
+def run_uuid(content: bytes, session: int) -> str:
+    return str(uuid_lib.uuid5(RUN_NAMESPACE, f"{hashlib.sha256(content).hexdigest()}:{session}"))
+
+
+def _finish(imp: Import, status: str, error: str | None = None) -> None:
+    _count(imp)
+    imp.status, imp.error, imp.finished_at = status, (error or None) and error[:300], utcnow()
+    imp.claimed_by = None
+    if not imp.keep_file and imp.stored_name:
+        (service.spool_dir() / imp.stored_name).unlink(missing_ok=True)
+        imp.stored_name = None
+    db.session.commit()
+
+
+def _count(imp: Import) -> None:
+    counts = dict(db.session.execute(
+        select(ImportItem.status, func.count()).where(ImportItem.import_id == imp.id).group_by(ImportItem.status)
+    ).all())
+    imp.created = counts.get("created", 0)
+    imp.duplicates = counts.get("duplicate", 0) + counts.get("possible_duplicate", 0)
+    imp.skipped = counts.get("skipped", 0)
+    imp.failed = counts.get("failed", 0)
+    imp.done = db.session.execute(
+        select(func.count(func.distinct(ImportItem.position))).where(ImportItem.import_id == imp.id)
+    ).scalar_one()
+    imp.heartbeat_at = utcnow()
+
+
+def process(import_id: int, worker: str, now: datetime | None = None) -> bool:
+    """Claim the import and do it. False when someone else has it (or it is finished)."""
+    from strideguard.imports.jobs import claim
+
+    if not claim(import_id, worker, now):
+        return False
+    imp = db.session.get(Import, import_id)
+    if imp is None:
+        return False
+    if imp.attempts > MAX_ATTEMPTS:
+        _finish(imp, "failed", f"It could not be finished after {MAX_ATTEMPTS} attempts.")
+        return True
+    user = db.session.get(User, imp.user_id)
+    path = service.spool_dir() / (imp.stored_name or "missing")
+    if not path.exists():
+        _finish(imp, "failed", "The uploaded file is no longer on the server: please upload it again.")
+        return True
+    limits = service.limits()
+    try:
+        if imp.kind == "zip":
+            _zip(imp, user, path, limits)
+        else:
+            imp.total = 1
+            _file(imp, user, 0, imp.filename, path.read_bytes(), None, limits)
+    except ArchiveError as exc:
+        db.session.rollback()
+        _finish(imp, "failed", str(exc))
+    except _Lost:
+        db.session.rollback()
+        return False
+    else:
+        _finish(imp, "done")
+    _after_import(user, imp)
+    return True
+
+
+class _Lost(Exception):
+    """Another worker recorded the same file: it owns this import now."""
+
+
+def _after_import(user: User, imp: Import) -> None:
+    """Guidance and the care plan, recomputed ONCE from the earliest imported date; today's
+    alerts are queued once (``after_change`` = plan refresh + one ``queue_alerts``)."""
+    from strideguard.guidance.service import after_change
+
+    earliest = db.session.execute(select(func.min(Run.date)).where(Run.import_id == imp.id)).scalar()
+    if earliest is None:
+        return
+    after_change(user, earliest)
+    db.session.commit()
+
+
+def _recorded(imp: Import) -> set[int]:
+    return set(db.session.execute(
+        select(ImportItem.position).where(ImportItem.import_id == imp.id)
+    ).scalars())
+
+
+def _zip(imp: Import, user: User, path: Path, limits: ArchiveLimits) -> None:
+    with open_archive(str(path)) as archive:
+        entries = list_entries(archive, limits)
+        index: dict[str, StravaActivity] = {}
+        handless: list[StravaActivity] = []
+        indexes = [e for e in entries if e.is_index]
+        if indexes:
+            top = min(indexes, key=lambda e: e.name.count("/"))
+            try:
+                rows = read_index(read_entry(archive, top, limits))
+            except ParseError as exc:
+                raise ArchiveError(str(exc)) from None
+            index = by_file(rows, posixpath.dirname(top.name))
+            handless = [r for r in rows if not r.filename and r.sport == "running"]
+        files = [e for e in entries if not e.is_index]
+        imp.total = len(files) + len(handless)
+        db.session.commit()
+        done = _recorded(imp)
+        for entry in files:
+            if entry.position in done:
+                continue
+            try:
+                data, problem = read_entry(archive, entry, limits), None
+            except ParseError as exc:
+                data, problem = b"", str(exc)
+            row = index.get(posixpath.normpath(entry.name))
+            _file(imp, user, entry.position, entry.name, data, row, limits, problem)
+        for offset, row in enumerate(handless):
+            position = len(entries) + offset
+            if position not in done:
+                _record(imp, [_item(imp, position, f"Strava activity {row.activity_id}", "skipped",
+                                    "Entered by hand on Strava: there is no file to import. Log it under Run if it counts.")])
+
+
+def _item(imp: Import, position: int, name: str, status: str, reason: str | None,
+          session: int = 0, run: str | None = None, summary: dict | None = None) -> ImportItem:
+    return ImportItem(import_id=imp.id, user_id=imp.user_id, position=position, session=session,
+                      name=name[:255], status=status, reason=reason and reason[:300], run_uuid=run,
+                      summary=summary or {})
+
+
+def _record(imp: Import, items: list[ImportItem]) -> None:
+    """Commit one file's items (and runs already in the session) with the counters."""
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(items)
+    except IntegrityError:
+        raise _Lost() from None
+    _count(imp)
+    db.session.commit()
+
+
+def _summary(act: Activity, day: date | None) -> dict[str, Any]:
+    return {
+        "format": act.format, "sport": act.sport, "date": day.isoformat() if day else None,
+        "started_at": act.started_at.isoformat() if act.started_at else None,
+        "distance_m": round(act.distance_m, 1), "moving_s": round(act.moving_s, 1),
+        "elapsed_s": round(act.elapsed_s, 1) if act.elapsed_s is not None else None,
+        "elevation_gain_m": act.elevation_gain_m, "device": act.device,
+    }
+
+
+def _file(imp: Import, user: User, position: int, name: str, data: bytes, row: StravaActivity | None,
+          limits: ArchiveLimits, problem: str | None = None) -> None:
+    if problem is not None:
+        _record(imp, [_item(imp, position, name, "failed", problem)])
+        return
+    try:
+        activities = parse_activity_file(name, data, limits.file)
+    except ParseError as exc:
+        _record(imp, [_item(imp, position, name, "failed", str(exc))])
+        return
+    except MemoryError:
+        _record(imp, [_item(imp, position, name, "failed", "It needs more memory than the server allows.")])
+        return
+    except Exception:  # a parser bug on one odd file must not stop the rest of the archive
+        log.exception("parser error on file %s of import %s", position, imp.id)
+        _record(imp, [_item(imp, position, name, "failed", "It could not be read (the parser stopped on it).")])
+        return
+    items = [_activity(imp, user, position, name, data, act, row) for act in activities]
+    _record(imp, items)
+
+
+def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
+              act: Activity, row: StravaActivity | None) -> ImportItem:
+    day = act.started_at.astimezone(zone(user.timezone)).date() if act.started_at else None
+    summary = _summary(act, day)
+    session = act.index
+    sport = act.sport if act.sport is not None else (row.sport if row else None)
+    if sport is not None and sport != "running":
+        return _item(imp, position, name, "skipped", f"Not a run ({sport.replace('_', ' ')}): only runs are imported.",
+                     session, summary=summary)
+    if act.distance_m <= 0 or act.moving_s <= 0:
+        return _item(imp, position, name, "skipped",
+                     "It records no distance or no moving time, so it cannot count towards your load.",
+                     session, summary=summary)
+    if sport is None and act.distance_m / act.moving_s > MAX_RUN_SPEED_MPS:
+        kmh = act.distance_m / act.moving_s * 3.6
+        return _item(imp, position, name, "skipped",
+                     f"At {kmh:.0f} km/h it is too fast for a run: a ride or a drive?", session, summary=summary)
+    if day is None:
+        return _item(imp, position, name, "failed", "It has no start time, so its date is unknown.", session, summary=summary)
+    uuid = run_uuid(data, session)
+    existing = db.session.execute(
+        select(Run.date).where(Run.user_id == user.id, Run.uuid == uuid)
+    ).scalar()
+    if existing is not None:
+        return _item(imp, position, name, "duplicate", f"Already imported (your run of {existing.isoformat()}).",
+                     session, uuid, summary)
+    same_day = [RunKey(r.uuid, r.date, r.distance_m, r.started_at) for r in db.session.execute(
+        select(Run.uuid, Run.date, Run.distance_m, Run.started_at).where(Run.user_id == user.id, Run.date == day)
+    )]
+    match = find_duplicate(RunKey(uuid, day, act.distance_m, act.started_at), same_day)
+    if match is not None:
+        return _item(imp, position, name, "possible_duplicate",
+                     f"Looks like your run of {day.isoformat()} ({match.distance_m / 1000:.2f} km) that is "
+                     "already saved: not added twice.", session, match.uuid, summary)
+    try:
+        fields = RunInSchema().load({"date": day.isoformat(), "distance_m": act.distance_m,
+                                     "duration_s": act.moving_s})
+        with db.session.begin_nested():
+            run, _ = training.put_run(user, uuid, fields)
+            run.source, run.device, run.import_id = act.format, act.device, imp.id
+            run.elevation_gain_m, run.started_at = act.elevation_gain_m, act.started_at
+            db.session.flush()
+    except ValidationError as exc:
+        problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items())
+        return _item(imp, position, name, "failed", f"Not a plausible run ({problems}).", session, summary=summary)
+    except DomainError as exc:
+        detail = "; ".join(" ".join(map(str, v)) for v in exc.fields.values()) or exc.message
+        return _item(imp, position, name, "failed", detail, session, summary=summary)
+    return _item(imp, position, name, "created", None, session, uuid, summary)

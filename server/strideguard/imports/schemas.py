@@ -1,0 +1,83 @@
+"""Schemas of the import routes (multipart upload in, progress out)."""
+
+from __future__ import annotations
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from strideguard.imports.models import ITEM_STATUSES, STATUSES
+
+
+KEEP_FILE = fields.Boolean(load_default=False, metadata={
+    "description": "Keep the uploaded file on the server after the import (default: deleted)"})
+
+
+class UploadFormSchema(Schema):
+    """The form field beside the file (read from the same multipart body)."""
+
+    keep_file = KEEP_FILE
+
+
+class UploadFileSchema(UploadFormSchema):
+    """The multipart/form-data body: ``file`` and the optional ``keep_file``."""
+
+    file = Upload(required=True, metadata={"description": "A .gpx, .tcx or .fit file (optionally .gz), "
+                                                          "or a .zip (e.g. a Strava bulk export)"})
+
+
+class ItemsQuerySchema(Schema):
+    files = fields.Boolean(load_default=True, metadata={"description": "Include the per-file results"})
+
+
+class FileErrorSchema(Schema):
+    file = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class ItemSummarySchema(Schema):
+    format = fields.String(allow_none=True)
+    sport = fields.String(allow_none=True)
+    date = fields.String(allow_none=True)
+    started_at = fields.String(allow_none=True)
+    distance_m = fields.Float(allow_none=True)
+    moving_s = fields.Float(allow_none=True)
+    elapsed_s = fields.Float(allow_none=True)
+    elevation_gain_m = fields.Float(allow_none=True)
+    device = fields.String(allow_none=True)
+
+
+class ItemSchema(Schema):
+    id = fields.Integer()
+    file = fields.String()
+    session = fields.Integer()
+    status = fields.String(validate=validate.OneOf(ITEM_STATUSES))
+    reason = fields.String(allow_none=True)
+    run_id = fields.String(allow_none=True, metadata={"description": "The run created, or the run it duplicates"})
+    summary = fields.Nested(ItemSummarySchema)
+
+
+class ImportSchema(Schema):
+    id = fields.Integer()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    filename = fields.String()
+    kind = fields.String()
+    size_bytes = fields.Integer()
+    keep_file = fields.Boolean()
+    file_kept = fields.Boolean()
+    total = fields.Integer()
+    done = fields.Integer()
+    created = fields.Integer()
+    duplicates = fields.Integer()
+    skipped = fields.Integer()
+    failed = fields.Integer()
+    progress_pct = fields.Integer()
+    error = fields.String(allow_none=True, metadata={"description": "Why the upload as a whole failed"})
+    errors = fields.List(fields.Nested(FileErrorSchema))
+    files = fields.List(fields.Nested(ItemSchema), metadata={"description": "What became of each file (with ?files=true, the default)"})
+    created_at = fields.DateTime()
+    started_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class ImportEnvelopeSchema(Schema):
+    import_ = fields.Nested(ImportSchema, data_key="import")

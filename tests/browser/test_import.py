@@ -1,0 +1,60 @@
+"""Import a Strava-style export through the PWA: pick the zip, watch the progress bar reach
+100%, read the per-file results, and find the imported runs (with their source) in history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.imports.support import strava_export
+
+from .conftest import api_json, screenshot, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+def test_import_a_strava_export_and_see_the_runs_in_history(page: Any, tmp_path) -> None:
+    export = tmp_path / "export_20260101.zip"
+    export.write_bytes(strava_export())
+    sign_up(page)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="History").click()
+    page.get_by_role("link", name="Import runs from a watch or Strava").click()
+    expect(page.get_by_role("heading", name="Import runs")).to_be_visible()
+
+    page.get_by_label("Activity file or zip").set_input_files(str(export))
+    expect(page.get_by_text("Chosen: export_20260101.zip")).to_be_visible()
+    # Record every value the progress bar shows while the import runs.
+    page.evaluate("""() => { window.__progress = []; new MutationObserver(() => {
+        const bar = document.querySelector('progress'); if (bar) window.__progress.push(bar.value);
+      }).observe(document.getElementById('main'), {subtree: true, childList: true, attributes: true}); }""")
+    page.get_by_role("button", name="Import").click()
+
+    bar = page.get_by_role("progressbar", name="Import progress")
+    expect(bar).to_have_attribute("aria-valuenow", "100", timeout=60_000)
+    result = page.get_by_role("region", name="Import result")
+    expect(result.locator(".import-summary")).to_have_text("5 added, 0 already there, 3 skipped, 0 could not be read.")
+    expect(result.get_by_role("region", name="Skipped")).to_contain_text("Not a run (cycling): only runs are imported.")
+    seen = page.evaluate("window.__progress")
+    assert seen and seen[-1] == 100 and seen == sorted(seen)
+    screenshot(page, "20-import-result")
+
+    stored = api_json(page, "/imports")["body"]
+    assert [(i["status"], i["created"]) for i in stored] == [("done", 5)]
+
+    # The fenix2 run of 15 Aug 2015: "See in history" opens the weeks around it.
+    line = result.get_by_role("region", name="Added").locator("li", has_text="Aug 15 2015")
+    line.get_by_role("button", name="See in history").click()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    entry = page.locator(".entries li", has_text="9.0 km in 47 min")
+    expect(entry).to_be_visible()
+    expect(entry.locator(".source")).to_have_text("from FIT · Garmin fenix2")
+    screenshot(page, "21-history-imported-run")
+
+    # Importing the same export again adds nothing.
+    page.goto("/#import")
+    page.get_by_label("Activity file or zip").set_input_files(str(export))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("region", name="Import result").locator(".import-summary")).to_have_text(
+        "0 added, 5 already there, 3 skipped, 0 could not be read.", timeout=60_000)

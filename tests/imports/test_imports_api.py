@@ -1,0 +1,199 @@
+"""POST/GET /imports on SQLite and PostgreSQL: a Strava-style export imported twice gives
+the same runs once, duplicates of typed runs are flagged, hostile archives fail per file,
+guidance is recomputed once, and another runner's import is not found."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from strideguard.extensions import db
+from strideguard.imports.models import Import
+from strideguard.reminders.models import Reminder
+from tests.conftest import Runner
+from tests.imports.support import STRAVA_FILES, fixture, import_file, strava_export, upload, wait_done
+from tests.support.envelope import assert_error
+
+RUN_FILES = [name for name, kind, _ in STRAVA_FILES if kind == "Run"]
+
+
+def runs_of(runner) -> list[dict]:
+    """Every run of the runner (the export: GET /runs spans at most 400 days, the corpus 12 years)."""
+    return runner.get("/api/v1/export").get_json()["runs"]
+
+
+def statuses(body: dict) -> dict[str, str]:
+    return {f["file"]: f["status"] for f in body["files"]}
+
+
+def test_strava_export_imported_twice_gives_the_same_runs_once(app, runner):
+    first = import_file(runner, "export_12345.zip", strava_export())
+    assert first["status"] == "done" and first["kind"] == "zip"
+    assert (first["total"], first["done"], first["created"]) == (8, 8, 5)
+    assert first["skipped"] == 3 and first["failed"] == 0 and first["progress_pct"] == 100
+    by_file = {f["file"]: f for f in first["files"]}
+    assert by_file["activities/1005.fit.gz"]["reason"] == "Not a run (cycling): only runs are imported."
+    assert "hand on Strava" in by_file["Strava activity 2000"]["reason"]
+    runs = runs_of(runner)
+    assert len(runs) == 5
+    assert sorted(r["source"] for r in runs) == ["fit", "fit", "fit", "gpx", "tcx"]
+    fenix = next(r for r in runs if r["device"] == "Garmin fenix2")
+    assert fenix["date"] == "2015-08-15" and fenix["distance_m"] == pytest.approx(9008.22, abs=0.01)
+    assert fenix["duration_s"] == pytest.approx(2832.0) and fenix["elevation_gain_m"] == 64.0
+    assert fenix["started_at"].startswith("2015-08-15T14:45:08") and fenix["import_id"] == first["id"]
+
+    second = import_file(runner, "export_12345.zip", strava_export())
+    assert (second["created"], second["duplicates"], second["skipped"]) == (0, 5, 3)
+    assert {f["status"] for f in second["files"] if f["file"].startswith("activities/10") and
+            f["status"] != "skipped"} == {"duplicate"}
+    assert sorted(r["uuid"] for r in runs_of(runner)) == sorted(r["uuid"] for r in runs)
+
+
+def test_the_runners_zone_decides_the_date(app):
+    # 21:29 UTC on 26 Dec is already 27 Dec in Auckland.
+    kiwi = Runner(app, timezone="Pacific/Auckland")
+    body = import_file(kiwi, "run.tcx", fixture("forerunner410-run.tcx"))
+    assert body["created"] == 1
+    assert [r["date"] for r in runs_of(kiwi)] == ["2012-12-27"]
+
+
+def test_a_typed_run_of_the_same_day_is_flagged_not_added_twice(app, runner):
+    typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
+    assert runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900,
+                                                       "duration_s": 2600}).status_code == 201
+    body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
+    [item] = body["files"]
+    assert item["status"] == "possible_duplicate" and item["run_id"] == typed
+    assert "4.90 km" in item["reason"] and body["duplicates"] == 1 and body["created"] == 0
+    assert [r["uuid"] for r in runs_of(runner)] == [typed]
+    assert runs_of(runner)[0]["source"] == "manual"
+
+
+def test_two_recordings_of_one_run_in_one_zip_are_added_once(app, runner):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a/run.tcx", fixture("forerunner410-run.tcx"))
+        z.writestr("b/run-no-hr.tcx", fixture("forerunner410-run-no-hr.tcx"))
+    body = import_file(runner, "two.zip", archive.getvalue())
+    assert statuses(body) == {"a/run.tcx": "created", "b/run-no-hr.tcx": "possible_duplicate"}
+    assert len(runs_of(runner)) == 1
+
+
+def test_a_different_run_on_the_same_day_is_not_a_duplicate(app, runner):
+    runner.put("/api/v1/runs/0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b12",
+               json={"date": "2013-02-06", "distance_m": 10000, "duration_s": 3600})
+    assert import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))["created"] == 1
+    assert len(runs_of(runner)) == 2
+
+
+def hostile_zip() -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("good.fit", fixture("garmin-fr110-run.fit"))
+        z.writestr("../../etc/evil.gpx", fixture("cerknicko-jezero.gpx"))
+        z.writestr("/abs/evil.tcx", fixture("forerunner410-run.tcx"))
+        z.writestr("bomb.gpx", b" " * (12 * 1024 * 1024))
+        z.writestr("huge.gpx", b"<" + b"x" * (17 * 1024 * 1024))
+        z.writestr("empty.fit", b"")
+        z.writestr("truncated.fit", fixture("activity-small-fenix2-run.fit")[:60_000])
+        z.writestr("xxe.gpx", b'<?xml version="1.0"?><!DOCTYPE g [<!ENTITY x SYSTEM "file:///etc/passwd">]><gpx>&x;</gpx>')
+        z.writestr("photo.fit", b"\xff\xd8\xff\xe0 not a fit file at all")
+        z.writestr("notes.txt", b"ignored")
+    return archive.getvalue()
+
+
+def test_hostile_entries_fail_one_by_one_and_the_rest_goes_on(app, runner):
+    body = import_file(runner, "mixed.zip", hostile_zip())
+    assert body["status"] == "done"
+    got = {f["file"]: (f["status"], f["reason"]) for f in body["files"]}
+    assert got["good.fit"] == ("created", None)
+    assert "../" in got["../../etc/evil.gpx"][1] and got["../../etc/evil.gpx"][0] == "failed"
+    assert "absolute" in got["/abs/evil.tcx"][1]
+    assert "compression bomb" in got["bomb.gpx"][1]
+    assert "larger than 16 MB" in got["huge.gpx"][1]
+    assert "empty" in got["empty.fit"][1]
+    assert "truncated" in got["truncated.fit"][1]
+    assert "DTD" in got["xxe.gpx"][1]
+    assert "content is something else" in got["photo.fit"][1]
+    assert "notes.txt" not in got
+    assert body["failed"] == 8 and body["created"] == 1
+    assert {e["file"] for e in body["errors"]} == set(got) - {"good.fit"}
+    assert len(runs_of(runner)) == 1  # never a partial run
+
+
+@pytest.mark.parametrize("app", [{"IMPORT_MAX_ENTRIES": 3}], indirect=True)
+def test_too_many_entries_fail_the_whole_archive(app, runner):
+    body = import_file(runner, "many.zip", hostile_zip())
+    assert body["status"] == "failed" and "entries" in body["error"] and body["created"] == 0
+
+
+def test_not_a_zip_fails_the_import_with_a_reason(app, runner):
+    body = import_file(runner, "export.zip", b"this is not a zip archive")
+    assert body["status"] == "failed" and "not a readable zip" in body["error"]
+
+
+def test_upload_errors_are_the_json_envelope(app, runner):
+    assert_error(upload(runner, "photo.jpg", b"\xff\xd8"), 422, field="file")
+    response = runner.client.post("/api/v1/imports", data={}, headers={"X-CSRF-Token": runner.csrf},
+                                  content_type="multipart/form-data")
+    assert_error(response, 422, field="file")
+    assert_error(upload(runner, "run.fit", b"x", csrf=False), 403)
+    assert_error(app.test_client().post("/api/v1/imports", data={"file": (io.BytesIO(b"x"), "a.fit")}), 401)
+
+
+@pytest.mark.parametrize("app", [{"IMPORT_MAX_UPLOAD_MB": 1}], indirect=True)
+def test_an_upload_over_the_limit_is_413(app, runner):
+    response = upload(runner, "big.gpx", b" " * (2 * 1024 * 1024))
+    error = assert_error(response, 413, "body_too_large")
+    assert "1 MB" in error["message"]
+    assert runner.get("/api/v1/imports").get_json() == []
+
+
+def test_another_runners_import_is_not_found(app, runner, other):
+    body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
+    assert_error(other.get(f"/api/v1/imports/{body['id']}"), 404)
+    assert other.get("/api/v1/imports").get_json() == []
+    assert_error(runner.get("/api/v1/imports/99999999999"), 404)
+    history = runner.get("/api/v1/imports").get_json()
+    assert [i["id"] for i in history] == [body["id"]] and "files" not in history[0]
+
+
+def test_files_are_deleted_unless_the_runner_keeps_them(app, runner):
+    folder = lambda: sorted(p.name for p in (app.instance_path and __import__("pathlib").Path(app.instance_path) / "imports").glob("*.upload"))
+    before = folder()
+    gone = import_file(runner, "a.fit", fixture("garmin-fr110-run.fit"))
+    assert gone["file_kept"] is False and folder() == before
+    kept = import_file(runner, "b.fit", fixture("garmin-fenix-5-run.fit"), keep=True)
+    assert kept["file_kept"] is True and len(folder()) == len(before) + 1
+
+
+def test_guidance_is_recomputed_once_and_at_most_one_alert_per_kind_is_queued(app, runner, monkeypatch):
+    """Three runs imported at once: the care plan is refreshed once (from the earliest date)
+    and the outbox holds at most one alert per kind for today."""
+    from strideguard.guidance import service as guidance_service
+
+    calls = []
+    real = guidance_service.after_change
+    monkeypatch.setattr(guidance_service, "after_change", lambda user, day, *a, **k: calls.append(day) or real(user, day, *a, **k))
+    body = import_file(runner, "export.zip", strava_export())
+    assert body["created"] == 5
+    assert calls == [date(2010, 8, 5)]  # once, from the earliest imported run
+    with app.app_context():
+        per_kind = db.session.execute(select(Reminder.kind, func.count()).group_by(Reminder.kind)).all()
+    assert all(count <= 1 for _, count in per_kind)
+
+
+def test_the_progress_is_in_the_table_while_it_runs(app, runner):
+    response = upload(runner, "export.zip", strava_export())
+    assert response.status_code == 202
+    started = response.get_json()["import"]
+    assert started["status"] in ("queued", "running", "done") and started["filename"] == "export.zip"
+    wait_done(runner, started["id"])
+    with app.app_context():
+        row = db.session.get(Import, started["id"])
+        assert (row.done, row.total, row.status, row.claimed_by) == (8, 8, "done", None)
+        assert row.started_at is not None and row.finished_at >= row.started_at

@@ -1,0 +1,213 @@
+"""The parsers on real device files, checked against a second, independent reading of each
+file (its own lap records, its own odometer, or the raw points re-measured here), within 1%;
+then every hostile input the issue lists, each refused with a clear sentence."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import time
+import tracemalloc
+from datetime import datetime, timedelta, timezone
+
+import fitdecode
+import pytest
+from defusedxml import ElementTree as SafeET
+from tcxreader.tcxreader import TCXReader
+
+from strideguard.imports.parse import Limits, ParseError, parse_activity_file
+from tests.imports.support import CORPUS, fixture
+
+UTC = timezone.utc
+
+#: file -> (sport, start UTC, device, distance m, moving s) as our parser reads them.
+EXPECTED = {
+    "activity-small-fenix2-run.fit": ("running", datetime(2015, 8, 15, 14, 45, 8, tzinfo=UTC), "Garmin fenix2", 9008.22, 2832.0),
+    "garmin-fr110-run.fit": ("running", datetime(2013, 2, 6, 12, 11, 14, tzinfo=UTC), "Garmin fr110", 4835.38, 2625.14),
+    "developer-types-sample.fit": ("running", datetime(2017, 1, 17, 17, 6, 47, tzinfo=UTC), "Stryd", 6753.99, 3424.0),
+    "garmin-fenix-5-run.fit": ("running", datetime(2017, 6, 11, 14, 34, 9, tzinfo=UTC), "Garmin fenix5", 157.56, 56.887),
+    "garmin-fenix-5-bike.fit": ("cycling", datetime(2017, 6, 12, 16, 9, 22, tzinfo=UTC), "Garmin fenix5", 459.52, 60.363),
+    "forerunner410-run.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1992.78),
+    "forerunner410-run-no-hr.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1992.78),
+    "sup_activity_1.tcx": ("other", datetime(2022, 7, 16, 16, 8, 25, tzinfo=UTC), "vívoactive HR", 1157.51, 1112.34),
+    "cerknicko-jezero.gpx": (None, datetime(2010, 8, 5, 14, 23, 59, tzinfo=UTC), "GPSBabel - http://www.gpsbabel.org", 4580.1, 1961.0),
+    "around-visnjan-with-car.gpx": (None, datetime(2020, 12, 18, 6, 15, 50, tzinfo=UTC), "eTrex 20x", 2736.3, 250.0),
+}
+
+
+def within(value: float, reference: float, tolerance: float = 0.01) -> bool:
+    return abs(value - reference) <= tolerance * abs(reference)
+
+
+# -- second readings ----------------------------------------------------------------------
+
+
+def fit_laps(name: str) -> tuple[float, float]:
+    """The FIT file's own lap records: summed distance and timer time."""
+    distance = timer = 0.0
+    with fitdecode.FitReader(str(CORPUS / name)) as reader:
+        for frame in reader:
+            if isinstance(frame, fitdecode.FitDataMessage) and frame.name == "lap":
+                distance += frame.get_value("total_distance", fallback=0) or 0
+                timer += frame.get_value("total_timer_time", fallback=0) or 0
+    return distance, timer
+
+
+def tcx_trackpoints(name: str) -> tuple[float, float]:
+    """The device's odometer at the last track point, and first-to-last track point time."""
+    exercise = TCXReader().read(str(CORPUS / name), only_gps=False)
+    odometer = max(t.distance for t in exercise.trackpoints if t.distance is not None)
+    return odometer, (exercise.end_time - exercise.start_time).total_seconds()
+
+
+def _haversine(a, b) -> float:
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b[1] - a[1]) / 2) ** 2
+    return 2 * 6371000 * math.asin(math.sqrt(h))
+
+
+def gpx_points(name: str) -> tuple[float, float]:
+    """Re-measure the raw points: great-circle distance, and time spent above 2 km/h
+    (3D between points with elevations, as the moving-time definition says)."""
+    root = SafeET.parse(str(CORPUS / name)).getroot()
+    distance = moving = 0.0
+    for seg in (e for e in root.iter() if e.tag.endswith("trkseg")):
+        points = []
+        for p in (e for e in seg if e.tag.endswith("trkpt")):
+            child = {c.tag.rsplit("}", 1)[-1]: c.text for c in p}
+            points.append((float(p.get("lat")), float(p.get("lon")), float(child["ele"]) if child.get("ele") else None,
+                           datetime.fromisoformat(child["time"].replace("Z", "+00:00"))))
+        for a, b in zip(points, points[1:]):
+            flat = _haversine(a, b)
+            distance += flat
+            step = math.hypot(flat, b[2] - a[2]) if a[2] and b[2] else flat
+            seconds = (b[3] - a[3]).total_seconds()
+            if seconds > 0 and step and step / seconds * 3.6 > 2.0:
+                moving += seconds
+    return distance, moving
+
+
+def second_reading(name: str) -> tuple[float, float]:
+    if name.endswith(".fit"):
+        return fit_laps(name)
+    if name.endswith(".tcx"):
+        return tcx_trackpoints(name)
+    return gpx_points(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_distance_and_moving_time_match_an_independent_reading(name):
+    sport, start, device, distance, moving = EXPECTED[name]
+    [activity] = parse_activity_file(name, fixture(name))
+    assert activity.sport == sport
+    assert activity.started_at == start
+    assert activity.device == device
+    assert activity.distance_m == pytest.approx(distance, abs=0.1)
+    assert activity.moving_s == pytest.approx(moving, abs=0.1)
+    other_distance, other_moving = second_reading(name)
+    assert within(activity.distance_m, other_distance), (activity.distance_m, other_distance)
+    assert within(activity.moving_s, other_moving), (activity.moving_s, other_moving)
+
+
+def test_gzipped_files_read_like_the_plain_ones():
+    for name in ("activity-small-fenix2-run.fit", "forerunner410-run.tcx", "cerknicko-jezero.gpx"):
+        plain = parse_activity_file(name, fixture(name))
+        assert parse_activity_file(name + ".gz", gzip.compress(fixture(name))) == plain
+
+
+def test_fit_developer_fields_do_not_stop_the_import():
+    # Stryd's footpod writes developer fields (power, form power) into every record.
+    [activity] = parse_activity_file("developer-types-sample.fit", fixture("developer-types-sample.fit"))
+    assert activity.is_run and activity.distance_m > 6000
+
+
+def test_tcx_elevation_and_gpx_elevation_are_read():
+    [tcx] = parse_activity_file("forerunner410-run.tcx", fixture("forerunner410-run.tcx"))
+    [gpx] = parse_activity_file("cerknicko-jezero.gpx", fixture("cerknicko-jezero.gpx"))
+    assert tcx.elevation_gain_m == pytest.approx(153.8, abs=0.1)
+    assert gpx.elevation_gain_m is not None and gpx.elevation_gain_m > 100
+
+
+# -- hostile and broken input -------------------------------------------------------------
+
+GPX_HEAD = '<gpx version="1.1" creator="x" xmlns="http://www.topografix.com/GPX/1/1">'
+XXE = (f'<?xml version="1.0"?>\n<!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+       f'{GPX_HEAD}<trk><name>&xxe;</name></trk></gpx>').encode()
+LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+          + ']>\n<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">'
+          + '<Activities><Activity Sport="Running"><Id>&lol9;</Id></Activity></Activities></TrainingCenterDatabase>').encode()
+
+
+@pytest.mark.parametrize("name,data,says", [
+    ("xxe.gpx", XXE, "DTD"),
+    ("laughs.tcx", LAUGHS, "DTD"),
+    ("empty.gpx", b"", "empty"),
+    ("empty.fit.gz", gzip.compress(b""), "empty"),
+    ("photo.gpx", b"\xff\xd8\xff\xe0JFIF" + b"\x00" * 100, "content is something else"),
+    ("watch.gpx", fixture("garmin-fenix-5-run.fit"), "content is FIT"),
+    ("run.tcx", fixture("cerknicko-jezero.gpx"), "content is GPX"),
+    ("run.exe", b"MZ", "Not an activity file"),
+    ("truncated.fit", fixture("activity-small-fenix2-run.fit")[:70_000], "truncated"),
+    ("broken.fit.gz", gzip.compress(fixture("garmin-fenix-5-run.fit"))[:-40], "gzip stream is damaged"),
+    ("notgz.gpx.gz", fixture("cerknicko-jezero.gpx"), "not gzip"),
+    ("cut.gpx", fixture("cerknicko-jezero.gpx")[:20_000], "not well-formed XML"),
+    ("route.gpx", f'{GPX_HEAD}<rte><rtept lat="1" lon="2"/></rte></gpx>'.encode(), "no recorded track"),
+    ("settings.fit", fixture("garmin-fenix-5-run.fit")[:14] + b"", "truncated"),
+])
+def test_broken_and_hostile_files_fail_with_a_clear_reason(name, data, says):
+    with pytest.raises(ParseError) as caught:
+        parse_activity_file(name, data)
+    assert says.lower() in str(caught.value).lower(), str(caught.value)
+
+
+def test_a_damaged_fit_file_fails_on_its_checksum():
+    data = bytearray(fixture("garmin-fr110-run.fit"))
+    data[len(data) // 2] ^= 0xFF
+    with pytest.raises(ParseError, match="damaged|could not read"):
+        parse_activity_file("flipped.fit", bytes(data))
+
+
+def _big_gpx(points: int) -> bytes:
+    t0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
+    rows = (f'<trkpt lat="{46 + i * 2e-5:.6f}" lon="14.0"><ele>300</ele>'
+            f'<time>{(t0 + timedelta(seconds=i)):%Y-%m-%dT%H:%M:%SZ}</time></trkpt>\n' for i in range(points))
+    return (f'<?xml version="1.0"?>\n{GPX_HEAD}<trk><trkseg>\n' + "".join(rows) + "</trkseg></trk></gpx>").encode()
+
+
+def test_a_50_mb_gpx_is_refused_by_size_at_once_and_in_little_memory():
+    data = _big_gpx(5000)
+    data = data.replace(b"<trk>", b"<trk><desc>" + b"x" * (50 * 1024 * 1024 - len(data)) + b"</desc>", 1)
+    assert len(data) >= 50 * 1024 * 1024
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(ParseError, match="larger than 16 MB"):
+            parse_activity_file("huge.gpx", data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 5  # refused before any parsing
+    assert peak < 5 * 1024 * 1024
+
+
+def test_too_many_points_are_refused_while_streaming_in_bounded_memory():
+    data = _big_gpx(12_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ParseError, match="more than 10,000 track points"):
+            parse_activity_file("long.gpx", data, Limits(max_points=10_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # The safety pass clears elements as it goes: far less than a tree of the document.
+    assert peak < 8 * 1024 * 1024, peak
+
+
+def test_a_gzip_bomb_is_refused():
+    bomb = gzip.compress(b"<" + b" " * (40 * 1024 * 1024))
+    with pytest.raises(ParseError, match="larger than 16 MB|compression bomb"):
+        parse_activity_file("bomb.gpx.gz", bomb)
+    ratio_bomb = gzip.compress(b" " * (8 * 1024 * 1024))
+    with pytest.raises(ParseError, match="compression bomb"):
+        parse_activity_file("bomb.tcx.gz", ratio_bomb)
