@@ -1,13 +1,14 @@
 // StrideGuard service worker: app shell cache, push notifications, outbox background sync.
 // Bump VERSION whenever a shell file changes: the old cache is deleted on activate.
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const CACHE = `strideguard-shell-${VERSION}`;
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css',
   '/js/app.js', '/js/api.js', '/js/dom.js', '/js/state.js', '/js/outbox.js', '/js/sync.js',
   '/js/knee.js', '/js/guidance.js', '/js/checkin.js', '/js/run.js', '/js/history.js',
   '/js/therapist.js', '/js/settings.js', '/js/session.js', '/js/push.js', '/js/plan.js', '/js/imports.js',
+  '/js/sharing.js', '/js/clinic.js', '/js/patient.js',
   '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-512.png',
 ];
 
@@ -54,6 +55,7 @@ async function fromCache(key, req) {
 const KIND_URL = {
   checkin_due: '/#checkin', rest: '/#guidance', reduce_volume: '/#guidance',
   contact_pt: '/#therapist', contact_doctor: '/#therapist', weekly_plan: '/#history',
+  patient_urgent: '/#clinic', patient_alert: '/#clinic',
 };
 
 function parsePush(event) {
@@ -80,8 +82,8 @@ self.addEventListener('push', (event) => {
   keepAlive(event, self.registration.showNotification(msg.title, {
     body: msg.body,
     tag: msg.tag,
-    renotify: msg.kind === 'contact_doctor',
-    requireInteraction: msg.kind === 'contact_doctor',
+    renotify: msg.kind === 'contact_doctor' || msg.kind === 'patient_urgent',
+    requireInteraction: msg.kind === 'contact_doctor' || msg.kind === 'patient_urgent',
     icon: '/icons/icon-192.png',
     badge: '/icons/icon-192.png',
     data: { url: msg.url, kind: msg.kind },

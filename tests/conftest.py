@@ -106,15 +106,17 @@ class Runner:
 
     counter = 0
 
+    role = "runner"
+
     def __init__(self, app, email: str | None = None, password: str = "knee-safe-42x",
-                 timezone: str = "UTC") -> None:
+                 timezone: str = "UTC", **profile: object) -> None:
         Runner.counter += 1
         self.client = app.test_client()
-        self.email = email or f"runner{Runner.counter}@example.org"
+        self.email = email or f"{self.role}{Runner.counter}@example.org"
         self.password = password
         response = self.client.post(
             "/api/v1/auth/register",
-            json={"email": self.email, "password": password, "timezone": timezone},
+            json={"email": self.email, "password": password, "timezone": timezone, "role": self.role, **profile},
         )
         assert response.status_code == 201, response.get_json()
         body = response.get_json()
@@ -138,6 +140,31 @@ class Runner:
 
     def delete(self, url: str, json=None, **kw):
         return self.client.delete(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+class Therapist(Runner):
+    """A signed-in therapist account (``role: "therapist"``)."""
+
+    role = "therapist"
+
+    def accept(self, code: str):
+        return self.post("/api/v1/clinic/invitations/accept", json={"code": code})
+
+
+def invite(runner: Runner) -> dict:
+    """The runner creates an invitation; returns ``{code, url, expires_at, …}``."""
+    response = runner.post("/api/v1/me/invitations")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def linked(app, runner: Runner | None = None, **profile: object) -> tuple[Runner, Therapist]:
+    """A runner who invited a therapist, who accepted."""
+    runner = runner or Runner(app)
+    therapist = Therapist(app, **profile)
+    response = therapist.accept(invite(runner)["code"])
+    assert response.status_code == 200, response.get_json()
+    return runner, therapist
 
 
 @pytest.fixture

@@ -55,3 +55,32 @@ def test_vapid_generate_refuses_to_replace_a_key_without_force(app):
     again = runner.invoke(args=["vapid", "generate"])
     assert again.exit_code != 0 and "--force" in again.output
     assert runner.invoke(args=["vapid", "public-key"]).output == first.output
+
+
+def test_demo_makes_a_therapist_who_sees_the_demo_runner(app):
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0  # twice: replaced, not doubled
+    client = app.test_client()
+    login = client.post("/api/v1/auth/login", json={"email": "therapist@strideguard.local",
+                                                    "password": "demo-therapist-2026"})
+    assert login.status_code == 200 and login.get_json()["user"]["role"] == "therapist"
+    [row] = client.get("/api/v1/clinic/patients").get_json()
+    assert row["patient"]["email"] == "demo@strideguard.local"
+    assert row["plan"]["state"] in ("rest", "return", "normal")
+
+
+def test_therapist_add_makes_a_therapist_account_and_list_shows_it(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["therapist", "add", "dana@clinic.example", "--name", "Dana Reyes, PT"],
+                           input="a-long-clinic-pass\na-long-clinic-pass\n")
+    assert result.exit_code == 0, result.output
+    assert "therapist account dana@clinic.example" in result.output
+    login = app.test_client().post("/api/v1/auth/login", json={"email": "dana@clinic.example",
+                                                               "password": "a-long-clinic-pass"})
+    assert login.get_json()["user"] == {**login.get_json()["user"], "role": "therapist", "display_name": "Dana Reyes, PT"}
+    listed = runner.invoke(args=["therapist", "list"])
+    assert "dana@clinic.example" in listed.output and "0 patients" in listed.output
+    again = runner.invoke(args=["therapist", "add", "dana@clinic.example"], input="a-long-clinic-pass\na-long-clinic-pass\n")
+    assert again.exit_code != 0 and "already" in again.output.lower()
+    weak = runner.invoke(args=["therapist", "add", "weak@clinic.example"], input="short\nshort\n")
+    assert weak.exit_code != 0

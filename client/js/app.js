@@ -1,45 +1,67 @@
-// App start-up and the hash router: #checkin #run #guidance #history #therapist #settings #signin.
+// App start-up and the hash router. Runners: #checkin #run #guidance #history #therapist
+// #settings; therapists: #clinic #clinic/patient/ID #clinic/accept/CODE #settings; #signin.
 
 import { onCsrf } from './api.js';
 import { h, mount } from './dom.js';
-import { signedIn, loadMe, setMe } from './state.js';
+import { me, signedIn, loadMe, setMe, NEXT_KEY } from './state.js';
 import { list, onOutboxChange, saveToken } from './outbox.js';
 import { replay, startReplayTriggers } from './sync.js';
 import { resyncPush } from './push.js';
 
 // Each screen's module is loaded when the screen is first shown, so the first paint parses
-// and runs only the code it needs (Lighthouse: total blocking time on a phone).
+// and runs only the code it needs (Lighthouse: total blocking time on a phone). Each route:
+// its screen and the roles that may open it.
+const lazy = (file, fn) => (arg) => import(file).then((m) => m[fn](arg));
 const ROUTES = {
-  checkin: () => import('./checkin.js').then((m) => m.showCheckin()),
-  run: () => import('./run.js').then((m) => m.showRun()),
-  guidance: () => import('./guidance.js').then((m) => m.showGuidance()),
-  history: () => import('./history.js').then((m) => m.showHistory()),
-  import: () => import('./imports.js').then((m) => m.showImports()),
-  therapist: () => import('./therapist.js').then((m) => m.showTherapist()),
-  settings: () => import('./settings.js').then((m) => m.showSettings()),
-  signin: () => import('./session.js').then((m) => m.showSignin()),
+  checkin: [lazy('./checkin.js', 'showCheckin'), ['runner']],
+  run: [lazy('./run.js', 'showRun'), ['runner']],
+  guidance: [lazy('./guidance.js', 'showGuidance'), ['runner']],
+  history: [lazy('./history.js', 'showHistory'), ['runner']],
+  import: [lazy('./imports.js', 'showImports'), ['runner']],
+  therapist: [lazy('./therapist.js', 'showTherapist'), ['runner']],
+  settings: [lazy('./settings.js', 'showSettings'), ['runner', 'therapist']],
+  clinic: [lazy('./clinic.js', 'showClinic'), ['therapist']],
+  'clinic/patient': [lazy('./patient.js', 'showPatient'), ['therapist']],
+  'clinic/accept': [lazy('./clinic.js', 'showClinic'), ['therapist']],
+  signin: [lazy('./session.js', 'showSignin'), [null]],
 };
+const HOME = { runner: 'checkin', therapist: 'clinic' };
 
-function currentRoute() {
-  const name = location.hash.replace(/^#/, '');
-  return ROUTES[name] ? name : 'checkin';
+function role() { return (me() && me().role) || 'runner'; }
+
+/** [route name, argument] from the hash: "#clinic/patient/12" -> ["clinic/patient", "12"]. */
+function parse(hash) {
+  const raw = hash.replace(/^#/, '');
+  const parts = raw.split('/');
+  if (parts.length === 3 && ROUTES[`${parts[0]}/${parts[1]}`]) return [`${parts[0]}/${parts[1]}`, decodeURIComponent(parts[2])];
+  return [ROUTES[raw] ? raw : '', null];
 }
 
 async function route() {
-  let name = currentRoute();
+  let [name, arg] = parse(location.hash);
   if (!signedIn() && name !== 'signin') {
+    // After signing in, come back here (a therapist opening an invitation link).
+    if (name.startsWith('clinic/accept')) sessionStorage.setItem(NEXT_KEY, location.hash);
     location.replace('#signin');
-    name = 'signin';
+    [name, arg] = ['signin', null];
   }
-  if (signedIn() && name === 'signin') name = 'checkin';
+  if (signedIn() && (name === 'signin' || !name || !ROUTES[name][1].includes(role()))) {
+    name = HOME[role()];
+    arg = null;
+    if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`);
+  }
+  document.body.classList.remove('wide');
+  document.body.dataset.role = signedIn() ? role() : '';
   const nav = document.getElementById('tabs');
   nav.hidden = !signedIn();
+  const top = name.split('/')[0];
   nav.querySelectorAll('a').forEach((a) => {
-    if (a.getAttribute('href') === `#${name}`) a.setAttribute('aria-current', 'page');
+    a.hidden = !(a.dataset.roles || 'runner').split(' ').includes(role());
+    if (a.getAttribute('href') === `#${top}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
   try {
-    await ROUTES[name]();
+    await ROUTES[name][0](arg);
   } catch (err) {
     mount('Something went wrong', h('p', { class: 'error', role: 'alert' }, err.message || String(err)));
   }
@@ -69,6 +91,8 @@ async function registerWorker() {
 }
 
 async function start() {
+  // /clinic (a bookmark, or the link a clinic hands out) opens the dashboard.
+  if (location.pathname.replace(/\/$/, '') === '/clinic') history.replaceState(null, '', `/${location.hash || '#clinic'}`);
   onCsrf((token) => { saveToken(token).catch(() => {}); });
   onOutboxChange(renderOutbox);
   window.addEventListener('hashchange', route);
@@ -90,7 +114,7 @@ async function start() {
   await route();
   renderOutbox();
   if (signedIn()) {
-    replay();
+    if (role() === 'runner') replay();
     resyncPush().catch(() => {});
   }
 }

@@ -70,6 +70,16 @@ export function adviceCard(advice) {
   call, why);
 }
 
+/** The therapist's instruction, when one of the runner's therapists wrote one. */
+export function instructionCard() {
+  const text = me()?.therapist_instruction;
+  if (!text) return null;
+  const who = (me()?.limits_set_by?.instruction || []).join(', ');
+  return h('section', { class: 'card instruction', 'aria-label': 'From your therapist' },
+    h('p', { class: 'plan-label' }, 'From your therapist'), h('p', { class: 'strong' }, text),
+    who ? h('p', { class: 'hint' }, who) : null);
+}
+
 /** The status banner plus every card, most severe first. */
 export function guidanceView(guidance) {
   const status = STATUS_TEXT[guidance.status] || STATUS_TEXT.ok;
@@ -79,6 +89,7 @@ export function guidanceView(guidance) {
   return h('section', { class: 'guidance', 'aria-label': 'Guidance for today' },
     h('div', { class: `status status-${guidance.status}` },
       h('p', { class: 'status-title' }, status[0]), h('p', {}, status[1])),
+    instructionCard(),
     guidance.plan ? planCard(guidance.plan) : null,
     advice.map(adviceCard),
     failed.length ? h('p', { class: 'hint' }, `Some checks are unavailable right now: ${failed.map((p) => p.name).join(', ')}.`) : null,

@@ -24,7 +24,7 @@ const METRIC_WORDS = {
   sessions_in_phase: 'sessions done in the phase',
   morning_pain: 'morning pain',
 };
-const KIND_WORDS = {
+export const KIND_WORDS = {
   rest_started: 'Rest started',
   rest_extended: 'Rest extended',
   return_started: 'Return to running started',
@@ -35,7 +35,7 @@ const KIND_WORDS = {
   speed_over: 'Pace over its limit',
 };
 
-function reasonText(reason) {
+export function reasonText(reason) {
   if (!reason) return '';
   const what = METRIC_WORDS[reason.metric] || String(reason.metric).replace(/_/g, ' ');
   if (typeof reason.value === 'boolean') return what;

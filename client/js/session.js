@@ -1,15 +1,30 @@
 // Sign in, create an account, sign out.
 
 import { api, setCsrf, showFieldErrors } from './api.js';
-import { h, mount, field, errorLine, segmented } from './dom.js';
-import { setMe, browserTimeZone } from './state.js';
+import { h, mount, field, errorLine, segmented, toggle } from './dom.js';
+import { setMe, browserTimeZone, NEXT_KEY } from './state.js';
 import { clearAll, saveToken } from './outbox.js';
 import { disablePush, forgetPush } from './push.js';
 import { replay } from './sync.js';
 
+
+function afterSignIn(user) {
+  const next = sessionStorage.getItem(NEXT_KEY);
+  sessionStorage.removeItem(NEXT_KEY);
+  if (user.role === 'therapist') {
+    location.hash = next && next.startsWith('#clinic') ? next : '#clinic';
+    return;
+  }
+  location.hash = '#checkin';
+  replay();
+}
+
 function accountForm(kind) {
   const create = kind === 'register';
   const error = errorLine();
+  const therapist = create ? toggle('I am a physical therapist (my patients share their data with me)', 'therapist') : null;
+  const name = create ? field('Your name, as patients see it', h('input', { name: 'display_name', autocomplete: 'name', maxlength: 100 }),
+    'Optional for runners: your therapist sees it instead of your email.') : null;
   const form = h('form', { class: 'auth', novalidate: true, 'aria-label': create ? 'Create an account' : 'Sign in' },
     field('Email', h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true })),
     field('Password', h('input', {
@@ -17,6 +32,7 @@ function accountForm(kind) {
       autocomplete: create ? 'new-password' : 'current-password', minlength: create ? '10' : null,
     }), create ? 'At least 10 characters.' : null),
     create ? segmented('Units', 'units', [['km', 'Kilometres'], ['mi', 'Miles']], 'km') : null,
+    name, therapist,
     error,
     h('button', { type: 'submit', class: 'primary' }, create ? 'Create account' : 'Sign in'));
   form.addEventListener('submit', async (ev) => {
@@ -26,8 +42,13 @@ function accountForm(kind) {
     const password = form.elements.password.value;
     if (!email || !password) { error.textContent = 'Enter your email and password.'; return; }
     try {
+      const extra = {};
+      if (create) {
+        if (form.elements.therapist.checked) extra.role = 'therapist';
+        if (form.elements.display_name.value.trim()) extra.display_name = form.elements.display_name.value.trim();
+      }
       let data = create
-        ? await api('POST', '/auth/register', { email, password, timezone: browserTimeZone() })
+        ? await api('POST', '/auth/register', { email, password, timezone: browserTimeZone(), ...extra })
         : await api('POST', '/auth/login', { email, password });
       if (create) {
         const chosen = form.querySelector('input[name="units"]:checked')?.value || 'km';
@@ -38,8 +59,7 @@ function accountForm(kind) {
       }
       const user = data.user || data;
       setMe(user);
-      location.hash = '#checkin';
-      replay();
+      afterSignIn(user);
     } catch (err) {
       error.textContent = showFieldErrors(form, err);
     }

@@ -3,7 +3,7 @@
 
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, segmented, toast } from './dom.js';
-import { me, setMe, browserTimeZone, formatDistance, fromUnit, units } from './state.js';
+import { me, setMe, loadMe, browserTimeZone, formatDistance, fromUnit, units } from './state.js';
 import { pushState, enablePush, disablePush } from './push.js';
 import { signOut } from './session.js';
 
@@ -15,43 +15,71 @@ const PUSH_TEXT = {
   lost: 'Reminders stopped on this phone. Turn them on again.',
 };
 
+/** "Set by your therapist (Dana Reyes)" for a locked limit, else null. */
+function lockNote(p, name) {
+  if (!(p.locked || []).includes(name)) return null;
+  const who = (p.limits_set_by || {})[name] || [];
+  return h('span', { class: 'locked-note' }, `Set by your therapist${who.length ? ` (${who.join(', ')})` : ''}. Ask them to change it.`);
+}
+
+function limitField(p, label, input, hint, name) {
+  const locked = (p.locked || []).includes(name);
+  if (locked) input.disabled = true;
+  const wrap = field(label, input, locked ? null : hint);
+  const note = lockNote(p, name);
+  if (note) wrap.append(note);
+  return wrap;
+}
+
 function profileForm(p, conditions) {
   const error = errorLine();
   const quiet = p.quiet_hours || null;
+  const runner = p.role !== 'therapist';
   const quietOn = h('input', { type: 'checkbox', name: 'quiet_on', checked: Boolean(quiet) });
+  const conditionsLocked = (p.locked || []).includes('conditions');
+  const instruction = p.therapist_instruction ? h('p', { class: 'instruction' }, h('span', { class: 'strong' }, 'From your therapist: '), p.therapist_instruction) : null;
   const form = h('form', { class: 'settings', novalidate: true },
+    field(runner ? 'Your name (your therapist sees it)' : 'Your name (your patients see it)',
+      h('input', { name: 'display_name', value: p.display_name || '', autocomplete: 'name', maxlength: 100 })),
     segmented('Units', 'units', [['km', 'Kilometres'], ['mi', 'Miles']], p.units || 'km'),
-    field('Daily reminder time', h('input', { type: 'time', name: 'reminder_time', value: p.reminder_time || '20:00' })),
+    runner ? field('Daily reminder time', h('input', { type: 'time', name: 'reminder_time', value: p.reminder_time || '20:00' })) : null,
     h('fieldset', {}, h('legend', {}, 'Quiet hours'),
       h('label', { class: 'toggle' }, quietOn, h('span', {}, 'No notifications at night')),
       h('div', { class: 'row' },
         field('From', h('input', { type: 'time', name: 'quiet_start', value: quiet?.start || '22:00' })),
         field('Until', h('input', { type: 'time', name: 'quiet_end', value: quiet?.end || '07:00' })))),
-    segmented('Notification text', 'notification_detail',
-      [['discreet', 'Discreet'], ['detailed', 'With details']], p.notification_detail || 'discreet'),
-    conditions.length ? h('fieldset', { class: 'conditions' }, h('legend', {}, 'Conditions your therapist mentioned'),
+    segmented(runner ? 'Notification text' : 'Alert text', 'notification_detail',
+      [['discreet', 'Discreet'], ['detailed', runner ? 'With details' : 'With patient names and numbers']], p.notification_detail || 'discreet'),
+    runner && conditions.length ? h('fieldset', { class: 'conditions' }, h('legend', {}, 'Conditions your therapist mentioned'),
+      lockNote(p, 'conditions'),
       conditions.map((c) => h('label', { class: 'toggle' },
-        h('input', { type: 'checkbox', name: 'conditions', value: c.id, checked: (p.conditions || []).includes(c.id) }),
+        h('input', { type: 'checkbox', name: 'conditions', value: c.id, checked: (p.conditions || []).includes(c.id), disabled: conditionsLocked }),
         h('span', {}, c.name)))) : null,
-    h('details', {}, h('summary', {}, 'Limits set with your therapist'),
-      field('Pain limit (0-10)', h('input', { type: 'number', name: 'pain_threshold', min: '0', max: '10', step: '1', value: String(p.pain_threshold ?? 3) }),
-        'Advice to stop starts above this number.'),
-      field('Weekly increase limit (%)', h('input', { type: 'number', name: 'weekly_increase_pct', min: '0', max: '100', step: '1', value: String(p.weekly_increase_pct ?? 10) })),
-      field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone() }))),
+    runner ? h('details', { open: Boolean((p.locked || []).length) }, h('summary', {}, 'Limits set with your therapist'),
+      instruction,
+      limitField(p, 'Pain limit (0-10)', h('input', { type: 'number', name: 'pain_threshold', min: '0', max: '10', step: '1', value: String(p.pain_threshold ?? 3) }),
+        'Advice to stop starts above this number.', 'pain_threshold'),
+      limitField(p, 'Weekly increase limit (%)', h('input', { type: 'number', name: 'weekly_increase_pct', min: '0', max: '100', step: '1', value: String(p.weekly_increase_pct ?? 10) }),
+        null, 'weekly_increase_pct'),
+      (p.locked || []).includes('speed_increase_pct') ? h('p', {}, `Weekly pace increase limit: ${p.speed_increase_pct}%`, ' ', lockNote(p, 'speed_increase_pct')) : null,
+      field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone() }))) : field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone() })),
     error, h('button', { type: 'submit', class: 'primary' }, 'Save settings'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const el = form.elements;
     const body = {
+      display_name: el.display_name.value.trim() || null,
       units: form.querySelector('input[name="units"]:checked')?.value || 'km',
-      reminder_time: el.reminder_time.value,
       quiet_hours: quietOn.checked ? { start: el.quiet_start.value, end: el.quiet_end.value } : null,
       notification_detail: form.querySelector('input[name="notification_detail"]:checked')?.value || 'discreet',
-      pain_threshold: Number(el.pain_threshold.value),
-      weekly_increase_pct: Number(el.weekly_increase_pct.value),
       timezone: el.timezone.value.trim(),
     };
-    if (conditions.length) body.conditions = [...form.querySelectorAll('input[name="conditions"]:checked')].map((i) => i.value);
+    if (runner) {
+      body.reminder_time = el.reminder_time.value;
+      body.pain_threshold = Number(el.pain_threshold.value);
+      body.weekly_increase_pct = Number(el.weekly_increase_pct.value);
+      if (conditions.length) body.conditions = [...form.querySelectorAll('input[name="conditions"]:checked')].map((i) => i.value);
+    }
     try {
       const data = await api('PATCH', '/me', body);
       setMe(data.user || data);
@@ -64,15 +92,16 @@ function profileForm(p, conditions) {
   return form;
 }
 
-async function pushSection() {
+async function pushSection(therapist = false) {
   const status = h('p', { 'aria-live': 'polite' });
   const button = h('button', { type: 'button' });
-  const box = h('section', { class: 'card' }, h('h2', {}, 'Reminders on this phone'), status, button);
+  const word = therapist ? 'patient alerts' : 'reminders';
+  const box = h('section', { class: 'card' }, h('h2', {}, therapist ? 'Patient alerts on this phone' : 'Reminders on this phone'), status, button);
   async function render() {
     const state = await pushState().catch(() => 'unsupported');
-    status.textContent = PUSH_TEXT[state];
+    status.textContent = therapist ? PUSH_TEXT[state].replace(/Reminders/g, 'Patient alerts').replace(/reminders/g, 'patient alerts') : PUSH_TEXT[state];
     button.hidden = state === 'unsupported' || state === 'denied';
-    button.textContent = state === 'on' ? 'Turn off reminders' : 'Turn on reminders';
+    button.textContent = state === 'on' ? `Turn off ${word}` : `Turn on ${word}`;
     button.dataset.state = state;
   }
   button.addEventListener('click', async () => {
@@ -166,6 +195,9 @@ function accountSection() {
 
 /** The #settings screen. */
 export async function showSettings() {
+  const hash = location.hash;
+  try { await loadMe(); } catch { /* offline: the profile we last saw */ }
+  if (location.hash !== hash) return; // the runner moved on while the profile loaded
   const p = me() || {};
   let conditions = [];
   try {
@@ -173,5 +205,7 @@ export async function showSettings() {
     conditions = Array.isArray(data) ? data : (data.conditions || []);
   } catch { /* offline: settings still open */ }
   const main = mount('Settings', profileForm(p, conditions));
-  main.append(await pushSection(), await shoesSection(), accountSection());
+  main.append(await pushSection(p.role === 'therapist'));
+  if (p.role !== 'therapist') main.append(await shoesSection());
+  main.append(accountSection());
 }

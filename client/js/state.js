@@ -3,6 +3,8 @@
 import { api, setCsrf } from './api.js';
 
 const PROFILE_KEY = 'sg.profile';
+/** Where to go after signing in (a therapist who opened an invitation link first). */
+export const NEXT_KEY = 'sg.next';
 let profile = null;
 
 export function browserTimeZone() {

@@ -4,6 +4,7 @@ import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, toast } from './dom.js';
 import { me, setMe, localDate, formatDay } from './state.js';
 import { fetchHistory, weekRows, weekTable } from './history.js';
+import { sharingSection } from './sharing.js';
 
 /** Only http(s) booking links: a `javascript:` URL must never become a link. */
 export function safeHttpUrl(value) {
@@ -84,8 +85,9 @@ export async function showTherapist() {
   const hasAny = t.phone || t.email || t.booking_url;
   const main = mount(t.name ? `My therapist: ${t.name}` : 'My therapist',
     hasAny ? h('div', { class: 'contact' }, contactButtons(t))
-      : h('p', {}, 'Add your physical therapist so you can reach them in one tap.'),
+      : h('p', {}, 'Add your physical therapist so you can reach them in one tap.'));
+  const sharing = await sharingSection();
+  main.append(sharing,
     h('details', { class: 'card no-print', open: !hasAny }, h('summary', {}, 'Edit therapist details'), editForm(t, showTherapist)),
-    h('p', { class: 'hint no-print' }, 'Share this summary with your therapist:'));
-  main.append(await summary());
+    h('p', { class: 'hint no-print' }, 'Or print this summary for your therapist:'), await summary());
 }

@@ -30,6 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.accounts import api as accounts_api
     from strideguard.accounts import guard, sessions
     from strideguard.accounts.export import bp as export_bp
+    from strideguard.clinic import api as clinic_api
     from strideguard.guidance import api as guidance_api
     from strideguard.guidance.service import init_plugins
     from strideguard.imports import api as imports_api
@@ -63,6 +64,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (
         accounts_api.auth_bp, accounts_api.me_bp, export_bp, training_api.bp,
         guidance_api.bp, plan_api.bp, push_api.bp, reminders_api.bp, imports_api.bp,
+        clinic_api.sharing_bp, clinic_api.clinic_bp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["strideguard.api"] = api

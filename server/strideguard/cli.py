@@ -1,6 +1,6 @@
 """The ``strideguard`` command line (a Flask click group; also ``flask --app strideguard``).
 
-serve | worker | run | prepare | db | vapid | plugins | reminders | demo
+serve | worker | run | prepare | db | vapid | plugins | reminders | imports | demo | therapist
 """
 
 from __future__ import annotations
@@ -238,17 +238,69 @@ def imports_sweep() -> None:
 @click.command("demo")
 @click.option("--email", default="demo@strideguard.local", show_default=True)
 @click.option("--password", default="demo-runner-2026", show_default=True)
+@click.option("--therapist-email", default="therapist@strideguard.local", show_default=True)
+@click.option("--therapist-password", default="demo-therapist-2026", show_default=True)
 @with_appcontext
-def demo_command(email: str, password: str) -> None:
-    """Create a demo runner with six weeks of realistic check-ins and runs."""
-    from strideguard.demo import create_demo_runner
+def demo_command(email: str, password: str, therapist_email: str, therapist_password: str) -> None:
+    """Create a demo runner with six weeks of realistic check-ins and runs, and their therapist."""
+    from strideguard.demo import create_demo_runner, create_demo_therapist
 
     user = create_demo_runner(email, password)
     click.echo(f"demo runner {user.email} / {password} (time zone {user.timezone})")
+    therapist = create_demo_therapist(therapist_email, therapist_password, user)
+    click.echo(f"demo therapist {therapist.email} / {therapist_password} (sees the demo runner at /clinic)")
+
+
+@click.group("therapist")
+def therapist_group() -> None:
+    """Therapist accounts (for a clinic that closes sign-up with STRIDEGUARD_THERAPIST_SIGNUP=false)."""
+
+
+@therapist_group.command("add")
+@click.argument("email")
+@click.option("--name", default=None, help="How patients see the therapist, e.g. 'Dana Reyes, PT'.")
+@click.option("--timezone", "tz", default="UTC", show_default=True)
+@click.password_option(prompt="Password for the new account")
+@with_appcontext
+def therapist_add(email: str, name: str | None, tz: str, password: str) -> None:
+    """Create a therapist account (asks for its password)."""
+    from strideguard.accounts.service import create_account
+    from strideguard.errors import DomainError
+    from strideguard.extensions import db
+    from strideguard.timeutil import is_valid_timezone
+
+    if not is_valid_timezone(tz):
+        raise click.BadParameter("use an IANA time zone, e.g. Europe/Berlin", param_hint="--timezone")
+    try:
+        user = create_account(email, password, timezone=tz, role="therapist", display_name=name)
+    except DomainError as exc:
+        problems = "; ".join(m for msgs in exc.fields.values() for m in msgs) or exc.message
+        raise click.ClickException(problems) from None
+    db.session.commit()
+    click.echo(f"therapist account {user.email} (id {user.id})")
+
+
+@therapist_group.command("list")
+@with_appcontext
+def therapist_list() -> None:
+    """Every therapist account and how many patients gave it access."""
+    from sqlalchemy import func, select
+
+    from strideguard.accounts.models import User
+    from strideguard.clinic.models import CareLink
+    from strideguard.extensions import db
+
+    rows = db.session.execute(
+        select(User.id, User.email, User.display_name, func.count(CareLink.id))
+        .outerjoin(CareLink, CareLink.therapist_id == User.id)
+        .where(User.role == "therapist").group_by(User.id, User.email, User.display_name).order_by(User.id)
+    )
+    for uid, email, name, patients in rows:
+        click.echo(f"{uid:>6}  {email:<40} {name or '':<30} {patients} patients")
 
 
 COMMANDS = (serve_command, worker_command, prepare_command, vapid_group, plugins_group, reminders_group,
-            imports_group, demo_command)
+            imports_group, demo_command, therapist_group)
 
 
 def register_app_commands(app: Flask) -> None:

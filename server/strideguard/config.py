@@ -36,6 +36,10 @@ PARSERS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URL": str,
     "LOGIN_RATE_LIMIT": str,
     "REGISTER_RATE_LIMIT": str,
+    "ACCEPT_RATE_LIMIT": str,
+    "THERAPIST_SIGNUP": _as_bool,
+    "PUBLIC_URL": str,
+    "FHIR_INSTANCE_ID": str,
     "SESSION_IDLE_DAYS": int,
     "SESSION_MAX_DAYS": int,
     "COOKIE_SECURE": _as_bool,
@@ -85,6 +89,14 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URL": "database://",
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "REGISTER_RATE_LIMIT": "5 per minute;30 per hour",
+        # Wrong invitation codes, per address and per therapist account.
+        "ACCEPT_RATE_LIMIT": "10 per minute;30 per hour",
+        # False: therapist accounts only from `strideguard therapist add` (a clinic's instance).
+        "THERAPIST_SIGNUP": True,
+        # The app's public address for invitation links (default: the request's own).
+        "PUBLIC_URL": None,
+        # Names this instance in FHIR identifiers (urn:strideguard:<id>:user).
+        "FHIR_INSTANCE_ID": "strideguard",
         "SESSION_IDLE_DAYS": 30,
         "SESSION_MAX_DAYS": 90,
         "COOKIE_SECURE": None,  # None: Secure unless the app runs in debug/testing

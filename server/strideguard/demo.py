@@ -1,4 +1,5 @@
-"""A demo runner with six weeks of realistic data, for trying the app (``strideguard demo``)."""
+"""A demo runner with six weeks of realistic data, and their therapist, for trying the app
+(``strideguard demo``)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,23 @@ def create_demo_runner(email: str, password: str) -> User:
     plan_service.refresh(user, first_monday, today)
     db.session.commit()
     return user
+
+
+def create_demo_therapist(email: str, password: str, patient: User) -> User:
+    """(Re)create the demo therapist ("Alex Physio"), with the demo runner as a patient who
+    shared their data (a care link and its access-log entry)."""
+    from strideguard.clinic.models import CareLink
+    from strideguard.clinic.sharing import log
+
+    existing = db.session.execute(select(User).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.commit()
+    therapist = User(email=email.lower(), password_hash=passwords.hash_password(password), timezone=DEMO_TZ,
+                     units="km", conditions=[], role="therapist", display_name="Alex Physio")
+    db.session.add(therapist)
+    db.session.flush()
+    db.session.add(CareLink(user_id=patient.id, therapist_id=therapist.id))
+    log(patient.id, therapist, "access_granted")
+    db.session.commit()
+    return therapist

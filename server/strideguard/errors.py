@@ -71,6 +71,18 @@ class CsrfFailed(DomainError):
     status, code = 403, "csrf_failed"
 
 
+class Forbidden(DomainError):
+    """The account may not do this (its role), whatever the object."""
+
+    status, code = 403, "forbidden"
+
+    def __init__(self, message: str | None = None, fields: dict[str, Any] | None = None,
+                 code: str | None = None) -> None:
+        super().__init__(message, fields)
+        if code:
+            self.code = code
+
+
 class Conflict(DomainError):
     status, code = 409, "conflict"
 

@@ -12,7 +12,7 @@ import zipfile
 from datetime import datetime
 
 import pytest
-from tests.conftest import Runner
+from tests.conftest import Runner, Therapist, invite
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import func, select
@@ -32,9 +32,13 @@ def b64url(raw: bytes) -> str:
 
 def fill(runner: Runner, label: str, run_id: str) -> None:
     """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder,
-    an import with its per-file result."""
+    a therapist with access (care link, access log), an open invitation, and an import with
+    its per-file result."""
     from tests.imports.support import fixture, import_file
 
+    therapist = Therapist(runner.client.application)
+    assert therapist.accept(invite(runner)["code"]).status_code == 200
+    invite(runner)
     assert import_file(runner, f"{label}.fit", fixture("garmin-fenix-5-bike.fit"))["status"] == "done"
     shoe = runner.post("/api/v1/shoes", json={"name": f"{label} shoe"}).get_json()
     assert runner.put(f"/api/v1/runs/{run_id}", json={

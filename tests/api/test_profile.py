@@ -47,7 +47,8 @@ class TestPatchMeAsOwner:
             ({"quiet_hours": {"start": "13:00", "end": "14:30"}}, None),
             ({"pain_threshold": 5}, None),
             ({"pain_threshold": 0}, None),
-            ({"weekly_increase_pct": 7.5}, None),
+            # A runner's own speed limit follows their weekly one (a therapist may set another).
+            ({"weekly_increase_pct": 7.5}, {"weekly_increase_pct": 7.5, "speed_increase_pct": 7.5}),
             ({"notification_detail": "detailed"}, None),
             ({"email": "new.address@example.org"}, None),
             ({"email": "Mixed.Case@Example.org"}, {"email": "mixed.case@example.org"}),
@@ -70,7 +71,7 @@ class TestPatchMeAsOwner:
         for name, value in wanted.items():
             assert response.get_json()[name] == value
             assert after[name] == value
-        untouched = set(before) - set(changes) - {"csrf_token"}
+        untouched = set(before) - set(wanted) - set(changes) - {"csrf_token"}
         assert {k: after[k] for k in untouched} == {k: before[k] for k in untouched}
 
     def test_patch_me_clears_quiet_hours_and_therapist_with_null(self, runner: Runner) -> None:

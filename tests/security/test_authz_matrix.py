@@ -1,6 +1,8 @@
-"""Object-level authorization: every API route x method x actor (owner, another runner,
-anonymous). The table is checked against the app's URL map, so a new route without a row
-fails here."""
+"""Object-level authorization: every API route x method x actor. The actors: the owner (a
+runner with one object of every kind), another runner, the therapist the owner invited, a
+therapist whose access the owner revoked, a therapist the owner never invited, and an
+anonymous client. The table is checked against the app's URL map, so a new route without a
+row fails here."""
 
 from __future__ import annotations
 
@@ -9,32 +11,49 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import Runner
+from tests.conftest import Runner, Therapist, invite
+from tests.imports.support import fixture, upload
 
 DAY = "2026-11-02"
 RUN = str(uuid.UUID(int=7))
+ACTORS = ("owner", "other", "therapist", "revoked", "stranger", "anonymous")
 
 
 @dataclass(frozen=True)
 class Row:
-    """Expected statuses: owner on their own object, another runner on it, anonymous."""
+    """Expected statuses: owner on their own object, another runner on it, the invited
+    therapist, the revoked one, a therapist never invited, anonymous."""
 
     owner: int
     other: int
     anonymous: int
     body: dict | None = None
+    therapist: int = 403
+    revoked: int = 403
+    stranger: int = 403
+
+    @classmethod
+    def account(cls, owner: int, anonymous: int, body: dict | None = None) -> "Row":
+        """A route every signed-in account answers the same way (its own account)."""
+        return cls(owner, owner, anonymous, body, owner, owner, owner)
+
+    @classmethod
+    def clinic(cls, invited: int, body: dict | None = None, foreign: int = 404) -> "Row":
+        """A therapist's route about the owner: runners 403, strangers and the revoked 404."""
+        return cls(403, 403, 401, body, invited, foreign, foreign)
 
 
 RUN_BODY = {"date": DAY, "distance_m": 5000, "duration_s": 1800}
+LOGIN = {"email": "owner@example.org", "password": "knee-safe-42x"}
 ROWS: dict[tuple[str, str], Row] = {
-    ("POST", "/api/v1/auth/register"): Row(409, 409, 409, {"email": "owner@example.org", "password": "knee-safe-42x"}),
-    ("POST", "/api/v1/auth/login"): Row(200, 200, 200, {"email": "owner@example.org", "password": "knee-safe-42x"}),
-    ("POST", "/api/v1/auth/logout"): Row(204, 204, 401),
-    ("POST", "/api/v1/auth/password"): Row(422, 422, 401, {"current_password": "wrong-password-1", "new_password": "another-pass-99"}),
-    ("GET", "/api/v1/me"): Row(200, 200, 401),
-    ("PATCH", "/api/v1/me"): Row(200, 200, 401, {"units": "mi"}),
-    ("DELETE", "/api/v1/me"): Row(422, 422, 401, {"password": "wrong-password-1"}),
-    ("GET", "/api/v1/export"): Row(200, 200, 401),
+    ("POST", "/api/v1/auth/register"): Row.account(409, 409, LOGIN),
+    ("POST", "/api/v1/auth/login"): Row.account(200, 200, LOGIN),
+    ("POST", "/api/v1/auth/logout"): Row.account(204, 401),
+    ("POST", "/api/v1/auth/password"): Row.account(422, 401, {"current_password": "wrong-password-1", "new_password": "another-pass-99"}),
+    ("GET", "/api/v1/me"): Row.account(200, 401),
+    ("PATCH", "/api/v1/me"): Row.account(200, 401, {"units": "mi"}),
+    ("DELETE", "/api/v1/me"): Row.account(422, 401, {"password": "wrong-password-1"}),
+    ("GET", "/api/v1/export"): Row.account(200, 401),
     ("PUT", "/api/v1/checkins/<string:day>"): Row(200, 201, 401, {"pain": 2}),
     ("GET", "/api/v1/checkins"): Row(200, 200, 401),
     ("GET", "/api/v1/checkins/<string:day>"): Row(200, 404, 401),
@@ -50,19 +69,34 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/load"): Row(200, 200, 401),
     ("GET", "/api/v1/guidance"): Row(200, 200, 401),
     ("GET", "/api/v1/plan"): Row(200, 200, 401),
-    ("GET", "/api/v1/conditions"): Row(200, 200, 401),
+    ("GET", "/api/v1/conditions"): Row.account(200, 401),
     ("GET", "/api/v1/checkin-questions"): Row(200, 200, 401),
     ("GET", "/api/v1/plugins"): Row(200, 200, 401),
-    ("GET", "/api/v1/push/key"): Row(200, 200, 200),
-    ("GET", "/api/v1/push/subscriptions"): Row(200, 200, 401),
-    ("POST", "/api/v1/push/subscriptions"): Row(422, 422, 401, {"endpoint": "https://10.0.0.1/x", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}),
-    ("DELETE", "/api/v1/push/subscriptions"): Row(404, 404, 401, {"endpoint": "https://fcm.googleapis.com/fcm/send/nope"}),
-    ("GET", "/api/v1/reminders"): Row(200, 200, 401),
-    ("GET", "/api/v1/openapi.json"): Row(200, 200, 200),
+    ("GET", "/api/v1/push/key"): Row.account(200, 200),
+    ("GET", "/api/v1/push/subscriptions"): Row.account(200, 401),
+    ("POST", "/api/v1/push/subscriptions"): Row.account(422, 401, {"endpoint": "https://10.0.0.1/x", "keys": {"p256dh": "B" * 87, "auth": "A" * 22}}),
+    ("DELETE", "/api/v1/push/subscriptions"): Row.account(404, 401, {"endpoint": "https://fcm.googleapis.com/fcm/send/nope"}),
+    ("GET", "/api/v1/reminders"): Row.account(200, 401),
+    ("GET", "/api/v1/openapi.json"): Row.account(200, 200),
     # A JSON body has no file: 422 for the signed in (multipart uploads: tests/imports).
     ("POST", "/api/v1/imports"): Row(422, 422, 401, {"keep_file": True}),
     ("GET", "/api/v1/imports"): Row(200, 200, 401),
     ("GET", "/api/v1/imports/<int:import_id>"): Row(200, 404, 401),
+    # The runner's sharing routes (runner accounts only).
+    ("POST", "/api/v1/me/invitations"): Row(201, 201, 401),
+    ("GET", "/api/v1/me/invitations"): Row(200, 200, 401),
+    ("DELETE", "/api/v1/me/invitations/<int:invitation_id>"): Row(204, 404, 401),
+    ("GET", "/api/v1/me/therapists"): Row(200, 200, 401),
+    ("DELETE", "/api/v1/me/therapists/<int:therapist_id>"): Row(204, 404, 401),
+    ("GET", "/api/v1/me/access-log"): Row(200, 200, 401),
+    # The therapist's routes (therapist accounts only; about the owner: the invited one only).
+    ("POST", "/api/v1/clinic/invitations/accept"): Row.clinic(404, {"code": "AAAA-BBBB-CCCC"}),
+    ("GET", "/api/v1/clinic/patients"): Row.clinic(200, foreign=200),
+    ("GET", "/api/v1/clinic/patients/<int:patient_id>"): Row.clinic(200),
+    ("PATCH", "/api/v1/clinic/patients/<int:patient_id>"): Row.clinic(204, {"muted": True}),
+    ("POST", "/api/v1/clinic/patients/<int:patient_id>/alerts/seen"): Row.clinic(204),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits"): Row.clinic(200, {"pain_threshold": 5}),
+    ("GET", "/api/v1/clinic/patients/<int:patient_id>/fhir"): Row.clinic(200),
 }
 
 
@@ -82,25 +116,40 @@ def test_every_api_route_has_a_row_in_the_matrix(app):
     assert set(ROWS) - routes == set(), "row for a route that no longer exists"
 
 
-def _url(app, rule: str, shoe_id: int, import_id: int = 0) -> str:
-    return (
-        rule.replace("<string:day>", DAY).replace("<string:run_id>", RUN).replace("<int:shoe_id>", str(shoe_id))
-        .replace("<int:import_id>", str(import_id))
-    )
+@dataclass
+class World:
+    owner: Runner
+    other: Runner
+    therapist: Therapist
+    revoked: Therapist
+    stranger: Therapist
+    anonymous: object
+    ids: dict[str, str]
+
+
+def _url(rule: str, ids: dict[str, str]) -> str:
+    for name, value in ids.items():
+        rule = rule.replace(name, value)
+    return rule
 
 
 @pytest.fixture
-def world(app):
-    """The owner with one object of every kind, another runner, and an anonymous client."""
-    owner = Runner(app, email="owner@example.org")
+def world(app) -> World:
+    """The owner with one object of every kind and a therapist of each standing."""
+    owner = Runner(app, email="owner@example.org", display_name="Owner Person")
     owner.put(f"/api/v1/checkins/{DAY}", json={"pain": 2, "note": "owner-secret"})
     owner.put(f"/api/v1/runs/{RUN}", json=RUN_BODY)
     shoe_id = owner.post("/api/v1/shoes", json={"name": "Owner shoes"}).get_json()["id"]
-    from tests.imports.support import fixture, upload
-
-    owner.import_id = upload(owner, "owner.fit", fixture("garmin-fenix-5-bike.fit")).get_json()["import"]["id"]
-    other = Runner(app)
-    return owner, other, app.test_client(), shoe_id
+    import_id = upload(owner, "owner.fit", fixture("garmin-fenix-5-bike.fit")).get_json()["import"]["id"]
+    therapist, revoked, stranger = Therapist(app), Therapist(app), Therapist(app)
+    assert therapist.accept(invite(owner)["code"]).status_code == 200
+    assert revoked.accept(invite(owner)["code"]).status_code == 200
+    assert owner.delete(f"/api/v1/me/therapists/{revoked.user['id']}").status_code == 204
+    invitation_id = invite(owner)["id"]
+    ids = {"<string:day>": DAY, "<string:run_id>": RUN, "<int:shoe_id>": str(shoe_id),
+           "<int:patient_id>": str(owner.user["id"]), "<int:therapist_id>": str(therapist.user["id"]),
+           "<int:invitation_id>": str(invitation_id), "<int:import_id>": str(import_id)}
+    return World(owner, Runner(app), therapist, revoked, stranger, app.test_client(), ids)
 
 
 def _call(actor, method: str, url: str, body: dict | None):
@@ -109,25 +158,42 @@ def _call(actor, method: str, url: str, body: dict | None):
     return actor.open(url, method=method, json=body)
 
 
+#: The order the actors call a route in one world: the owner last, so nobody else's call
+#: finds the owner's objects already changed by the owner.
+ORDER = ("anonymous", "other", "stranger", "revoked", "therapist", "owner")
+
+
 @pytest.mark.parametrize("method,rule", sorted(ROWS))
-@pytest.mark.parametrize("who", ["owner", "other", "anonymous"])
-def test_route_answers_each_actor_as_the_matrix_says(app, world, method, rule, who):
-    owner, other, anonymous, shoe_id = world
+def test_route_answers_each_actor_as_the_matrix_says(app, world, method, rule):
     row = ROWS[(method, rule)]
-    actor = {"owner": owner, "other": other, "anonymous": anonymous}[who]
-    response = _call(actor, method, _url(app, rule, shoe_id, owner.import_id), row.body)
-    assert response.status_code == getattr(row, who), response.get_data(as_text=True)[:300]
-    if response.status_code >= 400:
-        assert set(response.get_json()["error"]) >= {"code", "message"}
-    # Whatever happened, the owner's objects are intact unless the owner changed them.
-    if who != "owner":
-        assert owner.get(f"/api/v1/checkins/{DAY}").get_json()["note"] == "owner-secret"
-        assert owner.get(f"/api/v1/runs/{RUN}").status_code == 200
-        assert [s["id"] for s in owner.get("/api/v1/shoes").get_json()] == [shoe_id]
-    # Another runner never sees the owner's data in any answer.
-    if who == "other" and response.is_json:
-        assert "owner-secret" not in response.get_data(as_text=True)
-        assert "owner@example.org" not in response.get_data(as_text=True) or rule.startswith("/api/v1/auth/")
+    owner = world.owner
+    got: dict[str, int] = {}
+    for who in ORDER:
+        response = _call(getattr(world, who), method, _url(rule, world.ids), row.body)
+        got[who] = response.status_code
+        if response.status_code >= 400:
+            assert set(response.get_json()["error"]) >= {"code", "message"}, (who, response.get_json())
+        if who == "owner":
+            continue
+        # The owner's objects are intact: a therapist, invited or not, never writes a
+        # runner's check-ins, runs or shoes.
+        assert owner.get(f"/api/v1/checkins/{DAY}").get_json()["note"] == "owner-secret", who
+        assert owner.get(f"/api/v1/runs/{RUN}").get_json()["distance_m"] == RUN_BODY["distance_m"], who
+        assert [s["id"] for s in owner.get("/api/v1/shoes").get_json()] == [int(world.ids["<int:shoe_id>"])], who
+        # Nobody but the owner and the invited therapist ever sees the owner's data (auth:
+        # the owner's own credentials are the body).
+        if who != "therapist" and response.is_json and not rule.startswith("/api/v1/auth/"):
+            text = response.get_data(as_text=True)
+            assert "owner-secret" not in text and "Owner Person" not in text, who
+            assert "owner@example.org" not in text, who
+    assert got == {who: getattr(row, who) for who in ORDER}
+
+
+def test_the_invited_therapist_sees_the_owner_and_the_others_do_not(app, world):
+    [row] = world.therapist.get("/api/v1/clinic/patients").get_json()
+    assert row["patient"] == {"id": world.owner.user["id"], "name": "Owner Person", "email": "owner@example.org"}
+    assert world.revoked.get("/api/v1/clinic/patients").get_json() == []
+    assert world.stranger.get("/api/v1/clinic/patients").get_json() == []
 
 
 MASS_ASSIGNMENT = [
@@ -141,13 +207,19 @@ MASS_ASSIGNMENT = [
     ("POST", "/api/v1/shoes", {"name": "x", "distance_m": 0}),
     ("POST", "/api/v1/shoes", {"name": "x", "user_id": 1}),
     ("POST", "/api/v1/auth/register", {"email": "m@example.org", "password": "knee-safe-42x", "id": 1}),
+    ("POST", "/api/v1/auth/register", {"email": "m@example.org", "password": "knee-safe-42x", "role": "admin"}),
+    ("PATCH", "/api/v1/me", {"role": "therapist"}),
+    ("PATCH", "/api/v1/me", {"locked": []}),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits", {"pain_threshold": 5, "therapist_id": 1}),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits", {"pain_threshold": 5, "user_id": 1}),
+    ("PATCH", "/api/v1/clinic/patients/<int:patient_id>", {"muted": True, "alerts_seen_at": "2020-01-01T00:00:00Z"}),
 ]
 
 
 @pytest.mark.parametrize("method,url,body", MASS_ASSIGNMENT)
 def test_no_request_can_set_ids_owners_hashes_or_timestamps(app, world, method, url, body):
-    owner = world[0]
-    response = _call(owner, method, url, body)
+    actor = world.therapist if url.startswith("/api/v1/clinic/") else world.owner
+    response = _call(actor, method, _url(url, world.ids), body)
     assert response.status_code == 422
-    bad = set(body) - {"pain", "name", "email", "password", *RUN_BODY}
+    bad = set(body) - {"pain", "name", "email", "password", "pain_threshold", "muted", *RUN_BODY}
     assert bad <= set(response.get_json()["error"]["fields"])

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-from tests.conftest import Runner, _truncate_all
+from tests.conftest import Runner, Therapist, _truncate_all, invite
 
 EXAMPLES = int(os.environ.get("SG_FUZZ_EXAMPLES", "15"))
 STEPS = int(os.environ.get("SG_FUZZ_STEPS", "10"))
@@ -89,6 +89,22 @@ UUIDS = st.uuids().map(str)
 PATH_VALUES = {"day": DAYS, "run_id": UUIDS, "shoe_id": st.integers(min_value=1, max_value=50)}
 
 
+class TherapistSession(Session):
+    """A signed-in therapist with one patient (check-ins, a run, a limit), for the clinic's routes."""
+
+    def reset(self) -> None:
+        with self.app.app_context():
+            _truncate_all()
+        patient = Runner(self.app, email="patient@example.org")
+        patient.put(f"/api/v1/checkins/{TODAY.isoformat()}", json={"pain": 6, "swelling": True})
+        patient.put("/api/v1/runs/0b0e8a8e-1c1a-4c55-9a43-4ab2a9e30c02",
+                    json={"date": TODAY.isoformat(), "distance_m": 5000, "duration_s": 1800, "pain_after": 4})
+        self.runner = Therapist(self.app, email="fuzz-therapist@example.org")
+        assert self.runner.accept(invite(patient)["code"]).status_code == 200
+        self.patient_id = patient.user["id"]
+        self.refresh()
+
+
 def _fuzz_operation(operation, mode: GenerationMode, session: Session, tally: Tally) -> None:
     @settings(
         max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
@@ -96,9 +112,12 @@ def _fuzz_operation(operation, mode: GenerationMode, session: Session, tally: Ta
     )
     @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
     def run(case, data) -> None:
+        values = dict(PATH_VALUES)
+        if isinstance(session, TherapistSession):
+            values["patient_id"] = st.just(session.patient_id)
         for name in case.path_parameters or {}:
-            if name in PATH_VALUES and mode is GenerationMode.POSITIVE and data.draw(st.booleans()):
-                case.path_parameters[name] = data.draw(PATH_VALUES[name])
+            if name in values and mode is GenerationMode.POSITIVE and data.draw(st.booleans()):
+                case.path_parameters[name] = data.draw(values[name])
         response = case.call(**session.kwargs())
         _check(case, response, session, tally)
 
@@ -130,6 +149,24 @@ def test_every_operation_has_no_server_error_and_matches_its_schema(app, schema)
     assert not any(status >= 500 for status in tally.statuses)
     # The fuzzer got past authentication and validation: real work was done.
     assert tally.statuses[200] > 0 and tally.statuses[201] > 0
+
+
+def test_every_clinic_operation_as_a_therapist_has_no_server_error_and_matches_its_schema(app, schema) -> None:
+    session = TherapistSession(app)
+    tally = Tally()
+    labels = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if "/api/v1/clinic/" not in operation.label:
+            continue
+        labels.append(operation.label)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            _fuzz_operation(operation, mode, session, tally)
+    print(f"\nfuzz-clinic[{app.config['BACKEND']}]: {len(labels)} operations, {tally.sent} requests, "
+          f"statuses {dict(sorted(tally.statuses.items()))}")
+    assert len(labels) == 7, labels
+    assert tally.failures == [], "\n\n".join(tally.failures[:10])
+    assert tally.statuses[200] > 0  # the patient's own pages were reached
 
 
 def test_stateful_sequences_have_no_server_error_and_match_their_schemas(app, schema) -> None:

@@ -39,13 +39,16 @@ def _session_out(user) -> dict:
 @limiter.limit(_register_limit)
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, SessionOutSchema)
+@auth_bp.alt_response(403, description="Therapist sign-up is closed on this server (THERAPIST_SIGNUP=false)")
 @auth_bp.alt_response(409, description="Email already registered")
 @auth_bp.alt_response(429, description="Too many sign-ups from this address")
 def register(data: dict):
     """Create an account and sign in.
 
     Sets the session cookie; the returned ``csrf_token`` goes in the ``X-CSRF-Token`` header of
-    every later unsafe request.
+    every later unsafe request. ``role: "therapist"`` makes a therapist account (fixed for
+    the account's life): it sees the runners who invite it under ``/api/v1/clinic/…`` and
+    records no running of its own.
     """
     return _session_out(service.register(**data))
 

@@ -25,7 +25,7 @@ from strideguard.timeutil import utcnow
 bp = Blueprint("export", __name__, url_prefix="/api/v1", description="Take your data with you.")
 
 #: Columns never exported (secrets of the server, not data of the runner).
-HIDDEN = {"user_id", "password_hash"}
+HIDDEN = {"user_id", "password_hash", "code_hash"}
 
 
 class ExportQuerySchema(Schema):

@@ -1,4 +1,11 @@
-"""Every API request is signed in and CSRF-checked unless its endpoint is listed public."""
+"""Every API request is signed in and CSRF-checked unless its endpoint is listed public, and
+answered only for the account's role.
+
+Roles are explicit and fixed at sign-up (``User.role``): the clinic's routes are for
+therapists; a therapist account otherwise reaches only its own account (profile, password,
+push, its reminders, export, erasure) and the condition list. Every other route is a
+runner's: a new route is runner-only until it is listed here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from strideguard.accounts.models import User
 from strideguard.accounts.sessions import SignedIn, csrf_ok, load_signed_in
-from strideguard.errors import CsrfFailed, Unauthorized
+from strideguard.errors import CsrfFailed, Forbidden, Unauthorized
 from strideguard.security import refuse_nul_characters
 
 API_PREFIX = "/api/"
@@ -24,6 +31,22 @@ PUBLIC_ENDPOINTS = frozenset(
 
 #: Endpoints that take a multipart/form-data upload instead of JSON (still signed in + CSRF).
 MULTIPART_ENDPOINTS = frozenset({"imports.create_import"})
+
+
+#: Blueprints for therapist accounts only.
+THERAPIST_BLUEPRINTS = frozenset({"clinic"})
+#: What every account may use, whatever its role.
+ACCOUNT_BLUEPRINTS = frozenset({"auth", "me", "export", "push", "reminders", "api-docs"})
+ACCOUNT_ENDPOINTS = frozenset({"guidance.list_conditions"})
+
+
+def role_allowed(role: str, endpoint: str, blueprint: str | None) -> bool:
+    """Whether an account of ``role`` may call ``endpoint`` (see the module doc)."""
+    if blueprint in THERAPIST_BLUEPRINTS:
+        return role == "therapist"
+    if blueprint in ACCOUNT_BLUEPRINTS or endpoint in ACCOUNT_ENDPOINTS:
+        return True
+    return role == "runner"
 
 
 def signed_in() -> SignedIn:
@@ -55,6 +78,11 @@ def _guard() -> None:
             raise Unauthorized()
         if request.method not in SAFE_METHODS and not csrf_ok(found):
             raise CsrfFailed("Missing or wrong X-CSRF-Token header.")
+        if not role_allowed(found.user.role, request.endpoint, request.blueprint):
+            if found.user.role == "therapist":
+                raise Forbidden("This is a therapist account: runners' features need a runner account.",
+                                code="runners_only")
+            raise Forbidden("This is for therapist accounts.", code="therapists_only")
     refuse_nul_characters()
 
 

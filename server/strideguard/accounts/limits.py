@@ -1,7 +1,8 @@
 """The limits a runner's guidance and care plan use: ONE function, ``runner_settings``.
 
-Today they are the runner's own profile settings (the seed's values by default). Limits a
-therapist sets for a patient are layered on here, so the rules, the care plan and the
+The runner's own profile settings (the seed's values by default), with the limits their
+therapists set layered on (``strideguard.clinic.rules.apply_limits``: a therapist's value
+replaces the runner's own and is locked for them). The rules, the care plan and the
 reminder sweep never read ``User.pain_threshold`` & co. directly.
 """
 
@@ -11,11 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from strideguard.accounts.models import User
+from strideguard.clinic.limits import therapist_limits, therapist_limits_many
+from strideguard.clinic.rules import apply_limits
 from strideguard.guidance.snapshot import RunnerSettings
 
 
-def runner_settings(user: User | Any) -> RunnerSettings:
-    """The limits in force for ``user`` (pain threshold, weekly and speed increase, conditions)."""
+def own_settings(user: User | Any) -> RunnerSettings:
+    """The runner's own limits, from their profile (no therapist involved)."""
     return RunnerSettings(
         pain_threshold=user.pain_threshold,
         weekly_increase_pct=user.weekly_increase_pct,
@@ -25,10 +28,19 @@ def runner_settings(user: User | Any) -> RunnerSettings:
     )
 
 
+def runner_settings(user: User | Any) -> RunnerSettings:
+    """The limits in force for ``user`` (pain threshold, weekly and speed increase,
+    conditions, the therapist's instruction, and which of them a therapist locked)."""
+    return apply_limits(own_settings(user), therapist_limits(user.id))
+
+
 def runner_settings_many(users: Iterable[User | Any]) -> dict[int, RunnerSettings]:
-    """``runner_settings`` for many runners at once (the reminder sweep), keyed by id.
+    """``runner_settings`` for many runners at once (the reminder sweep), keyed by id: one
+    query for all their therapists' limits.
 
     ``users`` may be ORM users or rows carrying the profile columns (``id``,
     ``pain_threshold``, ``weekly_increase_pct``, ``conditions``, ``units``).
     """
-    return {user.id: runner_settings(user) for user in users}
+    users = list(users)
+    found = therapist_limits_many(u.id for u in users)
+    return {user.id: apply_limits(own_settings(user), found.get(user.id, ())) for user in users}

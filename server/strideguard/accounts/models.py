@@ -12,8 +12,13 @@ from strideguard.extensions import UtcDateTime, db
 from strideguard.timeutil import utcnow
 
 
+#: Account roles. A runner records check-ins and runs; a therapist sees the runners who
+#: invited them (``strideguard.clinic``). One role per account, fixed at sign-up.
+ROLES = ("runner", "therapist")
+
+
 class User(db.Model):
-    """A runner: credentials, profile and the limits their guidance uses."""
+    """An account: credentials, role, profile and (for a runner) their own limits."""
 
     __tablename__ = "users"
     # AUTOINCREMENT: an erased runner's id is never handed to a new account on SQLite.
@@ -22,6 +27,9 @@ class User(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="runner", server_default="runner")
+    #: How the account is named to the other side of a care link (optional; else the email).
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     units: Mapped[str] = mapped_column(String(2), default="km")
     reminder_time: Mapped[time] = mapped_column(Time, default=time(20, 0))

@@ -14,11 +14,18 @@ def _check_timezone(value: str) -> None:
         raise ValidationError("Unknown time zone. Use an IANA name such as Europe/Berlin.")
 
 
+NAME = validate.Length(min=1, max=100)
+
+
 class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
     timezone = fields.String(load_default="UTC", validate=_check_timezone)
     units = fields.String(load_default="km", validate=validate.OneOf(["km", "mi"]))
+    role = fields.String(load_default="runner", validate=validate.OneOf(["runner", "therapist"]),
+                         metadata={"description": "fixed at sign-up; a therapist sees the runners who invite them"})
+    display_name = fields.String(load_default=None, allow_none=True, validate=NAME,
+                                 metadata={"description": "how the other side of a care link sees you"})
 
 
 class LoginSchema(Schema):
@@ -64,6 +71,8 @@ class ProfileSchema(Schema):
     """The runner's profile as returned by ``GET /me`` and accepted by ``PATCH /me``."""
 
     id = fields.Integer(dump_only=True)
+    role = fields.String(dump_only=True, metadata={"enum": ["runner", "therapist"]})
+    display_name = fields.String(allow_none=True, validate=NAME)
     email = fields.Email(validate=validate.Length(max=254))
     timezone = fields.String(validate=_check_timezone)
     units = fields.String(validate=validate.OneOf(["km", "mi"]))
@@ -74,6 +83,14 @@ class ProfileSchema(Schema):
     conditions = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=20))
     therapist = fields.Nested(TherapistSchema, allow_none=True)
     notification_detail = fields.String(validate=validate.OneOf(["discreet", "detailed"]))
+    speed_increase_pct = fields.Float(dump_only=True, metadata={
+        "description": "in force; the runner's own equals weekly_increase_pct, a therapist may set another"})
+    locked = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "limits a therapist set: shown as set by your therapist, refused in PATCH "
+                       "unless sent unchanged. pain_threshold, weekly_increase_pct and conditions "
+                       "above are the values in force"})
+    limits_set_by = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), dump_only=True)
+    therapist_instruction = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 
     @validates("conditions")

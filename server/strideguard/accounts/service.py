@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import time
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from strideguard.accounts import passwords
 from strideguard.accounts.models import Session, User
 from strideguard.accounts.sessions import end_sessions, start_session
-from strideguard.errors import Conflict, Invalid, Unauthorized
+from strideguard.errors import Conflict, Forbidden, Invalid, Unauthorized
 from strideguard.plan.service import refresh
 from strideguard.timeutil import local_today
 from strideguard.extensions import db
@@ -28,8 +28,27 @@ def _time(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def _limits_in_force(user: User) -> dict[str, Any]:
+    """The limits guidance uses, which of them a therapist locked, and by whom."""
+    from strideguard.accounts.limits import own_settings
+    from strideguard.clinic.limits import therapist_limits
+    from strideguard.clinic.rules import apply_limits, set_by
+
+    limits = therapist_limits(user.id) if user.role == "runner" else []
+    settings = apply_limits(own_settings(user), limits)
+    return {
+        "pain_threshold": settings.pain_threshold,
+        "weekly_increase_pct": settings.weekly_increase_pct,
+        "speed_increase_pct": settings.speed_increase_pct,
+        "conditions": list(settings.conditions),
+        "locked": list(settings.locked),
+        "limits_set_by": set_by(limits, settings),
+        "therapist_instruction": settings.instruction,
+    }
+
+
 def profile(user: User) -> dict[str, Any]:
-    """The profile as the API shows it."""
+    """The profile as the API shows it (limits: the values in force)."""
     quiet = (
         {"start": _hhmm(user.quiet_start), "end": _hhmm(user.quiet_end)}
         if user.quiet_start and user.quiet_end
@@ -37,17 +56,17 @@ def profile(user: User) -> dict[str, Any]:
     )
     return {
         "id": user.id,
+        "role": user.role,
+        "display_name": user.display_name,
         "email": user.email,
         "timezone": user.timezone,
         "units": user.units,
         "reminder_time": _hhmm(user.reminder_time),
         "quiet_hours": quiet,
-        "pain_threshold": user.pain_threshold,
-        "weekly_increase_pct": user.weekly_increase_pct,
-        "conditions": list(user.conditions or []),
         "therapist": user.therapist,
         "notification_detail": user.notification_detail,
         "created_at": user.created_at,
+        **_limits_in_force(user),
     }
 
 
@@ -58,8 +77,10 @@ def _email_taken(email: str, exclude_id: int | None = None) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
-def register(email: str, password: str, timezone: str = "UTC", units: str = "km") -> User:
-    """Create a runner and sign them in."""
+def create_account(email: str, password: str, timezone: str = "UTC", units: str = "km",
+                   role: str = "runner", display_name: str | None = None) -> User:
+    """Create an account (not signed in, not committed); 422 for a weak password, 409 for a
+    taken email. Used by sign-up and by ``strideguard therapist add``."""
     email = email.strip().lower()
     problem = passwords.policy_problem(password, email)
     if problem:
@@ -72,6 +93,8 @@ def register(email: str, password: str, timezone: str = "UTC", units: str = "km"
         timezone=timezone,
         units=units,
         conditions=[],
+        role=role,
+        display_name=display_name.strip() if display_name else None,
     )
     db.session.add(user)
     try:
@@ -79,6 +102,16 @@ def register(email: str, password: str, timezone: str = "UTC", units: str = "km"
     except IntegrityError:
         db.session.rollback()
         raise Conflict("An account with this email already exists.", {"email": ["Already registered."]}) from None
+    return user
+
+
+def register(email: str, password: str, timezone: str = "UTC", units: str = "km",
+             role: str = "runner", display_name: str | None = None) -> User:
+    """Create an account (a runner unless ``role`` says therapist) and sign it in."""
+    if role == "therapist" and not current_app.config["THERAPIST_SIGNUP"]:
+        raise Forbidden("Therapist accounts on this server are made by its administrator.",
+                        code="therapist_signup_closed")
+    user = create_account(email, password, timezone, units, role, display_name)
     start_session(user)
     db.session.commit()
     return user
@@ -111,8 +144,31 @@ def logout(session: Session) -> None:
 PLAN_SETTINGS = frozenset({"pain_threshold", "weekly_increase_pct", "units", "timezone"})
 
 
+LOCKABLE = ("pain_threshold", "weekly_increase_pct", "conditions")
+
+
+def _refuse_locked(user: User, changes: dict[str, Any]) -> None:
+    """A limit a therapist set cannot be changed by the runner (sent unchanged it is fine:
+    a settings form sends every field)."""
+    in_force = _limits_in_force(user)
+    refused = {}
+    for name in LOCKABLE:
+        if name not in changes or name not in in_force["locked"]:
+            continue
+        sent, current = changes[name], in_force[name]
+        same = sorted(sent) == sorted(current) if name == "conditions" else sent == current
+        if not same:
+            refused[name] = ["Set by your therapist. Ask them to change it."]
+        changes.pop(name)
+    if refused:
+        raise Invalid("Your therapist set this limit.", refused)
+
+
 def update_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
-    """Apply a validated partial profile; unknown conditions are refused (422)."""
+    """Apply a validated partial profile; unknown conditions are refused (422), and so are
+    changes to limits a therapist set."""
+    changes = dict(changes)
+    _refuse_locked(user, changes)
     if "conditions" in changes:
         unknown = sorted(set(changes["conditions"]) - known_conditions)
         if unknown:
@@ -122,6 +178,8 @@ def update_profile(user: User, changes: dict[str, Any], known_conditions: set[st
         if _email_taken(email, exclude_id=user.id):
             raise Conflict("An account with this email already exists.", {"email": ["Already registered."]})
         user.email = email
+    if "display_name" in changes:
+        user.display_name = changes["display_name"].strip() if changes["display_name"] else None
     for name in ("timezone", "units", "pain_threshold", "weekly_increase_pct",
                  "conditions", "notification_detail"):
         if name in changes:
@@ -135,7 +193,7 @@ def update_profile(user: User, changes: dict[str, Any], known_conditions: set[st
     if "therapist" in changes:
         therapist = changes["therapist"]
         user.therapist = {k: v for k, v in therapist.items() if v} if therapist else None
-    if PLAN_SETTINGS.intersection(changes):
+    if PLAN_SETTINGS.intersection(changes) and user.role == "runner":
         # New limits (or a new zone or unit) apply from today: today's plan is recomputed,
         # earlier days keep the plan they had.
         db.session.flush()

@@ -13,6 +13,9 @@ plan of the day: ``plan_state`` ("normal"|"rest"|"return"), ``plan_day``/``plan_
 (rest day N of M), ``session`` (today's walk–run session) and ``session_today``
 ("session"|"rest_day"|"done"). The daily check-in reminder follows the plan: on a rest day it
 says no running, in the return it names today's session (discreetly: no numbers).
+A therapist's alert about a patient (``patient_urgent``, ``patient_alert``) reads
+``patient_id`` (the notification opens that patient), ``patient`` (a name: detailed only),
+``flags``, ``pain``/``pain_threshold``, ``plan_state`` and ``distance_pct``.
 Unknown keys are ignored. The encoded payload always stays under 3 KB.
 
 ``delivery_options(kind)`` gives the Web Push headers per kind: TTL, Urgency and Topic
@@ -28,7 +31,10 @@ from typing import Any
 
 from strideguard.load.weekly import shown_distance
 
-KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan")
+KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan",
+         "patient_urgent", "patient_alert")
+#: Alerts to a therapist about a patient (``strideguard.clinic.alerts``).
+THERAPIST_KINDS = ("patient_urgent", "patient_alert")
 ALERT_KINDS = ("rest", "reduce_volume", "contact_pt", "contact_doctor")
 DETAILS = ("discreet", "detailed")
 MAX_PAYLOAD_BYTES = 3072
@@ -42,6 +48,8 @@ URLS: dict[str, str] = {
     "contact_pt": "/#therapist",
     "contact_doctor": "/#therapist",
     "weekly_plan": "/#history",
+    "patient_urgent": "/#clinic",
+    "patient_alert": "/#clinic",
 }
 
 
@@ -61,6 +69,10 @@ _OPTIONS: dict[str, DeliveryOptions] = {
     "contact_pt": DeliveryOptions(ttl=24 * 3600, urgency="high", topic="strideguard-contact_pt"),
     "contact_doctor": DeliveryOptions(ttl=24 * 3600, urgency="high", topic="strideguard-contact_doctor"),
     "weekly_plan": DeliveryOptions(ttl=2 * 86400, urgency="low", topic="strideguard-weekly_plan"),
+    # One Topic per kind: an undelivered alert is replaced by a newer one, so a phone that
+    # was offline shows one "a patient needs you" and the dashboard lists them all.
+    "patient_urgent": DeliveryOptions(ttl=24 * 3600, urgency="high", topic="strideguard-patient_urgent"),
+    "patient_alert": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-patient_alert"),
 }
 
 # (title, discreet body) per kind; the action comes first.
@@ -71,6 +83,8 @@ _DISCREET: dict[str, tuple[str, str]] = {
     "contact_pt": ("Contact your therapist", "Call or message your physical therapist about your knee."),
     "contact_doctor": ("See a doctor today", "Contact a doctor today. Do not run until you have."),
     "weekly_plan": ("Your plan for next week", "Your distance cap for the coming week is ready."),
+    "patient_urgent": ("Urgent: a patient reported a warning sign", "Open StrideGuard to see who."),
+    "patient_alert": ("A patient needs your attention", "Open StrideGuard to see who and why."),
 }
 
 # Short sentence added for a kind folded into another push ("also").
@@ -81,6 +95,15 @@ _ALSO: dict[str, str] = {
     "contact_pt": "Contact your physical therapist.",
     "contact_doctor": "Contact a doctor today.",
     "weekly_plan": "Next week's cap is ready.",
+    "patient_urgent": "A warning sign was reported.",
+    "patient_alert": "A limit was passed.",
+}
+
+_FLAGS = {
+    "fever": "fever with a painful or swollen knee",
+    "swelling": "a swollen knee",
+    "locking_or_giving_way": "a knee that locks or gives way",
+    "hard_to_straighten": "a knee that will not straighten",
 }
 
 
@@ -152,6 +175,34 @@ def _detailed_body(kind: str, context: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _patient_body(kind: str, context: Mapping[str, Any]) -> str | None:
+    """A therapist's detailed alert: who, and the numbers (never in a discreet one)."""
+    name = context.get("patient")
+    if not isinstance(name, str) or not name:
+        return None
+    name = _clip(name, 60)
+    if kind == "patient_urgent":
+        flags = [_FLAGS[f] for f in context.get("flags") or () if f in _FLAGS]
+        return f"{name} reported {' and '.join(flags) or 'a warning sign'}." if flags else None
+    parts = []
+    pain, limit = _score(context.get("pain")), _score(context.get("pain_threshold"))
+    if pain is not None:
+        parts.append(f"pain {pain}/10" + (f", above the limit of {limit}" if limit is not None else ""))
+    if context.get("plan_state") == "rest":
+        parts.append("care plan: rest")
+    pct = context.get("distance_pct")
+    if isinstance(pct, (int, float)) and not isinstance(pct, bool):
+        parts.append(f"distance up {pct:.1f}% on the baseline week")
+    return f"{name}: {'; '.join(parts)}." if parts else None
+
+
+def _url(kind: str, context: Mapping[str, Any]) -> str:
+    patient = context.get("patient_id")
+    if kind in THERAPIST_KINDS and isinstance(patient, int) and not isinstance(patient, bool):
+        return f"/#clinic/patient/{patient}"
+    return URLS[kind]
+
+
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -167,8 +218,9 @@ def build_payload(kind: str, detail: str = "discreet", context: Mapping[str, Any
     ctx: Mapping[str, Any] = context or {}
     title, body = _DISCREET[kind]
     if detail == "detailed":
-        body = _detailed_body(kind, ctx) or body
-    planned = _plan_text(kind, detail, ctx)
+        found = _patient_body(kind, ctx) if kind in THERAPIST_KINDS else _detailed_body(kind, ctx)
+        body = found or body
+    planned = _plan_text(kind, detail, ctx) if kind not in THERAPIST_KINDS else None
     if planned is not None:
         title, body = planned
     also = ctx.get("also")
@@ -180,7 +232,7 @@ def build_payload(kind: str, detail: str = "discreet", context: Mapping[str, Any
         "kind": kind,
         "title": _clip(title, _MAX_TITLE),
         "body": _clip(body, _MAX_BODY),
-        "url": URLS[kind],
+        "url": _url(kind, ctx),
         "tag": "strideguard-" + kind,
     }
 

@@ -1,5 +1,9 @@
 """The outbox: write planned reminders once, claim due ones so no two senders send one twice,
-and store what became of each (the decisions are ``reminders/retry.py``'s)."""
+and store what became of each (the decisions are ``reminders/retry.py``'s).
+
+``write`` takes the runner planner's rows (about the runner themself); therapist alerts
+are written by ``strideguard.clinic.alerts`` under the same unique key (``KEY``).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ STALE_CLAIM = timedelta(minutes=5)
 BATCH = 500
 #: Rows per executemany when writing planned reminders.
 WRITE_CHUNK = 5000
+#: The outbox's unique key: one row per recipient, kind, local date and subject.
+KEY = ("user_id", "kind", "local_date", "subject_id")
 
 
 #: PostgreSQL: the pass's rows are COPYed into a session-local staging table, then moved in
@@ -36,9 +42,9 @@ _PG_STAGE = (
     "due_at timestamptz, status text, context text) ON COMMIT DELETE ROWS"
 )
 _PG_MOVE = (
-    "INSERT INTO reminders (user_id, kind, local_date, due_at, status, attempts, context, created_at) "
-    "SELECT user_id, kind, local_date, due_at, status, 0, CAST(context AS json), %s FROM reminders_in "
-    "ON CONFLICT (user_id, kind, local_date) DO NOTHING"
+    "INSERT INTO reminders (user_id, subject_id, kind, local_date, due_at, status, attempts, context, created_at) "
+    "SELECT user_id, user_id, kind, local_date, due_at, status, 0, CAST(context AS json), %s FROM reminders_in "
+    "ON CONFLICT (user_id, kind, local_date, subject_id) DO NOTHING"
 )
 
 
@@ -67,6 +73,7 @@ def write(planned: Iterable[PlannedReminder]) -> int:
     rows = [
         {
             "user_id": p.user_id,
+            "subject_id": p.user_id,  # a runner's own reminder is about themself
             "kind": p.kind,
             "local_date": p.local_date,
             "due_at": p.due_at,
@@ -83,7 +90,7 @@ def write(planned: Iterable[PlannedReminder]) -> int:
         written = _pg_copy(rows, created)
     else:
         table = Reminder.__table__
-        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=["user_id", "kind", "local_date"])
+        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY))
         connection = db.session.connection()
         written = 0
         for start in range(0, len(rows), WRITE_CHUNK):

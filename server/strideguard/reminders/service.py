@@ -176,7 +176,10 @@ def plan_scheduled(now: datetime) -> int:
     runners in it are selected in SQL — about a quarter of them at a busy tick; those whose
     reminders are already in the outbox (or who checked in) are dropped before their care
     plan is read; the pure planner then decides exactly, as before."""
-    subscribed = select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists()
+    subscribed = and_(
+        select(PushSubscription.id).where(PushSubscription.user_id == User.id).exists(),
+        User.role == "runner",  # therapists subscribe for their patients' alerts only
+    )
     zones = list(db.session.execute(select(User.timezone).where(subscribed).distinct()).scalars())
     if not zones:
         return 0

@@ -1,0 +1,197 @@
+"""The therapist's views: the dashboard (patients by urgency) and one patient's page.
+
+Reads in batches (one query per kind of data for all patients), decides with the pure
+``rules.urgency``, and writes one access-log entry per patient shown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from strideguard.accounts.limits import own_settings, runner_settings, runner_settings_many
+from strideguard.accounts.models import User
+from strideguard.clinic import alerts as clinic_alerts
+from strideguard.clinic import sharing
+from strideguard.clinic.limits import link_limits
+from strideguard.clinic.models import AccessLogEntry, CareLink
+from strideguard.clinic.rules import RECENT_DAYS, RED_FLAGS, PatientFacts, order_key, urgency
+from strideguard.extensions import db, ids_match
+from strideguard.guidance.snapshot import RunnerSettings
+from strideguard.plan import service as plan_service
+from strideguard.plan.machine import PlanDay
+from strideguard.timeutil import local_today, utcnow
+from strideguard.training.models import Checkin, Run
+
+TREND_DAYS = 28
+DETAIL_DAYS = 84
+
+
+def _plans(patients: list[User], settings: dict[int, RunnerSettings], today: dict[int, date]) -> dict[int, PlanDay]:
+    """Each patient's care plan on their local today (``plan.service.plan_on``: the stored
+    day, or the latest one stepped on in memory). No writes."""
+    return plan_service.plan_on([p.id for p in patients], today, settings)
+
+
+def _plan_out(day: PlanDay | None) -> dict[str, Any] | None:
+    if day is None:
+        return None
+    s = day.state
+    return {
+        "state": day.name, "since": s.since, "day": day.day_number if day.name != "normal" else None,
+        "of_days": day.of_days, "verdict": day.verdict,
+        "cause": s.cause.to_dict() if s.cause is not None and day.name != "normal" else None,
+    }
+
+
+def _week_out(day: PlanDay | None) -> dict[str, Any] | None:
+    if day is None:
+        return None
+    s = day.state
+    return {"week_start": s.week, "distance_m": round(s.week_m), "runs": s.week_runs, "cap_m": day.week_cap_m,
+            "distance_pct": float(day.distance_pct) if day.distance_pct is not None else None,
+            "speed_pct": float(day.speed_pct) if day.speed_pct is not None else None}
+
+
+def _limits_out(settings: RunnerSettings) -> dict[str, Any]:
+    return {"pain_threshold": settings.pain_threshold, "weekly_increase_pct": settings.weekly_increase_pct,
+            "speed_increase_pct": settings.speed_increase_pct, "conditions": list(settings.conditions),
+            "instruction": settings.instruction, "locked": list(settings.locked)}
+
+
+def limits_view(link: CareLink, patient: User, settings: RunnerSettings | None = None) -> dict[str, Any]:
+    """This therapist's limits, the ones in force (with everyone's), the runner's own, and
+    which of the limits in force are this therapist's."""
+    settings = settings or runner_settings(patient)
+    return {
+        "mine": link_limits(link),
+        "in_force": _limits_out(settings),
+        "own": _limits_out(own_settings(patient)),
+        "set_by_me": [name for name in settings.locked if getattr(link, name) is not None
+                      and (name == "conditions" or getattr(link, name) == getattr(settings, name))],
+    }
+
+
+def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, Any]]:
+    """One dashboard row per link (unsorted), from batched queries."""
+    patients = [patient for _link, patient in links]
+    ids = [p.id for p in patients]
+    today = {p.id: local_today(p.timezone, now) for p in patients}
+    earliest = min(today.values())
+    settings = runner_settings_many(patients)
+    checkins: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Checkin.user_id, Checkin.date, Checkin.pain, *(getattr(Checkin, f) for f in RED_FLAGS))
+        .where(ids_match(Checkin.user_id, ids), Checkin.date >= earliest - timedelta(days=TREND_DAYS))
+        .order_by(Checkin.date)
+    ):
+        if row.date <= today[row.user_id]:
+            checkins[row.user_id].append(row)
+    run_pains: dict[int, list[tuple[date, str, int]]] = defaultdict(list)
+    for row in db.session.execute(
+        select(Run.user_id, Run.date, Run.pain_during, Run.pain_after)
+        .where(ids_match(Run.user_id, ids), Run.date >= earliest - timedelta(days=RECENT_DAYS))
+    ):
+        for name in ("pain_during", "pain_after"):
+            if getattr(row, name) is not None and row.date <= today[row.user_id]:
+                run_pains[row.user_id].append((row.date, name, getattr(row, name)))
+    newest = (
+        select(Checkin.user_id, func.max(Checkin.date).label("day"))
+        .where(ids_match(Checkin.user_id, ids)).group_by(Checkin.user_id).subquery()
+    )
+    last = {uid: (day, pain) for uid, day, pain in db.session.execute(
+        select(Checkin.user_id, Checkin.date, Checkin.pain)
+        .join(newest, and_(Checkin.user_id == newest.c.user_id, Checkin.date == newest.c.day))
+    )}
+    plans = _plans(patients, settings, today)
+    therapist_id = links[0][0].therapist_id
+    unseen = clinic_alerts.unseen_counts(therapist_id, [link for link, _ in links], now)
+    rows = []
+    for link, patient in links:
+        uid, first = patient.id, today[patient.id] - timedelta(days=RECENT_DAYS - 1)
+        recent = [c for c in checkins[uid] if c.date >= first]
+        plan = plans.get(uid)
+        facts = PatientFacts(
+            patient_id=uid, name=sharing.patient_name(patient), today=today[uid], settings=settings[uid],
+            recent_pains=tuple([(c.date, "pain", c.pain) for c in recent]
+                               + [p for p in run_pains[uid] if p[0] >= first]),
+            recent_flags=tuple((c.date, f) for c in recent for f in RED_FLAGS
+                               if getattr(c, f) and (f != "fever" or c.pain > 0 or c.swelling)),
+            last_checkin=last[uid][0] if uid in last else None, plan_state=plan.name if plan else None,
+            distance_pct=plan.distance_pct if plan else None, speed_pct=plan.speed_pct if plan else None,
+            unseen_alerts=unseen.get(uid, 0),
+        )
+        found = urgency(facts)
+        rows.append({
+            "key": order_key(facts, found),
+            "patient": {"id": uid, "name": facts.name, "email": patient.email},
+            "today": today[uid],
+            "urgency": {"level": found.level, "reasons": list(found.reasons)},
+            "last_checkin": {"date": last[uid][0], "pain": last[uid][1]} if uid in last else None,
+            "pain_trend": [{"date": c.date, "pain": c.pain} for c in checkins[uid]],
+            "week": _week_out(plan),
+            "plan": _plan_out(plan),
+            "limits": _limits_out(settings[uid]),
+            "alerts_unseen": unseen.get(uid, 0),
+            "muted": link.muted,
+        })
+    return rows
+
+
+def dashboard(therapist: User, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The therapist's patients, most urgent first, each with the numbers behind it."""
+    now = now or utcnow()
+    links = sharing.links_of(therapist)
+    if not links:
+        return []
+    rows = sorted(_facts(links, now), key=lambda row: row.pop("key"))
+    for row in rows:
+        sharing.log(row["patient"]["id"], therapist, "viewed_dashboard")
+    db.session.commit()
+    return rows
+
+
+def patient_page(therapist: User, patient_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """Everything the patient page shows: the dashboard row, the 12-week load, check-ins and
+    runs, today's guidance with its care plan and the plan's history, the limits (this
+    therapist's, the ones in force, and the runner's own), alerts and the limit audit."""
+    from strideguard.guidance.service import guidance_for
+    from strideguard.training import service as training
+
+    now = now or utcnow()
+    link, patient = sharing.care_link(therapist, patient_id)
+    [row] = _facts([(link, patient)], now)
+    row.pop("key")
+    today = row["today"]
+    settings = runner_settings(patient)
+    guidance = guidance_for(patient, today, today)
+    first = today - timedelta(days=DETAIL_DAYS - 1)
+    history = db.session.execute(
+        select(AccessLogEntry).where(
+            AccessLogEntry.user_id == patient.id, AccessLogEntry.therapist_id == therapist.id,
+            AccessLogEntry.action.in_(("changed_limits", "access_granted")),
+        ).order_by(AccessLogEntry.id.desc()).limit(50)
+    ).scalars()
+    row.update(
+        limits=limits_view(link, patient, settings),
+        load=training.load_for(patient, today),
+        checkins=training.list_checkins(patient, first, today),
+        runs=training.list_runs(patient, first, today),
+        guidance=guidance.to_dict(),
+        plan=guidance.plan_dict(history=plan_service.history(patient)),
+        alerts=[
+            {"id": r.id, "kind": r.kind, "local_date": r.local_date, "created_at": r.created_at,
+             "status": r.status, "reasons": list(r.context.get("reasons") or []),
+             "flags": list(r.context.get("flags") or [])}
+            for r in clinic_alerts.recent_alerts(therapist.id, patient.id)
+        ],
+        limit_history=[{"at": e.at, "action": e.action, "changes": e.detail.get("changes", {})} for e in history],
+        since=link.created_at,
+        timezone=patient.timezone,
+    )
+    sharing.log(patient.id, therapist, "viewed_patient")
+    db.session.commit()
+    return row

@@ -1,0 +1,146 @@
+"""A patient's summary as a FHIR R4 Bundle (PURE): plain dicts in, a JSON-ready dict out.
+
+Written against FHIR R4 (4.0.1). The tests validate it with ``fhir.resources``' R4B models:
+fhir.resources 8 ships R5 and R4B but no plain R4 any more, and R4B's Patient, Observation
+and Bundle are R4's (R4B changed neither). The Bundle is a ``collection`` of:
+
+* one ``Patient`` (the name the runner gave, or none; their email as ``telecom``);
+* per check-in, an ``Observation`` of the worst knee pain of the last 24 hours —
+  LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported", value in
+  UCUM ``{score}``, ``referenceRange`` 0-10, body site SNOMED CT 72696002 "Knee region
+  structure" (with the side and the place the runner tapped as text), category ``survey``;
+  morning pain, when given, as a second 72514-3 Observation ("on waking");
+* per run, ``Observation``s of its distance (LOINC 55412-1 "Exercise distance", UCUM
+  ``m``) and duration (LOINC 55411-3 "Exercise duration", UCUM ``min``) in category
+  ``activity``, and of the pain during and after it (72514-3 again), each tagged with the
+  run's UUID as ``identifier``.
+
+Every Observation's ``effectiveDateTime`` is the runner's local calendar date of the entry
+(FHIR allows a date-only dateTime); ids are stable (``urn:uuid`` from the entry's key), so
+exporting twice gives the same resources.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+PAIN = {"system": LOINC, "code": "72514-3", "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported"}
+DISTANCE = {"system": LOINC, "code": "55412-1", "display": "Exercise distance"}
+DURATION = {"system": LOINC, "code": "55411-3", "display": "Exercise duration"}
+KNEE = {"system": SNOMED, "code": "72696002", "display": "Knee region structure"}
+SURVEY = {"system": CATEGORY, "code": "survey", "display": "Survey"}
+ACTIVITY = {"system": CATEGORY, "code": "activity", "display": "Activity"}
+#: Namespace of the stable resource ids (uuid5 of "<instance>:<key>").
+NAMESPACE = uuid.UUID("6b0c7c8e-8f2a-4b7e-9d0c-5f3a2e1d4c21")
+
+LOCATIONS = {
+    "around_kneecap": "around the kneecap", "on_kneecap": "on the kneecap",
+    "below_kneecap": "below the kneecap", "outside": "outside of the knee",
+    "inside_below_joint": "inside, below the joint line", "back_of_knee": "back of the knee",
+    "whole_knee": "the whole knee",
+}
+SIDES = {"left": "Left knee", "right": "Right knee", "both": "Both knees"}
+
+
+def _urn(instance: str, key: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, f'{instance}:{key}')}"
+
+
+def _iso(day: date | str) -> str:
+    return day.isoformat() if isinstance(day, date) else str(day)
+
+
+def _site(side: str | None, location: str | None) -> dict[str, Any]:
+    site: dict[str, Any] = {"coding": [KNEE]}
+    words = [SIDES.get(side or "", "Knee")]
+    if location in LOCATIONS:
+        words.append(LOCATIONS[location])
+    site["text"] = ", ".join(words)
+    return site
+
+
+def _observation(full_url: str, patient_url: str, code: Mapping[str, str], text: str, day: date | str,
+                 quantity: Mapping[str, Any], category: Mapping[str, str], **extra: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": full_url.rsplit(":", 1)[1],
+        "status": "final",
+        "category": [{"coding": [dict(category)]}],
+        "code": {"coding": [dict(code)], "text": text},
+        "subject": {"reference": patient_url},
+        "effectiveDateTime": _iso(day),
+        "valueQuantity": dict(quantity),
+    }
+    resource.update(extra)
+    return {"fullUrl": full_url, "resource": resource}
+
+
+def _score(value: int) -> dict[str, Any]:
+    return {"value": value, "unit": "{score}", "system": UCUM, "code": "{score}"}
+
+
+_RANGE = [{"low": _score(0), "high": _score(10), "text": "0 = no pain, 10 = worst pain imaginable"}]
+
+
+def pain_entry(instance: str, patient_url: str, key: str, value: int, day: date | str, text: str,
+               site: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    return _observation(_urn(instance, key), patient_url, PAIN, text, day, _score(value), SURVEY,
+                        bodySite=dict(site), referenceRange=_RANGE, **extra)
+
+
+def bundle(
+    *,
+    instance: str,
+    patient: Mapping[str, Any],
+    checkins: Iterable[Mapping[str, Any]],
+    runs: Iterable[Mapping[str, Any]],
+    generated_at: datetime,
+) -> dict[str, Any]:
+    """The Bundle for one patient. ``patient``: ``id``, ``name`` (or None), ``email``.
+    ``checkins``/``runs``: the API's check-in and run fields (dates, pains, metres, seconds)."""
+    patient_url = _urn(instance, f"patient:{patient['id']}")
+    person: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": patient_url.rsplit(":", 1)[1],
+        "identifier": [{"system": f"urn:strideguard:{instance}:user", "value": str(patient["id"])}],
+        "telecom": [{"system": "email", "value": patient["email"]}],
+    }
+    if patient.get("name"):
+        person["name"] = [{"text": patient["name"]}]
+    entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": person}]
+    for c in sorted(checkins, key=lambda c: _iso(c["date"])):
+        day, site = c["date"], _site(c.get("side"), c.get("location"))
+        entries.append(pain_entry(instance, patient_url, f"checkin:{_iso(day)}:pain", c["pain"], day,
+                                  "Worst knee pain in the last 24 hours", site))
+        if c.get("morning_pain") is not None:
+            entries.append(pain_entry(instance, patient_url, f"checkin:{_iso(day)}:morning_pain",
+                                      c["morning_pain"], day, "Knee pain or stiffness on waking", site))
+    for r in sorted(runs, key=lambda r: (_iso(r["date"]), r["id"])):
+        day, ident = r["date"], [{"system": "urn:strideguard:run", "value": r["id"]}]
+        entries.append(_observation(
+            _urn(instance, f"run:{r['id']}:distance"), patient_url, DISTANCE, "Running distance", day,
+            {"value": round(float(r["distance_m"]), 1), "unit": "m", "system": UCUM, "code": "m"},
+            ACTIVITY, identifier=ident))
+        entries.append(_observation(
+            _urn(instance, f"run:{r['id']}:duration"), patient_url, DURATION, "Running time", day,
+            {"value": round(float(r["duration_s"]) / 60, 2), "unit": "min", "system": UCUM, "code": "min"},
+            ACTIVITY, identifier=ident))
+        for name, text in (("pain_during", "Knee pain during the run"), ("pain_after", "Knee pain after the run")):
+            if r.get(name) is not None:
+                entries.append(pain_entry(instance, patient_url, f"run:{r['id']}:{name}", r[name], day, text,
+                                          {"coding": [KNEE], "text": "Knee"}, identifier=ident))
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid5(NAMESPACE, f"{instance}:bundle:{patient['id']}:{generated_at.isoformat()}")),
+        "meta": {"lastUpdated": generated_at.isoformat()},
+        "type": "collection",
+        "timestamp": generated_at.isoformat(),
+        "entry": entries,
+    }

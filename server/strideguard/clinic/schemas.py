@@ -1,0 +1,216 @@
+"""Request and response schemas of the clinic routes (``/api/v1/me/…`` and ``/api/v1/clinic/…``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from strideguard.clinic.models import INSTRUCTION_MAX
+from strideguard.guidance.schemas import GuidanceSchema
+from strideguard.plan.schemas import STATES, VERDICTS, PlanWithHistorySchema, ReasonSchema
+from strideguard.training.schemas import CheckinSchema, LoadSchema, RunSchema
+
+ACTIONS = ["access_granted", "access_revoked", "viewed_dashboard", "viewed_patient", "exported_fhir",
+           "changed_limits"]
+URGENCY_KINDS = ["red_flag", "rest", "pain_above_limit", "weekly_jump"]
+
+
+def _one_decimal(value: float | None) -> None:
+    if value is not None and Decimal(repr(value)).as_tuple().exponent < -1:
+        raise ValidationError("Use at most one decimal, e.g. 7.5.")
+
+
+# --- the runner's side ----------------------------------------------------------------------
+
+
+class InvitationSchema(Schema):
+    id = fields.Integer()
+    code = fields.String(metadata={"description": "single use; shown once, only its hash is stored",
+                                   "example": "K7QX-M2PD-9FTB"})
+    url = fields.String(metadata={"description": "opens the app's accept screen with the code"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(metadata={"description": "7 days after creation; valid strictly before"})
+
+
+class OpenInvitationSchema(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+
+
+class LimitsSchema(Schema):
+    """A therapist's limits for one patient. Each ``null``: not set (the runner's own applies)."""
+
+    pain_threshold = fields.Integer(allow_none=True, load_default=None, validate=validate.Range(min=0, max=9),
+                                    metadata={"description": "advice to stop starts ABOVE this (5: pain 6 stops)"})
+    weekly_increase_pct = fields.Float(allow_none=True, load_default=None, validate=[validate.Range(min=0, max=100), _one_decimal])
+    speed_increase_pct = fields.Float(allow_none=True, load_default=None, validate=[validate.Range(min=0, max=100), _one_decimal])
+    conditions = fields.List(fields.String(validate=validate.Length(max=64)), allow_none=True, load_default=None,
+                             validate=validate.Length(max=20))
+    instruction = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=INSTRUCTION_MAX),
+                                metadata={"description": "shown to the runner with their guidance"})
+
+    @validates("conditions")
+    def _unique(self, value: list[str] | None, **_: object) -> None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValidationError("List each condition once.")
+
+    @validates("instruction")
+    def _text(self, value: str | None, **_: object) -> None:
+        if value is not None and any(ord(ch) < 32 and ch not in "\n" for ch in value):
+            raise ValidationError("Use plain text.")
+
+
+class CareTeamMemberSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(allow_none=True)
+    email = fields.String()
+    since = fields.DateTime()
+    limits = fields.Nested(LimitsSchema)
+    limits_updated_at = fields.DateTime(allow_none=True)
+
+
+class AccessLogQuerySchema(Schema):
+    before = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1),
+                            metadata={"description": "an entry id: the page of older entries"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class AccessLogEntrySchema(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    therapist_id = fields.Integer(allow_none=True, metadata={"description": "null once the therapist's account is gone"})
+    therapist = fields.String(attribute="therapist_label")
+    action = fields.String(metadata={"enum": ACTIONS})
+    detail = fields.Dict(metadata={"description": "changed_limits / access_revoked: "
+                                                  "{changes: {field: {old, new}}}"})
+
+
+# --- the therapist's side -------------------------------------------------------------------
+
+
+class AcceptSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class PatientRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+
+
+class AcceptedSchema(Schema):
+    patient = fields.Nested(PatientRefSchema)
+
+
+class UrgencyReasonSchema(ReasonSchema):
+    kind = fields.String(metadata={"enum": URGENCY_KINDS})
+    date = fields.String(metadata={"format": "date", "description": "the local date it was reported"})
+
+
+class UrgencySchema(Schema):
+    level = fields.Integer(metadata={"description": "4 red flag, 3 plan rest, 2 pain above limit, 1 weekly jump, 0 none"})
+    reasons = fields.List(fields.Nested(UrgencyReasonSchema))
+
+
+class DatedPainSchema(Schema):
+    date = fields.Date()
+    pain = fields.Integer(allow_none=True)
+
+
+class PatientWeekSchema(Schema):
+    week_start = fields.Date(allow_none=True)
+    distance_m = fields.Integer()
+    runs = fields.Integer()
+    cap_m = fields.Integer()
+    distance_pct = fields.Float(allow_none=True)
+    speed_pct = fields.Float(allow_none=True)
+
+
+class PatientPlanSchema(Schema):
+    state = fields.String(metadata={"enum": STATES})
+    since = fields.Date(allow_none=True)
+    day = fields.Integer(allow_none=True)
+    of_days = fields.Integer(allow_none=True)
+    verdict = fields.String(metadata={"enum": VERDICTS})
+    cause = fields.Nested(ReasonSchema, allow_none=True)
+
+
+class LimitsInForceSchema(LimitsSchema):
+    locked = fields.List(fields.String(), metadata={"description": "the limits a therapist set"})
+
+
+class PatientRowSchema(Schema):
+    patient = fields.Nested(PatientRefSchema)
+    today = fields.Date(metadata={"description": "the patient's local date"})
+    urgency = fields.Nested(UrgencySchema)
+    last_checkin = fields.Nested(DatedPainSchema, allow_none=True)
+    pain_trend = fields.List(fields.Nested(DatedPainSchema), metadata={"description": "check-in pain, last 28 days"})
+    week = fields.Nested(PatientWeekSchema, allow_none=True)
+    plan = fields.Nested(PatientPlanSchema, allow_none=True)
+    limits = fields.Nested(LimitsInForceSchema)
+    alerts_unseen = fields.Integer(metadata={"description": "the badge: alerts since the patient page was last opened"})
+    muted = fields.Boolean()
+
+
+class PatientLimitsSchema(Schema):
+    mine = fields.Nested(LimitsSchema)
+    in_force = fields.Nested(LimitsInForceSchema)
+    own = fields.Nested(LimitsInForceSchema, metadata={"description": "the runner's own settings"})
+    set_by_me = fields.List(fields.String())
+
+
+class TherapistAlertSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": ["patient_urgent", "patient_alert"]})
+    local_date = fields.Date()
+    created_at = fields.DateTime()
+    status = fields.String()
+    reasons = fields.List(fields.String())
+    flags = fields.List(fields.String())
+
+
+class LimitChangeSchema(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    changes = fields.Dict()
+
+
+class PatientPageSchema(PatientRowSchema):
+    limits = fields.Nested(PatientLimitsSchema)
+    load = fields.Nested(LoadSchema)
+    checkins = fields.List(fields.Nested(CheckinSchema))
+    runs = fields.List(fields.Nested(RunSchema))
+    guidance = fields.Nested(GuidanceSchema)
+    plan = fields.Nested(PlanWithHistorySchema, allow_none=True)
+    alerts = fields.List(fields.Nested(TherapistAlertSchema))
+    limit_history = fields.List(fields.Nested(LimitChangeSchema))
+    since = fields.DateTime()
+    timezone = fields.String()
+
+
+class PatientPatchSchema(Schema):
+    muted = fields.Boolean(required=True, metadata={"description": "no push alerts about this patient"})
+
+
+class LimitsResultSchema(Schema):
+    limits = fields.Nested(PatientLimitsSchema)
+    changed = fields.Dict(metadata={"description": "{field: {old, new}} of this request"})
+
+
+class FhirQuerySchema(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class FhirBundleSchema(Schema):
+    """The outline of the FHIR R4 Bundle (the full structure is FHIR's own)."""
+
+    resourceType = fields.String(metadata={"enum": ["Bundle"]})
+    id = fields.String()
+    type = fields.String(metadata={"enum": ["collection"]})
+    timestamp = fields.String(metadata={"format": "date-time"})
+    meta = fields.Dict()
+    entry = fields.List(fields.Dict(), metadata={
+        "description": "{fullUrl, resource}: one Patient, then Observations (FHIR R4 resources)"})
