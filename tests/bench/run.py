@@ -67,16 +67,22 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             server = servers.start_app(backend, instance, url)
             running.append(server)
             creds, uid = httpbench.register(server.url, f"http-{backend.lower()}@strideguard.invalid")
+            # A second runner with ten years of history (3,650 check-ins, ~2,000 runs in one
+            # pair of shoes): a write must not cost more as a runner's history grows.
+            long_creds, long_uid = httpbench.register(server.url, f"http-10y-{backend.lower()}@strideguard.invalid")
             with app.app_context():
                 from strideguard.extensions import db
 
-                seed.insert_history(db.engine, uid, seed.history(today, seed=7, include_today=False))
+                seed.insert_history(db.engine, uid, seed.history(today, seed=7, include_today=False), shoe="Daily")
+                seed.insert_history(db.engine, long_uid, seed.long_history(today), shoe="Daily")
                 db.engine.dispose()
-            apps[backend] = (server, creds)
+            apps[backend] = (server, creds, long_creds)
         requests_ = httpbench.cells(today)
-        for backend, (server, creds) in apps.items():
+        long_cell = httpbench.LONG_HISTORY_CELL
+        for backend, (server, creds, long_creds) in apps.items():
             for name, req in requests_.items():
                 httpbench.check(server.url, creds, req)
+            httpbench.check(server.url, long_creds, requests_["PUT check-in"])
             httpbench.run_wrk(server.url, requests_["GET guidance"], creds, 1)  # warm-up
         httpbench.run_wrk(ceiling.url, httpbench.Request("GET", "/ceiling"), None, 1)
         cells: list[dict[str, Any]] = []
@@ -93,9 +99,11 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
             order = list(apps) if round_ % 2 == 0 else list(reversed(apps))
             for backend in order:
-                server, creds = apps[backend]
+                server, creds, long_creds = apps[backend]
                 for name, req in requests_.items():
                     record(round_, backend, name, httpbench.run_wrk(server.url, req, creds, seconds))
+                record(round_, backend, long_cell,
+                       httpbench.run_wrk(server.url, requests_["PUT check-in"], long_creds, seconds))
             record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
         return {"cells": cells}
     finally:

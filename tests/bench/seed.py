@@ -89,8 +89,10 @@ def plan_tail(hist_checkins, hist_runs, as_of: date) -> tuple[Any, ...]:
     return tuple(out)
 
 
-def history(as_of: date, seed: int, *, days: int = HISTORY_DAYS, include_today: bool = True) -> History:
-    """A plausible 90-day history ending at ``as_of``: ~3-4 runs a week, most days checked in.
+def history(as_of: date, seed: int, *, days: int = HISTORY_DAYS, include_today: bool = True,
+            checkin_rate: float = 0.75, run_rate: float = 0.5) -> History:
+    """A plausible history of ``days`` (90) days ending at ``as_of``: ~3-4 runs a week, most
+    days checked in (``checkin_rate``, ``run_rate``: the share of days with one).
 
     Values are Python objects (dates, datetimes, floats, bools); ``answers`` is a dict.
     """
@@ -103,13 +105,13 @@ def history(as_of: date, seed: int, *, days: int = HISTORY_DAYS, include_today: 
     for back in range(days - 1 + start, start - 1, -1):
         day = as_of - timedelta(days=back)
         stamp = datetime.combine(day, time(7, 30), tzinfo=timezone.utc)
-        if rng.random() < 0.75:
+        if rng.random() < checkin_rate:
             pain = rng.choice((0, 0, 1, 1, 2, 2, 3))
             checkins.append((
                 day, pain, rng.choice((None, pain)), rng.choice(LOCATIONS), None,
                 False, False, False, False, None, {}, stamp, stamp,
             ))
-        if rng.random() < 0.5:
+        if rng.random() < run_rate:
             km = max(1.0, rng.gauss(base_km, 1.5))
             runs.append((
                 str(uuid.UUID(int=rng.getrandbits(128), version=4)), day, round(km * 1000, 1),
@@ -275,12 +277,25 @@ def load_sqlite(path: str, runners: int, tmpl: Sequence[History], created: datet
     return shape_of(runners, tmpl)
 
 
-def insert_history(engine: Any, user_id: int, hist: History) -> None:
-    """Write one runner's history through SQLAlchemy Core (the HTTP benchmark's runner)."""
+def long_history(as_of: date, seed: int = 11) -> History:
+    """Ten years: a check-in every day (3,650) and a run on about 55% of days (~2,000)."""
+    return history(as_of, seed, days=3650, include_today=False, checkin_rate=1.0, run_rate=0.55)
+
+
+def insert_history(engine: Any, user_id: int, hist: History, shoe: str | None = None) -> None:
+    """Write one runner's history through SQLAlchemy Core (the HTTP benchmark's runner);
+    with ``shoe``, a pair of shoes of that name that every run was run in."""
     from sqlalchemy import insert
 
-    from strideguard.training.models import Checkin, Run
+    from strideguard.training.models import Checkin, Run, Shoe
 
     with engine.begin() as conn:
+        shoe_id = None
+        if shoe:
+            shoe_id = conn.execute(insert(Shoe).values(user_id=user_id, name=shoe, limit_m=800_000.0,
+                                                       retired=False).returning(Shoe.id)).scalar_one()
         conn.execute(insert(Checkin), [dict(zip(CHECKIN_COLUMNS, (user_id, *r))) for r in hist.checkins])
-        conn.execute(insert(Run), [dict(zip(RUN_COLUMNS, (user_id, *r))) for r in hist.runs])
+        runs = [dict(zip(RUN_COLUMNS, (user_id, *r))) for r in hist.runs]
+        for run in runs:
+            run["shoe_id"] = shoe_id
+        conn.execute(insert(Run), runs)
