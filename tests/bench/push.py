@@ -129,8 +129,9 @@ def prepare(instance: Path, service: PushService) -> Flask:
                     (i + 1, s["endpoint"], s["keys"]["p256dh"], s["keys"]["auth"], created)
                     for i, s in enumerate(service.subscriptions)
                 ]),
-                ("reminders", ("user_id", "kind", "local_date", "due_at", "status", "attempts", "context", "created_at"), [
-                    (i + 1, "checkin_due", created.date(), created - timedelta(minutes=1), "pending", 0, {}, created)
+                ("reminders", ("user_id", "subject_id", "kind", "local_date", "due_at", "status", "attempts", "context",
+                               "created_at"), [
+                    (i + 1, i + 1, "checkin_due", created.date(), created - timedelta(minutes=1), "pending", 0, {}, created)
                     for i in range(len(service.subscriptions))
                 ]),
             ):

@@ -158,3 +158,23 @@ def test_report_uses_same_round_ratios_and_judges_goals() -> None:
     assert "| PUT check-in | SQLite |" in text
     assert "30% (15–30%)" in text
     assert "## Goals" in text and "A note." in text
+
+
+def test_push_bench_seeds_a_due_reminder_per_subscription(tmp_path) -> None:
+    """The push benchmark writes its outbox with raw SQL: it must keep up with the schema
+    (a new NOT NULL column once broke it only at the end of a full ``make bench``)."""
+    import sqlite3
+
+    from tests.bench import databases, push
+
+    subs = [{"endpoint": f"https://push.invalid/s/{i}", "keys": {"p256dh": "p", "auth": "a"}} for i in range(3)]
+    service = push.PushService(proc=None, host_port="push.invalid:443", origin="https://push.invalid",  # type: ignore[arg-type]
+                               subscriptions=subs)
+    app = push.prepare(tmp_path / "push", service)
+    try:
+        conn = sqlite3.connect(databases.sqlite_path(app))
+        rows = conn.execute("SELECT user_id, subject_id, status FROM reminders ORDER BY user_id").fetchall()
+        conn.close()
+    finally:
+        push.close(app)
+    assert rows == [(1, 1, "pending"), (2, 2, "pending"), (3, 3, "pending")]
