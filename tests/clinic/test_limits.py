@@ -194,3 +194,40 @@ def test_limits_change_the_plan_from_the_next_check_in(app):
     therapist.put(limits_url(runner), json={"pain_threshold": 5})
     replayed = runner.put(f"/api/v1/checkins/{yesterday}", json={"pain": 4}).get_json()["guidance"]
     assert replayed["plan"]["state"] == "normal" and replayed["status"] != "stop"
+
+
+def test_limits_for_thousands_of_runners_at_once_read_only_the_links(app):
+    """The sweep reads every candidate's therapist limits in one query. With statistics taken
+    while no runner had a therapist yet (as the benchmark's seeding does), SQLite once chose
+    to scan every account and probe the links once per id: 6 s for 4,688 ids among 20,000
+    runners instead of 4 ms. The query must start from the links, whatever the count."""
+    from sqlalchemy import insert, select, text
+
+    from strideguard.clinic.limits import many_statement, therapist_limits_many
+
+    with app.app_context():
+        db.session.execute(insert(User), [
+            {"email": f"bulk{i}@strideguard.invalid", "password_hash": "x"} for i in range(20_000)
+        ])
+        db.session.commit()
+        if db.engine.dialect.name == "sqlite":
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+    runner, therapist = linked(app, display_name="Dana Reyes, PT")
+    therapist.put(limits_url(runner), json={"pain_threshold": 5})
+    with app.app_context():
+        ids = list(db.session.execute(select(User.id).order_by(User.id)).scalars())
+        assert runner.user["id"] in ids and len(ids) > 20_000
+        found = therapist_limits_many(ids)
+        assert list(found) == [runner.user["id"]]
+        [limits] = found[runner.user["id"]]
+        assert (limits.pain_threshold, limits.therapist) == (5, f"Dana Reyes, PT ({therapist.user['email']})")
+        if db.engine.dialect.name == "sqlite":
+            raw = db.session.connection().connection.dbapi_connection
+            for count in (1_000, 4_688, len(ids)):
+                compiled = many_statement(ids[:count]).compile(db.engine, compile_kwargs={"render_postcompile": True})
+                params = compiled.construct_params()
+                plan = raw.execute("EXPLAIN QUERY PLAN " + str(compiled),
+                                   [params[name] for name in compiled.positiontup]).fetchall()
+                details = [row[3] for row in plan]
+                assert not any(d.startswith("SCAN users") for d in details), (count, details)
