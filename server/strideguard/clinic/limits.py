@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, or_, select
 from strideguard.accounts.models import User
 from strideguard.clinic.models import LIMIT_FIELDS, CareLink
 from strideguard.clinic.rules import TherapistLimits
-from strideguard.extensions import db, ids_match
+from strideguard.extensions import core_rows, db, ids_match
 from strideguard.timeutil import utcnow
 
 _ANY_SET = or_(*(getattr(CareLink, name).is_not(None) for name in LIMIT_FIELDS))
@@ -89,7 +89,7 @@ def therapist_limits_many(user_ids: Iterable[int]) -> dict[int, list[TherapistLi
     found: dict[int, list[TherapistLimits]] = {}
     if not ids:
         return found
-    for row in db.session.execute(many_statement(ids)):
+    for row in core_rows(many_statement(ids)):
         found.setdefault(row.user_id, []).append(_limits(row))
     return found
 

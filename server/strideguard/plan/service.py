@@ -15,7 +15,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
-from strideguard.extensions import db, ids_match
+from strideguard.extensions import core_rows, db, ids_match
 from strideguard.guidance.advice import Reason
 from strideguard.guidance.snapshot import CheckinSnap, Pain, RunnerSettings, RunSnap
 from strideguard.plan.machine import DayInput, PlanDay, PlanEvent, PlanState, replay
@@ -315,7 +315,7 @@ def latest_days(user_ids: Iterable[int] | Any, through: date) -> dict[int, PlanD
         .where(_members(PlanDayRow.user_id, among), PlanDayRow.date <= through)
         .group_by(PlanDayRow.user_id).subquery()
     )
-    rows = db.session.execute(
+    rows = core_rows(
         select(*_VIEW_COLUMNS).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
                                                  PlanDayRow.date == latest.c.date))
     )
@@ -329,7 +329,7 @@ def days_for(user_ids: Iterable[int] | Any, first: date, last: date) -> dict[int
     found: dict[int, dict[date, PlanDay]] = {}
     if isinstance(among, list) and not among:
         return found
-    rows = db.session.execute(
+    rows = core_rows(
         select(*_VIEW_COLUMNS).where(_members(PlanDayRow.user_id, among),
                                      PlanDayRow.date.between(first, last))
     )

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 
 from strideguard.accounts.limits import runner_settings, runner_settings_many
 from strideguard.accounts.models import User
-from strideguard.extensions import db, ids_match
+from strideguard.extensions import core_rows, db, ids_match
 from strideguard.push.models import PushSubscription
 from strideguard.push.sender import VapidSigner
 from strideguard.reminders import outbox
@@ -78,7 +78,7 @@ def _planned_keys(user_ids: list[int] | Any, since: date) -> dict[int, tuple[set
     else:
         matches = [Reminder.user_id.in_(user_ids)]
     for match in matches:
-        rows = db.session.execute(
+        rows = core_rows(
             select(Reminder.user_id, Reminder.kind, Reminder.local_date, Reminder.status).where(
                 match, Reminder.local_date >= since
             )
@@ -187,12 +187,12 @@ def plan_scheduled(now: datetime) -> int:
     windows = {w.zone: w for w in due_windows(zones, now, settings)}
     due = and_(subscribed, _due_clause(list(windows.values())))
     due_ids = select(User.id).where(due)  # the candidates, as SQL: no id lists shipped
-    users = db.session.execute(select(*_PLAN_COLUMNS).where(due).order_by(User.id)).all()
+    users = core_rows(select(*_PLAN_COLUMNS).where(due).order_by(User.id)).all()
     if not users:
         return 0
     since = min(w.today for w in windows.values()) - timedelta(days=1)
     checkin_days: dict[int, list[date]] = defaultdict(list)
-    for uid, day in db.session.execute(
+    for uid, day in core_rows(
         select(Checkin.user_id, Checkin.date).where(Checkin.user_id.in_(due_ids), Checkin.date >= since)
     ):
         checkin_days[uid].append(day)
