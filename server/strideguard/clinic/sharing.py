@@ -19,13 +19,12 @@ from strideguard.clinic.limits import forget, link_limits, therapist_name
 from strideguard.clinic.models import AccessLogEntry, CareInvitation, CareLink
 from strideguard.errors import Conflict, NotFound
 from strideguard.extensions import db
+from strideguard.owned import MAX_ID
 from strideguard.timeutil import utcnow
 
 VALID_FOR = timedelta(days=7)
 #: Open (unused, unexpired) invitations a runner may hold at once.
 MAX_OPEN = 5
-#: 32-bit ids: a larger id in a URL is simply not found (PostgreSQL would refuse it).
-MAX_ID = 2**31 - 1
 BAD_CODE = "This code is not valid. It may be mistyped, used or expired: ask your patient for a new one."
 
 

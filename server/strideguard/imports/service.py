@@ -16,14 +16,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from strideguard.accounts.models import User
-from strideguard.errors import DomainError, Invalid, NotFound
+from strideguard.errors import DomainError, Invalid
 from strideguard.extensions import db
 from strideguard.imports.archive import ArchiveLimits
 from strideguard.imports.models import Import, ImportItem
 from strideguard.imports.parse import Limits, format_of
+from strideguard.owned import own_row
 
 MB = 1024 * 1024
-MAX_ID = 2**31 - 1
 HISTORY = 50
 CHUNK = 256 * 1024
 
@@ -112,14 +112,7 @@ def create_import(user: User, filename: str | None, stream: IO[bytes], keep_file
 
 
 def get_import(user: User, import_id: int) -> Import:
-    if not 0 < import_id <= MAX_ID:
-        raise NotFound("No such import.")
-    found = db.session.execute(
-        select(Import).where(Import.id == import_id, Import.user_id == user.id)
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound("No such import.")
-    return found
+    return own_row(Import, user.id, import_id, "import")
 
 
 def list_imports(user: User) -> list[Import]:

@@ -21,6 +21,7 @@ from strideguard.accounts.limits import runner_settings
 from strideguard.load import RunPoint, compute_load, window_start
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import next_week_cap
+from strideguard.owned import own_row
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run, Shoe
 
@@ -262,20 +263,8 @@ def list_shoes(user: User) -> list[dict[str, Any]]:
     return [shoe_out(s, totals.get(s.id, 0.0)) for s in shoes]
 
 
-#: Shoe ids are 32-bit integers in the database; a larger id in a URL is simply not found
-#: (PostgreSQL would otherwise refuse the query with "integer out of range": a 500).
-MAX_ID = 2**31 - 1
-
-
 def get_shoe(user: User, shoe_id: int) -> Shoe:
-    if not 0 < shoe_id <= MAX_ID:
-        raise NotFound("No such shoe.")
-    shoe = db.session.execute(
-        select(Shoe).where(Shoe.id == shoe_id, Shoe.user_id == user.id)
-    ).scalar_one_or_none()
-    if shoe is None:
-        raise NotFound("No such shoe.")
-    return shoe
+    return own_row(Shoe, user.id, shoe_id, "shoe")
 
 
 def create_shoe(user: User, data: dict[str, Any]) -> dict[str, Any]:
