@@ -88,10 +88,6 @@ class Credentials:
     csrf: str
 
 
-#: The PUT check-in cell, run by the runner with a 10-year history.
-LONG_HISTORY_CELL = "PUT check-in, 10-year history"
-
-
 def cells(today: date) -> dict[str, Request]:
     """The four API cells of the benchmark (one runner, today's date, idempotent writes)."""
     day = today.isoformat()

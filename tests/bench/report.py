@@ -7,7 +7,9 @@ from typing import Any
 
 from tests.bench.stats import Goal, goal_rows, markdown_table, rate, same_round_ratios, spread
 
-HTTP_CELLS = ("PUT check-in", "PUT run", "GET guidance", "GET load", "PUT check-in, 10-year history")
+#: The PUT check-in cell, run by the runner with a 10-year history.
+LONG_HISTORY_CELL = "PUT check-in, 10-year history"
+HTTP_CELLS = ("PUT check-in", "PUT run", "GET guidance", "GET load", LONG_HISTORY_CELL)
 
 
 def _rounds(cells: Sequence[Mapping[str, Any]], backend: str, cell: str) -> list[Mapping[str, Any]]:
@@ -161,7 +163,7 @@ def goals(results: Mapping[str, Any]) -> list[Goal]:
         out.append(Goal("GET guidance, SQLite: share of ceiling", 0.25, f["ratio"].median, ">=", "%"))
         for backend in ("SQLite", "PostgreSQL"):
             short = _rounds(http["cells"], backend, "PUT check-in")
-            long_ = {c["round"]: c for c in _rounds(http["cells"], backend, "PUT check-in, 10-year history")}
+            long_ = {c["round"]: c for c in _rounds(http["cells"], backend, LONG_HISTORY_CELL)}
             cost = [s_["rps"] / long_[s_["round"]]["rps"] for s_ in short if s_["round"] in long_ and long_[s_["round"]]["rps"]]
             if cost:
                 out.append(Goal(f"PUT check-in cost, 10-year ÷ 90-day history, {backend} (same round)", 1.3,

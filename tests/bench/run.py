@@ -78,7 +78,7 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
                 db.engine.dispose()
             apps[backend] = (server, creds, long_creds)
         requests_ = httpbench.cells(today)
-        long_cell = httpbench.LONG_HISTORY_CELL
+        long_cell = report.LONG_HISTORY_CELL
         for backend, (server, creds, long_creds) in apps.items():
             for name, req in requests_.items():
                 httpbench.check(server.url, creds, req)

@@ -295,7 +295,4 @@ def insert_history(engine: Any, user_id: int, hist: History, shoe: str | None = 
             shoe_id = conn.execute(insert(Shoe).values(user_id=user_id, name=shoe, limit_m=800_000.0,
                                                        retired=False).returning(Shoe.id)).scalar_one()
         conn.execute(insert(Checkin), [dict(zip(CHECKIN_COLUMNS, (user_id, *r))) for r in hist.checkins])
-        runs = [dict(zip(RUN_COLUMNS, (user_id, *r))) for r in hist.runs]
-        for run in runs:
-            run["shoe_id"] = shoe_id
-        conn.execute(insert(Run), runs)
+        conn.execute(insert(Run), [{**dict(zip(RUN_COLUMNS, (user_id, *r))), "shoe_id": shoe_id} for r in hist.runs])

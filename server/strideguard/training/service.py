@@ -12,16 +12,16 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.errors import Invalid, NotFound
 from strideguard.extensions import db
 from strideguard.guidance.engine import Guidance
 from strideguard.guidance.service import after_change, guidance_for
-from strideguard.accounts.limits import runner_settings
 from strideguard.load import RunPoint, compute_load, window_start
+from strideguard.owned import own_row
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import next_week_cap
-from strideguard.owned import own_row
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run, Shoe
 
