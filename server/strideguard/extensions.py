@@ -7,10 +7,11 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+import json
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, MetaData, any_, literal
+from sqlalchemy import JSON, DateTime, Integer, MetaData, Table, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -103,6 +104,23 @@ def ids_match(column: Any, ids: list[int]) -> Any:
     if db.engine.dialect.name == "postgresql":
         return column == any_(literal(ids, PG_ARRAY(Integer)))
     return column.in_(ids)
+
+
+def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many new rows (all with the same keys, every column the table needs) in the
+    session's transaction: COPY on PostgreSQL, where an executemany is a round trip per row
+    (≈0.7 ms each for a plan day); one executemany elsewhere. No conflict handling."""
+    if not rows:
+        return
+    if db.engine.dialect.name != "postgresql":
+        db.session.connection().execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    raw = db.session.connection().connection.dbapi_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[n]) if n in as_json else row[n] for n in names])
 
 
 def sqlite_pragmas(synchronous: str):

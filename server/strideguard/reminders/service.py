@@ -33,6 +33,7 @@ from strideguard.reminders.planner import (
     due_windows,
 )
 from strideguard.reminders.planner import plan as plan_reminders
+from strideguard.plan import advance as plan_advance
 from strideguard.plan import service as plan_service
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin
@@ -216,12 +217,17 @@ def plan_scheduled(now: datetime) -> int:
 
 def tick(now: datetime | None = None, signer: VapidSigner | None = None, *,
          on_batch: Callable[[], None] | None = None) -> dict[str, int]:
-    """One planning + delivery pass (``strideguard reminders tick`` and the worker's job).
+    """One pass (``strideguard reminders tick`` and the worker's job): store today's care
+    plan of the runners whose local day has begun (``plan.advance``), plan, then deliver.
 
     ``on_batch`` runs after each delivered batch (the worker's heartbeat).
     """
     now = now or utcnow()
+    # Runners past their local midnight get today's plan stored first, so the sweep reads it.
+    advanced = plan_advance.advance(now, limit=plan_advance.PER_TICK)
     planned = plan_scheduled(now)
     summary = {"planned": planned}
+    if advanced:
+        summary["advanced"] = advanced
     summary.update(deliver(now, signer, on_batch=on_batch))
     return summary
