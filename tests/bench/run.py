@@ -126,17 +126,29 @@ def sweep_phase(workdir: Path, rounds: int, runners: int, reuse: bool) -> dict[s
             sdb = prepare(workdir, runners, now.date(), reuse)
             prepared.append(sdb)
             log(f"  seeded {sdb.backend}: {sdb.shape or 'reused'} in {time.perf_counter() - started:.0f} s")
-        passes = []
-        for round_ in range(rounds):
-            for sdb in prepared if round_ % 2 == 0 else reversed(prepared):
-                cpu = time.process_time()
-                seconds, written = sweep.one_pass(sdb.app, now)
-                cpu = time.process_time() - cpu
-                passes.append({"round": round_, "backend": sdb.backend, "seconds": seconds, "cpu_s": cpu,
-                               "written": written})
-                log(f"  round {round_} {sdb.backend:<10} {seconds:6.2f} s ({runners / seconds:,.0f} runners/s, "
-                    f"CPU {cpu:.2f} s, {written} rows)")
-        return {"runners": runners, "now": now.isoformat(), "passes": passes,
+        passes, steps = [], []
+        for sdb in prepared:
+            sweep.unstep(sdb.app, now)
+        # First as a worker that has not run the nightly step (each runner's plan stepped in
+        # memory from yesterday's row), then after it (today's rows stored): what a tick sees.
+        for plan_days in ("stepped in memory", "stored by the nightly step"):
+            if plan_days.startswith("stored"):
+                for sdb in prepared:
+                    seconds, days = sweep.nightly_step(sdb.app, now)
+                    steps.append({"backend": sdb.backend, "seconds": seconds, "days": days})
+                    log(f"  nightly step {sdb.backend:<10} {seconds:6.2f} s ({days:,} plan days stored)")
+            for round_ in range(rounds):
+                for sdb in prepared if round_ % 2 == 0 else reversed(prepared):
+                    cpu = time.process_time()
+                    seconds, written = sweep.one_pass(sdb.app, now)
+                    cpu = time.process_time() - cpu
+                    passes.append({"round": round_, "backend": sdb.backend, "seconds": seconds, "cpu_s": cpu,
+                                   "written": written, "plan_days": plan_days})
+                    log(f"  round {round_} {sdb.backend:<10} {seconds:6.2f} s ({runners / seconds:,.0f} runners/s, "
+                        f"CPU {cpu:.2f} s, {written} rows; plan days {plan_days})")
+        for sdb in prepared:
+            sweep.unstep(sdb.app, now)
+        return {"runners": runners, "now": now.isoformat(), "passes": passes, "nightly_step": steps,
                 "load_s": {s.backend: s.load_s for s in prepared}}
     finally:
         for sdb in prepared:

@@ -98,6 +98,32 @@ def one_pass(app: Flask, now: datetime) -> tuple[float, int]:
     return elapsed, written
 
 
+def nightly_step(app: Flask, now: datetime) -> tuple[float, int]:
+    """Time the worker's nightly step (``plan.advance``) for every runner: (seconds, days)."""
+    from strideguard.extensions import db
+    from strideguard.plan.advance import advance
+
+    with app.app_context():
+        started = time.perf_counter()
+        stored = advance(now)
+        elapsed = time.perf_counter() - started
+        db.session.remove()
+    return elapsed, stored
+
+
+def unstep(app: Flask, now: datetime) -> None:
+    """Drop the plan days the nightly step stored (the seed's latest is the day before
+    ``now``'s date), so a reused database starts every run as seeded."""
+    from strideguard.extensions import db
+    from strideguard.plan.models import PlanDayRow, PlanEventRow
+
+    with app.app_context():
+        for table in (PlanDayRow, PlanEventRow):
+            db.session.execute(delete(table).where(table.date >= now.date()))
+        db.session.commit()
+        db.session.remove()
+
+
 def close(sdb: SweepDb) -> None:
     """Dispose the pool and drop a throwaway PostgreSQL database."""
     from strideguard.extensions import db

@@ -160,6 +160,26 @@ def test_report_uses_same_round_ratios_and_judges_goals() -> None:
     assert "## Goals" in text and "A note." in text
 
 
+def test_sweep_goal_is_judged_on_the_passes_after_the_nightly_step() -> None:
+    passes = [{"round": r, "backend": b, "seconds": s, "cpu_s": s, "written": 10, "plan_days": mode}
+              for mode, s in ((report.IN_MEMORY, 5.0), (report.STORED, 3.0))
+              for b in ("PostgreSQL", "SQLite") for r in range(3)]
+    results = {**_results(), "sweep": {"runners": 100, "passes": passes, "load_s": {},
+                                       "nightly_step": [{"backend": "SQLite", "seconds": 2.0, "days": 125}]}}
+    goals = {g.figure: g for g in report.goals(results)}
+    assert goals["planning pass, 100 runners, SQLite"].measured == pytest.approx(3.0)
+    assert goals["planning pass, 100 runners, SQLite"].met
+    assert not goals["planning pass, 100 runners, PostgreSQL"].met
+    text = report.render(results)
+    assert f"| SQLite | {report.IN_MEMORY} | 100 | 5.00 s" in text
+    assert "SQLite 2.0 s for 125 plan days (62 a second)" in text
+    # A run from before the nightly step (no ``plan_days`` key) is judged on its passes.
+    old = {**results, "sweep": {"runners": 100, "passes": [
+        {k: v for k, v in p.items() if k != "plan_days"} for p in passes if p["plan_days"] == report.IN_MEMORY],
+        "load_s": {}}}
+    assert {g.figure: g for g in report.goals(old)}["planning pass, 100 runners, SQLite"].measured == pytest.approx(5.0)
+
+
 def test_push_bench_seeds_a_due_reminder_per_subscription(tmp_path) -> None:
     """The push benchmark writes its outbox with raw SQL: it must keep up with the schema
     (a new NOT NULL column once broke it only at the end of a full ``make bench``)."""
