@@ -131,8 +131,8 @@ def sweep_phase(workdir: Path, rounds: int, runners: int, reuse: bool) -> dict[s
             sweep.unstep(sdb.app, now)
         # First as a worker that has not run the nightly step (each runner's plan stepped in
         # memory from yesterday's row), then after it (today's rows stored): what a tick sees.
-        for plan_days in ("stepped in memory", "stored by the nightly step"):
-            if plan_days.startswith("stored"):
+        for plan_days in (report.IN_MEMORY, report.STORED):
+            if plan_days == report.STORED:
                 for sdb in prepared:
                     seconds, days = sweep.nightly_step(sdb.app, now)
                     steps.append({"backend": sdb.backend, "seconds": seconds, "days": days})

@@ -24,15 +24,16 @@ from sqlalchemy import and_, func, or_, select
 from strideguard.accounts.limits import runner_settings_many
 from strideguard.accounts.models import User
 from strideguard.extensions import core_rows, db, ids_match, insert_rows
-from strideguard.plan.machine import DayInput, replay
+from strideguard.guidance.snapshot import CheckinSnap, RunSnap
+from strideguard.plan.machine import inputs_from, replay
 from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.plan.service import (
     CHECKIN_COLUMNS,
     RUN_COLUMNS,
     _event_values,
     _row_values,
-    _state_of,
     checkin_snap,
+    latest_days,
     lock_runners,
     run_snap,
 )
@@ -46,9 +47,8 @@ PER_TICK = 10_000
 #: Runners stepped per transaction: short enough that a runner's own write waits little.
 BATCH = 2_000
 
-#: The user columns the step needs (its limits and zone), not whole ORM rows.
-_USER_COLUMNS = (User.id, User.timezone, User.units, User.weekly_increase_pct,
-                 User.pain_threshold, User.conditions)
+#: The user columns the step's limits need (``runner_settings_many``), not whole ORM rows.
+_USER_COLUMNS = (User.id, User.units, User.weekly_increase_pct, User.pain_threshold, User.conditions)
 
 
 def _latest_date() -> Any:
@@ -83,39 +83,30 @@ def _step_batch(today_of: dict[int, date]) -> int:
     ids = sorted(today_of)
     lock_runners(ids)
     # Re-read under the lock: a runner who wrote since ``behind`` ran is already stepped.
-    latest = (
-        select(PlanDayRow.user_id, func.max(PlanDayRow.date).label("date"))
-        .where(ids_match(PlanDayRow.user_id, ids)).group_by(PlanDayRow.user_id).subquery()
-    )
-    rows = {row.user_id: row for row in core_rows(
-        select(*PlanDayRow.__table__.columns).join(
-            latest, and_(PlanDayRow.user_id == latest.c.user_id, PlanDayRow.date == latest.c.date))
-    ) if row.date < today_of[row.user_id]}
-    if not rows:
+    latest = {uid: day for uid, day in latest_days(ids, date.max).items() if day.date < today_of[uid]}
+    if not latest:
         return 0
-    first = min(row.date for row in rows.values()) + timedelta(days=1)
-    last = max(today_of[uid] for uid in rows)
-    uids = sorted(rows)
+    first = min(day.date for day in latest.values()) + timedelta(days=1)
+    last = max(today_of[uid] for uid in latest)
+    uids = sorted(latest)
     # Whatever was recorded after a runner's latest stepped day (rare: a write steps the plan).
-    checkins: dict[int, dict[date, Any]] = defaultdict(dict)
+    checkins: dict[int, list[CheckinSnap]] = defaultdict(list)
     for row in core_rows(select(Checkin.user_id, *CHECKIN_COLUMNS).where(
             ids_match(Checkin.user_id, uids), Checkin.date.between(first, last))):
-        checkins[row.user_id][row.date] = checkin_snap(row)
-    runs: dict[int, dict[date, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        checkins[row.user_id].append(checkin_snap(row))
+    runs: dict[int, list[RunSnap]] = defaultdict(list)
     for row in core_rows(select(Run.user_id, *RUN_COLUMNS).where(
             ids_match(Run.user_id, uids), Run.date.between(first, last))
             .order_by(Run.user_id, Run.date, Run.created_at)):
-        runs[row.user_id][row.date].append(run_snap(row))
-    users = core_rows(select(*_USER_COLUMNS).where(ids_match(User.id, uids))).all()
-    settings = runner_settings_many(users)
+        runs[row.user_id].append(run_snap(row))
+    settings = runner_settings_many(core_rows(select(*_USER_COLUMNS).where(ids_match(User.id, uids))))
     day_rows: list[dict[str, Any]] = []
     event_rows: list[dict[str, Any]] = []
     for uid in uids:
-        start, today = rows[uid], today_of[uid]
-        mine_c, mine_r = checkins.get(uid, {}), runs.get(uid, {})
-        dates = sorted(d for d in {*mine_c, *mine_r} if start.date < d <= today)
-        inputs = [DayInput(d, mine_c.get(d), tuple(mine_r.get(d, ()))) for d in dates]
-        for day in replay(_state_of(start), inputs, today, settings[uid]):
+        start, today = latest[uid], today_of[uid]
+        inputs = inputs_from((c for c in checkins.get(uid, ()) if start.date < c.date <= today),
+                             (r for r in runs.get(uid, ()) if start.date < r.date <= today))
+        for day in replay(start.state, inputs, today, settings[uid]):
             day_rows.append(_row_values(uid, day))
             event_rows.extend(_event_values(uid, e) for e in day.events)
     created = utcnow()
