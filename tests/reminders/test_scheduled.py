@@ -92,6 +92,37 @@ def rows(app, runner: Runner) -> dict[tuple[str, date], Reminder]:
         return {(r.kind, r.local_date): r for r in found}
 
 
+class TestEachRunnersOwnDate:
+    """The sweep reads every candidate's check-in and care plan at their own local date (the
+    zone's date, in the same SQL query), not at the server's."""
+
+    def test_a_check_in_counts_on_the_runners_own_date(self, push_app, push_service):
+        now = at(date(2026, 11, 10), "20:05", "Pacific/Honolulu")  # the 11th, 20:05 in Kiritimati
+        behind, _ = subscribed(push_app, push_service, "Pacific/Honolulu", reminder_time="20:00")
+        ahead, _ = subscribed(push_app, push_service, "Pacific/Kiritimati", reminder_time="20:00")
+        steady, _ = subscribed(push_app, push_service, "Pacific/Honolulu", reminder_time="20:00")
+        with push_app.app_context():
+            # Both dated the 11th: Honolulu's tomorrow, Kiritimati's today.
+            for runner in (behind, ahead):
+                db.session.add(Checkin(user_id=user_of(runner).id, date=date(2026, 11, 11), pain=1, answers={}))
+            db.session.add(Checkin(user_id=user_of(steady).id, date=date(2026, 11, 10), pain=1, answers={}))
+            db.session.commit()
+        run_tick(push_app, now)
+        assert set(rows(push_app, behind)) == {("checkin_due", date(2026, 11, 10))}
+        assert rows(push_app, ahead) == {}  # checked in on their today
+        assert rows(push_app, steady) == {}
+
+    def test_the_reminder_carries_the_plan_of_the_runners_own_date(self, push_app, push_service):
+        now = at(date(2026, 11, 10), "20:05", "Pacific/Honolulu")
+        runner, _ = subscribed(push_app, push_service, "Pacific/Honolulu", reminder_time="20:00")
+        # Pain 7/10 on the 9th (Honolulu): rest from that day; the 10th is its day 2.
+        raise_alerts(push_app, runner, date(2026, 11, 9), at(date(2026, 11, 9), "21:00", "Pacific/Honolulu"),
+                     pain=7)
+        run_tick(push_app, now)
+        reminder = rows(push_app, runner)[("checkin_due", date(2026, 11, 10))]
+        assert (reminder.context["plan_state"], reminder.context["plan_day"]) == ("rest", 2)
+
+
 class TestWeeklyPlan:
     ZONE = "Europe/Berlin"
 

@@ -43,4 +43,18 @@ def runner_settings_many(users: Iterable[User | Any]) -> dict[int, RunnerSetting
     """
     users = list(users)
     found = therapist_limits_many(u.id for u in users)
-    return {user.id: apply_limits(own_settings(user), found.get(user.id, ())) for user in users}
+    # Settings are frozen values: runners with the same profile and no therapist limits share
+    # one (a sweep has a handful of distinct profiles among tens of thousands of runners).
+    shared: dict[tuple, RunnerSettings] = {}
+    out: dict[int, RunnerSettings] = {}
+    for user in users:
+        limits = found.get(user.id)
+        if limits:
+            out[user.id] = apply_limits(own_settings(user), limits)
+            continue
+        key = (user.pain_threshold, user.weekly_increase_pct, tuple(user.conditions or ()), user.units)
+        settings = shared.get(key)
+        if settings is None:
+            settings = shared[key] = own_settings(user)
+        out[user.id] = settings
+    return out

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from strideguard import gcpause
 from strideguard.accounts.limits import runner_settings_many
 from strideguard.accounts.models import User
 from strideguard.extensions import core_rows, db, ids_match, insert_rows
@@ -61,6 +62,8 @@ def behind(now: datetime, limit: int | None = None) -> list[tuple[int, date]]:
     their local today at ``now`` (oldest ids first). Runners with no plan yet are not
     included: their first write starts it. Local today is evaluated once per zone."""
     zones = list(db.session.execute(select(User.timezone).distinct()).scalars())
+    if not zones:
+        return []
     by_day: dict[date, list[str]] = defaultdict(list)
     for zone in zones:
         by_day[local_today(zone, now)].append(zone)
@@ -115,6 +118,7 @@ def _step_batch(today_of: dict[int, date]) -> int:
     return len(day_rows)
 
 
+@gcpause.paused()
 def advance(now: datetime, limit: int | None = None, batch: int = BATCH) -> int:
     """Store each runner's plan through their local today at ``now`` (at most ``limit``
     runners; one commit per ``batch``). Returns the number of plan days stored."""

@@ -7,7 +7,8 @@ stores each stepped day and the events, and serialises concurrent writers of one
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -313,25 +314,43 @@ def _view_column(column: Any) -> Any:
     return column
 
 
-#: The plan_days columns a view over many runners reads (not the day's pains and notes).
-_VIEW_COLUMNS = tuple(_view_column(c) for c in PlanDayRow.__table__.columns
-                      if c.name not in ("id", "pains", "notes", "created_at"))
+#: The plan_days columns a view over many runners reads (not the day's pains and notes), in
+#: table order — which is :class:`PlanState`'s field order, so a state is built by position.
+VIEW_COLUMNS = tuple(_view_column(c) for c in PlanDayRow.__table__.columns
+                     if c.name not in ("id", "pains", "notes", "created_at"))
 
 
-_VIEW_AT = {c.name: i for i, c in enumerate(_VIEW_COLUMNS)}
-_VIEW_STATE = tuple((name, _VIEW_AT[name]) for name in _STATE_FIELDS)
+_VIEW_AT = {c.name: i for i, c in enumerate(VIEW_COLUMNS)}
 _V_USER, _V_DATE, _V_METRIC, _V_VALUE, _V_THRESHOLD, _V_CAP, _V_WEEK_CAP, _V_DIST, _V_SPEED, _V_VERDICT = (
     _VIEW_AT[n] for n in ("user_id", "date", "cause_metric", "cause_value", "cause_threshold", "cap_m",
                           "week_cap_m", "distance_pct", "speed_pct", "verdict"))
+_STATE_ORDER = tuple(f.name for f in dataclasses.fields(PlanState))
+_BEFORE_CAUSE = _STATE_ORDER[:_STATE_ORDER.index("cause")]
+_AFTER_CAUSE = _STATE_ORDER[_STATE_ORDER.index("cause") + 1:_STATE_ORDER.index("day")]
+assert _STATE_ORDER[-1] == "day" and set(_BEFORE_CAUSE + _AFTER_CAUSE) == set(_STATE_FIELDS)
+_state_head = operator.itemgetter(*(_VIEW_AT[n] for n in _BEFORE_CAUSE))
+_state_tail = operator.itemgetter(*(_VIEW_AT[n] for n in _AFTER_CAUSE))
 
 
-def _view_day(v: Sequence[Any]) -> PlanDay:
-    """A stored day from a ``_VIEW_COLUMNS`` row's values, by position: the reminder sweep
+def view_day(v: Sequence[Any]) -> PlanDay:
+    """A stored day from a ``VIEW_COLUMNS`` row's values, by position: the reminder sweep
     reads tens of thousands, and a per-row dict of every column cost it a second."""
     cause = Reason(v[_V_METRIC], v[_V_VALUE], v[_V_THRESHOLD]) if v[_V_METRIC] else None
-    state = PlanState(**{name: v[i] for name, i in _VIEW_STATE}, cause=cause, day=v[_V_DATE])
+    state = PlanState(*_state_head(v), cause, *_state_tail(v), v[_V_DATE])
     return PlanDay(date=v[_V_DATE], state=state, cap_m=v[_V_CAP], week_cap_m=v[_V_WEEK_CAP],
                    distance_pct=v[_V_DIST], speed_pct=v[_V_SPEED], verdict=v[_V_VERDICT])
+
+
+def view_day_or_none(v: Sequence[Any]) -> PlanDay | None:
+    """``view_day`` of an outer-joined row; ``None`` where no day was stored."""
+    return view_day(v) if v[_V_USER] is not None else None
+
+
+def on_day(user_id: Any, day: Any) -> Any:
+    """The join condition of a runner's stored plan day on ``day`` (a column or expression,
+    such as the runner's local today by zone): outer-join ``PlanDayRow`` on it and read
+    ``VIEW_COLUMNS``; ``view_day`` builds the day (absent: the user_id column is NULL)."""
+    return and_(PlanDayRow.user_id == user_id, PlanDayRow.date == day)
 
 
 def _members(column: Any, among: Any) -> Any:
@@ -353,36 +372,42 @@ def latest_days(user_ids: Iterable[int] | Any, through: date) -> dict[int, PlanD
         .group_by(PlanDayRow.user_id).subquery()
     )
     rows = core_rows(
-        select(*_VIEW_COLUMNS).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
+        select(*VIEW_COLUMNS).join(latest, and_(PlanDayRow.user_id == latest.c.user_id,
                                                  PlanDayRow.date == latest.c.date))
     )
-    return {v[_V_USER]: _view_day(v) for v in map(tuple, rows)}
+    return {v[_V_USER]: view_day(v) for v in map(tuple, rows)}
 
 
 def plan_on(user_ids: Iterable[int], today_of: dict[int, date],
-            settings: dict[int, RunnerSettings], among: Any = None) -> dict[int, PlanDay]:
+            settings: dict[int, RunnerSettings], among: Any = None,
+            known: Mapping[int, PlanDay] | None = None) -> dict[int, PlanDay]:
     """Each runner's plan on their own local today (``today_of``), for views over many
     runners (the reminder sweep, a therapist's dashboard): the stored day (written by the
     runner's last write or by the nightly step, ``plan.advance``), or else the latest
     stored day before it stepped on in memory (nothing new was recorded since). No writes.
 
     ``among``: a SQL selectable of the same ids, to read the rows without sending the ids.
+    ``known``: the stored days at their today already read by the caller (the sweep joins
+    them to its candidates, ``on_day``); then only the others are looked up.
     """
     ids = [uid for uid in user_ids if uid in today_of]
     if not ids:
         return {}
-    out: dict[int, PlanDay] = {}
     source = among if among is not None else ids
     todays = sorted({today_of[u] for u in ids})  # one date per zone offset: two or three
-    for v in map(tuple, core_rows(select(*_VIEW_COLUMNS).where(
-            _members(PlanDayRow.user_id, source), PlanDayRow.date.in_(todays)))):
-        if today_of.get(v[_V_USER]) == v[_V_DATE]:
-            out[v[_V_USER]] = _view_day(v)
+    if known is not None:
+        out = {uid: known[uid] for uid in ids if uid in known}
+    else:
+        out = {}
+        for v in map(tuple, core_rows(select(*VIEW_COLUMNS).where(
+                _members(PlanDayRow.user_id, source), PlanDayRow.date.in_(todays)))):
+            if today_of.get(v[_V_USER]) == v[_V_DATE]:
+                out[v[_V_USER]] = view_day(v)
     if len(out) == len(ids):
         return out
     # Not stepped today (the nightly step has not run): the day before, stepped in memory.
     earlier: dict[int, Sequence[Any]] = {}
-    for v in map(tuple, core_rows(select(*_VIEW_COLUMNS).where(
+    for v in map(tuple, core_rows(select(*VIEW_COLUMNS).where(
             _members(PlanDayRow.user_id, source),
             PlanDayRow.date.between(todays[0] - timedelta(days=1), todays[-1] - timedelta(days=1))))):
         uid = v[_V_USER]
@@ -390,7 +415,7 @@ def plan_on(user_ids: Iterable[int], today_of: dict[int, date],
                 uid not in earlier or earlier[uid][_V_DATE] < v[_V_DATE]):
             earlier[uid] = v
     for uid, v in earlier.items():
-        out[uid] = replay(_view_day(v).state, (), today_of[uid], settings[uid])[-1]
+        out[uid] = replay(view_day(v).state, (), today_of[uid], settings[uid])[-1]
     behind: dict[date, list[int]] = {}
     for uid in ids:
         if uid not in out:
