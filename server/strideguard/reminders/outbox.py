@@ -7,6 +7,7 @@ are written by ``strideguard.clinic.alerts`` under the same unique key (``KEY``)
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections import defaultdict
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -33,10 +35,9 @@ WRITE_CHUNK = 5000
 KEY = ("user_id", "kind", "local_date", "subject_id")
 
 
-#: PostgreSQL: the pass's rows are COPYed into a session-local staging table, then moved in
-#: ONE ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (COPY cannot skip conflicts itself).
-#: 25,625 rows: 0.2 s COPY + 0.5 s move, where six unnest arrays took 1.8 s (their text
-#: quoting alone was a second of client CPU).
+#: PostgreSQL, when a row's key is already taken: the rows are COPYed into a session-local
+#: staging table, then moved in ONE ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (COPY
+#: cannot skip conflicts itself).
 _PG_STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS reminders_in (user_id integer, kind text, local_date date, "
     "due_at timestamptz, status text, context text) ON COMMIT DELETE ROWS"
@@ -46,30 +47,67 @@ _PG_MOVE = (
     "SELECT user_id, user_id, kind, local_date, due_at, status, 0, CAST(context AS json), %s FROM reminders_in "
     "ON CONFLICT (user_id, kind, local_date, subject_id) DO NOTHING"
 )
+_PG_COPY = ("COPY reminders (user_id, subject_id, kind, local_date, due_at, status, attempts, context, "
+            "created_at) FROM STDIN")
 
 
-def _pg_copy(rows: list[dict], created: datetime) -> int:
-    """COPY the rows into the staging table and move the new ones into the outbox (inside the
-    session's transaction, on its own connection)."""
+def _pg_row(p: PlannedReminder) -> tuple:
+    """``(user_id, kind, local_date, due_at, status, context JSON)`` of a planned row."""
+    context = dict(p.context)
+    if p.merged_into:
+        context["merged_into"] = p.merged_into
+    return (p.user_id, p.kind, p.local_date, p.due_at, "skipped" if p.merged_into else "pending",
+            json.dumps(context))
+
+
+def _pg_write(planned: Iterable[PlannedReminder], created: datetime) -> int:
+    """Stream the rows straight into the outbox with COPY as they are planned (the server
+    stores each chunk while the next is planned), inside a savepoint. COPY cannot skip a
+    taken key: if another writer stored one meanwhile (a second worker's tick, a check-in's
+    alert), the savepoint is rolled back and the same rows are moved through the staging
+    table with ``ON CONFLICT DO NOTHING`` instead."""
     raw = db.session.connection().connection.dbapi_connection
+    rows: list[tuple] = []
     with raw.cursor() as cur:
+        cur.execute("SAVEPOINT outbox_copy")
+        try:
+            with cur.copy(_PG_COPY) as copy:
+                for p in planned:
+                    row = _pg_row(p)
+                    rows.append(row)
+                    copy.write_row((row[0], row[0], *row[1:5], 0, row[5], created))
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT outbox_copy")
+            rows.extend(_pg_row(p) for p in planned)  # whatever the failed COPY had not taken yet
+        else:
+            cur.execute("RELEASE SAVEPOINT outbox_copy")
+            return len(rows)
         cur.execute(_PG_STAGE)
         with cur.copy("COPY reminders_in (user_id, kind, local_date, due_at, status, context) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row((r["user_id"], r["kind"], r["local_date"], r["due_at"], r["status"],
-                                json.dumps(r["context"])))
+            for row in rows:
+                copy.write_row(row)
         cur.execute(_PG_MOVE, (created,))
         return cur.rowcount
 
 
 def write(planned: Iterable[PlannedReminder]) -> int:
-    """Insert planned rows; an existing (runner, kind, local date) is left alone. Returns rows.
+    """Insert planned rows; an existing (runner, kind, local date) is left alone. Returns rows
+    written. ``planned`` may be a generator: it is consumed once, as the rows are written.
 
-    PostgreSQL: COPY into a staging table, then one ``INSERT … SELECT``. SQLite: one prepared INSERT …
-    ON CONFLICT DO NOTHING as an executemany in chunks. (A multi-row VALUES statement is
-    compiled and parsed afresh every pass, costs ~0.3 ms a row, and passes SQLite's limit
-    of 32,766 bound parameters at ~4,700 rows.)
+    PostgreSQL: COPY straight into the outbox, or through a staging table when a key is taken
+    (``_pg_write``). SQLite: one prepared INSERT … ON CONFLICT DO NOTHING as an executemany in
+    chunks. (A multi-row VALUES statement is compiled and parsed afresh every pass, costs
+    ~0.3 ms a row, and passes SQLite's limit of 32,766 bound parameters at ~4,700 rows.)
     """
+    created = utcnow()
+    if db.engine.dialect.name == "postgresql":
+        rest = iter(planned)
+        first = next(rest, None)
+        if first is None:
+            return 0  # nothing planned: no statement, and the caller's transaction stays open
+        written = _pg_write(itertools.chain((first,), rest), created)
+        db.session.commit()
+        return written
     rows = [
         {
             "user_id": p.user_id,
@@ -80,22 +118,18 @@ def write(planned: Iterable[PlannedReminder]) -> int:
             "status": "skipped" if p.merged_into else "pending",
             "attempts": 0,
             "context": {**dict(p.context), **({"merged_into": p.merged_into} if p.merged_into else {})},
+            "created_at": created,
         }
         for p in planned
     ]
     if not rows:
         return 0
-    created = utcnow()
-    if db.engine.dialect.name == "postgresql":
-        written = _pg_copy(rows, created)
-    else:
-        table = Reminder.__table__
-        stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY))
-        connection = db.session.connection()
-        written = 0
-        for start in range(0, len(rows), WRITE_CHUNK):
-            chunk = [{**row, "created_at": created} for row in rows[start:start + WRITE_CHUNK]]
-            written += max(connection.execute(stmt, chunk).rowcount, 0)
+    table = Reminder.__table__
+    stmt = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY))
+    connection = db.session.connection()
+    written = 0
+    for start in range(0, len(rows), WRITE_CHUNK):
+        written += max(connection.execute(stmt, rows[start:start + WRITE_CHUNK]).rowcount, 0)
     db.session.commit()
     return written
 

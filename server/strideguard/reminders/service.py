@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import operator
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from strideguard.reminders.planner import (
     Alert,
     DueWindow,
     PlanBrief,
+    PlannedReminder,
     PlannerSettings,
     QuietHours,
     RunnerState,
@@ -43,6 +44,8 @@ from strideguard.training.models import Checkin
 
 if TYPE_CHECKING:
     from strideguard.guidance.engine import Guidance
+    from strideguard.guidance.snapshot import RunnerSettings
+    from strideguard.plan.machine import PlanDay
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +150,11 @@ def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) ->
     return outbox.write(plan_reminders([state], now, planner_settings()))
 
 
-def _plan_briefs(users: list[Any], now: datetime, among: Any = None,
-                 known: dict[int, Any] | None = None) -> dict[int, PlanBrief]:
-    """Each runner's care plan for their local today (see ``plan.service.plan_on``);
-    ``among``: a SQL selectable of (at least) these runners' ids; ``known``: the stored days
-    at their today already read."""
+def _plan_days(users: list[Any], now: datetime, among: Any = None,
+               known: dict[int, PlanDay] | None = None) -> tuple[dict[int, PlanDay], dict[int, RunnerSettings]]:
+    """Each runner's care plan for their local today (see ``plan.service.plan_on``) and the
+    limits in force; ``among``: a SQL selectable of (at least) these runners' ids;
+    ``known``: the stored days at their today already read."""
     zone_today: dict[str, date] = {}
     today_of = {}
     for u in users:
@@ -160,8 +163,7 @@ def _plan_briefs(users: list[Any], now: datetime, among: Any = None,
             day = zone_today[u.timezone] = local_today(u.timezone, now)
         today_of[u.id] = day
     settings = runner_settings_many(users)
-    days = plan_service.plan_on(today_of, today_of, settings, among, known)
-    return {uid: brief(day, settings[uid]) for uid, day in days.items()}
+    return plan_service.plan_on(today_of, today_of, settings, among, known), settings
 
 
 def _due_clause(windows: list[DueWindow]) -> Any:
@@ -177,6 +179,8 @@ def _due_clause(windows: list[DueWindow]) -> Any:
 
 
 _by_id = operator.itemgetter(0)
+#: Runners planned per chunk of the outbox's stream.
+_PLAN_CHUNK = 2_000
 #: A candidate's ``_PLAN_COLUMNS`` (a Core row's attribute access costs ~0.7 µs, a named
 #: tuple's a tenth of that: the pass reads a dozen of them per runner).
 _Candidate = namedtuple("_Candidate", [c.key for c in _PLAN_COLUMNS])
@@ -228,10 +232,20 @@ def plan_scheduled(now: datetime) -> int:
             day = plan_service.view_day_or_none(v[n + 1:])
             if day is not None:
                 known[uid] = day
-    briefs = _plan_briefs(open_users, now, due_ids, known)
-    states = [_state(u, lasts[u.id], planned.get(u.id, _NO_KEYS), plan=briefs.get(u.id))
-              for u in open_users]
-    return outbox.write(plan_reminders(states, now, settings))
+    days, limits = _plan_days(open_users, now, due_ids, known)
+
+    def planned_rows() -> Iterator[PlannedReminder]:
+        # Planned in chunks as the outbox takes them: on PostgreSQL the server stores one
+        # chunk while the next is planned (``outbox.write`` streams a COPY).
+        for start in range(0, len(open_users), _PLAN_CHUNK):
+            states = []
+            for u in open_users[start:start + _PLAN_CHUNK]:
+                day = days.get(u.id)
+                plan = brief(day, limits[u.id]) if day is not None else None
+                states.append(_state(u, lasts[u.id], planned.get(u.id, _NO_KEYS), plan=plan))
+            yield from plan_reminders(states, now, settings)
+
+    return outbox.write(planned_rows())
 
 
 def tick(now: datetime | None = None, signer: VapidSigner | None = None, *,
