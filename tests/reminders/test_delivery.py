@@ -231,3 +231,30 @@ class TestSubscribePolicy:
 
         raw = base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))
         assert len(raw) == 65 and raw[0] == 4
+
+
+def test_each_delivery_batch_runs_with_the_collector_paused(push_app, push_service, monkeypatch):
+    """Each batch is sent with the cyclic GC paused (``gcpause``), and between batches it runs."""
+    import gc
+
+    from strideguard.reminders import delivery
+
+    seen: list[bool] = []
+    real = delivery.delivery_options
+
+    def recording(kind):
+        seen.append(gc.isenabled())
+        return real(kind)
+
+    monkeypatch.setattr(delivery, "delivery_options", recording)
+    runner, sub = subscribed(push_app, push_service)
+    assert runner.put(f"/api/v1/checkins/{local_today('UTC').isoformat()}", json={"pain": 5}).status_code == 201
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        run_tick(push_app)
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen and not any(seen)
+    assert [m["kind"] for m in payloads(push_service, sub)] == ["contact_pt"]

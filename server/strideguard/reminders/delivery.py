@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from flask import Flask, current_app
 from sqlalchemy import bindparam, delete, select, update
 
+from strideguard import gcpause
 from strideguard.accounts.models import User
 from strideguard.extensions import db
 from strideguard.operations import metrics
@@ -124,6 +125,7 @@ def _drain(app: Flask, now: datetime, signer: VapidSigner, rows: list[outbox.Cla
             rows = outbox.claim(now)
 
 
+@gcpause.paused()  # between batches the collector runs: whatever a batch leaves never piles up
 def _deliver_batch(rows: list[outbox.Claimed], now: datetime, client: PushSession,
                    report: PassReport, bodies: dict[tuple, bytes]) -> None:
     users = sorted({r.user_id for r in rows})
