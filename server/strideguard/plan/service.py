@@ -327,7 +327,8 @@ _V_USER, _V_DATE, _V_METRIC, _V_VALUE, _V_THRESHOLD, _V_CAP, _V_WEEK_CAP, _V_DIS
 _STATE_ORDER = tuple(f.name for f in dataclasses.fields(PlanState))
 _BEFORE_CAUSE = _STATE_ORDER[:_STATE_ORDER.index("cause")]
 _AFTER_CAUSE = _STATE_ORDER[_STATE_ORDER.index("cause") + 1:_STATE_ORDER.index("day")]
-assert _STATE_ORDER[-1] == "day" and set(_BEFORE_CAUSE + _AFTER_CAUSE) == set(_STATE_FIELDS)
+if _STATE_ORDER[-1] != "day" or set(_BEFORE_CAUSE + _AFTER_CAUSE) != set(_STATE_FIELDS):
+    raise RuntimeError("view_day builds PlanState by position: its fields changed shape")
 _state_head = operator.itemgetter(*(_VIEW_AT[n] for n in _BEFORE_CAUSE))
 _state_tail = operator.itemgetter(*(_VIEW_AT[n] for n in _AFTER_CAUSE))
 
