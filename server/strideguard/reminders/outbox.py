@@ -51,13 +51,20 @@ _PG_COPY = ("COPY reminders (user_id, subject_id, kind, local_date, due_at, stat
             "created_at) FROM STDIN")
 
 
-def _pg_row(p: PlannedReminder) -> tuple:
-    """``(user_id, kind, local_date, due_at, status, context JSON)`` of a planned row."""
+def _status_context(p: PlannedReminder) -> tuple[str, dict[str, Any]]:
+    """A planned row's outbox status and context: a row folded into another push is stored
+    ``skipped`` (kept only for deduplication) and names that push in its context."""
     context = dict(p.context)
     if p.merged_into:
         context["merged_into"] = p.merged_into
-    return (p.user_id, p.kind, p.local_date, p.due_at, "skipped" if p.merged_into else "pending",
-            json.dumps(context))
+        return "skipped", context
+    return "pending", context
+
+
+def _pg_row(p: PlannedReminder) -> tuple:
+    """``(user_id, kind, local_date, due_at, status, context JSON)`` of a planned row."""
+    status, context = _status_context(p)
+    return (p.user_id, p.kind, p.local_date, p.due_at, status, json.dumps(context))
 
 
 def _pg_write(planned: Iterable[PlannedReminder], created: datetime) -> int:
@@ -108,20 +115,15 @@ def write(planned: Iterable[PlannedReminder]) -> int:
         written = _pg_write(itertools.chain((first,), rest), created)
         db.session.commit()
         return written
-    rows = [
-        {
+    rows = []
+    for p in planned:
+        status, context = _status_context(p)
+        rows.append({
             "user_id": p.user_id,
             "subject_id": p.user_id,  # a runner's own reminder is about themself
-            "kind": p.kind,
-            "local_date": p.local_date,
-            "due_at": p.due_at,
-            "status": "skipped" if p.merged_into else "pending",
-            "attempts": 0,
-            "context": {**dict(p.context), **({"merged_into": p.merged_into} if p.merged_into else {})},
-            "created_at": created,
-        }
-        for p in planned
-    ]
+            "kind": p.kind, "local_date": p.local_date, "due_at": p.due_at, "status": status,
+            "attempts": 0, "context": context, "created_at": created,
+        })
     if not rows:
         return 0
     table = Reminder.__table__

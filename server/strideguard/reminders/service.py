@@ -44,8 +44,6 @@ from strideguard.training.models import Checkin
 
 if TYPE_CHECKING:
     from strideguard.guidance.engine import Guidance
-    from strideguard.guidance.snapshot import RunnerSettings
-    from strideguard.plan.machine import PlanDay
 
 log = logging.getLogger(__name__)
 
@@ -150,22 +148,6 @@ def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) ->
     return outbox.write(plan_reminders([state], now, planner_settings()))
 
 
-def _plan_days(users: list[Any], now: datetime, among: Any = None,
-               known: dict[int, PlanDay] | None = None) -> tuple[dict[int, PlanDay], dict[int, RunnerSettings]]:
-    """Each runner's care plan for their local today (see ``plan.service.plan_on``) and the
-    limits in force; ``among``: a SQL selectable of (at least) these runners' ids;
-    ``known``: the stored days at their today already read."""
-    zone_today: dict[str, date] = {}
-    today_of = {}
-    for u in users:
-        day = zone_today.get(u.timezone)
-        if day is None:
-            day = zone_today[u.timezone] = local_today(u.timezone, now)
-        today_of[u.id] = day
-    settings = runner_settings_many(users)
-    return plan_service.plan_on(today_of, today_of, settings, among, known), settings
-
-
 def _due_clause(windows: list[DueWindow]) -> Any:
     """SQL: the runners whose reminder time (or the end of their quiet hours) lies in their
     zone's window — plain column predicates, so one scan of ``users`` answers it."""
@@ -211,14 +193,13 @@ def plan_scheduled(now: datetime) -> int:
     # The latest check-in up to their today (one dated "tomorrow" in another zone does not count).
     last_checkin = (select(func.max(Checkin.date)).where(Checkin.user_id == User.id, Checkin.date <= today)
                     .correlate(User).scalar_subquery())
-    rows = core_rows(
+    rows = sorted(map(tuple, core_rows(  # sorted here, not in SQL: sorting the wide joined rows spilled to disk
         select(*_PLAN_COLUMNS, last_checkin, *plan_service.VIEW_COLUMNS)
         .select_from(outerjoin(User, PlanDayRow, plan_service.on_day(User.id, today)))
         .where(due)
-    ).all()
+    )), key=_by_id)
     if not rows:
         return 0
-    rows = sorted(map(tuple, rows), key=_by_id)  # here, not in SQL: sorting the wide joined rows spilled to disk
     since = min(w.today for w in windows.values()) - timedelta(days=1)
     planned = _planned_keys(due_ids, since)
     n = len(_PLAN_COLUMNS)
@@ -234,7 +215,10 @@ def plan_scheduled(now: datetime) -> int:
             day = plan_service.view_day_or_none(v[n + 1:])
             if day is not None:
                 known[uid] = day
-    days, limits = _plan_days(open_users, now, due_ids, known)
+    # The same local date per zone as the query's CASE (the zone's window).
+    today_of = {u.id: windows[u.timezone].today for u in open_users}
+    limits = runner_settings_many(open_users)
+    days = plan_service.plan_on(today_of, today_of, limits, due_ids, known)
 
     def planned_rows() -> Iterator[PlannedReminder]:
         # Planned in chunks as the outbox takes them: on PostgreSQL the server stores one
