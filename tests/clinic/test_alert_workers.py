@@ -9,23 +9,21 @@ both run here with real processes, a real database each and the local push servi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from strideguard import create_app
 from strideguard.extensions import db
 from strideguard.push.service import ensure_vapid_key
 from strideguard.timeutil import local_today
-from tests.conftest import POSTGRES_ADMIN_URL, Runner, Therapist, app_config, invite
+from tests.conftest import Runner, Therapist, app_config, invite
 from tests.reminders.test_concurrency import worker_env
+from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,13 +37,8 @@ def database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'workers.sqlite3'}"
         return
-    name = f"sg_clinic_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    with throwaway_database("sg_clinic") as url:
+        yield url
 
 
 def race(env: dict[str, str], now: datetime) -> list[dict]:
