@@ -33,7 +33,7 @@ def b64url(raw: bytes) -> str:
 def fill(runner: Runner, label: str, run_id: str) -> None:
     """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder,
     a therapist with access (care link, access log), an open invitation, and an import with
-    its per-file result."""
+    its per-file result, and today's stored guidance."""
     from tests.imports.support import fixture, import_file
 
     therapist = Therapist(runner.client.application)
@@ -58,6 +58,7 @@ def fill(runner: Runner, label: str, run_id: str) -> None:
     # High pain in today's check-in queues a reminder for a subscribed runner.
     local_today = runner.get("/api/v1/load").get_json()["as_of"]
     assert runner.put(f"/api/v1/checkins/{local_today}", json={"pain": 8, "swelling": True}).status_code == 201
+    assert runner.get("/api/v1/guidance").status_code == 200  # stores today's answer
 
 
 #: Tables of operations, not of runners: worker heartbeats (host:pid) and the sign-in

@@ -67,6 +67,10 @@ def test_one_scrape_adds_up_every_gunicorn_worker(tmp_path) -> None:
         day = local_today("UTC").isoformat()
         assert runner.put(f"{server.url}/api/v1/checkins/{day}", json={"pain": 5}, timeout=10,
                           headers={"X-CSRF-Token": csrf}).status_code == 201
+        answers = [runner.get(f"{server.url}/api/v1/guidance", timeout=10, headers={"Connection": "close"})
+                   for _ in range(3)]
+        assert [a.status_code for a in answers] == [200] * 3
+        assert answers[0].json() == answers[1].json() == answers[2].json()
         first = scrape(server.url + "/metrics")
         second = scrape(server.url + "/metrics", headers={"Connection": "close"})
     folder = tmp_path / "metrics"  # <instance>/metrics, prepared by strideguard serve
@@ -82,6 +86,10 @@ def test_one_scrape_adds_up_every_gunicorn_worker(tmp_path) -> None:
         for plugin in ("runners_knee", "it_band", "patellar_tendinopathy", "meniscus_tear", "bursitis"):
             assert value(samples, "strideguard_plugin_call_duration_seconds_count",
                          plugin=plugin, hook="strideguard_assess") >= 1, plugin
+        # The first GET /guidance computed (and stored) the answer; the next ones were served.
+        computed = value(samples, "strideguard_guidance_answers_total", source="computed")
+        stored = value(samples, "strideguard_guidance_answers_total", source="stored")
+        assert computed >= 1 and stored >= 1 and computed + stored == 3, (computed, stored)
         assert value(samples, "strideguard_database_up") == 1
         # The pain-5 check-in queued nothing (no subscription): an empty outbox.
         assert value(samples, "strideguard_outbox_depth", status="pending") == 0

@@ -42,6 +42,9 @@ class User(db.Model):
     notification_detail: Mapped[str] = mapped_column(String(10), default="discreet")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Raised by database triggers whenever anything the runner's guidance is made from
+    #: changes (``guidance.models``); never written by the application.
+    guidance_rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Session(db.Model):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask_smorest import Blueprint
 
 from strideguard.accounts.guard import current_user
-from strideguard.guidance import service
+from strideguard.guidance import service, stored
 from strideguard.guidance.schemas import (
     ConditionQuerySchema,
     ConditionSchema,
@@ -23,9 +24,12 @@ bp = Blueprint("guidance", __name__, url_prefix="/api/v1", description="Guidance
 @bp.arguments(GuidanceQuerySchema, location="query")
 @bp.response(200, GuidanceSchema)
 def get_guidance(query: dict):
-    """Advice for a local date (default today), each with the numbers that fired it."""
+    """Advice for a local date (default today), each with the numbers that fired it.
+
+    Served as stored while none of the runner's data, limits, plan or plugins changed."""
     user = current_user()
-    return service.guidance_for(user, asked_day(user, query.get("date"))).to_dict()
+    body = stored.guidance_json(user, asked_day(user, query.get("date")), service.host())
+    return Response(body, mimetype="application/json")
 
 
 @bp.route("/conditions", methods=["GET"])

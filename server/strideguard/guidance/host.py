@@ -115,6 +115,9 @@ class PluginHost:
         self._records: dict[str, PluginRecord] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        #: Every failure this host has counted (never reset): a caller that stores what the
+        #: plugins said compares it before and after, and keeps nothing a failure shaped.
+        self.failures_seen = 0
 
     def _executor(self) -> ThreadPoolExecutor:
         """The host's thread pool (a thread per call cost up to 40% of a guidance request).
@@ -203,6 +206,7 @@ class PluginHost:
     def _fail(self, record: PluginRecord, hook: str, message: str) -> None:
         with self._lock:
             record.failures += 1
+            self.failures_seen += 1
             record.last_error = f"{hook}: {_short(message)}"
             if record.failures >= self.max_failures and record.status == ACTIVE:
                 record.status = DISABLED
@@ -376,6 +380,11 @@ class PluginHost:
         ):
             advice.extend(items)
         return advice
+
+    def fingerprint(self) -> tuple[tuple[str, str, str], ...]:
+        """``(name, version, status)`` of every known plugin: what stored guidance was made
+        with (a plugin disabled, added or upgraded makes it stale)."""
+        return tuple((r.name, r.version, r.status) for _, r in sorted(self._records.items()))
 
     def plugins_report(self) -> list[dict[str, Any]]:
         """Every known plugin: name, version, api_version, status, conditions, last_error."""

@@ -52,6 +52,9 @@ REMINDERS = Counter("strideguard_reminders_delivered_total",
                     "Outbox rows after a send attempt, by the status they moved to.", ["status"])
 TICK_SECONDS = Histogram("strideguard_reminder_tick_duration_seconds", "One planning + delivery pass.",
                          buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+GUIDANCE = Counter("strideguard_guidance_answers_total",
+                   "GET /guidance answers: served as stored, or computed (and stored when no plugin failed).",
+                   ["source"])
 TICK_FAILURES = Counter("strideguard_reminder_tick_failures_total", "Reminder ticks that raised.")
 
 
