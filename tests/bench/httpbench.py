@@ -142,3 +142,39 @@ def run_wrk(base_url: str, req: Request, creds: Credentials | None, seconds: flo
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr[-1000:]}")
     return parse_wrk(done.stdout)
+
+
+def guidance_in_process(app: Any, creds: Credentials, day: date, requests_: int = 200) -> dict[str, float]:
+    """``GET /guidance`` in-process (Flask test client, no gunicorn), side by side: served as
+    stored, and computed (the stored answers deleted before each request, outside the timing).
+    Milliseconds per request."""
+    import time
+
+    from sqlalchemy import text
+
+    from strideguard.extensions import db
+
+    client = app.test_client()
+    headers = {"Cookie": creds.cookie}
+    path = f"/api/v1/guidance?date={day.isoformat()}"
+
+    def timed(forget: bool) -> float:
+        total = 0.0
+        for _ in range(requests_):
+            if forget:
+                with app.app_context():
+                    db.session.execute(text("DELETE FROM stored_guidance"))
+                    db.session.commit()
+            started = time.perf_counter()
+            response = client.get(path, headers=headers)
+            total += time.perf_counter() - started
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {path}: {response.status_code}")
+        return total / requests_ * 1000
+
+    timed(False)  # warm-up
+    out = {"stored_ms": timed(False), "computed_ms": timed(True)}
+    out["stored_ms"] = (out["stored_ms"] + timed(False)) / 2  # stored, computed, stored: no drift favours one
+    with app.app_context():
+        db.engine.dispose()
+    return out

@@ -228,6 +228,15 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
     ]
     if "http" in results:
         parts += ["## HTTP (gunicorn, 2 sync workers, `strideguard serve`)", "", http_table(results["http"]), ""]
+        costs = results["http"].get("guidance_in_process")
+        if costs:
+            stored, computed = spread(c["stored_ms"] for c in costs), spread(c["computed_ms"] for c in costs)
+            ratio = spread(c["computed_ms"] / c["stored_ms"] for c in costs)
+            parts += ["`GET guidance` is served as stored in the cells above (the answer is stored by the first "
+                      "request after a change). In-process on the same SQLite database, same run, "
+                      f"{len(costs)} rounds of 200 requests: served as stored {stored.fmt(2, ' ms')}, computed "
+                      f"(stored answers deleted before each request) {computed.fmt(2, ' ms')}: "
+                      f"{ratio.median:.1f}× (median).", ""]
     if "sweep" in results:
         parts += ["## Reminder planning pass (`plan_scheduled`, every runner subscribed)", "",
                   sweep_table(results["sweep"]), ""]

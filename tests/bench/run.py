@@ -105,7 +105,11 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
                 record(round_, backend, long_cell,
                        httpbench.run_wrk(server.url, requests_["PUT check-in"], long_creds, seconds))
             record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
-        return {"cells": cells}
+        # GET guidance in-process on the SQLite database, stored vs computed (same run).
+        costs = [httpbench.guidance_in_process(sqlite_app, apps["SQLite"][1], today) for _ in range(rounds)]
+        log("  GET guidance in-process, SQLite: " + ", ".join(
+            f"stored {c['stored_ms']:.2f} ms / computed {c['computed_ms']:.2f} ms" for c in costs))
+        return {"cells": cells, "guidance_in_process": costs}
     finally:
         for server in running:
             server.stop()
