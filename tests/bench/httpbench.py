@@ -154,7 +154,7 @@ def guidance_in_process(app: Any, creds: Credentials, day: date, requests_: int 
 
     from strideguard.extensions import db
 
-    client = app.test_client()
+    client = app.test_client(use_cookies=False)  # a cookie jar would replace the Cookie header
     headers = {"Cookie": creds.cookie}
     path = f"/api/v1/guidance?date={day.isoformat()}"
 
