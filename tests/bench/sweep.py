@@ -54,6 +54,7 @@ def prepare_sqlite(workdir: Path, runners: int, as_of: date, reuse: bool) -> Swe
     instance.mkdir(parents=True, exist_ok=True)
     app = databases.make_app(instance)
     if reuse and _seeded(app, runners, as_of):
+        databases.migrate(app)  # seeded by older code: its schema up to this code's head
         return SweepDb("SQLite", app, None, 0.0, None)
     Path(databases.sqlite_path(app)).unlink(missing_ok=True)
     databases.migrate(app)
@@ -70,6 +71,7 @@ def prepare_postgres(workdir: Path, runners: int, as_of: date, reuse: bool) -> S
     if reuse and databases.postgres_exists(name):
         app = databases.make_app(instance, databases.postgres_url(name))
         if _seeded(app, runners, as_of):
+            databases.migrate(app)  # seeded by older code: its schema up to this code's head
             return SweepDb("PostgreSQL", app, None, 0.0, None)
         databases.drop_postgres(name)
     url = databases.create_postgres(name)
