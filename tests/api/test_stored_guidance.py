@@ -173,6 +173,35 @@ def test_only_today_and_yesterday_are_stored_and_older_answers_are_dropped(app, 
     assert days == {today(), today() - timedelta(days=1)}  # the 5-day-old row went
 
 
+def test_a_failed_store_still_answers_and_keeps_nothing_half_written(app, runner):
+    """A real database error on the store (a trigger refusing the insert): the runner gets
+    the computed answer, nothing is stored; once the database takes writes, it is."""
+    uid = runner.user["id"]
+    runner.put(f"/api/v1/checkins/{today()}", json={"pain": 5, "location": "outside"})
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("CREATE FUNCTION sg_test_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                                    "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"))
+            db.session.execute(text("CREATE TRIGGER sg_test_refuse BEFORE INSERT ON stored_guidance "
+                                    "FOR EACH ROW EXECUTE FUNCTION sg_test_refuse()"))
+        else:
+            db.session.execute(text("CREATE TRIGGER sg_test_refuse BEFORE INSERT ON stored_guidance "
+                                    "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+        db.session.commit()
+    try:
+        assert served(runner) == computed(app, uid, today())
+        assert scalar(app, "SELECT count(*) FROM stored_guidance") == 0
+    finally:
+        with app.app_context():
+            db.session.execute(text("DROP TRIGGER sg_test_refuse" + (
+                " ON stored_guidance" if db.engine.dialect.name == "postgresql" else "")))
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(text("DROP FUNCTION sg_test_refuse()"))
+            db.session.commit()
+    assert served(runner) == computed(app, uid, today())
+    assert scalar(app, "SELECT count(*) FROM stored_guidance") == 1
+
+
 def _dates(app, uid: int) -> list[date]:
     with app.app_context():
         rows = db.session.execute(text("SELECT date FROM stored_guidance WHERE user_id = :u"), {"u": uid}).scalars()

@@ -11,12 +11,14 @@ timeout, an exception, rejected output) is answered but not stored.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from strideguard.accounts.models import User
 from strideguard.extensions import db
@@ -36,6 +38,7 @@ _LOOKUP = (
     .outerjoin(StoredGuidance, (StoredGuidance.user_id == User.id) & (StoredGuidance.date == bindparam("day")))
     .where(User.id == bindparam("uid"))
 )
+log = logging.getLogger(__name__)
 _SCHEMA = GuidanceSchema()
 _CODE: str | None = None
 
@@ -92,5 +95,9 @@ def guidance_json(user: User, as_of: date, host: PluginHost) -> str:
     metrics.GUIDANCE.labels(source="computed").inc()
     first_kept = local_today(user.timezone) - timedelta(days=KEEP_DAYS - 1)
     if as_of >= first_kept and host.failures_seen == failures and key_of(host) == key:
-        _store(user.id, as_of, rev, key, body, first_kept)
+        try:
+            _store(user.id, as_of, rev, key, body, first_kept)
+        except SQLAlchemyError as exc:  # storing only saves the next request work: answer anyway
+            db.session.rollback()
+            log.warning("stored guidance not written for runner %s: %s", user.id, type(exc).__name__)
     return body
