@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, Integer, MetaData, Table, any_, literal
 from sqlalchemy.dialects.postgresql import ARRAY as PG_ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -104,6 +106,13 @@ def ids_match(column: Any, ids: list[int]) -> Any:
     if db.engine.dialect.name == "postgresql":
         return column == any_(literal(ids, PG_ARRAY(Integer)))
     return column.in_(ids)
+
+
+def upsert_insert(table: Any, dialect_name: str | None = None) -> Any:
+    """``INSERT`` of ``table`` with ``on_conflict_do_update``/``_do_nothing``: PostgreSQL's or
+    SQLite's (``dialect_name``: of another engine than the app's)."""
+    name = dialect_name or db.engine.dialect.name
+    return (pg_insert if name == "postgresql" else sqlite_insert)(table)
 
 
 def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:

@@ -17,14 +17,14 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from strideguard.accounts.models import User
-from strideguard.extensions import db
+from strideguard.extensions import db, upsert_insert
 from strideguard.guidance.host import PluginHost
 from strideguard.guidance.models import StoredGuidance
 from strideguard.guidance.schemas import GuidanceSchema
+from strideguard.guidance.service import guidance_for
 from strideguard.operations import metrics
 from strideguard.timeutil import local_today
 
@@ -41,6 +41,7 @@ _LOOKUP = (
 log = logging.getLogger(__name__)
 _SCHEMA = GuidanceSchema()
 _CODE: str | None = None
+_KEYS: dict[tuple[tuple[str, str, str], ...], str] = {}  # per plugin fingerprint
 
 
 def code_digest() -> str:
@@ -59,18 +60,20 @@ def code_digest() -> str:
 
 def key_of(host: PluginHost) -> str:
     """What an answer was made with: the server code and each plugin's name, version, status."""
-    digest = hashlib.sha256(code_digest().encode())
-    for name, version, status in host.fingerprint():
-        digest.update(f"\0{name}\0{version}\0{status}".encode())
-    return digest.hexdigest()[:64]
+    fingerprint = host.fingerprint()
+    if fingerprint not in _KEYS:
+        digest = hashlib.sha256(code_digest().encode())
+        for name, version, status in fingerprint:
+            digest.update(f"\0{name}\0{version}\0{status}".encode())
+        _KEYS[fingerprint] = digest.hexdigest()
+    return _KEYS[fingerprint]
 
 
 def _store(user_id: int, day: date, rev: int, key: str, body: str, first_kept: date | None = None) -> None:
     if first_kept is not None:
         db.session.execute(delete(StoredGuidance).where(StoredGuidance.user_id == user_id,
                                                         StoredGuidance.date < first_kept))
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(StoredGuidance).values(user_id=user_id, date=day, rev=rev, key=key, body=body)
+    stmt = upsert_insert(StoredGuidance).values(user_id=user_id, date=day, rev=rev, key=key, body=body)
     # Never replace a newer answer with an older one (two requests racing a change).
     db.session.execute(stmt.on_conflict_do_update(
         index_elements=[StoredGuidance.user_id, StoredGuidance.date],
@@ -83,8 +86,6 @@ def _store(user_id: int, day: date, rev: int, key: str, body: str, first_kept: d
 
 def guidance_json(user: User, as_of: date, host: PluginHost) -> str:
     """``GET /guidance``'s JSON body for the runner's local date ``as_of``."""
-    from strideguard.guidance.service import guidance_for  # service imports this module's users
-
     key = key_of(host)
     rev, stored_rev, stored_key, body = db.session.execute(_LOOKUP, {"uid": user.id, "day": as_of}).one()
     if body is not None and stored_rev == rev and stored_key == key:

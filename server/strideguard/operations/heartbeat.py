@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from strideguard.extensions import db
+from strideguard.extensions import db, upsert_insert
 from strideguard.operations.models import WorkerHeartbeat
 from strideguard.timeutil import utcnow
 
@@ -33,10 +31,9 @@ def worker_id() -> str:
 def beat(interval_s: int, started_at: datetime, now: datetime | None = None, worker: str | None = None) -> None:
     """Record that this worker is alive and working now (its own transaction)."""
     now = (now or utcnow()).astimezone(timezone.utc)
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     table = WorkerHeartbeat.__table__
     db.session.execute(
-        insert(table)
+        upsert_insert(table)
         .values(worker=worker or worker_id(), started_at=started_at, beat_at=now, interval_s=interval_s)
         .on_conflict_do_update(index_elements=[table.c.worker],
                                set_={"beat_at": now, "interval_s": interval_s})

@@ -25,10 +25,9 @@ from typing import Any
 
 from limits.storage import Storage
 from sqlalchemy import Engine, case, create_engine, delete, event, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from strideguard.extensions import upsert_insert
 from strideguard.operations.models import RateLimitCounter
 
 SCHEME = "database"
@@ -95,10 +94,9 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
-        insert = pg_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         expired = _TABLE.c.expires_at <= now
         stmt = (
-            insert(_TABLE)
+            upsert_insert(_TABLE, self.engine.dialect.name)
             .values(key=self._key(key), hits=amount, expires_at=now + expiry)
             .on_conflict_do_update(
                 index_elements=[_TABLE.c.key],
