@@ -2,7 +2,10 @@
 
 The script (``WRK_SCRIPT``) takes method, body, cookie and CSRF header from the
 environment and prints one ``BENCH_JSON {...}`` line with requests, errors and latency
-percentiles, which ``parse_wrk`` reads.
+percentiles, which ``parse_wrk`` reads. A cell that rotates (several runners, or two
+bodies so that every request really changes a row) passes ``BENCH_VARIANTS``: the script
+then builds each request itself, taking the variants in turn; a cell without variants keeps
+wrk's static request, as the ceiling does.
 """
 
 from __future__ import annotations
@@ -11,12 +14,15 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.bench.report import FLOOR_READ, FLOOR_WRITE, MANY_RUNNERS
 
 WRK_SCRIPT = r"""
 local method = os.getenv("BENCH_METHOD") or "GET"
@@ -31,6 +37,27 @@ end
 if #cookie > 0 then wrk.headers["Cookie"] = cookie end
 if #csrf > 0 then wrk.headers["X-CSRF-Token"] = csrf end
 
+-- Variants: records separated by \31, each "cookie \30 csrf \30 body" (body may be empty).
+local variants = {}
+for record in string.gmatch(os.getenv("BENCH_VARIANTS") or "", "[^\31]+") do
+  local fields = {}
+  for field in string.gmatch(record .. "\30", "([^\30]*)\30") do table.insert(fields, field) end
+  table.insert(variants, fields)
+end
+if #variants > 0 then
+  local turn = 0
+  request = function()
+    turn = turn + 1
+    local v = variants[(turn % #variants) + 1]
+    local headers = {["Cookie"] = v[1], ["X-CSRF-Token"] = v[2]}
+    if #v[3] > 0 then
+      headers["Content-Type"] = "application/json"
+      return wrk.format(method, nil, headers, v[3])
+    end
+    return wrk.format(method, nil, headers)
+  end
+end
+
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -43,6 +70,9 @@ end
 CONNECTIONS = 16
 THREADS = 2
 RUN_UUID = "6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"
+#: Separators of ``BENCH_VARIANTS`` (ASCII unit and record separators: never in a cookie,
+#: a token or compact JSON).
+VARIANT_SEP, FIELD_SEP = "\x1f", "\x1e"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +108,8 @@ class Request:
     method: str
     path: str
     body: dict[str, Any] | None = None
+    #: Sent on every other request instead of ``body``, so that each request changes the row.
+    alternate: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +132,32 @@ def cells(today: date) -> dict[str, Request]:
     }
 
 
+
+def floor_cells(shoe_id: int) -> dict[str, Request]:
+    """What the stack itself costs, measured beside the goals' cells: an authenticated read
+    with no domain work (``GET /me``) and the cheapest authenticated write (renaming a pair of
+    shoes, two names in turn: a real UPDATE, an fsync'd commit and the guidance-rev trigger,
+    but no care plan, no guidance and no outbox)."""
+    path = f"/api/v1/shoes/{shoe_id}"
+    return {
+        FLOOR_READ: Request("GET", "/api/v1/me"),
+        FLOOR_WRITE: Request("PATCH", path, {"name": "Daily A"}, alternate={"name": "Daily B"}),
+    }
+
+
+
+def variants_env(req: Request, creds: Sequence[Credentials]) -> str:
+    """``BENCH_VARIANTS`` for a cell: every runner in turn, and with an ``alternate`` body each
+    runner's two bodies in turn; "" for a static cell (one runner, one body)."""
+    bodies = [req.body] + ([req.alternate] if req.alternate is not None else [])
+    if len(creds) <= 1 and len(bodies) == 1:
+        return ""
+    return VARIANT_SEP.join(
+        FIELD_SEP.join((c.cookie, c.csrf, json.dumps(body, separators=(",", ":")) if body else ""))
+        for body in bodies for c in creds
+    )
+
+
 def register(base_url: str, email: str, password: str = "bench-knee-2026x") -> tuple[Credentials, int]:
     """Sign up over HTTP; returns the session credentials and the runner's id."""
     response = requests.post(f"{base_url}/api/v1/auth/register",
@@ -108,6 +166,14 @@ def register(base_url: str, email: str, password: str = "bench-knee-2026x") -> t
     body = response.json()
     cookie = "; ".join(f"{c.name}={c.value}" for c in response.cookies)
     return Credentials(cookie, body["csrf_token"]), int(body["user"]["id"])
+
+
+def create_shoe(base_url: str, creds: Credentials, name: str) -> int:
+    """Add a pair of shoes over HTTP (the write floor renames it); returns its id."""
+    response = requests.post(f"{base_url}/api/v1/shoes", json={"name": name}, timeout=30,
+                             headers={"Cookie": creds.cookie, "X-CSRF-Token": creds.csrf})
+    response.raise_for_status()
+    return int(response.json()["id"])
 
 
 def check(base_url: str, creds: Credentials, req: Request) -> int:
@@ -132,10 +198,14 @@ def _script() -> Path:
     return _SCRIPT_PATH
 
 
-def run_wrk(base_url: str, req: Request, creds: Credentials | None, seconds: float) -> WrkResult:
-    """wrk -t2 -c16 -d<seconds> against one request."""
+def run_wrk(base_url: str, req: Request, creds: Credentials | Sequence[Credentials] | None,
+            seconds: float) -> WrkResult:
+    """wrk -t2 -c16 -d<seconds> against one request (several credentials: runners in turn)."""
+    many = [] if creds is None else [creds] if isinstance(creds, Credentials) else list(creds)
+    first = many[0] if many else None
     env = dict(os.environ, BENCH_METHOD=req.method, BENCH_BODY=json.dumps(req.body) if req.body else "",
-               BENCH_COOKIE=creds.cookie if creds else "", BENCH_CSRF=creds.csrf if creds else "")
+               BENCH_COOKIE=first.cookie if first else "", BENCH_CSRF=first.csrf if first else "",
+               BENCH_VARIANTS=variants_env(req, many))
     argv = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds:g}s", "--timeout", "10s",
             "-s", str(_script()), base_url + req.path]
     done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60)

@@ -9,11 +9,24 @@ from tests.bench.stats import Goal, goal_rows, markdown_table, rate, same_round_
 
 #: The PUT check-in cell, run by the runner with a 10-year history.
 LONG_HISTORY_CELL = "PUT check-in, 10-year history"
-HTTP_CELLS = ("PUT check-in", "PUT run", "GET guidance", "GET load", LONG_HISTORY_CELL)
+#: The PUT check-in cell spread over several runners (one a wrk connection).
+MANY_RUNNERS = 16
+MANY_RUNNERS_CELL = f"PUT check-in, {MANY_RUNNERS} runners"
+#: The stack's floors (``httpbench.floor_cells``): no domain work, same server, same round.
+FLOOR_READ = "floor: authenticated GET /me"
+FLOOR_WRITE = "floor: PATCH shoe name"
+HTTP_CELLS = ("PUT check-in", "PUT run", "GET guidance", "GET load", LONG_HISTORY_CELL, MANY_RUNNERS_CELL,
+              FLOOR_READ, FLOOR_WRITE)
+#: The write goals of issue 13 (share of the ceiling), per database.
+WRITE_GOALS = {"SQLite": 0.20, "PostgreSQL": 0.15}
 
 
 def _rounds(cells: Sequence[Mapping[str, Any]], backend: str, cell: str) -> list[Mapping[str, Any]]:
     return sorted((c for c in cells if c["backend"] == backend and c["cell"] == cell), key=lambda c: c["round"])
+
+
+def _has(http: Mapping[str, Any], backend: str, cell: str) -> bool:
+    return any(c["backend"] == backend and c["cell"] == cell for c in http["cells"])
 
 
 def ceilings(http: Mapping[str, Any]) -> dict[int, dict[str, float]]:
@@ -56,6 +69,8 @@ def http_table(http: Mapping[str, Any]) -> str:
     ]]
     for backend in ("SQLite", "PostgreSQL"):
         for cell in HTTP_CELLS:
+            if not _has(http, backend, cell):  # e.g. results of a run from before the cell existed
+                continue
             f = http_figures(http, backend, cell)
             rows.append([
                 cell, backend, f["rps"].fmt(), f"{f['ratio'].median * 100:.0f}% ({f['ratio'].low * 100:.0f}–{f['ratio'].high * 100:.0f}%)",
@@ -63,6 +78,39 @@ def http_table(http: Mapping[str, Any]) -> str:
             ])
     return markdown_table(
         ["request", "database", "req/s median (min–max)", "÷ ceiling, same round", "p50 ms", "p99 ms", "p99 ÷ ceiling p99", "non-2xx/errors"],
+        rows,
+    )
+
+
+def _per_round_ratio(http: Mapping[str, Any], backend: str, top: str, bottom: str) -> Any:
+    """Median (min–max) over the rounds of ``top``'s req/s ÷ ``bottom``'s, same round."""
+    below = {c["round"]: c["rps"] for c in _rounds(http["cells"], backend, bottom)}
+    return spread(c["rps"] / below[c["round"]] for c in _rounds(http["cells"], backend, top)
+                  if below.get(c["round"]))
+
+
+def floors_table(http: Mapping[str, Any]) -> str:
+    """Each write goal beside what the stack reaches with no domain work, same rounds: the
+    authenticated read and the cheapest authenticated write. A goal above the write floor
+    cannot be met by any PUT that also writes its care plan and computes its guidance."""
+    rows = []
+    for backend, goal in WRITE_GOALS.items():
+        if not (_has(http, backend, FLOOR_WRITE) and _has(http, backend, FLOOR_READ)):
+            continue
+        share = {cell: http_figures(http, backend, cell)["ratio"].median
+                 for cell in ("PUT check-in", "PUT run", MANY_RUNNERS_CELL, FLOOR_WRITE, FLOOR_READ)
+                 if _has(http, backend, cell)}
+        rows.append([
+            backend, f"{goal * 100:.0f}%",
+            *(f"{share[c] * 100:.1f}%" if c in share else "—"
+              for c in ("PUT check-in", MANY_RUNNERS_CELL, "PUT run", FLOOR_WRITE, FLOOR_READ)),
+            f"{_per_round_ratio(http, backend, 'PUT check-in', FLOOR_WRITE).median:.2f}",
+            f"{goal / share[FLOOR_WRITE]:.2f}" if share.get(FLOOR_WRITE) else "—",
+        ])
+    return markdown_table(
+        ["database", "goal for PUT check-in and PUT run (÷ ceiling)", "PUT check-in", MANY_RUNNERS_CELL,
+         "PUT run", "cheapest write: PATCH shoe name", "authenticated GET /me",
+         "PUT check-in ÷ cheapest write, same round", "goal ÷ cheapest write"],
         rows,
     )
 
@@ -170,14 +218,19 @@ def goals(results: Mapping[str, Any]) -> list[Goal]:
     http = results.get("http")
     if http:
         for backend, share, p99x in (("SQLite", 0.20, 5.0), ("PostgreSQL", 0.15, 6.0)):
+            if not _has(http, backend, "PUT check-in"):
+                continue
             f = http_figures(http, backend, "PUT check-in")
             out.append(Goal(f"PUT check-in with guidance, {backend}: share of ceiling", share, f["ratio"].median, ">=", "%"))
             out.append(Goal(f"PUT check-in with guidance, {backend}: p99 ÷ ceiling p99", p99x, f["p99_ratio"].median, "<=", "x"))
-        for backend, share in (("SQLite", 0.20), ("PostgreSQL", 0.15)):
+        for backend, share in WRITE_GOALS.items():
+            if not _has(http, backend, "PUT run"):
+                continue
             f = http_figures(http, backend, "PUT run")
             out.append(Goal(f"PUT run, {backend}: share of ceiling", share, f["ratio"].median, ">=", "%"))
-        f = http_figures(http, "SQLite", "GET guidance")
-        out.append(Goal("GET guidance, SQLite: share of ceiling", 0.25, f["ratio"].median, ">=", "%"))
+        if _has(http, "SQLite", "GET guidance"):
+            f = http_figures(http, "SQLite", "GET guidance")
+            out.append(Goal("GET guidance, SQLite: share of ceiling", 0.25, f["ratio"].median, ">=", "%"))
         for backend in ("SQLite", "PostgreSQL"):
             short = _rounds(http["cells"], backend, "PUT check-in")
             long_ = {c["round"]: c for c in _rounds(http["cells"], backend, LONG_HISTORY_CELL)}
@@ -228,6 +281,15 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
     ]
     if "http" in results:
         parts += ["## HTTP (gunicorn, 2 sync workers, `strideguard serve`)", "", http_table(results["http"]), ""]
+        if any(c["cell"] == FLOOR_WRITE for c in results["http"]["cells"]):
+            parts += ["### The stack's floors (same servers, same rounds)", "",
+                      "What a request costs with no domain work, measured beside the cells above: "
+                      "`GET /me` signed in (session lookup, CSRF-free read, one row out) and the cheapest "
+                      "signed-in write, renaming a pair of shoes (two names in turn: a real UPDATE, the "
+                      "guidance-rev trigger and an fsync'd commit, but no care plan, guidance or outbox). A "
+                      "goal at or above the write floor (\"goal ÷ cheapest write\" ≥ 1) cannot be met by a "
+                      "write that also replays the care plan and computes guidance on this stack.", "",
+                      floors_table(results["http"]), ""]
         costs = results["http"].get("guidance_in_process")
         if costs:
             stored, computed = spread(c["stored_ms"] for c in costs), spread(c["computed_ms"] for c in costs)

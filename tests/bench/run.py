@@ -70,19 +70,29 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             # A second runner with ten years of history (3,650 check-ins, ~2,000 runs in one
             # pair of shoes): a write must not cost more as a runner's history grows.
             long_creds, long_uid = httpbench.register(server.url, f"http-10y-{backend.lower()}@strideguard.invalid")
+            # More runners with the same 90 days, for the PUT cell spread over one runner a
+            # connection (writes of different runners do not wait for each other's lock).
+            others = [httpbench.register(server.url, f"http-{i}-{backend.lower()}@strideguard.invalid")
+                      for i in range(1, httpbench.MANY_RUNNERS)]
             with app.app_context():
                 from strideguard.extensions import db
 
-                seed.insert_history(db.engine, uid, seed.history(today, seed=7, include_today=False), shoe="Daily")
+                for history_of in [uid] + [other_uid for _, other_uid in others]:
+                    seed.insert_history(db.engine, history_of, seed.history(today, seed=7, include_today=False),
+                                        shoe="Daily")
                 seed.insert_history(db.engine, long_uid, seed.long_history(today), shoe="Daily")
                 db.engine.dispose()
-            apps[backend] = (server, creds, long_creds)
+            shoe_id = httpbench.create_shoe(server.url, creds, "Daily A")
+            apps[backend] = (server, creds, long_creds, [creds] + [c for c, _ in others], shoe_id)
         requests_ = httpbench.cells(today)
         long_cell = report.LONG_HISTORY_CELL
-        for backend, (server, creds, long_creds) in apps.items():
-            for name, req in requests_.items():
+        many_cell = report.MANY_RUNNERS_CELL
+        for backend, (server, creds, long_creds, many, shoe_id) in apps.items():
+            for name, req in {**requests_, **httpbench.floor_cells(shoe_id)}.items():
                 httpbench.check(server.url, creds, req)
             httpbench.check(server.url, long_creds, requests_["PUT check-in"])
+            for runner in many:
+                httpbench.check(server.url, runner, requests_["PUT check-in"])
             httpbench.run_wrk(server.url, requests_["GET guidance"], creds, 1)  # warm-up
         httpbench.run_wrk(ceiling.url, httpbench.Request("GET", "/ceiling"), None, 1)
         cells: list[dict[str, Any]] = []
@@ -91,7 +101,7 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             cells.append({"round": round_, "backend": backend, "cell": cell, "rps": result.rps,
                           "p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "errors": result.errors,
                           "requests": result.requests})
-            log(f"  round {round_} {backend:<10} {cell:<13} {result.rps:8.0f} req/s  p99 {result.p99_ms:6.2f} ms"
+            log(f"  round {round_} {backend:<10} {cell:<30} {result.rps:8.0f} req/s  p99 {result.p99_ms:6.2f} ms"
                 + (f"  ERRORS {result.errors}" if result.errors else ""))
 
         ceiling_req = httpbench.Request("GET", "/ceiling")
@@ -99,11 +109,16 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
             order = list(apps) if round_ % 2 == 0 else list(reversed(apps))
             for backend in order:
-                server, creds, long_creds = apps[backend]
+                server, creds, long_creds, many, shoe_id = apps[backend]
                 for name, req in requests_.items():
                     record(round_, backend, name, httpbench.run_wrk(server.url, req, creds, seconds))
                 record(round_, backend, long_cell,
                        httpbench.run_wrk(server.url, requests_["PUT check-in"], long_creds, seconds))
+                record(round_, backend, many_cell,
+                       httpbench.run_wrk(server.url, requests_["PUT check-in"], many, seconds))
+                # The stack's own floors, in the same round as the cells they bound.
+                for name, req in httpbench.floor_cells(shoe_id).items():
+                    record(round_, backend, name, httpbench.run_wrk(server.url, req, creds, seconds))
             record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
         # GET guidance in-process on the SQLite database, stored vs computed (same run).
         costs = [httpbench.guidance_in_process(sqlite_app, apps["SQLite"][1], today) for _ in range(rounds)]

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests.bench import report, seed
-from tests.bench.httpbench import parse_wrk
+from tests.bench.httpbench import Credentials, Request, floor_cells, parse_wrk, variants_env
 from tests.bench.stats import Goal, markdown_table, rate, ratio, same_round_ratios, spread
 from tests.bench.sweep import sweep_now
 
@@ -74,6 +74,38 @@ def test_parse_wrk_reads_the_script_line() -> None:
     assert (result.p50_ms, result.p99_ms, result.errors, result.requests) == (2.5, 9.0, 3, 10000)
     with pytest.raises(ValueError):
         parse_wrk("no summary here")
+
+
+def test_a_static_cell_has_no_variants_and_a_rotating_cell_lists_each_runner_and_body() -> None:
+    one, two = Credentials("sg_session=a", "t1"), Credentials("sg_session=b", "t2")
+    assert variants_env(Request("PUT", "/x", {"pain": 2}), [one]) == ""
+    assert variants_env(Request("GET", "/x"), []) == ""
+    many = variants_env(Request("PUT", "/x", {"pain": 2}), [one, two]).split("\x1f")
+    assert [v.split("\x1e") for v in many] == [["sg_session=a", "t1", '{"pain":2}'], ["sg_session=b", "t2", '{"pain":2}']]
+    # The write floor alternates two names, so every request really changes the row.
+    floor = floor_cells(7)[report.FLOOR_WRITE]
+    assert floor.method == "PATCH" and floor.path == "/api/v1/shoes/7" and floor.body != floor.alternate
+    bodies = [v.split("\x1e")[2] for v in variants_env(floor, [one]).split("\x1f")]
+    assert bodies == ['{"name":"Daily A"}', '{"name":"Daily B"}']
+    assert floor_cells(7)[report.FLOOR_READ] == Request("GET", "/api/v1/me")
+
+
+def test_floors_table_sets_each_write_goal_beside_the_cheapest_write_of_the_same_round() -> None:
+    cells = []
+    for round_, ceiling in enumerate([1000.0, 2000.0, 1500.0]):
+        cells.append({"round": round_, "backend": "ceiling", "cell": "ceiling", "rps": ceiling,
+                      "p50_ms": 1.0, "p99_ms": 4.0, "errors": 0})
+        shares = {"PUT check-in": 0.03, "PUT run": 0.04, report.MANY_RUNNERS_CELL: 0.035,
+                  report.FLOOR_WRITE: 0.12, report.FLOOR_READ: 0.2}
+        for cell, share in shares.items():
+            cells.append({"round": round_, "backend": "PostgreSQL", "cell": cell, "rps": ceiling * share,
+                          "p50_ms": 3.0, "p99_ms": 12.0, "errors": 0})
+    table = report.floors_table({"cells": cells})
+    # Only PostgreSQL measured its floors: one row; its 15% goal is 1.25x the cheapest write.
+    assert table.splitlines()[2:] == ["| PostgreSQL | 15% | 3.0% | 3.5% | 4.0% | 12.0% | 20.0% | 0.25 | 1.25 |"]
+    text = report.render({"meta": {"when": "now", "cpus": 2, "loadavg": "0.1", "rounds": 3, "seconds": 5},
+                          "http": {"cells": cells}})
+    assert "### The stack's floors" in text and "| PostgreSQL | 15% |" in text
 
 
 @pytest.mark.parametrize("include_today", [True, False])
