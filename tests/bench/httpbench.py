@@ -121,12 +121,16 @@ class Credentials:
 
 
 def cells(today: date) -> dict[str, Request]:
-    """The four API cells of the benchmark (one runner, today's date, idempotent writes)."""
+    """The four API cells of the benchmark (one runner, today's date). Each PUT replaces the
+    same check-in or run with two bodies in turn, so every request really changes the data
+    the guidance is made from (an identical replay could be answered without a write)."""
     day = today.isoformat()
+    run = {"date": day, "distance_m": 6200.0, "duration_s": 2100.0, "pain_during": 1, "surface": "road"}
     return {
-        "PUT check-in": Request("PUT", f"/api/v1/checkins/{day}", {"pain": 2, "morning_pain": 1, "location": "outside"}),
-        "PUT run": Request("PUT", f"/api/v1/runs/{RUN_UUID}",
-                           {"date": day, "distance_m": 6200.0, "duration_s": 2100.0, "pain_during": 1, "surface": "road"}),
+        "PUT check-in": Request("PUT", f"/api/v1/checkins/{day}", {"pain": 2, "morning_pain": 1, "location": "outside"},
+                                alternate={"pain": 1, "morning_pain": 1, "location": "outside"}),
+        "PUT run": Request("PUT", f"/api/v1/runs/{RUN_UUID}", run,
+                           alternate={**run, "distance_m": 6100.0, "duration_s": 2070.0}),
         "GET guidance": Request("GET", f"/api/v1/guidance?date={day}"),
         "GET load": Request("GET", f"/api/v1/load?date={day}"),
     }

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests.bench import report, seed
-from tests.bench.httpbench import Credentials, Request, floor_cells, parse_wrk, variants_env
+from tests.bench.httpbench import Credentials, Request, cells, floor_cells, parse_wrk, variants_env
 from tests.bench.stats import Goal, markdown_table, rate, ratio, same_round_ratios, spread
 from tests.bench.sweep import sweep_now
 
@@ -88,6 +88,11 @@ def test_a_static_cell_has_no_variants_and_a_rotating_cell_lists_each_runner_and
     bodies = [v.split("\x1e")[2] for v in variants_env(floor, [one]).split("\x1f")]
     assert bodies == ['{"name":"Daily A"}', '{"name":"Daily B"}']
     assert floor_cells(7)[report.FLOOR_READ] == Request("GET", "/api/v1/me")
+    # The goals' PUT cells change the guidance's inputs on every request too.
+    for name in ("PUT check-in", "PUT run"):
+        cell = cells(AS_OF)[name]
+        assert cell.alternate is not None and cell.alternate != cell.body
+        assert len(variants_env(cell, [one]).split("\x1f")) == 2
 
 
 def test_floors_table_sets_each_write_goal_beside_the_cheapest_write_of_the_same_round() -> None:
