@@ -107,7 +107,9 @@ def test_floors_table_sets_each_write_goal_beside_the_cheapest_write_of_the_same
                           "p50_ms": 3.0, "p99_ms": 12.0, "errors": 0})
     table = report.floors_table({"cells": cells})
     # Only PostgreSQL measured its floors: one row; its 15% goal is 1.25x the cheapest write.
-    assert table.splitlines()[2:] == ["| PostgreSQL | 15% | 3.0% | 3.5% | 4.0% | 12.0% | 20.0% | 0.25 | 1.25 |"]
+    # Its p99 goal (6x the ceiling's) beside the cheapest write's p99 ratio (12 ms ÷ 4 ms).
+    assert table.splitlines()[2:] == [
+        "| PostgreSQL | 15% | 3.0% | 3.5% | 4.0% | 12.0% | 20.0% | 0.25 | 1.25 | 6x | 3.00x |"]
     text = report.render({"meta": {"when": "now", "cpus": 2, "loadavg": "0.1", "rounds": 3, "seconds": 5},
                           "http": {"cells": cells}})
     assert "### The stack's floors" in text and "| PostgreSQL | 15% |" in text
