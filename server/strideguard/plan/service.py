@@ -149,6 +149,14 @@ class _Statements:
         self.events_on = select(PlanEventRow).where(
             PlanEventRow.user_id == uid, PlanEventRow.date == bindparam("day")
         ).order_by(PlanEventRow.id)
+        # The replay's store: Core statements on the session's connection (nothing holds plan
+        # rows as ORM objects to keep in step), not the ORM's bulk DML paths.
+        self.drop_days = delete(PlanDayRow.__table__).where(
+            PlanDayRow.user_id == uid, PlanDayRow.date >= first)
+        self.drop_events = delete(PlanEventRow.__table__).where(
+            PlanEventRow.user_id == uid, PlanEventRow.date >= first)
+        self.add_days = insert(PlanDayRow.__table__)
+        self.add_events = insert(PlanEventRow.__table__)
 
 
 _Q: _Statements | None = None
@@ -264,13 +272,16 @@ def refresh(user: User, since: date | None, today: date,
 
 
 def _store(user_id: int, first: date, days: Sequence[PlanDay]) -> None:
-    db.session.execute(delete(PlanDayRow).where(PlanDayRow.user_id == user_id, PlanDayRow.date >= first))
-    db.session.execute(delete(PlanEventRow).where(PlanEventRow.user_id == user_id, PlanEventRow.date >= first))
+    """Replace the stored days and events from ``first`` on with ``days`` (same transaction)."""
+    q, conn = _q(), db.session.connection()
+    where = {"uid": user_id, "first": first}
+    conn.execute(q.drop_days, where)
+    conn.execute(q.drop_events, where)
     if days:
-        db.session.execute(insert(PlanDayRow), [_row_values(user_id, d) for d in days])
+        conn.execute(q.add_days, [_row_values(user_id, d) for d in days])
     events = [_event_values(user_id, e) for d in days for e in d.events]
     if events:
-        db.session.execute(insert(PlanEventRow), events)
+        conn.execute(q.add_events, events)
 
 
 def day_for(user: User, day: date, today: date) -> PlanDay:
