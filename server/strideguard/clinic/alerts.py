@@ -23,7 +23,7 @@ from strideguard.accounts.models import User
 from strideguard.clinic.models import CareLink
 from strideguard.clinic.rules import KINDS, RED_FLAGS, PatientDay, Recipient, TherapistAlert, plan_alerts
 from strideguard.clinic.sharing import patient_name
-from strideguard.extensions import db, ids_match
+from strideguard.extensions import core_rows, db, ids_match
 from strideguard.reminders import outbox
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import QuietHours
@@ -99,7 +99,7 @@ def queue_for_therapists(user: User, now: datetime | None = None) -> int:
     A runner without a therapist costs one indexed query and nothing else.
     """
     now = now or utcnow()
-    links = db.session.execute(_LINKS, {"uid": user.id}).all()
+    links = core_rows(_LINKS, {"uid": user.id}).all()
     if not links:
         return 0
     from strideguard.plan import service as plan_service

@@ -66,7 +66,7 @@ def therapist_limits(user_id: int) -> list[TherapistLimits]:
     memo = request.environ.setdefault(_MEMO, {}) if has_request_context() else None
     if memo is not None and user_id in memo:
         return memo[user_id]
-    found = [_limits(row) for row in db.session.execute(_BY_RUNNER, {"uid": user_id})]
+    found = [_limits(row) for row in core_rows(_BY_RUNNER, {"uid": user_id})]
     if memo is not None:
         memo[user_id] = found
     return found

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
-from strideguard.extensions import db
+from strideguard.extensions import core_rows, db
 from strideguard.guidance.builder import day_snapshot
 from strideguard.guidance.engine import Guidance, assess_day
 from strideguard.guidance.host import PluginHost, create_host
@@ -98,7 +98,7 @@ def build_snapshot(user: User, as_of: date, plan: PlanDay,
     q = _statements()
     shoes = [
         ShoeSnap(id=sid, name=name, limit_m=limit_m, distance_m=float(distance), retired=retired)
-        for sid, name, limit_m, retired, distance in db.session.execute(q.shoes, {"uid": user.id})
+        for sid, name, limit_m, retired, distance in core_rows(q.shoes, {"uid": user.id})
     ]
     first = window_start(as_of)
     return day_snapshot(

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, outerjoin, select
+from sqlalchemy import and_, bindparam, case, func, or_, outerjoin, select
 
 from strideguard import gcpause
 from strideguard.accounts.limits import runner_settings, runner_settings_many
@@ -122,10 +122,12 @@ def _state(user: Any, last_checkin: date | None, planned: tuple[set, set],
     )
 
 
+#: Built once: constructing the select per check-in cost more than running it.
+_A_SUBSCRIPTION = select(PushSubscription.id).where(PushSubscription.user_id == bindparam("uid")).limit(1)
+
+
 def has_subscription(user: User) -> bool:
-    return db.session.execute(
-        select(PushSubscription.id).where(PushSubscription.user_id == user.id).limit(1)
-    ).first() is not None
+    return core_rows(_A_SUBSCRIPTION, {"uid": user.id}).first() is not None
 
 
 def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) -> int:

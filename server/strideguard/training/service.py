@@ -9,7 +9,7 @@ import uuid as uuid_lib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from strideguard.accounts.limits import runner_settings
@@ -80,6 +80,18 @@ def date_range(user: User, first: date | None, last: date | None) -> tuple[date,
     return first, last
 
 
+_BY_KEY: dict[tuple[type, tuple[str, ...]], Any] = {}
+
+
+def _by_key(model: type, names: tuple[str, ...]) -> Any:
+    """``select(model)`` by the key columns ``names`` (bound parameters), built once."""
+    found = _BY_KEY.get((model, names))
+    if found is None:
+        found = _BY_KEY[(model, names)] = select(model).where(
+            *(getattr(model, name) == bindparam(name) for name in names))
+    return found
+
+
 def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, bool]:
     """Create the row identified by ``key`` or replace its ``fields`` (flushed, not committed:
     the caller commits it with the care plan it changes).
@@ -87,15 +99,15 @@ def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[A
     Returns (row, created). Replays are idempotent: a concurrent replay that inserts the same
     key first makes our insert fail its unique constraint, and we update that row instead.
     """
-    where = [getattr(model, name) == value for name, value in key.items()]
-    existing = db.session.execute(select(model).where(*where)).scalar_one_or_none()
+    by_key = _by_key(model, tuple(key))
+    existing = db.session.execute(by_key, key).scalar_one_or_none()
     if existing is None:
         row = model(**key, **fields)
         try:
             with db.session.begin_nested():
                 db.session.add(row)
         except IntegrityError:
-            existing = db.session.execute(select(model).where(*where)).scalar_one()
+            existing = db.session.execute(by_key, key).scalar_one()
         else:
             return row, True
     for name, value in fields.items():
