@@ -27,7 +27,7 @@ def _rounds(cells: Sequence[Mapping[str, Any]], backend: str, cell: str) -> list
 
 
 def _has(http: Mapping[str, Any], backend: str, cell: str) -> bool:
-    return any(c["backend"] == backend and c["cell"] == cell for c in http["cells"])
+    return bool(_rounds(http["cells"], backend, cell))
 
 
 def ceilings(http: Mapping[str, Any]) -> dict[int, dict[str, float]]:
@@ -83,30 +83,22 @@ def http_table(http: Mapping[str, Any]) -> str:
     )
 
 
-def _per_round_ratio(http: Mapping[str, Any], backend: str, top: str, bottom: str) -> Any:
-    """Median (min–max) over the rounds of ``top``'s req/s ÷ ``bottom``'s, same round."""
-    below = {c["round"]: c["rps"] for c in _rounds(http["cells"], backend, bottom)}
-    return spread(c["rps"] / below[c["round"]] for c in _rounds(http["cells"], backend, top)
-                  if below.get(c["round"]))
-
-
 def floors_table(http: Mapping[str, Any]) -> str:
     """Each write goal beside what the stack reaches with no domain work, same rounds: the
     authenticated read and the cheapest authenticated write. A goal above the write floor
     cannot be met by any PUT that also writes its care plan and computes its guidance."""
     rows = []
+    shown = ("PUT check-in", MANY_RUNNERS_CELL, "PUT run", FLOOR_WRITE, FLOOR_READ)
     for backend, goal in WRITE_GOALS.items():
-        if not (_has(http, backend, FLOOR_WRITE) and _has(http, backend, FLOOR_READ)):
+        if not all(_has(http, backend, cell) for cell in shown):
             continue
-        share = {cell: http_figures(http, backend, cell)["ratio"].median
-                 for cell in ("PUT check-in", "PUT run", MANY_RUNNERS_CELL, FLOOR_WRITE, FLOOR_READ)
-                 if _has(http, backend, cell)}
+        share = {cell: http_figures(http, backend, cell)["ratio"].median for cell in shown}
+        floor = _rounds(http["cells"], backend, FLOOR_WRITE)
+        checkin = _rounds(http["cells"], backend, "PUT check-in")
+        per_round = same_round_ratios([c["rps"] for c in checkin], [f["rps"] for f in floor])
         rows.append([
-            backend, f"{goal * 100:.0f}%",
-            *(f"{share[c] * 100:.1f}%" if c in share else "—"
-              for c in ("PUT check-in", MANY_RUNNERS_CELL, "PUT run", FLOOR_WRITE, FLOOR_READ)),
-            f"{_per_round_ratio(http, backend, 'PUT check-in', FLOOR_WRITE).median:.2f}",
-            f"{goal / share[FLOOR_WRITE]:.2f}" if share.get(FLOOR_WRITE) else "—",
+            backend, f"{goal * 100:.0f}%", *(f"{share[c] * 100:.1f}%" for c in shown),
+            f"{spread(per_round).median:.2f}", f"{goal / share[FLOOR_WRITE]:.2f}",
             f"{P99_GOALS[backend]:.0f}x", f"{http_figures(http, backend, FLOOR_WRITE)['p99_ratio'].median:.2f}x",
         ])
     return markdown_table(
@@ -285,7 +277,7 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
     ]
     if "http" in results:
         parts += ["## HTTP (gunicorn, 2 sync workers, `strideguard serve`)", "", http_table(results["http"]), ""]
-        if any(c["cell"] == FLOOR_WRITE for c in results["http"]["cells"]):
+        if any(_has(results["http"], backend, FLOOR_WRITE) for backend in WRITE_GOALS):
             parts += ["### The stack's floors (same servers, same rounds)", "",
                       "What a request costs with no domain work, measured beside the cells above: "
                       "`GET /me` signed in (session lookup, CSRF-free read, one row out) and the cheapest "

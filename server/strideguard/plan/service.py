@@ -195,10 +195,9 @@ class Recorded:
 
 def recorded(user_id: int, checkins_from: date, runs_from: date, last: date) -> Recorded:
     """Read a runner's check-ins and runs (two queries, the columns the rules need; Core rows)."""
-    execute = core_rows
-    checkins = {row.date: checkin_snap(row) for row in execute(
+    checkins = {row.date: checkin_snap(row) for row in core_rows(
         _q().checkins, {"uid": user_id, "first": checkins_from, "last": last})}
-    runs = tuple(run_snap(row) for row in execute(
+    runs = tuple(run_snap(row) for row in core_rows(
         _q().runs, {"uid": user_id, "first": runs_from, "last": last}))
     return Recorded(checkins_from, runs_from, last, checkins, runs)
 

@@ -5,6 +5,7 @@ Every query is scoped by ``user_id``: another runner's rows are simply not found
 
 from __future__ import annotations
 
+import functools
 import uuid as uuid_lib
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -80,16 +81,10 @@ def date_range(user: User, first: date | None, last: date | None) -> tuple[date,
     return first, last
 
 
-_BY_KEY: dict[tuple[type, tuple[str, ...]], Any] = {}
-
-
+@functools.cache
 def _by_key(model: type, names: tuple[str, ...]) -> Any:
     """``select(model)`` by the key columns ``names`` (bound parameters), built once."""
-    found = _BY_KEY.get((model, names))
-    if found is None:
-        found = _BY_KEY[(model, names)] = select(model).where(
-            *(getattr(model, name) == bindparam(name) for name in names))
-    return found
+    return select(model).where(*(getattr(model, name) == bindparam(name) for name in names))
 
 
 def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, bool]:
