@@ -33,7 +33,7 @@ def b64url(raw: bytes) -> str:
 def fill(runner: Runner, label: str, run_id: str) -> None:
     """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder,
     a therapist with access (care link, access log), an open invitation, and an import with
-    its per-file result, and today's stored guidance."""
+    its per-file result, today's stored guidance, and a therapist's assessment of the knee."""
     from tests.imports.support import fixture, import_file
 
     therapist = Therapist(runner.client.application)
@@ -59,6 +59,10 @@ def fill(runner: Runner, label: str, run_id: str) -> None:
     local_today = runner.get("/api/v1/load").get_json()["as_of"]
     assert runner.put(f"/api/v1/checkins/{local_today}", json={"pain": 8, "swelling": True}).status_code == 201
     assert runner.get("/api/v1/guidance").status_code == 200  # stores today's answer
+    # A knee that gave way holds the plan until the therapist records an assessment.
+    assert runner.put(f"/api/v1/checkins/{local_today}", json={"pain": 2, "locking_or_giving_way": True}).status_code == 200
+    assessed = therapist.post(f"/api/v1/clinic/patients/{runner.user['id']}/assessment", json={})
+    assert assessed.status_code == 201, assessed.get_json()
 
 
 #: Tables of operations, not of runners: worker heartbeats (host:pid) and the sign-in

@@ -16,7 +16,7 @@ AS_OF = date(2025, 3, 12)  # a Wednesday
 # (days before AS_OF, metres, seconds): four calendar weeks, the last one over its cap.
 HISTORY = [
     (0, 8000, 2400), (2, 8000, 2400),    # this week (Mon 10 - Wed 12 March): 16 km in 4800 s
-    (5, 9000, 2970), (7, 5000, 1650),    # last week: 14 km in 4620 s (clean: the baseline)
+    (5, 9000, 2970), (7, 5000, 1650),    # last week: 14 km in 4620 s (clean)
     (10, 13000, 4290),                   # the week of 24 February: 13 km
     (17, 12000, 3960),                   # the week of 17 February: 12 km, the first week
 ]
@@ -44,11 +44,14 @@ class TestLoadAsOwner:
                                    "speed_mps": pytest.approx(16000 / 4800)}
         assert load["previous"] == {"distance_m": 14000, "duration_s": 4620, "runs": 2,
                                     "speed_mps": pytest.approx(14000 / 4620)}
-        assert load["baseline"] == {"week_start": "2025-03-03", "distance_m": 14000}
-        assert load["change"] == {"distance_pct": 14.3, "speed_pct": 10.0}  # speed: exactly +10 %
+        # The baseline is the mean of the clean weeks (12, 13, 14 km): 13 km.
+        assert load["baseline"] == {"week_start": "2025-03-03", "distance_m": 13000, "weeks": [
+            {"week_start": "2025-02-17", "distance_m": 12000}, {"week_start": "2025-02-24", "distance_m": 13000},
+            {"week_start": "2025-03-03", "distance_m": 14000}]}
+        assert load["change"] == {"distance_pct": 23.1, "speed_pct": 10.0}  # speed: exactly +10 %
         assert load["plan_state"] == "normal"
-        assert load["cap_m"] == 15400
-        assert load["next_week_cap_m"] == 15400  # over its cap: this week will not be the baseline
+        assert load["cap_m"] == 14300
+        assert load["next_week_cap_m"] == 14300  # over its cap: this week will not enter the baseline
         assert load["weekly_increase_pct"] == 10
         assert load["longest_run_30d_m"] == 13000
         assert load["two_week_change_pct"] == 20.0  # 30 km vs 25 km
@@ -71,15 +74,17 @@ class TestLoadAsOwner:
         }
 
     def test_the_cap_uses_the_runners_own_increase_limit(self, runner: Runner) -> None:
-        assert runner.patch("/api/v1/me", json={"weekly_increase_pct": 20}).status_code == 200
+        assert runner.patch("/api/v1/me", json={"weekly_increase_pct": 5}).status_code == 200
         log_history(runner)
 
         load = runner.get(f"{LOAD}?date={AS_OF}").get_json()
 
-        # 12 -> 13 -> 14 km stay within +20 %; 16 km is +14.3 %: a clean week so far.
-        assert load["cap_m"] == 16800
-        assert load["next_week_cap_m"] == 19200
-        assert load["weekly_increase_pct"] == 20
+        # 12 km is the first clean week; 13 and 14 km each broke the 5 % cap from it, so
+        # neither raises it: the cap stays 12 km + 5 %.
+        assert load["baseline"]["distance_m"] == 12000
+        assert load["cap_m"] == 12600
+        assert load["next_week_cap_m"] == 12600
+        assert load["weekly_increase_pct"] == 5
 
     def test_an_empty_history_has_no_percentages(self, runner: Runner) -> None:
         load = runner.get(f"{LOAD}?date={AS_OF}").get_json()

@@ -45,8 +45,9 @@ class TestPatchMeAsOwner:
             ({"reminder_time": "07:45"}, None),
             ({"quiet_hours": {"start": "22:00", "end": "07:00"}}, None),  # across midnight
             ({"quiet_hours": {"start": "13:00", "end": "14:30"}}, None),
-            ({"pain_threshold": 5}, None),
+            ({"pain_threshold": 2}, None),  # a runner may tighten their own limits
             ({"pain_threshold": 0}, None),
+            ({"pain_threshold": 3}, None),
             # A runner's own speed limit follows their weekly one (a therapist may set another).
             ({"weekly_increase_pct": 7.5}, {"weekly_increase_pct": 7.5, "speed_increase_pct": 7.5}),
             ({"notification_detail": "detailed"}, None),
@@ -111,6 +112,11 @@ class TestPatchMeAsOwner:
             ({"pain_threshold": 10}, "pain_threshold"),
             ({"pain_threshold": -1}, "pain_threshold"),
             ({"weekly_increase_pct": 101}, "weekly_increase_pct"),
+            # ... but never loosen them past the clinic's lines: only a therapist may.
+            ({"pain_threshold": 4}, "pain_threshold"),
+            ({"pain_threshold": 9}, "pain_threshold"),
+            ({"weekly_increase_pct": 10.1}, "weekly_increase_pct"),
+            ({"weekly_increase_pct": 100}, "weekly_increase_pct"),
             ({"weekly_increase_pct": -5}, "weekly_increase_pct"),
             ({"notification_detail": "loud"}, "notification_detail"),
             ({"conditions": ["gout"]}, "conditions"),
@@ -156,7 +162,7 @@ class TestPatchMeAsAnotherRunner:
     def test_a_runners_changes_never_reach_another_runner(self, runner: Runner, other: Runner) -> None:
         before = other.get(ME).get_json()
 
-        runner.patch(ME, json={"timezone": "Asia/Tokyo", "pain_threshold": 6, "conditions": ["it_band"]})
+        runner.patch(ME, json={"timezone": "Asia/Tokyo", "pain_threshold": 2, "conditions": ["it_band"]})
 
         assert other.get(ME).get_json() == before
 

@@ -69,7 +69,7 @@ def test_discreet_is_the_default() -> None:
         ("reduce_volume", {"distance_pct": 24.6, "cap_m": 22000, "units": "km"}, "Distance up 24.6% on your baseline week. Keep this week under 22.0 km."),
         ("reduce_volume", {"cap_m": 16093, "units": "mi"}, "under 10.0 mi"),
         ("weekly_plan", {"next_week_cap_m": 30500, "units": "km"}, "keep your distance under 30.5 km"),
-        ("contact_doctor", {}, "Contact a doctor today"),
+        ("contact_doctor", {}, "Call a doctor today"),
     ],
 )
 def test_detailed_payloads_carry_the_numbers(kind: str, context: dict, expected: str) -> None:

@@ -11,6 +11,8 @@ import pytest
 from strideguard.clinic import codes
 from strideguard.clinic.rules import (
     ALERT,
+    LOAD,
+    RECURRENCE,
     URGENT,
     PatientDay,
     PatientFacts,
@@ -24,7 +26,11 @@ from strideguard.clinic.rules import (
     set_by,
     urgency,
 )
+from strideguard.day import redflags
+from strideguard.day.reason import Reason
+from strideguard.day.values import Pain
 from strideguard.guidance.snapshot import RunnerSettings
+from strideguard.plan.machine import PlanEvent
 from strideguard.push.payload import build_payload, delivery_options, encode_payload
 from strideguard.reminders.planner import QuietHours
 
@@ -160,7 +166,14 @@ def test_the_dashboard_order_within_and_across_levels():
 
 
 def today(**values) -> PatientDay:
-    return PatientDay(patient_id=7, patient="Alex", local_date=DAY, pain_threshold=values.pop("threshold", 5), **values)
+    """A patient's day from plain values: pains as (field, value), flags as ids, events as
+    (kind, to_state, metric, value, threshold) — turned into the values PatientDay takes."""
+    pains = tuple(Pain(f, v) for f, v in values.pop("pains", ()))
+    flags = tuple(redflags.BY_ID[f] for f in values.pop("flags", ()))
+    events = tuple(PlanEvent(DAY, "normal", to, kind, Reason(metric, value, limit))
+                   for kind, to, metric, value, limit in values.pop("plan_events", ()))
+    return PatientDay(patient_id=7, patient="Alex", local_date=DAY, pain_threshold=values.pop("threshold", 5),
+                      pains=pains, flags=flags, plan_events=events, **values)
 
 
 REST = ("rest_started", "rest", "pain", 6, 5)
@@ -169,11 +182,17 @@ REST = ("rest_started", "rest", "pain", 6, 5)
 @pytest.mark.parametrize("values,kinds", [
     ({"pains": (("pain", 5),)}, []),
     ({"pains": (("pain", 6),)}, [ALERT]),
+    ({"pains": (("pain_during", 6),)}, [ALERT]),  # run pain reaches the therapist too
     ({"pains": (("pain", 6),), "plan_events": (REST,)}, [ALERT]),
-    ({"plan_events": (("over_cap", "normal", "distance_pct", 25.0, 10.0),)}, [ALERT]),
+    ({"plan_events": (("over_cap", "normal", "distance_pct", 25.0, 10.0),)}, [LOAD]),
+    ({"plan_events": (("ran_during_rest", "rest", "run_distance_m", 5000, 0),)}, [LOAD]),
+    ({"plan_events": (("session_too_long", "return", "run_distance_m", 5000, 1609),)}, [LOAD]),
+    ({"plan_events": (("recurrence", "rest", "flares_in_window", 2, 42),)}, [RECURRENCE]),
     ({"plan_events": (("phase_up", "return", "sessions_in_phase", 2, 2),)}, []),
     ({"flags": ("swelling",)}, [URGENT]),
     ({"flags": ("fever",), "pains": (("pain", 7),)}, [URGENT, ALERT]),
+    ({"flags": ("fever_alone",)}, [ALERT]),  # a fever alone: an alert, not an urgent one
+    ({"flags": ("locking_or_giving_way",)}, [URGENT]),
 ])
 def test_what_raises_an_alert(values, kinds):
     assert list(alert_contexts(today(**values))) == kinds
@@ -183,6 +202,10 @@ def test_the_context_holds_the_numbers_and_the_plans_transition():
     ctx = alert_contexts(today(pains=(("pain", 6), ("pain_after", 7)), plan_events=(REST,)))[ALERT]
     assert ctx == {"patient_id": 7, "patient": "Alex", "pain": 7, "pain_threshold": 5,
                    "plan_state": "rest", "reasons": ["pain_above_limit", "rest_started"]}
+    load = alert_contexts(today(plan_events=(("over_cap", "normal", "distance_pct", 25.0, 10.0),),
+                                plan_state="normal"))[LOAD]
+    assert load == {"patient_id": 7, "patient": "Alex", "distance_pct": 25.0, "distance_pct_limit": 10.0,
+                    "reasons": ["over_cap"], "plan_state": "normal"}
 
 
 def test_urgent_and_alert_together_are_one_push_with_the_other_merged():
@@ -197,6 +220,11 @@ def test_each_kind_once_per_therapist_and_day():
     assert plan_alerts(day, [Recipient(1, planned=frozenset({URGENT, ALERT}))], NOW) == []
     [only] = plan_alerts(day, [Recipient(1, planned=frozenset({URGENT}))], NOW)
     assert only.kind == ALERT and "also" not in only.context
+    # A load alert later the same day still reaches the therapist once: its own kind.
+    later = today(flags=("fever",), pains=(("pain", 7),),
+                  plan_events=(("ran_during_rest", "rest", "run_distance_m", 5000, 0),))
+    [load] = plan_alerts(later, [Recipient(1, planned=frozenset({URGENT, ALERT}))], NOW)
+    assert load.kind == LOAD
 
 
 def test_muted_rows_are_written_skipped_and_each_therapist_gets_their_own():
@@ -240,7 +268,7 @@ def test_a_detailed_therapist_push_says_who_and_why():
         "Alex Runner: pain 6/10, above the limit of 5; care plan: rest."
     urgent = build_payload(URGENT, "detailed", {"patient_id": 7, "patient": "Alex", "flags": ["swelling", "fever"],
                                                 "also": [ALERT]})
-    assert urgent["body"] == "Alex reported a swollen knee and fever with a painful or swollen knee. A limit was passed."
+    assert urgent["body"] == "Alex reported a swollen knee and a fever with knee pain or swelling. A limit was passed."
     long = build_payload(ALERT, "detailed", {**CONTEXT, "patient": "N" * 500})
     assert len(encode_payload(long)) < 3072 and len(long["body"]) <= 300
 

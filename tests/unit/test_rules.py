@@ -6,11 +6,13 @@ every rule sees what the app would see. Texts are asserted where the runner read
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
 
-from strideguard.guidance import rules
+from strideguard.guidance import plancards, rules
+from strideguard.guidance.engine import core_advice
 from strideguard.guidance.builder import day_snapshot
 from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap, ShoeSnap
 from strideguard.load.weekly import METRES_PER_MILE
@@ -65,14 +67,15 @@ def test_pain_threshold_is_strict(threshold: int, field: str, value: int, fires:
         snap = day_snapshot(D, checkin=checkin(pain=0, morning_pain=value), settings=settings)
     else:
         snap = day_snapshot(D, runs=[run(0, 5000, **{field: value})], settings=settings)
-    fired = rules.pain_threshold(snap) + rules.rest_day(snap)
+    fired = rules.pain_threshold(snap) + plancards.rest_day(snap)
     if fires:
-        assert ids(fired) == ["core.pain_threshold", "core.rest_day", "core.pain_contact_pt"]
-        assert [a.action for a in fired] == ["stop_running", "rest", "contact_pt"]
+        # One verdict card: the rest card carries the pain (no "Stop running" card beside it).
+        assert ids(fired) == ["core.rest_day", "core.pain_contact_pt"]
+        assert [a.action for a in fired] == ["rest", "contact_pt"]
         assert fired[0].reasons[0].metric == field
         assert fired[0].reasons[0].value == value
         assert fired[0].reasons[0].threshold == threshold
-        assert fired[1].title.startswith("Rest day 1 of ")
+        assert fired[0].title.startswith("Rest day 1 of ")
     else:
         assert fired == []
 
@@ -81,16 +84,22 @@ def test_pain_of_another_day_does_not_count_but_last_nights_run_does() -> None:
     old = day_snapshot(D, checkin=checkin(day=D - timedelta(days=2), pain=8))
     assert rules.pain_threshold(old) == []
     carried = day_snapshot(D, runs=[run(1, 5000, pain_after=6)])
-    fired = rules.pain_threshold(carried)
-    assert ids(fired) == ["core.pain_threshold"]
-    assert fired[0].reasons[0].metric == "pain_after_yesterday"
-    assert "after yesterday's run" in fired[0].message
+    # Yesterday's run already started the rest: its card says the pain, today too.
+    [card] = plancards.rest_day(carried)
+    assert card.title == "Rest day 2 of 3: no running"
+    assert "6/10 after a run" in card.message and card.reasons[0].metric == "pain_after"
+    assert not carried.plan.events  # last night's pain started the rest then; it does not restart it
+    assert [r for r in card.reasons if r.metric == "pain_after_yesterday"][0].value == 6
+    # Without a plan (a snapshot built on its own), the seed's rule says it itself.
+    bare = dataclasses.replace(carried, plan=None)
+    fired = rules.pain_threshold(bare)
+    assert ids(fired) == ["core.pain_threshold"] and "after yesterday's run" in fired[0].message
 
 
 @pytest.mark.parametrize(("pain", "days"), [(4, 2), (5, 2), (6, 3), (7, 3), (8, 7), (10, 7)])
 def test_rest_day_card_says_day_n_of_m_by_severity(pain: int, days: int) -> None:
     snap = day_snapshot(D, checkin=checkin(pain=pain))
-    [card, call] = rules.rest_day(snap)
+    [card, call] = plancards.rest_day(snap)
     assert card.title == f"Rest day 1 of {days}: no running"
     assert f"reached {pain}/10" in card.message and f"after day {days}" in card.message
     assert card.source.kind == "plan" and call.source.kind == "clinic"
@@ -98,17 +107,18 @@ def test_rest_day_card_says_day_n_of_m_by_severity(pain: int, days: int) -> None
 
 def test_rest_day_two_of_three_and_still_resting_after_the_days() -> None:
     day2 = day_snapshot(D, checkin=checkin(pain=2), previous_checkin=checkin(D - timedelta(days=1), pain=6))
-    [card] = rules.rest_day(day2)  # the call-your-therapist card shows on the day it started
+    [card] = plancards.rest_day(day2)  # the call-your-therapist card shows on the day it started
     assert card.title == "Rest day 2 of 3: no running"
     later = day_snapshot(D, checkins=[checkin(D - timedelta(days=4), pain=6)])
-    [card] = rules.rest_day(later)
+    [card] = plancards.rest_day(later)
     assert card.title == "Still resting (day 5): no running yet"
-    assert "0 of 2 so far" in card.message
+    # No check-in since: the card says what ends the rest, with the session ceiling.
+    assert "Check in today and tomorrow: the rest ends when both show pain at 2/10 or less" in card.message
 
 
 def test_a_run_during_rest_is_acknowledged_plainly() -> None:
     snap = day_snapshot(D, runs=[run(0, 6000)], previous_checkin=checkin(D - timedelta(days=1), pain=6))
-    found = {a.id: a for a in rules.rest_day(snap)}
+    found = {a.id: a for a in plancards.rest_day(snap)}
     assert found["core.run_during_rest"].title == "You ran during your rest"
     assert "6.0 km" in found["core.run_during_rest"].message
 
@@ -122,9 +132,9 @@ def test_a_run_during_rest_is_acknowledged_plainly() -> None:
     ],
 )
 def test_distance_jump_is_strict_against_the_baseline_week(week_km: float, fires: bool) -> None:
-    history = clean_weeks(12, 13)
+    history = clean_weeks(13, 13)
     snap = day_snapshot(D, runs=history + [run(0, week_km * 1000)])
-    fired = rules.distance_jump(snap)
+    fired = plancards.distance_jump(snap)
     pct = snap.plan.distance_pct
     assert (pct > 10) is bool(fired)
     if week_km == 14.3:
@@ -132,14 +142,14 @@ def test_distance_jump_is_strict_against_the_baseline_week(week_km: float, fires
     if fires:
         assert fired[0].title == "Keep this week under 14.3 km"
         assert fired[0].reasons[0].metric == "distance_pct" and fired[0].reasons[0].threshold == 10.0
-        assert "baseline week (13.0 km" in fired[0].message
+        assert "your baseline of 13.0 km (the mean of your last 2 clean weeks)" in fired[0].message
 
 
 def test_distance_jump_title_gives_the_cap_in_the_runners_unit() -> None:
     mi = RunnerSettings(units="mi")
     history = [RunSnap(id="a", date=MONDAY - timedelta(days=6), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
     snap = day_snapshot(D, runs=history + [run(0, 12 * METRES_PER_MILE)], settings=mi)
-    [advice] = rules.distance_jump(snap)
+    [advice] = plancards.distance_jump(snap)
     assert advice.title == "Keep this week under 9.9 mi"
 
 
@@ -147,23 +157,23 @@ def test_exactly_ten_percent_in_miles_after_the_clients_rounding_does_not_fire()
     mi = RunnerSettings(units="mi")
     history = [RunSnap(id="a", date=MONDAY - timedelta(days=6), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
     snap = day_snapshot(D, runs=history + [run(0, round(9.9 * METRES_PER_MILE))], settings=mi)
-    assert rules.distance_jump(snap) == []
+    assert plancards.distance_jump(snap) == []
     assert str(snap.plan.distance_pct) == "10.0"
 
 
 def test_first_week_without_history_is_held_at_the_starting_cap() -> None:
     snap = day_snapshot(D, runs=[run(2, 20000), run(0, 20000)])
-    [advice] = rules.distance_jump(snap)
+    [advice] = plancards.distance_jump(snap)
     assert advice.title == "Keep this week under 15.0 km"
     assert "Log or import" in advice.message
-    assert rules.all_clear(snap, [advice]) == []
+    assert plancards.all_clear(snap, [advice]) == []
 
 
 @pytest.mark.parametrize(("seconds", "fires"), [(1500, False), (1498, True)])
 def test_speed_jump_is_strict_and_shows_the_pace(seconds: float, fires: bool) -> None:
     history = [RunSnap(id="a", date=MONDAY - timedelta(days=6), distance_m=5000, duration_s=1650)]
     snap = day_snapshot(D, runs=history + [run(0, 5000, seconds)])
-    fired = rules.speed_jump(snap)
+    fired = plancards.speed_jump(snap)
     assert bool(fired) is fires
     if fires:
         assert "4:60" not in fired[0].message and "/km" in fired[0].message
@@ -173,14 +183,21 @@ def test_speed_jump_is_strict_and_shows_the_pace(seconds: float, fires: bool) ->
 @pytest.mark.parametrize(("swollen", "fires"), [(False, False), (True, True)])
 def test_swelling_means_rest(swollen: bool, fires: bool) -> None:
     snap = day_snapshot(D, checkin=checkin(swelling=swollen))
-    assert (ids(rules.swelling(snap)) == ["core.swelling"]) is fires
     assert (snap.plan.name == "rest") is fires
+    # One verdict: in the rest the rest card says it (no second "do not run" card).
+    assert rules.swelling(snap) == []
+    if fires:
+        [card] = plancards.rest_day(snap)
+        assert "your knee was swollen" in card.message and "swelling has gone" in card.message
+    # Without a plan the seed's rule says it itself.
+    bare = dataclasses.replace(snap, plan=None)
+    assert (ids(rules.swelling(bare)) == ["core.swelling"]) is fires
 
 
 @pytest.mark.parametrize(
     ("fever", "pain", "swelling", "run_pain", "fires"),
     [
-        (True, 0, False, None, False),   # fever alone: not a knee matter
+        (True, 0, False, None, "alone"),  # fever alone: no running today, a doctor if it lasts
         (True, 2, False, None, True),
         (True, 0, True, None, True),
         (True, 0, False, 3, True),       # a run's pain of the same day counts too
@@ -191,9 +208,14 @@ def test_fever_with_knee_pain_or_swelling_is_urgent(fever, pain, swelling, run_p
     runs = [run(0, 3000, pain_during=run_pain)] if run_pain is not None else []
     snap = day_snapshot(D, checkin=checkin(pain=pain, fever=fever, swelling=swelling), runs=runs)
     fired = rules.fever(snap)
-    assert bool(fired) is fires
-    if fires:
+    assert bool(fired) is bool(fires)
+    if fires == "alone":
+        assert (fired[0].severity, fired[0].action, fired[0].title) == ("warning", "stop_running",
+                                                                        "No running with a fever")
+        assert snap.plan.verdict == "stop" and snap.plan.name == "normal"  # a stop for the day
+    elif fires:
         assert fired[0].severity == "urgent" and fired[0].action == "contact_doctor"
+        assert snap.plan.name == "rest"
 
 
 @pytest.mark.parametrize(
@@ -221,16 +243,16 @@ def test_mild_pain_gets_a_calm_note_for_the_therapist(pain: int, fires: bool) ->
 def test_return_session_card_names_the_session() -> None:
     history = [checkin(D - timedelta(days=2), pain=4), checkin(D - timedelta(days=1), pain=1)]
     snap = day_snapshot(D, checkin=checkin(pain=1), checkins=history)
-    [card] = rules.return_session(snap)
+    [card] = plancards.return_session(snap)
     assert snap.plan.name == "return"
-    assert card.title == "Today: Walk 2 min / run 3 min for 1.6 km, easy"
+    assert card.title == "Today: Walk 2 min · run 3 min for 1.6 km, easy"
     assert "Phase 1 of 6, 0 of 2 sessions done" in card.message
     assert card.action == "return_gradually" and card.source.kind == "plan"
 
 
 def test_return_after_a_break_says_why() -> None:
     snap = day_snapshot(D, runs=[run(20, 5000)])
-    [card] = rules.return_session(snap)
+    [card] = plancards.return_session(snap)
     assert "have not run for" in card.message or snap.plan.state.since != D
     assert snap.plan.name == "return" and snap.plan.state.cause.metric == "days_since_previous_run"
 
@@ -249,17 +271,18 @@ def test_shoe_past_its_limit(distance: float, retired: bool, fires: bool) -> Non
 
 def test_all_clear_only_when_nothing_fired() -> None:
     snap = day_snapshot(D, checkin=checkin(pain=0), runs=clean_weeks(12, 13) + [run(0, 5000)])
-    fired = rules.core_advice(snap)
+    fired = core_advice(snap)
     assert fired == []
-    [clear] = rules.all_clear(snap, fired)
-    assert clear.title == "Keep running: 5.0 of 14.3 km this week"
-    assert "9.3 km left this week" in clear.message
-    assert rules.all_clear(snap, rules.swelling(day_snapshot(D, checkin=checkin(swelling=True)))) == []
+    [clear] = plancards.all_clear(snap, fired)
+    assert clear.title == "Keep running: 5.0 of 13.7 km this week"  # 12.5 km (the mean) + 10 %
+    assert "8.7 km left this week" in clear.message
+    swollen = dataclasses.replace(day_snapshot(D, checkin=checkin(swelling=True)), plan=None)
+    assert plancards.all_clear(snap, rules.swelling(swollen)) == []
 
 
 def test_all_clear_without_history_or_checkin() -> None:
     snap = day_snapshot(D)
-    [clear] = rules.all_clear(snap, [])
+    [clear] = plancards.all_clear(snap, [])
     assert clear.title == "Keep running: 0.0 of 15.0 km this week"
     assert clear.message.endswith("Check in today so the advice can take your knee into account.")
 
@@ -272,7 +295,7 @@ def test_every_core_advice_is_core_sourced_labelled_and_explained() -> None:
         day_snapshot(D, runs=[run(20, 5000)]),
     ]
     for snap in snaps:
-        for advice in rules.core_advice(snap) + rules.all_clear(snap, []):
+        for advice in core_advice(snap) + plancards.all_clear(snap, []):
             assert advice.source.plugin == "core"
             assert advice.source.kind in ("clinic", "plan")
             assert advice.evidence and advice.title and advice.message

@@ -14,15 +14,17 @@ from typing import Any
 from strideguard.accounts.models import User
 from strideguard.clinic.limits import therapist_limits, therapist_limits_many
 from strideguard.clinic.rules import apply_limits
-from strideguard.guidance.snapshot import RunnerSettings
+from strideguard.day.values import CLINIC_INCREASE_PCT, CLINIC_PAIN_THRESHOLD, RunnerSettings
 
 
 def own_settings(user: User | Any) -> RunnerSettings:
-    """The runner's own limits, from their profile (no therapist involved)."""
+    """The runner's own limits, from their profile (no therapist involved), never looser
+    than the clinic's lines (a runner may only tighten them; ``PATCH /me`` refuses more)."""
+    increase = min(user.weekly_increase_pct, CLINIC_INCREASE_PCT)
     return RunnerSettings(
-        pain_threshold=user.pain_threshold,
-        weekly_increase_pct=user.weekly_increase_pct,
-        speed_increase_pct=user.weekly_increase_pct,
+        pain_threshold=min(user.pain_threshold, CLINIC_PAIN_THRESHOLD),
+        weekly_increase_pct=increase,
+        speed_increase_pct=increase,
         conditions=tuple(user.conditions or ()),
         units=user.units,
     )

@@ -13,7 +13,7 @@ from strideguard.accounts import passwords
 from strideguard.accounts.models import Session, User
 from strideguard.accounts.sessions import end_sessions, start_session
 from strideguard.errors import Conflict, Forbidden, Invalid, Unauthorized
-from strideguard.plan.service import refresh
+from strideguard.day.values import CLINIC_INCREASE_PCT, CLINIC_PAIN_THRESHOLD
 from strideguard.timeutil import local_today
 from strideguard.extensions import db
 from strideguard.timeutil import utcnow
@@ -164,11 +164,37 @@ def _refuse_locked(user: User, changes: dict[str, Any]) -> None:
         raise Invalid("Your therapist set this limit.", refused)
 
 
+#: The clinic's lines on the runner's own limits: (line, the sentence when a runner asks for more).
+CLINIC_LINES = {
+    "pain_threshold": (CLINIC_PAIN_THRESHOLD,
+                       f"Only your therapist can raise the pain limit above {CLINIC_PAIN_THRESHOLD}/10. "
+                       "You can set a lower one."),
+    "weekly_increase_pct": (CLINIC_INCREASE_PCT,
+                            f"Only your therapist can allow more than {CLINIC_INCREASE_PCT:g}% a week. "
+                            "You can set a smaller increase."),
+}
+
+
+def _refuse_looser(user: User, changes: dict[str, Any]) -> None:
+    """A runner may tighten their own limits, never loosen them past the clinic's lines."""
+    if user.role != "runner":
+        return
+    refused = {name: [sentence] for name, (line, sentence) in CLINIC_LINES.items()
+               if name in changes and changes[name] is not None and changes[name] > line}
+    if refused:
+        raise Invalid("Only your therapist can loosen these limits.", refused)
+
+
 def update_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
     """Apply a validated partial profile; unknown conditions are refused (422), and so are
     changes to limits a therapist set."""
     changes = dict(changes)
+    if user.role == "runner" and PLAN_SETTINGS.intersection(changes):
+        from strideguard.afterwrite import begin_write
+
+        begin_write(user)  # the runner's lock before the first write (the after-write path)
     _refuse_locked(user, changes)
+    _refuse_looser(user, changes)
     if "conditions" in changes:
         unknown = sorted(set(changes["conditions"]) - known_conditions)
         if unknown:
@@ -194,10 +220,13 @@ def update_profile(user: User, changes: dict[str, Any], known_conditions: set[st
         therapist = changes["therapist"]
         user.therapist = {k: v for k, v in therapist.items() if v} if therapist else None
     if PLAN_SETTINGS.intersection(changes) and user.role == "runner":
-        # New limits (or a new zone or unit) apply from today: today's plan is recomputed,
-        # earlier days keep the plan they had.
+        # New limits (or a new zone or unit) apply from today through the one after-write
+        # path: today's plan is recomputed (earlier days keep the plan they had; a date the
+        # runner reported in their old zone stays theirs), alerts are queued.
+        from strideguard.afterwrite import after_write
+
         db.session.flush()
-        refresh(user, local_today(user.timezone), local_today(user.timezone))
+        after_write(user, local_today(user.timezone))
     db.session.commit()
     return user
 

@@ -1,10 +1,9 @@
 """Alerts to therapists, written into THE reminder outbox (DB side of ``rules.plan_alerts``).
 
-The training routes call :func:`queue_for_therapists` after a check-in or run is saved (and
-the care plan stepped). It reads today's care-plan day as the plan stored it — its pains
-and its events, so "entered rest" is the plan's own transition, never re-derived — and
-today's check-in for red flags, and writes one row per therapist, kind, patient and local
-date (``user_id`` = the therapist, ``subject_id`` = the patient). The reminder worker
+The one after-write path (``strideguard.afterwrite``) calls :func:`queue_for_therapists` in
+the write's own transaction, with today's care-plan day just replayed — its pains, its red
+flags and its events, so "entered rest" is the plan's own transition, never re-derived —
+and writes one row per therapist, kind, patient and local date (``user_id`` = the therapist, ``subject_id`` = the patient). The reminder worker
 claims and delivers those rows exactly like a runner's reminders: same claim (``FOR UPDATE
 SKIP LOCKED`` / compare-and-set), same sender, same exactly-once guarantee.
 """
@@ -21,14 +20,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.clinic.models import CareLink
-from strideguard.clinic.rules import KINDS, RED_FLAGS, PatientDay, Recipient, TherapistAlert, plan_alerts
+from strideguard.clinic.rules import KINDS, PatientDay, Recipient, TherapistAlert, plan_alerts
 from strideguard.clinic.sharing import patient_name
+from strideguard.day import redflags
+from strideguard.day.values import CheckinSnap
 from strideguard.extensions import core_rows, db, ids_match
+from strideguard.plan.machine import PlanDay
 from strideguard.reminders import outbox
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import QuietHours
-from strideguard.timeutil import local_today, utcnow
-from strideguard.training.models import Checkin
+from strideguard.timeutil import utcnow
 
 #: ``last_error`` of a row folded into another push (not an alert of its own).
 MERGED = "merged"
@@ -38,22 +39,6 @@ BADGE_DAYS = 30
 
 def _quiet(start: Any, end: Any) -> QuietHours | None:
     return QuietHours(start, end) if start and end and start != end else None
-
-
-def red_flags(checkin: Checkin | None) -> tuple[str, ...]:
-    """The red flags of a check-in: fever counts with a painful or swollen knee (as the
-    core rule and the care plan count it); swelling, locking or giving way, and a knee that
-    will not straighten always count."""
-    if checkin is None:
-        return ()
-    found = []
-    for flag in RED_FLAGS:
-        if not getattr(checkin, flag):
-            continue
-        if flag == "fever" and not (checkin.pain > 0 or checkin.swelling):
-            continue
-        found.append(flag)
-    return tuple(found)
 
 
 def _planned(therapist_ids: list[int], patient_id: int, day: date) -> dict[int, set[str]]:
@@ -93,41 +78,28 @@ _LINKS = (
 )
 
 
-def queue_for_therapists(user: User, now: datetime | None = None) -> int:
-    """Plan today's alerts about ``user`` for each of their therapists; commit. Returns rows.
-
-    A runner without a therapist costs one indexed query and nothing else.
-    """
+def queue_for_therapists(user: User, plan: PlanDay, checkin: CheckinSnap | None,
+                         now: datetime | None = None) -> int:
+    """Plan the alerts about ``user``'s day ``plan`` (their today, just replayed, with its
+    check-in) for each of their therapists, in the caller's transaction (not committed).
+    Returns the rows written. A runner without a therapist costs one indexed query."""
     now = now or utcnow()
     links = core_rows(_LINKS, {"uid": user.id}).all()
     if not links:
         return 0
-    from strideguard.plan import service as plan_service
-
-    today = local_today(user.timezone, now)
-    settings = runner_settings(user)
-    plan = plan_service.day_for(user, today, today)
-    checkin = db.session.execute(
-        select(Checkin).where(Checkin.user_id == user.id, Checkin.date == today)
-    ).scalar_one_or_none()
     facts = PatientDay(
-        patient_id=user.id, patient=patient_name(user), local_date=today,
-        pain_threshold=settings.pain_threshold,
-        pains=tuple((p.field, p.value) for p in plan.pains),
-        flags=red_flags(checkin),
-        plan_events=tuple((e.kind, e.to_state, e.reason.metric, e.reason.value, e.reason.threshold)
-                          for e in plan.events),
-        plan_state=plan.name,
+        patient_id=user.id, patient=patient_name(user), local_date=plan.date,
+        pain_threshold=runner_settings(user).pain_threshold, pains=plan.pains,
+        flags=redflags.found(checkin if checkin is not None and checkin.date == plan.date else None, plan.pains),
+        plan_events=plan.events, plan_state=plan.name,
     )
-    planned = _planned([link.therapist_id for link in links], user.id, today)
+    planned = _planned([link.therapist_id for link in links], user.id, plan.date)
     recipients = [
         Recipient(link.therapist_id, link.timezone, _quiet(link.quiet_start, link.quiet_end), link.muted,
                   frozenset(planned.get(link.therapist_id, ())))
         for link in links
     ]
-    written = write(plan_alerts(facts, recipients, now), now)
-    db.session.commit()
-    return written
+    return write(plan_alerts(facts, recipients, now), now)
 
 
 def unseen_counts(therapist_id: int, links: list[CareLink], now: datetime | None = None) -> dict[int, int]:

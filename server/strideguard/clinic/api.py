@@ -224,3 +224,5 @@ def get_fhir(query: dict, patient_id: int):
     response = Response(json.dumps(body), mimetype="application/fhir+json")
     response.headers["Content-Disposition"] = f'attachment; filename="patient-{patient.id}-fhir.json"'
     return response
+
+from strideguard.clinic import assessment_api  # noqa: E402,F401  (registers its route on clinic_bp)

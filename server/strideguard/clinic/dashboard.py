@@ -18,7 +18,9 @@ from strideguard.clinic import alerts as clinic_alerts
 from strideguard.clinic import sharing
 from strideguard.clinic.limits import link_limits
 from strideguard.clinic.models import AccessLogEntry, CareLink
-from strideguard.clinic.rules import RECENT_DAYS, RED_FLAGS, PatientFacts, order_key, urgency
+from strideguard.clinic.rules import RECENT_DAYS, PatientFacts, order_key, urgency
+from strideguard.day import redflags
+from strideguard.day.values import Pain
 from strideguard.extensions import db, ids_match
 from strideguard.guidance.snapshot import RunnerSettings
 from strideguard.plan import service as plan_service
@@ -84,7 +86,7 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
     settings = runner_settings_many(patients)
     checkins: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(
-        select(Checkin.user_id, Checkin.date, Checkin.pain, *(getattr(Checkin, f) for f in RED_FLAGS))
+        select(Checkin.user_id, Checkin.date, Checkin.pain, *(getattr(Checkin, f) for f in redflags.FIELDS))
         .where(ids_match(Checkin.user_id, ids), Checkin.date >= earliest - timedelta(days=TREND_DAYS))
         .order_by(Checkin.date)
     ):
@@ -118,8 +120,8 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
             patient_id=uid, name=sharing.patient_name(patient), today=today[uid], settings=settings[uid],
             recent_pains=tuple([(c.date, "pain", c.pain) for c in recent]
                                + [p for p in run_pains[uid] if p[0] >= first]),
-            recent_flags=tuple((c.date, f) for c in recent for f in RED_FLAGS
-                               if getattr(c, f) and (f != "fever" or c.pain > 0 or c.swelling)),
+            recent_flags=tuple((c.date, f) for c in recent for f in redflags.flag_ids(
+                c, [Pain("pain", c.pain)] + [Pain(p[1], p[2]) for p in run_pains[uid] if p[0] == c.date])),
             last_checkin=last[uid][0] if uid in last else None, plan_state=plan.name if plan else None,
             distance_pct=plan.distance_pct if plan else None, speed_pct=plan.speed_pct if plan else None,
             unseen_alerts=unseen.get(uid, 0),

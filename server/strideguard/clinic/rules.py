@@ -10,21 +10,25 @@ Limits
     are the union, and the most recently changed instruction is shown.
 
 Urgency (the dashboard's order)
-    ``red_flag`` (fever, swelling, a knee that locks, gives way or will not straighten,
-    reported in the patient's last ``RECENT_DAYS`` local days) > plan state ``rest`` >
-    ``pain_above_limit`` (any pain of those days above the limit in force) >
-    ``weekly_jump`` (this week's distance or speed up more than the limit on the care
-    plan's baseline) > none. Within a level: unread alerts first, then the worst recent
-    pain, then the latest check-in, then the name.
+    ``red_flag`` (an urgent flag of ``day.redflags``: fever with a painful or swollen knee,
+    swelling, a knee that locks, gives way or will not straighten, reported in the
+    patient's last ``RECENT_DAYS`` local days) > plan state ``rest`` >
+    ``pain_above_limit`` (any pain of those days above the limit in force) and ``flag``
+    (a fever alone) > ``weekly_jump`` (this week's distance or speed up more than the limit
+    on the care plan's baseline) > none. Within a level: unread alerts first, then the
+    worst recent pain, then the latest check-in, then the name.
 
-Alerts to therapists
-    ``patient_urgent`` when today's check-in reports a red flag; ``patient_alert`` when a
-    pain of today is above the limit, the care plan entered ``rest`` today, or this week
-    passed its distance or speed limit today. Each at most once per therapist, patient and
-    (patient's) local date. Both due in one pass for one therapist: ONE push, carried by
-    ``patient_urgent``, with the other written as merged. Nothing is due in the
-    therapist's quiet hours (deferred to their end); a muted patient's alerts are written
-    as skipped (the dashboard badge still counts them, no push goes out).
+Alerts to therapists (from the care plan's day: its pains, red flags and events)
+    ``patient_urgent``: an urgent red flag today. ``patient_alert``: a pain of today above
+    the limit, the plan entered ``rest`` today, or a fever alone. ``patient_load``: this
+    week passed its distance or speed limit, or the runner ran during a rest, beyond the
+    session, or on a day the return gives to rest. ``patient_recurrence``: a second (or
+    later) flare within six weeks. Each kind at most once per therapist, patient and
+    (patient's) local date — so each of those reaches a therapist exactly once a day.
+    Several due in one pass for one therapist: ONE push, carried by the first in that
+    order, with the others written as merged. Nothing is due in the therapist's quiet
+    hours (deferred to their end); a muted patient's alerts are written as skipped (the
+    dashboard badge still counts them, no push goes out).
 """
 
 from __future__ import annotations
@@ -37,18 +41,23 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
-from strideguard.guidance.snapshot import RunnerSettings
+from strideguard.day import redflags
+from strideguard.day.values import Pain, RunnerSettings
 from strideguard.load.weekly import exceeds
+from strideguard.plan.machine import PlanEvent
 from strideguard.timeutil import zone
 
 if TYPE_CHECKING:
     from strideguard.reminders.planner import QuietHours
 
 RECENT_DAYS = 3
-RED_FLAGS = ("fever", "swelling", "locking_or_giving_way", "hard_to_straighten")
-URGENT, ALERT = "patient_urgent", "patient_alert"
-KINDS = (URGENT, ALERT)
-LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "weekly_jump": 1}
+URGENT, ALERT, LOAD, RECURRENCE = "patient_urgent", "patient_alert", "patient_load", "patient_recurrence"
+#: Therapist alert kinds, in the order one push carries them.
+KINDS = (URGENT, ALERT, RECURRENCE, LOAD)
+LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "flag": 2, "weekly_jump": 1}
+#: Plan events that tell a therapist about load: (event kind, alert reason).
+LOAD_EVENTS = {"over_cap": "over_cap", "speed_over": "speed_over", "ran_during_rest": "ran_during_rest",
+               "session_too_long": "session_too_long", "session_early": "session_early"}
 NUMERIC_LIMITS = ("pain_threshold", "weekly_increase_pct", "speed_increase_pct")
 
 
@@ -157,8 +166,10 @@ def urgency(facts: PatientFacts) -> Urgency:
     reasons: list[dict[str, Any]] = []
     for day, flag in sorted(facts.recent_flags, key=lambda item: item[0], reverse=True):
         if not any(r["metric"] == flag for r in reasons):
-            reasons.append({"kind": "red_flag", "metric": flag, "value": True, "threshold": None,
-                            "date": day.isoformat()})
+            known = redflags.BY_ID.get(flag)
+            reasons.append({"kind": "red_flag" if known is None or known.urgent else "flag", "metric": flag,
+                            "value": True, "threshold": None, "date": day.isoformat(),
+                            "text": known.therapist if known else flag})
     if facts.plan_state == "rest":
         reasons.append({"kind": "rest", "metric": "plan_state", "value": "rest", "threshold": None,
                         "date": facts.today.isoformat()})
@@ -193,16 +204,16 @@ def order_key(facts: PatientFacts, found: Urgency) -> tuple:
 
 @dataclass(frozen=True)
 class PatientDay:
-    """Today's facts about one patient that can alert their therapists."""
+    """Today's facts about one patient that can alert their therapists: the care plan's day
+    as values (its pains, the red flags of today's check-in, its events)."""
 
     patient_id: int
     patient: str  # the name a therapist sees (only in a detailed push)
     local_date: date
     pain_threshold: int
-    pains: tuple[tuple[str, int], ...] = ()  # (field, value) of the day, as the plan counts them
-    flags: tuple[str, ...] = ()  # red flags of today's check-in
-    #: (kind, to_state, metric, value, threshold) of the care plan's events of today.
-    plan_events: tuple[tuple[str, str, str, Any, Any], ...] = ()
+    pains: tuple[Pain, ...] = ()  # the day's pains, as the plan counts them
+    flags: tuple[redflags.RedFlag, ...] = ()  # red flags of today's check-in
+    plan_events: tuple[PlanEvent, ...] = ()  # the care plan's events of today
     plan_state: str | None = None
 
 
@@ -236,25 +247,41 @@ def alert_contexts(day: PatientDay) -> dict[str, dict[str, Any]]:
     """The alerts today's facts raise (kind -> payload context with the numbers)."""
     found: dict[str, dict[str, Any]] = {}
     base = {"patient_id": day.patient_id, "patient": day.patient}
-    if day.flags:
-        found[URGENT] = {**base, "flags": list(dict.fromkeys(day.flags))}
+    urgent = [f.id for f in day.flags if f.urgent]
+    if urgent:
+        found[URGENT] = {**base, "flags": list(dict.fromkeys(urgent))}
     reasons: list[str] = []
     context: dict[str, Any] = dict(base)
-    over = [(name, value) for name, value in day.pains if value > day.pain_threshold]
+    over = [p.value for p in day.pains if p.value > day.pain_threshold]
     if over:
         reasons.append("pain_above_limit")
-        context.update(pain=max(value for _, value in over), pain_threshold=day.pain_threshold)
-    if any(kind == "rest_started" and to == "rest" for kind, to, *_ in day.plan_events):
+        context.update(pain=max(over), pain_threshold=day.pain_threshold)
+    if any(e.kind == "rest_started" and e.to_state == "rest" for e in day.plan_events):
         reasons.append("rest_started")
         context["plan_state"] = "rest"
-    for kind, _to, metric, value, threshold in day.plan_events:
-        if kind in ("over_cap", "speed_over") and kind not in reasons:
-            reasons.append(kind)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                context[metric] = value
-                context[f"{metric}_limit"] = threshold
+    quiet = [f.id for f in day.flags if not f.urgent]
+    if quiet:
+        reasons.append("flag")
+        context["flags"] = quiet
     if reasons:
         found[ALERT] = {**context, "reasons": reasons}
+    load: dict[str, Any] = dict(base)
+    load_reasons: list[str] = []
+    for event in day.plan_events:
+        reason = LOAD_EVENTS.get(event.kind)
+        if reason is None or reason in load_reasons:
+            continue
+        load_reasons.append(reason)
+        value = event.reason.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            load[event.reason.metric] = value
+            load[f"{event.reason.metric}_limit"] = event.reason.threshold
+    if load_reasons:
+        found[LOAD] = {**load, "reasons": load_reasons, "plan_state": day.plan_state}
+    for event in day.plan_events:
+        if event.kind == "recurrence":
+            found[RECURRENCE] = {**base, "flares": event.reason.value, "window_days": event.reason.threshold,
+                                 "previous": event.detail.get("previous")}
     return found
 
 

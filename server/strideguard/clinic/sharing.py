@@ -7,7 +7,7 @@ therapist and THIS patient or raises 404 — exactly like a foreign object anywh
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app, request
@@ -37,15 +37,21 @@ def label(user: User) -> str:
     return therapist_name(user.display_name, user.email)
 
 
+def _lock(patient: User | int) -> None:
+    """The patient's lock before the first write (``afterwrite.begin_write``)."""
+    from strideguard.afterwrite import begin_write
+
+    begin_write(patient)
+
+
 def _replan_today(patient: User) -> None:
     """Limits changed: today's care plan is recomputed with them (as when the runner changes
-    their own); earlier days keep the plan they had."""
-    from strideguard.plan.service import refresh
+    their own) through the one after-write path; earlier days keep the plan they had."""
+    from strideguard.afterwrite import after_write
     from strideguard.timeutil import local_today
 
     db.session.flush()
-    today = local_today(patient.timezone)
-    refresh(patient, today, today)
+    after_write(patient, local_today(patient.timezone))
 
 
 def log(patient_id: int, therapist: User, action: str, **detail: Any) -> None:
@@ -128,6 +134,7 @@ def revoke(user: User, therapist_id: int) -> None:
     their next request finds nothing. The change goes into the access log."""
     if not 0 < therapist_id <= MAX_ID:
         raise NotFound("No such therapist.")
+    _lock(user)
     found = db.session.execute(
         select(CareLink, User).join(User, User.id == CareLink.therapist_id)
         .where(CareLink.user_id == user.id, CareLink.therapist_id == therapist_id)
@@ -235,6 +242,7 @@ def change_limits(therapist: User, patient_id: int, values: dict[str, Any],
     from strideguard.errors import Invalid
 
     link, patient = care_link(therapist, patient_id)
+    _lock(patient)
     unknown = sorted(set(values.get("conditions") or ()) - known_conditions)
     if unknown:
         raise Invalid(fields={"conditions": [f"Unknown condition: {', '.join(unknown)}."]})
@@ -244,3 +252,28 @@ def change_limits(therapist: User, patient_id: int, values: dict[str, Any],
         _replan_today(patient)
     db.session.commit()
     return link, patient, changed
+
+
+def record_assessment(therapist: User, patient_id: int, day: date | None, note: str | None) -> dict[str, Any]:
+    """The therapist assessed the patient's knee (on ``day``, default the patient's today):
+    a plan held after a knee that locked, gave way or would not straighten may go on. Stored
+    with who and when, logged, and replayed through the one after-write path."""
+    from strideguard.afterwrite import after_write
+    from strideguard.errors import Invalid
+    from strideguard.plan.models import PlanAssessment
+    from strideguard.plan.service import runner_today
+
+    link, patient = care_link(therapist, patient_id)
+    _lock(patient)
+    today = runner_today(patient)
+    day = day or today
+    if day > today or day < today - timedelta(days=30):
+        raise Invalid(fields={"date": ["Use a date from the last 30 days, not in the future."]})
+    db.session.add(PlanAssessment(user_id=patient.id, therapist_id=therapist.id, therapist=label(therapist),
+                                  date=day, note=note))
+    log(patient.id, therapist, "recorded_assessment", date=day.isoformat())
+    db.session.flush()
+    written = after_write(patient, day)
+    db.session.commit()
+    return {"date": day, "therapist": label(therapist), "note": note,
+            "plan": written.today.plan_dict()}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from strideguard.day.reason import Reason, ReasonValue  # noqa: F401  (re-exported: plugin API v1)
+
 #: Every action an advice may ask for (DESIGN §3).
 ACTIONS: tuple[str, ...] = (
     "rest",
@@ -51,22 +53,6 @@ LOCATIONS: tuple[str, ...] = (
 
 #: Question types a plugin may ask.
 QUESTION_TYPES: tuple[str, ...] = ("boolean", "scale", "choice")
-
-ReasonValue = float | int | str | bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One number behind an advice: what was measured, its value, and the limit it crossed."""
-
-    metric: str
-    value: ReasonValue
-    threshold: ReasonValue = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form for JSON."""
-        return {"metric": self.metric, "value": self.value, "threshold": self.threshold}
-
 
 #: Where an advice comes from, as the API and the PWA label it: ``clinic`` — a rule from the
 #: clinic's article (the seed); ``plan`` — the runner's care plan (rest days, return

@@ -19,7 +19,8 @@ from strideguard.guidance.advice import (
     Advice,
 )
 from strideguard.guidance.detectors import detector_advice
-from strideguard.guidance.rules import all_clear, core_advice
+from strideguard.guidance import plancards, rules
+from strideguard.guidance.plancards import all_clear
 from strideguard.guidance.snapshot import DaySnapshot, RunnerSettings
 from strideguard.plan.machine import PlanDay
 from strideguard.plan.view import plan_view
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
     from strideguard.guidance.host import PluginHost
 
 STATUSES = ("ok", "caution", "stop")
+#: The seed's red flags and pain first, then the plan's cards, then the quieter clinic rules.
+CORE_RULES = (rules.fever, rules.pain_threshold, rules.swelling, rules.mechanical, *plancards.PLAN_CARDS,
+              rules.mild_pain, rules.shoe_limit)
+
+
+def core_advice(snapshot: DaySnapshot) -> list[Advice]:
+    """Run every core rule and plan card (without the all-clear) and return what fired."""
+    fired: list[Advice] = []
+    for rule in CORE_RULES:
+        fired.extend(rule(snapshot))
+    return fired
 _RANK = {name: rank for rank, name in enumerate(STATUSES)}
 
 

@@ -21,7 +21,6 @@ from strideguard.guidance.snapshot import DaySnapshot, ShoeSnap
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import BREAK_ANSWER, PlanDay
-from strideguard.reminders.service import queue_alerts
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Run, Shoe
 
@@ -110,29 +109,8 @@ def build_snapshot(user: User, as_of: date, plan: PlanDay,
 
 def guidance_for(user: User, as_of: date, today: date | None = None) -> Guidance:
     """The guidance of the runner's local date ``as_of``, with the day's care plan."""
-    today = today or local_today(user.timezone)
+    today = today or plan_service.runner_today(user)
     return assess_day(build_snapshot(user, as_of, plan_service.day_for(user, as_of, today)), host())
-
-
-def after_change(user: User, changed: date, now: datetime | None = None) -> Guidance:
-    """After a check-in or run dated ``changed`` was written (not yet committed): replay the
-    care plan from that date, queue today's alerts, and return the guidance of ``changed``.
-
-    The caller commits once, so the change, the plan and the outbox land together. The rows
-    are read once for the plan's replay and today's snapshot.
-    """
-    now = now or utcnow()
-    today = local_today(user.timezone, now)
-    settings = runner_settings(user)
-    known = plan_service.recorded(
-        user.id, min(changed, today - timedelta(days=1)), min(changed, window_start(today)), today
-    )
-    days = {d.date: d for d in plan_service.refresh(user, changed, today, settings, known)}
-    plan = days.get(changed) or plan_service.day_for(user, changed, today)
-    current = assess_day(build_snapshot(user, today, days[today], known), host())
-    guidance = current if changed == today else assess_day(build_snapshot(user, changed, plan), host())
-    queue_alerts(user, current, now)
-    return guidance
 
 
 def checkin_questions(user: User) -> list[dict[str, Any]]:

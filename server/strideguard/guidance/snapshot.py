@@ -1,117 +1,31 @@
 """The frozen snapshot of one runner's day: what rules and plugins see.
 
 Built by the guidance service from the database; never holds an ORM object or a session.
+The day's values (check-in, run, shoe, limits, pains) live in the pure floor
+``strideguard.day.values`` and are re-exported here: plugin API v1 imports them from this
+module, and that does not change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from strideguard.day.values import (  # noqa: F401  (re-exported: plugin API v1)
+    CheckinSnap,
+    Pain,
+    RunnerSettings,
+    RunSnap,
+    ShoeSnap,
+    pains_of_day,
+    worst_of_day,
+    worst_pain_after,
+)
 
 if TYPE_CHECKING:  # keep hookspecs (which imports this) free of anything else at runtime
     from strideguard.load import LoadSummary
     from strideguard.plan.machine import PlanDay
-
-
-@dataclass(frozen=True)
-class CheckinSnap:
-    """One daily check-in. ``answers`` maps ``<plugin>.<question>`` to the runner's answer."""
-
-    date: date
-    pain: int
-    morning_pain: int | None = None
-    location: str | None = None
-    side: str | None = None
-    swelling: bool = False
-    fever: bool = False
-    locking_or_giving_way: bool = False
-    hard_to_straighten: bool = False
-    answers: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RunSnap:
-    """One logged run (distances in metres, durations in seconds)."""
-
-    id: str
-    date: date
-    distance_m: float
-    duration_s: float
-    pain_during: int | None = None
-    pain_after: int | None = None
-    pain_onset_m: float | None = None
-    surface: str | None = None
-    shoe_id: int | None = None
-
-
-@dataclass(frozen=True)
-class ShoeSnap:
-    """A pair of shoes and the distance run in them so far."""
-
-    id: int
-    name: str
-    limit_m: float
-    distance_m: float
-    retired: bool = False
-
-
-@dataclass(frozen=True)
-class RunnerSettings:
-    """The runner's own limits (a therapist may set other values than the seed's)."""
-
-    pain_threshold: int = 3
-    weekly_increase_pct: float = 10.0
-    #: Average-speed increase limit per week (the seed: the same 10% as distance).
-    speed_increase_pct: float = 10.0
-    conditions: tuple[str, ...] = ()
-    units: str = "km"
-    #: Names of the limits a therapist set (the runner cannot change those); empty: none.
-    locked: tuple[str, ...] = ()
-    #: A short instruction from the therapist, shown to the runner with the guidance.
-    instruction: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Pain:
-    """One pain score of a day and the field it came from (``pain``, ``pain_during``,
-    ``pain_after``, or ``pain_after_yesterday`` when carried into a day with no check-in)."""
-
-    field: str
-    value: int
-
-
-def pains_of_day(
-    checkin: CheckinSnap | None,
-    runs: Iterable[RunSnap],
-    carried_after: int | None = None,
-) -> tuple[Pain, ...]:
-    """Every pain score that counts for one day — THE definition the core rules, the care
-    plan and the plugins share.
-
-    The check-in's ``pain`` (the worst knee pain of the last 24 hours) and each run's
-    ``pain_during`` / ``pain_after``. With no check-in that day, the worst ``pain_after`` of
-    the day before is carried over (``carried_after``): pain after last night's run does not
-    vanish because the runner has not checked in yet. Morning stiffness (``morning_pain``) is
-    not pain for the threshold; it only tells whether the knee settled overnight.
-    """
-    pains: list[Pain] = []
-    if checkin is not None:
-        pains.append(Pain("pain", checkin.pain))
-    elif carried_after is not None:
-        pains.append(Pain("pain_after_yesterday", carried_after))
-    for run in runs:
-        if run.pain_during is not None:
-            pains.append(Pain("pain_during", run.pain_during))
-        if run.pain_after is not None:
-            pains.append(Pain("pain_after", run.pain_after))
-    return tuple(pains)
-
-
-def worst_pain_after(runs: Iterable[RunSnap]) -> int | None:
-    """The highest ``pain_after`` of some runs (what a day carries into the next)."""
-    return max((r.pain_after for r in runs if r.pain_after is not None), default=None)
 
 
 @dataclass(frozen=True)

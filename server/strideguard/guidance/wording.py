@@ -1,12 +1,10 @@
-"""Shared wording: distances, paces, dates and sessions in the runner's unit, and the
-evidence notes we cite."""
+"""The evidence notes the advice cites (the unit formatting lives in ``day.units``, the
+session text in ``plan.phases``; both are re-exported here)."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from strideguard.load.weekly import METRES_PER_MILE, shown_distance
-from strideguard.plan.phases import EFFORT_WORDS, Phase
+from strideguard.day.units import format_day, format_distance, format_pace  # noqa: F401  (re-exported)
+from strideguard.plan.phases import session_text  # noqa: F401  (re-exported)
 
 SEED = "Physical-therapy clinic article on knee pain after running (project seed)"
 
@@ -56,38 +54,12 @@ EVIDENCE = {
     "onset": (
         f"Tendon pain that starts earlier in each run is a sign it is getting worse. {SEED}."
     ),
+    "recurrence": (
+        f"When knee pain keeps coming back, the clinic article advises having your running form "
+        f"assessed. {SEED}."
+    ),
     "morning": (
         "Pain from a session should settle by the next morning; if it does not, the load was too "
         "high. Pain-monitoring model, Silbernagel et al., AJSM 2007."
     ),
 }
-
-
-def format_distance(metres: float, units: str) -> str:
-    """``24349`` → ``"24.3 km"`` (or miles when ``units`` is ``"mi"``): one decimal, half up —
-    the precision every comparison uses (``load.weekly``)."""
-    return f"{shown_distance(metres, units)} {'mi' if units == 'mi' else 'km'}"
-
-
-def format_pace(speed_mps: float | None, units: str) -> str:
-    """Average speed as a pace: ``3.03`` m/s → ``"5:30 /km"`` (or ``/mi``)."""
-    if not speed_mps:
-        return "–"
-    unit_m = METRES_PER_MILE if units == "mi" else 1000.0
-    seconds = round(unit_m / speed_mps)
-    return f"{seconds // 60}:{seconds % 60:02d} /{'mi' if units == 'mi' else 'km'}"
-
-
-def format_day(day: date) -> str:
-    """``date(2026, 9, 28)`` → ``"Mon 28 Sep"``."""
-    return day.strftime("%a %-d %b")
-
-
-def session_text(phase: Phase, units: str) -> str:
-    """``"Walk 2 min / run 3 min for 1.6 km, easy"`` (or ``"Run 3.2 km without walking"``)."""
-    effort = EFFORT_WORDS.get(phase.effort, f"effort {phase.effort}/10")
-    distance = format_distance(phase.distance_m, units)
-    if phase.continuous:
-        return f"Run {distance} without walking, {effort}"
-    return f"Walk {phase.walk_min} min / run {phase.run_min} min for {distance}, {effort}"
-

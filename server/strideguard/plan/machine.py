@@ -10,29 +10,51 @@ States
 ======
 
 ``normal``  Running within the week's cap. The cap of a calendar week (Monday–Sunday, the
-            runner's zone) is ``baseline × (1 + limit)``, where the *baseline* is the last
-            clean week: a complete week spent in ``normal`` whose distance stayed within its
-            cap. A week that breaks the cap never becomes the baseline, so the cap holds
-            after a jump; rest and return weeks never become it either, so after a break
-            the cap comes from the last clean week before it. With no baseline yet the
-            conservative starting cap applies (``load.weekly.STARTING_CAP_M``).
+            runner's zone) is ``baseline × (1 + limit)``. The *baseline* is the runner's
+            own tolerated load: the mean distance of their last ``BASELINE_WEEKS`` (4)
+            *clean* weeks — complete calendar weeks spent in ``normal``, with runs, no pain
+            above the limit, and within a cap that came from their own history. This is the
+            chronic load of the workload literature (the 4-week rolling average: Gabbett,
+            BJSM 2016; Hulin et al., BJSM 2016), so one light or one big week moves the cap a
+            quarter as much as the last week alone would. A week that broke a cap derived
+            from the runner's own history never enters it, so the cap holds after a jump;
+            rest and return weeks never enter it either. With no clean week yet the
+            conservative starting cap (``load.weekly.STARTING_CAP_M``) applies as a caution
+            only: a week over it still counts as clean, so steady history (logged or
+            imported) becomes the baseline however far above the starting cap it is.
+            After a graded return the weeks *ramp*: the cap grows from the return's own
+            volume (``ramp_m``: the most run in one calendar week of the return's end, at
+            least two last-phase sessions) by the weekly limit, one clean week at a time,
+            until it meets the pre-injury baseline; only then do clean weeks enter the
+            baseline again.
 ``rest``    Entered when any pain of the day is above the runner's limit (check-in pain,
             pain during or after a run, pain after yesterday's run carried into a day with
-            no check-in), on swelling, or on a red flag (fever with pain or swelling, a knee
-            that locks, gives way or will not straighten). Its length follows the severity
-            (:func:`rest_length`); a new, longer reason restarts it. It ends only when the
-            days are over AND the runner has reported pain at or under the limit, without
-            swelling or a red flag, for 48 hours: two daily check-ins in a row (each covers
-            the worst pain of its 24 hours). 48 h is the cautious end of the 24–48 h range:
-            the soreness rules' "two days" and the pain-monitoring model's "settled by the
-            next morning" (Silbernagel et al., AJSM 2007) both pass then.
+            no check-in), or on a red flag that rests (``day.redflags``: fever with a
+            painful or swollen knee, swelling, a knee that locks, gives way or will not
+            straighten). Its length follows the severity (:func:`rest_length`); a new,
+            longer reason extends it (the start date stays). It ends only when the days are
+            over AND the runner has reported pain within the return's session ceiling (2/10,
+            or their limit if lower), with no red flag and no run, for 48 hours: two daily
+            check-ins in a row (each covers the worst pain of its 24 hours). 48 h is the
+            cautious end of the 24–48 h range: the soreness rules' "two days" and the
+            pain-monitoring model's "settled by the next morning" (Silbernagel et al., AJSM
+            2007) both pass then. A red flag that ``holds`` (locking, giving way, a knee that
+            will not straighten) keeps the rest until the knee has been assessed: a linked
+            therapist records it, or the runner confirms it in a check-in
+            (``ASSESSED_ANSWER``); either is an ``assessed`` event with who.
 ``return``  A graded return (``plan.phases``): entered when a rest ends, after 14 days
             without a run, or when the runner flags a comeback (illness, pregnancy,
             injury). Sessions on non-consecutive days; a session counts when it stayed
-            within the phase's distance, pain stayed at or under 2/10 during and after, and
-            the next check-in shows the knee no worse that morning; two counted sessions
-            move up a phase; a broken one drops a phase. After the last phase: ``normal``,
-            with the cap from the baseline.
+            within the phase's distance, pain stayed at or under the session ceiling during
+            and after, and the next check-in shows the knee no worse (its morning pain, or
+            its pain when the morning field is empty, against the morning before the
+            session); two counted sessions move up a phase; a broken one drops a phase and
+            is followed by two easy days. No session is offered on a day whose check-in pain
+            is above the ceiling or that has a fever. After the last phase: ``normal``, with
+            the ramp.
+
+Every flare (a rest started) within ``RECURRENCE_DAYS`` of the one before is a
+``recurrence`` event: the knee did not hold up through one full comeback.
 """
 
 from __future__ import annotations
@@ -44,8 +66,10 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from strideguard.guidance.advice import Reason
-from strideguard.guidance.snapshot import (
+from strideguard.day import redflags
+from strideguard.day.reason import Reason
+from strideguard.day.redflags import ASSESSED_ANSWER, RedFlag
+from strideguard.day.values import (
     CheckinSnap,
     Pain,
     RunnerSettings,
@@ -68,21 +92,33 @@ NORMAL, REST, RETURN = "normal", "rest", "return"
 STATES = (NORMAL, REST, RETURN)
 #: Days without a run after which the next running starts with the graded return.
 BREAK_DAYS = 14
-#: Daily check-ins in a row, at or under the limit, that end a rest (48 hours).
+#: Daily check-ins in a row, within the session ceiling, that end a rest (48 hours).
 REST_CLEAN_CHECKINS = 2
+#: Clean weeks whose mean distance is the baseline (the chronic load's four weeks).
+BASELINE_WEEKS = 4
+#: A flare this many days or fewer after the previous one is a recurrence: six weeks cover a
+#: rest plus a full graded return (six phases, each twice, every other day: about 24 days)
+#: with room for the ramp's first week — a flare inside it means the knee did not hold up
+#: through one comeback, the moment the seed asks for a running-form assessment.
+RECURRENCE_DAYS = 42
+#: Easy days (no session) after a session the knee did not take well (the soreness rules).
+EASY_DAYS = 2
 #: The check-in answer with which a runner flags a comeback after a break.
 BREAK_ANSWER = "core.back_from_break"
 VERDICTS = ("ok", "caution", "stop")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
 class DayInput:
-    """What the runner recorded on one local date."""
+    """What was recorded about one local date: the runner's check-in and runs, and the names
+    of the therapists who recorded an assessment of the knee that day (``assessed``)."""
 
     day: date
     checkin: CheckinSnap | None = None
     runs: tuple[RunSnap, ...] = ()
+    assessed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +126,8 @@ class PlanEvent:
     """A transition (or a change within a state) and the number that caused it.
 
     ``kind``: rest_started, rest_extended, return_started, phase_up, phase_down,
-    return_completed, over_cap, speed_over.
+    return_completed, ramp_completed, over_cap, speed_over, ran_during_rest,
+    session_too_long, session_early, recurrence, assessed.
     """
 
     day: date
@@ -108,15 +145,15 @@ class PlanState:
     state: str = NORMAL
     since: date | None = None  # first day of the current state
     # rest
-    rest_days: int = 0
+    rest_days: int = 0  # planned length, counted from ``since``
     cause: Reason | None = None  # what started the current rest or return
-    clean_streak: int = 0  # daily check-ins in a row at or under the limit, no red flag
+    clean_streak: int = 0  # daily check-ins in a row within the session ceiling, no red flag
     last_clean: date | None = None
     # return
     phase: int = 0
     phase_sessions: int = 0  # counted sessions in the current phase
     pending: date | None = None  # a session waiting for the next check-in
-    pending_ref: int | None = None  # morning pain before that session
+    pending_ref: int | None = None  # the knee before that session (morning pain, or pain)
     last_session: date | None = None
     # carried into the next day
     carry_pain: int | None = None  # worst pain_after of this day's runs
@@ -128,14 +165,23 @@ class PlanState:
     week_s: float = 0.0
     week_runs: int = 0
     week_normal: bool = True  # every day so far in ``normal``
-    week_over: bool = False  # went over its cap
+    week_over: bool = False  # went over a cap from the runner's own history
     week_fast: bool = False  # average speed went over its limit
-    # baselines (the last clean week)
-    baseline_m: float | None = None
-    baseline_week: date | None = None
+    # baselines
+    baseline_m: float | None = None  # the mean of ``clean_weeks``
+    baseline_week: date | None = None  # the latest clean week
     speed_m: float | None = None  # distance and time of the speed reference week
     speed_s: float | None = None
     speed_week: date | None = None
+    clean_weeks: tuple[tuple[date, float], ...] = ()  # (Monday, metres), oldest first
+    ramp_m: float | None = None  # after a return: what the ramp's cap grows from
+    prev_week_m: float = 0.0  # the calendar week before this one
+    week_pain: bool = False  # a pain above the limit this week
+    week_over_start: bool = False  # over the starting cap (no history yet: a caution only)
+    hold: bool = False  # the rest holds until the knee has been assessed
+    last_flare: date | None = None  # the latest rest started
+    flare_count: int = 0  # flares in a row, each within RECURRENCE_DAYS of the one before
+    easy_until: date | None = None  # no return session through this date
     day: date | None = None  # the last day stepped
 
 
@@ -143,16 +189,18 @@ class PlanState:
 class PlanDay:
     """One day of the plan: the state after the day, its events and notes, and the verdict.
 
-    ``notes`` name what today's advice should say about the day's runs: ``run_during_rest``,
+    ``notes`` name what today's advice should say about the day: ``run_during_rest``,
     ``session_logged`` (waiting for tomorrow's check-in), ``session_counted``,
-    ``session_broken``, ``session_too_long``, ``back_to_back``, ``session_unconfirmed``.
+    ``session_broken``, ``session_too_long``, ``back_to_back``, ``session_unconfirmed``,
+    ``easy_day_run``, ``no_session_today`` (a fever, or pain above the session ceiling),
+    ``fever_day`` (a fever alone: a stop for the day), ``awaiting_assessment``.
     """
 
     date: date
     state: PlanState
     cap_m: int  # the most this calendar week may hold (0 in rest; the session in return)
-    week_cap_m: int  # the normal weekly cap from the baseline (or the starting cap)
-    distance_pct: Decimal | None  # this week against the baseline, as shown
+    week_cap_m: int  # the normal weekly cap (ramp, baseline, or the starting cap)
+    distance_pct: Decimal | None  # this week against the ramp or baseline, as shown
     speed_pct: Decimal | None  # this week's average speed against the reference week
     verdict: str
     pains: tuple[Pain, ...] = ()
@@ -181,10 +229,36 @@ class PlanDay:
 
     @property
     def session_day(self) -> bool:
-        """True when a return session may be run today (not the day after one)."""
-        last = self.state.last_session
-        return self.state.state == RETURN and (last is None or last < self.date - timedelta(days=1)
-                                               or last == self.date)
+        """True when a return session may be run today: not the day after one, not in the
+        easy days after a broken one, not with a fever or pain above the session ceiling."""
+        s = self.state
+        if s.state != RETURN:
+            return False
+        if s.last_session == self.date:
+            return True
+        if s.last_session is not None and s.last_session >= self.date - _DAY:
+            return False
+        if s.easy_until is not None and self.date <= s.easy_until:
+            return False
+        return "no_session_today" not in self.notes
+
+    @property
+    def next_session(self) -> date | None:
+        """The first day from tomorrow a session may be run (``None`` outside return)."""
+        s = self.state
+        if s.state != RETURN:
+            return None
+        first = self.date + _DAY
+        if s.last_session is not None:
+            first = max(first, s.last_session + 2 * _DAY)
+        if s.easy_until is not None:
+            first = max(first, s.easy_until + _DAY)
+        return first
+
+    @property
+    def reference_m(self) -> float | None:
+        """What this week's distance is compared with: the ramp, else the baseline."""
+        return self.state.ramp_m or self.state.baseline_m
 
 
 _STATE_NAMES = tuple(f.name for f in fields(PlanState))
@@ -193,7 +267,7 @@ _set = object.__setattr__
 
 def _with(old: PlanState, /, **changes: Any) -> PlanState:
     """``dataclasses.replace`` for the frozen :class:`PlanState`, without re-running
-    ``__init__`` over its 30-odd fields (the plan steps every day of every runner's week)."""
+    ``__init__`` over its 40-odd fields (the plan steps every day of every runner's week)."""
     new = object.__new__(PlanState)
     for name in _STATE_NAMES:
         _set(new, name, changes[name] if name in changes else getattr(old, name))
@@ -205,59 +279,68 @@ def rest_length(worst_over: int | None, *, swelling: bool, fever: bool, mechanic
 
     Pain above the limit: 4–5/10 → 2 days, 6–7/10 → 3 days, 8/10 or more → 7 days;
     swelling → at least 2 days; a knee that locks, gives way or will not straighten, or a
-    fever with a painful or swollen knee → at least 3 days.
+    fever with a painful or swollen knee → at least 3 days (``day.redflags``' rest days).
     """
     days = 0
     if worst_over is not None:
         days = 2 if worst_over <= 5 else 3 if worst_over <= 7 else 7
     if swelling:
-        days = max(days, 2)
-    if mechanical or fever:
-        days = max(days, 3)
+        days = max(days, redflags.SWELLING.rest_days)
+    if mechanical:
+        days = max(days, redflags.LOCKING.rest_days)
+    if fever:
+        days = max(days, redflags.FEVER_KNEE.rest_days)
     return days
 
 
-def _red_flags(checkin: CheckinSnap | None, pains: tuple[Pain, ...]) -> tuple[bool, bool, bool]:
-    """(swelling, fever with pain or swelling, mechanical) for a day."""
-    if checkin is None:
-        return False, False, False
-    swelling = checkin.swelling
-    fever = checkin.fever and (swelling or any(p.value > 0 for p in pains))
-    mechanical = checkin.locking_or_giving_way or checkin.hard_to_straighten
-    return swelling, fever, mechanical
-
-
-def _trigger(
-    checkin: CheckinSnap | None, pains: tuple[Pain, ...], threshold: int
-) -> tuple[Reason | None, int]:
+def _trigger(flags: tuple[RedFlag, ...], pains: tuple[Pain, ...], threshold: int
+             ) -> tuple[Reason | None, int]:
     """What sends the runner to rest today (most urgent first) and the rest's length."""
-    swelling, fever, mechanical = _red_flags(checkin, pains)
     over = [p for p in pains if p.value > threshold]
     worst = max(over, key=lambda p: p.value) if over else None
-    days = rest_length(worst.value if worst else None, swelling=swelling, fever=fever, mechanical=mechanical)
-    if fever:
-        return Reason("fever", True, None), days
-    if mechanical:
-        metric = "locking_or_giving_way" if checkin and checkin.locking_or_giving_way else "hard_to_straighten"
-        return Reason(metric, True, None), days
+    resting = [f for f in flags if f.rest_days]
+    ids = {f.id for f in resting}
+    days = rest_length(worst.value if worst else None, swelling="swelling" in ids,
+                       fever="fever" in ids, mechanical=any(f.holds for f in resting))
+    urgent = [f for f in resting if f is not redflags.SWELLING]
+    if urgent:
+        return Reason(urgent[0].id, True, None), days
     if worst is not None:
         return Reason(worst.field, worst.value, threshold), days
-    if swelling:
-        return Reason("swelling", True, None), days
+    if resting:
+        return Reason(resting[0].id, True, None), days
     return None, 0
 
 
 def week_cap(state: PlanState, settings: RunnerSettings) -> int:
-    """The normal cap of the state's week: from the baseline, or the starting cap."""
-    if state.baseline_m:
-        return weekly_cap_m(state.baseline_m, settings.weekly_increase_pct, settings.units)
+    """The normal cap of the state's week: from the ramp, the baseline, or the starting cap."""
+    reference = state.ramp_m or state.baseline_m
+    if reference:
+        return weekly_cap_m(reference, settings.weekly_increase_pct, settings.units)
     return STARTING_CAP_M
 
 
 def clean_week(s: PlanState) -> bool:
-    """True when the state's week (so far) was spent in ``normal`` within its cap, with runs:
-    such a week becomes the baseline when it ends."""
-    return s.week_normal and s.week_runs > 0 and not s.week_over and s.week_m > 0
+    """True when the state's week (so far) was spent in ``normal`` with runs, no pain above
+    the limit and within a cap from the runner's own history: such a week enters the
+    baseline (or moves the ramp) when it ends."""
+    return s.week_normal and s.week_runs > 0 and s.week_m > 0 and not s.week_over and not s.week_pain
+
+
+def _mean(weeks: tuple[tuple[date, float], ...]) -> float:
+    return round(sum(m for _, m in weeks) / len(weeks), 1)
+
+
+def _after_clean_week(s: PlanState) -> dict[str, Any]:
+    """The baseline (or ramp) changes a clean week makes when it ends."""
+    if s.ramp_m is not None:
+        ramp = max(s.ramp_m, s.week_m)
+        if s.baseline_m and ramp < s.baseline_m:
+            return {"ramp_m": ramp}
+        if s.baseline_m:
+            return {"ramp_m": None}  # the ramp met the pre-injury baseline
+    weeks = (s.clean_weeks + ((s.week, s.week_m),))[-BASELINE_WEEKS:]
+    return {"clean_weeks": weeks, "baseline_m": _mean(weeks), "baseline_week": s.week, "ramp_m": None}
 
 
 def next_week_cap(day: PlanDay, settings: RunnerSettings) -> int | None:
@@ -266,36 +349,37 @@ def next_week_cap(day: PlanDay, settings: RunnerSettings) -> int | None:
         return None
     s = day.state
     if clean_week(s):
-        return weekly_cap_m(s.week_m, settings.weekly_increase_pct, settings.units)
+        return week_cap(_with(s, **_after_clean_week(s)), settings)
     return week_cap(s, settings)
 
 
 def _close_week(s: PlanState, monday: date) -> PlanState:
-    """Roll the week over on its Monday; a clean week becomes the baseline."""
+    """Roll the week over on its Monday; a clean week enters the baseline or moves the ramp."""
     if s.week is None or s.week == monday:
         return s if s.week is not None else _with(s, week=monday)
-    changes: dict[str, Any] = {}
+    changes: dict[str, Any] = {"prev_week_m": s.week_m if s.week == monday - 7 * _DAY else 0.0}
     if clean_week(s):
-        changes.update(baseline_m=s.week_m, baseline_week=s.week)
+        changes.update(_after_clean_week(s))
     if s.week_normal and s.week_runs and not s.week_fast and s.week_s > 0:
         changes.update(speed_m=s.week_m, speed_s=s.week_s, speed_week=s.week)
     return _with(
         s, week=monday, week_m=0.0, week_s=0.0, week_runs=0, week_normal=True,
-        week_over=False, week_fast=False, **changes,
+        week_over=False, week_fast=False, week_pain=False, week_over_start=False, **changes,
     )
 
 
-def _enter_rest(s: PlanState, day: date, cause: Reason, days: int) -> PlanState:
+def _enter_rest(s: PlanState, day: date, cause: Reason, days: int, hold: bool) -> PlanState:
     return _with(
         s, state=REST, since=day, rest_days=days, cause=cause, clean_streak=0, last_clean=None,
         phase=0, phase_sessions=0, pending=None, pending_ref=None, last_session=None,
+        easy_until=None, hold=hold, ramp_m=None,
     )
 
 
 def _enter_return(s: PlanState, day: date, cause: Reason) -> PlanState:
     return _with(
         s, state=RETURN, since=day, rest_days=0, cause=cause, phase=1, phase_sessions=0,
-        pending=None, pending_ref=None, last_session=None,
+        pending=None, pending_ref=None, last_session=None, easy_until=None, ramp_m=None,
     )
 
 
@@ -311,64 +395,135 @@ class _Day:
         self.events.append(PlanEvent(self.day, from_state, to_state, kind, reason, MappingProxyType(detail)))
 
 
-def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason) -> PlanState:
-    """Count a clean session (``up``) or drop a phase for a broken one."""
+def _return_volume(s: PlanState) -> float:
+    """What the ramp starts from: the most run in one calendar week at the return's end, at
+    least the last phase's two sessions."""
+    last = phases.phase(phases.LAST_PHASE).distance_m * phases.SESSIONS_PER_PHASE
+    return max(s.week_m, s.prev_week_m, float(last))
+
+
+def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason, session: date) -> PlanState:
+    """Count a clean session (``up``) or drop a phase for a broken one (then easy days)."""
     if not up:
         lower = max(1, s.phase - 1)
-        work.event(RETURN, RETURN, "phase_down", reason, phase=lower, was=s.phase)
-        return _with(s, phase=lower, phase_sessions=0)
+        easy = session + EASY_DAYS * _DAY
+        work.event(RETURN, RETURN, "phase_down", reason, phase=lower, was=s.phase,
+                   easy_until=easy.isoformat())
+        return _with(s, phase=lower, phase_sessions=0, easy_until=easy)
     done = s.phase_sessions + 1
     if done < phases.SESSIONS_PER_PHASE:
         return _with(s, phase_sessions=done)
     if s.phase >= phases.LAST_PHASE:
-        work.event(RETURN, NORMAL, "return_completed", reason, phase=s.phase)
+        ramp: float | None = _return_volume(s)
+        if s.baseline_m and ramp >= s.baseline_m:
+            ramp = None
+        work.event(RETURN, NORMAL, "return_completed", reason, phase=s.phase,
+                   ramp_m=round(ramp) if ramp else None)
         return _with(
             s, state=NORMAL, since=work.day, cause=None, phase=0, phase_sessions=0,
-            pending=None, pending_ref=None, last_session=None,
+            pending=None, pending_ref=None, last_session=None, easy_until=None, ramp_m=ramp,
         )
     work.event(RETURN, RETURN, "phase_up", reason, phase=s.phase + 1, was=s.phase)
     return _with(s, phase=s.phase + 1, phase_sessions=0)
 
 
-def _confirm_pending(s: PlanState, checkin: CheckinSnap, work: _Day, limit: int) -> PlanState:
-    """The check-in after a session decides whether the session counts."""
-    ref = s.pending_ref if s.pending_ref is not None else limit
-    morning = checkin.morning_pain
+def _confirm_pending(s: PlanState, checkin: CheckinSnap, work: _Day, limit: int, ceiling: int) -> PlanState:
+    """The check-in after a session decides whether the session counts: pain within the
+    limit, and the knee no worse than before the session — its morning pain, or its pain
+    when the morning field is empty."""
+    session = s.pending or work.day
+    ref = s.pending_ref if s.pending_ref is not None else ceiling
+    morning, field_name = ((checkin.morning_pain, "morning_pain") if checkin.morning_pain is not None
+                           else (checkin.pain, "pain"))
     s = _with(s, pending=None, pending_ref=None)
     if checkin.pain > limit:
         work.notes.append("session_broken")
-        return _phase_move(s, work, False, Reason("pain", checkin.pain, limit))
-    if morning is not None and morning > ref:
+        return _phase_move(s, work, False, Reason("pain", checkin.pain, limit), session)
+    if morning > ref:
         work.notes.append("session_broken")
-        return _phase_move(s, work, False, Reason("morning_pain", morning, ref))
+        return _phase_move(s, work, False, Reason(field_name, morning, ref), session)
     work.notes.append("session_counted")
     return _phase_move(s, work, True, Reason("sessions_in_phase", s.phase_sessions + 1,
-                                             phases.SESSIONS_PER_PHASE))
+                                             phases.SESSIONS_PER_PHASE), session)
 
 
-def _return_runs(s: PlanState, inp: DayInput, work: _Day, limit: int) -> PlanState:
-    """Judge today's runs as a return session."""
+def _return_runs(s: PlanState, inp: DayInput, work: _Day, ceiling: int, blocked: Reason | None) -> PlanState:
+    """Judge today's runs as a return session (``blocked``: why no session was on offer)."""
     if s.pending is not None:  # ran again before checking in: the last session is unconfirmed
         work.notes.append("session_unconfirmed")
         s = _with(s, pending=None, pending_ref=None)
+    day = inp.day
     distance = sum(r.distance_m for r in inp.runs)
     run_pains = pains_of_day(None, inp.runs)
-    back_to_back = s.last_session == inp.day - timedelta(days=1)
-    s = _with(s, last_session=inp.day)
-    if back_to_back:
-        work.notes.append("back_to_back")
+    back_to_back = s.last_session == day - _DAY
+    early = s.easy_until is not None and day <= s.easy_until
+    s = _with(s, last_session=day)
+    session = phases.phase(s.phase)
+    if back_to_back or early:
+        work.notes.append("back_to_back" if back_to_back else "easy_day_run")
+        work.event(RETURN, RETURN, "session_early", Reason("run_distance_m", round(distance), None),
+                   why="back_to_back" if back_to_back else "easy_days")
         return s
+    if blocked is not None:
+        work.notes.append("session_broken")
+        return _phase_move(s, work, False, blocked, day)
     if phases.too_long(distance, s.phase):
         work.notes.append("session_too_long")
+        work.event(RETURN, RETURN, "session_too_long",
+                   Reason("run_distance_m", round(distance), session.distance_m), phase=s.phase)
         return s
     worst = max(run_pains, key=lambda pain: pain.value, default=None)
-    if worst is not None and worst.value > limit:
+    if worst is not None and worst.value > ceiling:
         work.notes.append("session_broken")
-        return _phase_move(s, work, False, Reason(worst.field, worst.value, limit))
-    morning_ref = inp.checkin.morning_pain if inp.checkin and inp.checkin.morning_pain is not None \
-        else s.last_morning
+        return _phase_move(s, work, False, Reason(worst.field, worst.value, ceiling), day)
+    checkin = inp.checkin
+    if checkin is not None and checkin.morning_pain is not None:
+        ref = checkin.morning_pain
+    elif checkin is not None:
+        ref = checkin.pain
+    else:
+        ref = s.last_morning
     work.notes.append("session_logged")
-    return _with(s, pending=inp.day, pending_ref=morning_ref)
+    return _with(s, pending=day, pending_ref=ref)
+
+
+def _rest_day(s: PlanState, inp: DayInput, checkin: CheckinSnap | None, flags: tuple[RedFlag, ...],
+              work: _Day, ceiling: int) -> PlanState:
+    """A day of rest with nothing that extends it: count it towards the rest's end."""
+    day = inp.day
+    if checkin is not None and not flags and not inp.runs and checkin.pain <= ceiling:
+        streak = s.clean_streak + 1 if s.last_clean == day - _DAY else 1
+        s = _with(s, clean_streak=streak, last_clean=day)
+    elif checkin is not None or inp.runs or s.last_clean != day - _DAY:
+        s = _with(s, clean_streak=0, last_clean=None)
+    days_over = s.since is not None and (day - s.since).days >= s.rest_days
+    fresh = s.last_clean is not None and s.last_clean >= day - _DAY
+    if days_over and fresh and s.clean_streak >= REST_CLEAN_CHECKINS:
+        if s.hold:
+            work.notes.append("awaiting_assessment")
+            return s
+        reason = Reason("checkins_within_session_ceiling", s.clean_streak, REST_CLEAN_CHECKINS)
+        work.event(REST, RETURN, "return_started", reason, after="rest", phase=1)
+        return _enter_return(s, day, reason)
+    if days_over and s.hold:
+        work.notes.append("awaiting_assessment")
+    return s
+
+
+def _assessed(s: PlanState, inp: DayInput, checkin: CheckinSnap | None, flags: tuple[RedFlag, ...],
+              work: _Day) -> PlanState:
+    """Lift an assessment hold: a therapist recorded it, or the runner confirmed it (a check-in
+    that reports a new holding flag does not lift it)."""
+    if not s.hold or any(f.holds for f in flags):
+        return s
+    if inp.assessed:
+        work.event(s.state, s.state, "assessed", Reason("assessed_by", "therapist", None),
+                   by="therapist", names=list(inp.assessed))
+    elif checkin is not None and checkin.answers.get(ASSESSED_ANSWER) is True:
+        work.event(s.state, s.state, "assessed", Reason("assessed_by", "runner", None), by="runner")
+    else:
+        return s
+    return _with(s, hold=False)
 
 
 def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
@@ -379,9 +534,12 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
     work = _Day(day)
     s = _close_week(state, week_start(day))
     threshold = settings.pain_threshold
+    ceiling = phases.session_pain_max(threshold)
     checkin = inp.checkin if inp.checkin is not None and inp.checkin.date == day else None
-    carried = state.carry_pain if state.day == day - timedelta(days=1) else None
+    carried = state.carry_pain if state.day == day - _DAY else None
     pains = pains_of_day(checkin, inp.runs, carried)
+    flags = redflags.found(checkin, pains)
+    fever_day = redflags.FEVER in flags
     before = s.state
 
     if inp.runs:
@@ -390,38 +548,37 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             week_s=s.week_s + sum(r.duration_s for r in inp.runs),
             week_runs=s.week_runs + len(inp.runs),
         )
+    if any(p.value > threshold for p in pains):
+        s = _with(s, week_pain=True)
     gap = (day - s.last_run).days if s.last_run is not None else None
+    s = _assessed(s, inp, checkin, flags, work)
 
-    cause, days = _trigger(checkin, pains, threshold)
+    # Pain carried from last night's run was counted on its own day (it started any rest then).
+    cause, days = _trigger(flags, tuple(p for p in pains if p.field != "pain_after_yesterday"), threshold)
+    holds = any(f.holds for f in flags)
     if cause is not None:
         if s.state == REST:
             if inp.runs:
-                work.notes.append("run_during_rest")
-            if s.since is None or day + timedelta(days=days) > s.since + timedelta(days=s.rest_days):
-                work.event(REST, REST, "rest_extended", cause, days=days)
-                s = _with(s, since=day, rest_days=days, cause=cause)
-            s = _with(s, clean_streak=0, last_clean=None)
+                _ran_during_rest(inp, work)
+            end = (s.since or day) + timedelta(days=s.rest_days)
+            if day + timedelta(days=days) > end:
+                since = s.since or day
+                longer = (day - since).days + days
+                work.event(REST, REST, "rest_extended", cause, days=longer, since=since.isoformat())
+                s = _with(s, since=since, rest_days=longer, cause=cause)
+            s = _with(s, clean_streak=0, last_clean=None, hold=s.hold or holds)
         else:
             if s.state == RETURN and inp.runs:
                 work.notes.append("session_broken")
             work.event(s.state, REST, "rest_started", cause, days=days)
-            s = _enter_rest(s, day, cause, days)
+            s = _enter_rest(s, day, cause, days, holds)
+            s = _flare(s, day, cause, work)
     elif s.state == REST:
         if inp.runs:
-            work.notes.append("run_during_rest")
-        if checkin is not None:
-            streak = s.clean_streak + 1 if s.last_clean == day - timedelta(days=1) else 1
-            s = _with(s, clean_streak=streak, last_clean=day)
-        elif s.last_clean != day - timedelta(days=1):
-            s = _with(s, clean_streak=0)
-        days_over = s.since is not None and (day - s.since).days >= s.rest_days
-        fresh = s.last_clean is not None and s.last_clean >= day - timedelta(days=1)
-        if days_over and fresh and s.clean_streak >= REST_CLEAN_CHECKINS:
-            reason = Reason("checkins_at_or_under_limit", s.clean_streak, REST_CLEAN_CHECKINS)
-            work.event(REST, RETURN, "return_started", reason, after="rest", phase=1)
-            s = _enter_return(s, day, reason)
-            if inp.runs:
-                s = _return_runs(s, inp, work, phases.session_pain_max(threshold))
+            _ran_during_rest(inp, work)
+        s = _rest_day(s, inp, checkin, flags, work, ceiling)
+        if s.state == RETURN and inp.runs:
+            s = _return_runs(s, inp, work, ceiling, None)
     else:
         flagged = bool(checkin and checkin.answers.get(BREAK_ANSWER) is True)
         if s.state == NORMAL and (flagged or (gap is not None and gap >= BREAK_DAYS)):
@@ -430,34 +587,46 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             work.event(NORMAL, RETURN, "return_started", reason, after="break", phase=1)
             s = _enter_return(s, day, reason)
         if s.state == RETURN:
-            limit = phases.session_pain_max(threshold)
             if s.pending is not None and checkin is not None and s.pending < day:
-                s = _confirm_pending(s, checkin, work, limit)
+                s = _confirm_pending(s, checkin, work, threshold, ceiling)
+            blocked = None
+            if fever_day:
+                blocked = Reason(redflags.FEVER.id, True, None)
+            elif checkin is not None and checkin.pain > ceiling:
+                blocked = Reason("pain", checkin.pain, ceiling)
+            if blocked is not None and s.state == RETURN:
+                work.notes.append("no_session_today")
             if inp.runs and s.state == RETURN:
-                s = _return_runs(s, inp, work, limit)
+                s = _return_runs(s, inp, work, ceiling, blocked)
+    if fever_day:
+        work.notes.append("fever_day")
 
     if s.state != NORMAL or before != NORMAL:
         s = _with(s, week_normal=False)
 
     normal_cap = week_cap(s, settings)
-    distance_pct = pct_change(s.week_m, s.baseline_m) if s.baseline_m else None
+    reference = s.ramp_m or s.baseline_m
+    distance_pct = pct_change(s.week_m, reference) if reference else None
     speed_pct = (
         speed_pct_change(s.week_m, s.week_s, s.speed_m, s.speed_s)
         if s.speed_m and s.speed_s and s.week_runs else None
     )
     verdict = "ok"
     if s.state == NORMAL:
-        over = (exceeds(distance_pct, settings.weekly_increase_pct) if s.baseline_m
-                else over_cap(s.week_m, STARTING_CAP_M, settings.units))
-        if over and not s.week_over:
-            if s.baseline_m:
+        if reference:
+            over = exceeds(distance_pct, settings.weekly_increase_pct)
+            if over and not s.week_over:
                 work.event(NORMAL, NORMAL, "over_cap", Reason("distance_pct", float(distance_pct),
                                                              settings.weekly_increase_pct),
-                           week_m=round(s.week_m), baseline_m=round(s.baseline_m), cap_m=normal_cap)
-            else:
+                           week_m=round(s.week_m), baseline_m=round(reference), cap_m=normal_cap,
+                           ramp=s.ramp_m is not None)
+                s = _with(s, week_over=True)
+        else:
+            over = over_cap(s.week_m, STARTING_CAP_M, settings.units)
+            if over and not s.week_over_start:
                 work.event(NORMAL, NORMAL, "over_cap", Reason("week_distance_m", round(s.week_m),
-                                                             STARTING_CAP_M), cap_m=normal_cap)
-            s = _with(s, week_over=True)
+                                                             STARTING_CAP_M), cap_m=normal_cap, starting=True)
+                s = _with(s, week_over_start=True)
         fast = exceeds(speed_pct, settings.speed_increase_pct)
         if fast and not s.week_fast:
             work.event(NORMAL, NORMAL, "speed_over", Reason("speed_pct", float(speed_pct),
@@ -468,6 +637,8 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
     elif s.state == RETURN:
         verdict = "caution"
     else:
+        verdict = "stop"
+    if fever_day:
         verdict = "stop"
 
     if s.state == REST:
@@ -487,6 +658,23 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
         speed_pct=speed_pct, verdict=verdict, pains=pains, events=tuple(work.events),
         notes=tuple(work.notes),
     )
+
+
+def _ran_during_rest(inp: DayInput, work: _Day) -> None:
+    work.notes.append("run_during_rest")
+    work.event(REST, REST, "ran_during_rest",
+               Reason("run_distance_m", round(sum(r.distance_m for r in inp.runs)), 0))
+
+
+def _flare(s: PlanState, day: date, cause: Reason, work: _Day) -> PlanState:
+    """Count a rest started: within ``RECURRENCE_DAYS`` of the previous one, a recurrence."""
+    if s.last_flare is not None and (day - s.last_flare).days <= RECURRENCE_DAYS:
+        count = s.flare_count + 1
+        work.event(REST, REST, "recurrence", Reason("flares_in_window", count, RECURRENCE_DAYS),
+                   previous=s.last_flare.isoformat(), cause=cause.metric)
+    else:
+        count = 1
+    return _with(s, last_flare=day, flare_count=count)
 
 
 def replay(

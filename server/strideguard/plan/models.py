@@ -72,6 +72,16 @@ class PlanDayRow(db.Model):
     speed_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     speed_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     speed_week: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # [[Monday, metres], ...] of the clean weeks the baseline is the mean of, oldest first.
+    clean_weeks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    ramp_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    prev_week_m: Mapped[float] = mapped_column(Float, default=0.0)
+    week_pain: Mapped[bool] = mapped_column(Boolean, default=False)
+    week_over_start: Mapped[bool] = mapped_column(Boolean, default=False)
+    hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_flare: Mapped[date | None] = mapped_column(Date, nullable=True)
+    flare_count: Mapped[int] = mapped_column(Integer, default=0)
+    easy_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     # The day's outputs, as they were computed (limits may change later).
     cap_m: Mapped[int] = mapped_column(Integer, default=0)
     week_cap_m: Mapped[int] = mapped_column(Integer, default=0)
@@ -99,4 +109,20 @@ class PlanEventRow(db.Model):
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     threshold: Mapped[Any] = mapped_column(JSON, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class PlanAssessment(db.Model):
+    """A therapist's record that they assessed the runner's knee on a local date: it lifts
+    the plan's hold after a knee that locked, gave way or would not straighten."""
+
+    __tablename__ = "plan_assessments"
+    __table_args__ = (Index("ix_plan_assessments_user_id_date", "user_id", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    therapist_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    therapist: Mapped[str] = mapped_column(String(100))  # the name the runner saw at the time
+    date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from strideguard.day.units import format_distance
 from strideguard.load.weekly import METRES_PER_MILE
 
 
@@ -72,3 +73,12 @@ def session_pain_max(pain_threshold: int) -> int:
 def too_long(distance_m: float, number: int) -> bool:
     """True when a run was clearly more than the phase's session."""
     return distance_m > phase(number).distance_m * SESSION_DISTANCE_SLACK
+
+
+def session_text(phase: Phase, units: str) -> str:
+    """``"Walk 2 min · run 3 min for 1.6 km, easy"`` (or ``"Run 3.2 km without walking"``)."""
+    effort = EFFORT_WORDS.get(phase.effort, f"effort {phase.effort}/10")
+    distance = format_distance(phase.distance_m, units)
+    if phase.continuous:
+        return f"Run {distance} without walking, {effort}"
+    return f"Walk {phase.walk_min} min · run {phase.run_min} min for {distance}, {effort}"

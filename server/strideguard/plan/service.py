@@ -12,15 +12,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, null, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, null, select, union_all, update
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.extensions import core_rows, db, ids_match
-from strideguard.guidance.advice import Reason
-from strideguard.guidance.snapshot import CheckinSnap, Pain, RunnerSettings, RunSnap
+from strideguard.day.reason import Reason
+from strideguard.day.values import CheckinSnap, Pain, RunnerSettings, RunSnap
 from strideguard.plan.machine import DayInput, PlanDay, PlanEvent, PlanState, replay
-from strideguard.plan.models import PlanDayRow, PlanEventRow
+from strideguard.plan.models import PlanAssessment, PlanDayRow, PlanEventRow
+from strideguard.timeutil import local_today
 from strideguard.training.models import Checkin, Run
 
 #: How far back the plan looks: it is stepped from at most this many days before today, so
@@ -49,7 +50,24 @@ def _row_values(user_id: int, day: PlanDay) -> dict[str, Any]:
         verdict=day.verdict,
         pains=[[p.field, p.value] for p in day.pains],
         notes=list(day.notes),
+        clean_weeks=[[monday.isoformat(), metres] for monday, metres in s.clean_weeks],
     )
+    return values
+
+
+def _weeks(raw: Any) -> tuple[tuple[date, float], ...]:
+    """``clean_weeks`` as stored (JSON ``[[iso, metres], ...]``) → the state's tuple."""
+    if not raw:
+        return ()
+    if isinstance(raw, tuple):
+        return raw
+    return tuple((date.fromisoformat(monday) if isinstance(monday, str) else monday, float(metres))
+                 for monday, metres in raw)
+
+
+def _state_values(v: Mapping[str, Any]) -> dict[str, Any]:
+    values = {name: v[name] for name in _STATE_FIELDS}
+    values["clean_weeks"] = _weeks(values["clean_weeks"])
     return values
 
 
@@ -72,13 +90,13 @@ def _values(row: Any) -> dict[str, Any]:
 def _state_of(row: Any) -> PlanState:
     v = _values(row)
     cause = Reason(v["cause_metric"], v["cause_value"], v["cause_threshold"]) if v["cause_metric"] else None
-    return PlanState(**{name: v[name] for name in _STATE_FIELDS}, cause=cause, day=v["date"])
+    return PlanState(**_state_values(v), cause=cause, day=v["date"])
 
 
 def _day_of(row: Any, events: Sequence[PlanEvent] = ()) -> PlanDay:
     v = _values(row)
     cause = Reason(v["cause_metric"], v["cause_value"], v["cause_threshold"]) if v["cause_metric"] else None
-    state = PlanState(**{name: v[name] for name in _STATE_FIELDS}, cause=cause, day=v["date"])
+    state = PlanState(**_state_values(v), cause=cause, day=v["date"])
     return PlanDay(
         date=v["date"], state=state, cap_m=v["cap_m"], week_cap_m=v["week_cap_m"],
         distance_pct=v["distance_pct"], speed_pct=v["speed_pct"], verdict=v["verdict"],
@@ -146,6 +164,15 @@ class _Statements:
             select(func.min(Checkin.date)).where(Checkin.user_id == uid).scalar_subquery(),
             select(func.min(Run.date)).where(Run.user_id == uid).scalar_subquery(),
         )
+        # The latest date recorded after the runner's local today (written in a zone further
+        # east before a move west): that date is still the runner's today.
+        ahead = union_all(
+            select(Checkin.date.label("d")).where(Checkin.user_id == uid, Checkin.date > bindparam("day")),
+            select(Run.date.label("d")).where(Run.user_id == uid, Run.date > bindparam("day")),
+        ).subquery()
+        self.later = select(func.max(ahead.c.d))
+        self.assessments = select(PlanAssessment.date, PlanAssessment.therapist).where(
+            PlanAssessment.user_id == uid, PlanAssessment.date.between(first, last))
         self.events_on = select(PlanEventRow).where(
             PlanEventRow.user_id == uid, PlanEventRow.date == bindparam("day")
         ).order_by(PlanEventRow.id)
@@ -204,6 +231,35 @@ def recorded(user_id: int, checkins_from: date, runs_from: date, last: date) -> 
 
 def _inputs(user_id: int, first: date, last: date) -> list[DayInput]:
     return recorded(user_id, first, first, last).inputs(first)
+
+
+#: How far past their local today a runner's today may be (a move west across the date line
+#: is at most a day; the rest is never a date typed by mistake: those are refused).
+AHEAD_DAYS = 1
+
+
+def runner_today(user: User, now: Any = None) -> date:
+    """The runner's today: their local date, or the latest date they recorded a check-in or
+    a run on when that is later (reported in a zone further east, before a move west).
+    Dates the runner reported stay the dates they reported: the plan and the guidance go on
+    from there until the local calendar catches up."""
+    today = local_today(user.timezone, now)
+    later = db.session.execute(_q().later, {"uid": user.id, "day": today}).scalar()
+    return min(later, today + timedelta(days=AHEAD_DAYS)) if later is not None else today
+
+
+def _assessed(user_id: int, inputs: list[DayInput], first: date, last: date) -> list[DayInput]:
+    """``inputs`` with the therapists' recorded assessments of the knee in ``first``..``last``."""
+    found: dict[date, list[str]] = {}
+    for row in core_rows(_q().assessments, {"uid": user_id, "first": first, "last": last}):
+        found.setdefault(row.date, []).append(row.therapist)
+    if not found:
+        return inputs
+    by_day = {i.day: i for i in inputs}
+    for day, names in found.items():
+        item = by_day.get(day) or DayInput(day)
+        by_day[day] = DayInput(day, item.checkin, item.runs, tuple(names))
+    return [by_day[day] for day in sorted(by_day)]
 
 
 def lock_runner(user_id: int) -> None:
@@ -266,6 +322,8 @@ def refresh(user: User, since: date | None, today: date,
     else:
         inputs = _inputs(user.id, first, today)
     days = replay(state, inputs, today, settings, first=first)
+    if state.hold or any(d.state.hold for d in days):  # rare: only then read the assessments
+        days = replay(state, _assessed(user.id, inputs, first, today), today, settings, first=first)
     _store(user.id, first, days)
     return days
 
@@ -348,6 +406,8 @@ def view_day(v: Sequence[Any]) -> PlanDay:
     reads tens of thousands, and a per-row dict of every column cost it a second."""
     cause = Reason(v[_V_METRIC], v[_V_VALUE], v[_V_THRESHOLD]) if v[_V_METRIC] else None
     state = PlanState(*_state_head(v), cause, *_state_tail(v), v[_V_DATE])
+    if state.clean_weeks:
+        object.__setattr__(state, "clean_weeks", _weeks(state.clean_weeks))
     return PlanDay(date=v[_V_DATE], state=state, cap_m=v[_V_CAP], week_cap_m=v[_V_WEEK_CAP],
                    distance_pct=v[_V_DIST], speed_pct=v[_V_SPEED], verdict=v[_V_VERDICT])
 

@@ -29,12 +29,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from strideguard.day import redflags
 from strideguard.load.weekly import shown_distance
 
-KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan",
-         "patient_urgent", "patient_alert")
 #: Alerts to a therapist about a patient (``strideguard.clinic.alerts``).
-THERAPIST_KINDS = ("patient_urgent", "patient_alert")
+THERAPIST_KINDS = ("patient_urgent", "patient_alert", "patient_recurrence", "patient_load")
+KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan", *THERAPIST_KINDS)
 ALERT_KINDS = ("rest", "reduce_volume", "contact_pt", "contact_doctor")
 DETAILS = ("discreet", "detailed")
 MAX_PAYLOAD_BYTES = 3072
@@ -50,6 +50,8 @@ URLS: dict[str, str] = {
     "weekly_plan": "/#history",
     "patient_urgent": "/#clinic",
     "patient_alert": "/#clinic",
+    "patient_recurrence": "/#clinic",
+    "patient_load": "/#clinic",
 }
 
 
@@ -73,6 +75,8 @@ _OPTIONS: dict[str, DeliveryOptions] = {
     # was offline shows one "a patient needs you" and the dashboard lists them all.
     "patient_urgent": DeliveryOptions(ttl=24 * 3600, urgency="high", topic="strideguard-patient_urgent"),
     "patient_alert": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-patient_alert"),
+    "patient_recurrence": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-patient_recur"),
+    "patient_load": DeliveryOptions(ttl=24 * 3600, urgency="low", topic="strideguard-patient_load"),
 }
 
 # (title, discreet body) per kind; the action comes first.
@@ -85,6 +89,8 @@ _DISCREET: dict[str, tuple[str, str]] = {
     "weekly_plan": ("Your plan for next week", "Your distance cap for the coming week is ready."),
     "patient_urgent": ("Urgent: a patient reported a warning sign", "Open StrideGuard to see who."),
     "patient_alert": ("A patient needs your attention", "Open StrideGuard to see who and why."),
+    "patient_recurrence": ("A patient's knee pain came back", "Open StrideGuard to see who and when."),
+    "patient_load": ("A patient ran more than the plan", "Open StrideGuard to see who and how much."),
 }
 
 # Short sentence added for a kind folded into another push ("also").
@@ -97,14 +103,12 @@ _ALSO: dict[str, str] = {
     "weekly_plan": "Next week's cap is ready.",
     "patient_urgent": "A warning sign was reported.",
     "patient_alert": "A limit was passed.",
+    "patient_recurrence": "The pain came back within six weeks.",
+    "patient_load": "They ran more than the plan allows.",
 }
 
-_FLAGS = {
-    "fever": "fever with a painful or swollen knee",
-    "swelling": "a swollen knee",
-    "locking_or_giving_way": "a knee that locks or gives way",
-    "hard_to_straighten": "a knee that will not straighten",
-}
+#: How a therapist reads each red flag (``day.redflags``, the one table of their words).
+_FLAGS = {flag.id: flag.therapist for flag in redflags.TABLE}
 
 
 def delivery_options(kind: str) -> DeliveryOptions:
@@ -162,7 +166,7 @@ def _detailed_body(kind: str, context: Mapping[str, Any]) -> str | None:
     if kind == "contact_pt" and pain_part:
         return f"{pain_part} Call or message your physical therapist."
     if kind == "contact_doctor":
-        return "You reported fever with knee pain or swelling. Contact a doctor today. Do not run."
+        return redflags.FEVER_KNEE.push_body
     if kind == "reduce_volume":
         parts = []
         if isinstance(pct, (int, float)) and not isinstance(pct, bool):
@@ -184,15 +188,25 @@ def _patient_body(kind: str, context: Mapping[str, Any]) -> str | None:
     if kind == "patient_urgent":
         flags = [_FLAGS[f] for f in context.get("flags") or () if f in _FLAGS]
         return f"{name} reported {' and '.join(flags) or 'a warning sign'}." if flags else None
+    if kind == "patient_recurrence":
+        flares = _score(context.get("flares"))
+        return f"{name}: knee pain stopped running {flares} times within six weeks." if flares else None
     parts = []
     pain, limit = _score(context.get("pain")), _score(context.get("pain_threshold"))
     if pain is not None:
         parts.append(f"pain {pain}/10" + (f", above the limit of {limit}" if limit is not None else ""))
+    flags = [_FLAGS[f] for f in context.get("flags") or () if f in _FLAGS]
+    if flags:
+        parts.append(" and ".join(flags))
     if context.get("plan_state") == "rest":
         parts.append("care plan: rest")
     pct = context.get("distance_pct")
     if isinstance(pct, (int, float)) and not isinstance(pct, bool):
-        parts.append(f"distance up {pct:.1f}% on the baseline week")
+        parts.append(f"distance up {pct:.1f}% on the baseline")
+    for reason, words in (("ran_during_rest", "ran during a rest"), ("session_too_long", "ran beyond the session"),
+                          ("session_early", "ran on a day off between sessions")):
+        if reason in (context.get("reasons") or ()):
+            parts.append(words)
     return f"{name}: {'; '.join(parts)}." if parts else None
 
 

@@ -134,8 +134,9 @@ def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) ->
     """Plan the alerts of today's guidance for the next tick (only for subscribed runners)."""
     now = now or utcnow()
     day = guidance.as_of
-    # Cheapest checks first: most check-ins raise no alert and need no query at all.
-    if day != local_today(user.timezone, now):
+    # Cheapest checks first: most check-ins raise no alert and need no query at all. The
+    # runner's today may be a day past their local date (reported before a move west).
+    if day < local_today(user.timezone, now):
         return 0
     alerts = alerts_for(guidance)
     if not alerts or not has_subscription(user):

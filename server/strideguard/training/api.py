@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from strideguard.accounts.guard import current_user
-from strideguard.clinic.alerts import queue_for_therapists
 from strideguard.guidance.schemas import GuidanceSchema
 from strideguard.training import service
 from strideguard.training.schemas import (
@@ -47,7 +46,6 @@ def put_checkin(data: dict, day: str):
     """Save the daily check-in for a local date (a later PUT replaces it) and return guidance."""
     user = current_user()
     checkin, created, guidance = service.record_checkin(user, service.parse_day(day), data)
-    queue_for_therapists(user)
     return _created({"checkin": checkin, "guidance": guidance.to_dict()}, created)
 
 
@@ -83,7 +81,6 @@ def put_run(data: dict, run_id: str):
     """Save a run under the client's UUID (replays never duplicate) and return guidance."""
     user = current_user()
     run, created, guidance = service.record_run(user, service.parse_uuid(run_id), data)
-    queue_for_therapists(user)
     return _created({"run": run, "guidance": guidance.to_dict()}, created)
 
 

@@ -18,7 +18,7 @@ from strideguard.accounts.models import User
 from strideguard.errors import Invalid, NotFound
 from strideguard.extensions import db
 from strideguard.guidance.engine import Guidance
-from strideguard.guidance.service import after_change, guidance_for
+from strideguard.afterwrite import after_write, begin_write
 from strideguard.load import RunPoint, compute_load, window_start
 from strideguard.owned import own_row
 from strideguard.plan import service as plan_service
@@ -47,7 +47,9 @@ def parse_uuid(value: str) -> str:
 
 
 def today_for(user: User, now: datetime | None = None) -> date:
-    return local_today(user.timezone, now)
+    """The runner's today (``plan.service.runner_today``: their local date, or a later date
+    they already recorded something on before a move west)."""
+    return plan_service.runner_today(user, now)
 
 
 #: The earliest date a check-in, run or read may name (older dates are typing mistakes).
@@ -113,8 +115,8 @@ def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[A
 
 
 def _settle(user: User, changed: date) -> Guidance:
-    """After a write dated ``changed``: replay the care plan, queue alerts, commit once."""
-    guidance = after_change(user, changed)
+    """After a write dated ``changed``: the one after-write path, then one commit."""
+    guidance = after_write(user, changed).changed
     db.session.commit()
     return guidance
 
@@ -134,6 +136,7 @@ def get_checkin(user: User, day: date) -> Checkin:
 def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool, Guidance]:
     """Save the check-in of a local date, bring the care plan up to date and return the
     day's guidance — one transaction. Returns (check-in, created, guidance)."""
+    begin_write(user)
     checkin, created = put_checkin(user, day, data)
     return checkin, created, _settle(user, day)
 
@@ -167,6 +170,7 @@ def list_checkins(user: User, first: date, last: date) -> list[Checkin]:
 
 
 def delete_checkin(user: User, day: date) -> None:
+    begin_write(user)
     db.session.delete(get_checkin(user, day))
     db.session.flush()
     _settle(user, day)
@@ -197,14 +201,14 @@ def _check_shoe(user: User, shoe_id: int | None) -> None:
 def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool, Guidance]:
     """Save a run, bring the care plan up to date (from the earlier of its old and new date)
     and return the guidance of the run's date — one transaction."""
+    begin_write(user)
     old = db.session.execute(
         select(Run.date).where(Run.user_id == user.id, Run.uuid == run_uuid)
     ).scalar()
     run, created = put_run(user, run_uuid, data)
     changed = min(run.date, old) if old is not None else run.date
-    guidance = after_change(user, changed)
-    if changed != run.date:
-        guidance = guidance_for(user, run.date)
+    written = after_write(user, changed)
+    guidance = written.changed if changed == run.date else guidance_for(user, run.date)
     db.session.commit()
     return run, created, guidance
 
@@ -233,6 +237,7 @@ def list_runs(user: User, first: date, last: date) -> list[Run]:
 
 
 def delete_run(user: User, run_uuid: str) -> None:
+    begin_write(user)
     run = get_run(user, run_uuid)
     day = run.date
     db.session.delete(run)
@@ -308,6 +313,14 @@ def run_points(user: User, as_of: date) -> list[RunPoint]:
     return [RunPoint(d, dist, dur) for d, dist, dur in rows]
 
 
+def baseline_out(s: Any) -> dict[str, Any] | None:
+    """The baseline as the API shows it: its mean and the clean weeks it is the mean of."""
+    if not s.baseline_m:
+        return None
+    return {"week_start": s.baseline_week, "distance_m": round(s.baseline_m),
+            "weeks": [{"week_start": monday, "distance_m": round(m)} for monday, m in s.clean_weeks]}
+
+
 def load_for(user: User, as_of: date) -> dict[str, Any]:
     """The ``GET /load`` body: this calendar week and the one before, the care plan's
     baseline, change and caps, the detectors' figures and the 12 chart weeks."""
@@ -321,7 +334,7 @@ def load_for(user: User, as_of: date) -> dict[str, Any]:
         "current": summary.current,
         "previous": summary.previous,
         "change": {"distance_pct": plan.distance_pct, "speed_pct": plan.speed_pct},
-        "baseline": {"week_start": s.baseline_week, "distance_m": s.baseline_m} if s.baseline_m else None,
+        "baseline": baseline_out(s),
         "plan_state": plan.name,
         "cap_m": plan.week_cap_m,
         "next_week_cap_m": next_week_cap(plan, settings),
