@@ -80,29 +80,37 @@ export function instructionCard() {
     who ? h('p', { class: 'hint' }, who) : null);
 }
 
-/** The status banner plus every card, most severe first. */
+/** The plan's own advice that IS the day's verdict (one of them at most). */
+const VERDICT_IDS = ['core.rest_day', 'core.return_session', 'core.distance_jump', 'core.all_clear'];
+
+/** The day's guidance: ONE verdict card (the plan, with its reasons one tap away), then every
+ * other card, most severe first — none of them repeats the verdict. */
 export function guidanceView(guidance) {
-  const status = STATUS_TEXT[guidance.status] || STATUS_TEXT.ok;
   const advice = [...(guidance.advice || [])].sort(
     (a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9));
+  const verdict = VERDICT_IDS.map((id) => advice.find((a) => a.id === id)).find(Boolean) || null;
+  const others = advice.filter((a) => a !== verdict);
   const failed = (guidance.plugins || []).filter((p) => p.status !== 'active');
+  const status = STATUS_TEXT[guidance.status] || STATUS_TEXT.ok;
   return h('section', { class: 'guidance', 'aria-label': 'Guidance for today' },
-    h('div', { class: `status status-${guidance.status}` },
-      h('p', { class: 'status-title' }, status[0]), h('p', {}, status[1])),
+    guidance.plan ? planCard({ ...guidance.plan, today: { ...guidance.plan.today, verdict: guidance.status } }, verdict)
+      : h('div', { class: `status status-${guidance.status}` },
+        h('p', { class: 'status-title' }, status[0]), h('p', {}, status[1])),
     instructionCard(),
-    guidance.plan ? planCard(guidance.plan) : null,
-    advice.map(adviceCard),
+    others.map(adviceCard),
     failed.length ? h('p', { class: 'hint' }, `Some checks are unavailable right now: ${failed.map((p) => p.name).join(', ')}.`) : null,
     h('p', { class: 'hint' }, 'StrideGuard gives general guidance, not a diagnosis. Your therapist knows your knee best.'));
 }
 
 /** Red flags we can show without the server (offline): never a diagnosis, just the next step.
- * Titles, actions and severities are the core rules' own (core.fever, core.swelling,
- * core.mechanical): tests/browser/test_plan_card.py pins them to the server's answer. */
+ * Titles, actions and severities are the red-flag table's own (server day/redflags.py:
+ * core.fever, core.swelling, core.mechanical): tests/browser/test_plan_card.py pins them. */
 export function offlineRedFlags(checkin) {
   const cards = [];
   if (checkin.fever && (checkin.swelling || checkin.pain > 0)) {
     cards.push({ id: 'offline.fever', action: 'contact_doctor', severity: 'urgent', title: 'Call a doctor today', message: 'Fever with a painful or swollen knee needs a doctor soon. It could be an infection.' });
+  } else if (checkin.fever) {
+    cards.push({ id: 'offline.fever', action: 'stop_running', severity: 'warning', title: 'No running with a fever', message: 'Rest until the fever is gone. See a doctor if it lasts or the knee turns warm or swollen.' });
   }
   if (checkin.swelling) {
     cards.push({ id: 'offline.swelling', action: 'rest', severity: 'warning', title: 'Do not run until the swelling is down', message: 'Rest the knee and check again tomorrow.' });

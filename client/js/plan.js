@@ -17,7 +17,12 @@ const METRIC_WORDS = {
   hard_to_straighten: 'the knee would not straighten',
   days_since_previous_run: 'days without a run',
   break_flagged: 'you said you are coming back after a break',
-  checkins_at_or_under_limit: 'check-ins in a row at or under your limit',
+  checkins_within_session_ceiling: 'check-ins in a row within the session ceiling',
+  flares_in_window: 'times the knee stopped your running within six weeks',
+  run_distance_m: 'distance run',
+  assessed_by: 'knee checked by',
+  rest_day: 'rest day',
+  fever_alone: 'fever',
   distance_pct: 'this week against your baseline week',
   week_distance_m: 'distance this week',
   speed_pct: 'average pace against your reference week',
@@ -33,7 +38,13 @@ export const KIND_WORDS = {
   return_completed: 'Back to normal running',
   over_cap: 'Week over its cap',
   speed_over: 'Pace over its limit',
+  ran_during_rest: 'Ran during the rest',
+  session_too_long: 'Ran more than the session',
+  session_early: 'Ran on a day off between sessions',
+  recurrence: 'Pain came back within six weeks',
+  assessed: 'Knee checked',
 };
+const STATUS_LABEL = { ok: 'Today: good to run', caution: 'Today: take it easy', stop: 'Today: no running' };
 
 export function reasonText(reason) {
   if (!reason) return '';
@@ -60,7 +71,8 @@ function todayLine(plan) {
   if (plan.state === 'rest') return plan.ends_when;
   if (plan.state === 'return') {
     const session = today.session;
-    if (session.today === 'rest_day') return `Rest day between sessions. Next: ${session.text}.`;
+    if (session.today === 'no_session') return `No session today. Next: ${session.text}.`;
+    if (session.today === 'rest_day') return `Rest day between sessions. Next${session.next_session ? ` (${formatDay(session.next_session)})` : ''}: ${session.text}.`;
     if (session.today === 'done') return `Session done today (${session.text}). Check in tomorrow morning.`;
     return `Today: ${session.text}. ${session.sessions_done} of ${session.sessions_needed} sessions done in this phase.`;
   }
@@ -74,7 +86,7 @@ export function progressStrip(ret) {
     const state = p.phase < ret.phase ? 'done' : p.phase === ret.phase ? 'now' : 'next';
     strip.append(h('li', { class: `phase phase-${state}`, title: p.text, 'aria-current': state === 'now' ? 'step' : null },
       h('span', { class: 'phase-num' }, String(p.phase)),
-      h('span', { class: 'phase-text' }, p.run_min === null ? `Run ${formatDistance(p.distance_m)}` : `${p.walk_min}/${p.run_min} min`)));
+      h('span', { class: 'phase-text' }, p.run_min === null ? `Run ${formatDistance(p.distance_m)}` : `walk ${p.walk_min} min · run ${p.run_min} min`)));
   }
   return strip;
 }
@@ -85,31 +97,53 @@ function weekBar(plan) {
   return h('meter', { class: 'week-meter', min: 0, max: cap || 1, value, 'aria-label': `${formatDistance(plan.week.distance_m)} of ${formatDistance(cap)} this week` });
 }
 
-/** The plan card. `history` (optional) fills "Why?" with the plan's recent changes. */
-export function planCard(plan) {
+function baselineLine(plan) {
+  const week = plan.week || {};
+  if (week.ramp_m) return `Since your return the weekly cap grows 10% a clean week from ${formatDistance(week.ramp_m)}, until it meets your baseline.`;
+  if (week.baseline) {
+    const weeks = (week.baseline.weeks || []).length;
+    return weeks > 1
+      ? `Your cap comes from your baseline: the mean of your last ${weeks} clean weeks, ${formatDistance(week.baseline.distance_m)}.`
+      : `Your cap comes from your last clean week (${formatDay(week.baseline.week_start)}): ${formatDistance(week.baseline.distance_m)}.`;
+  }
+  return plan.state === 'normal' ? 'No clean week yet: the first week starts at a low cap. Log or import your last weeks to set your own.' : null;
+}
+
+/** The day's ONE verdict card: the plan's state, the verdict, today's session or cap, and
+ * the reasons one tap away. `verdict` (optional) is the plan's own advice of the day (rest
+ * day, return session, weekly cap or all clear) from a guidance answer: its words lead, its
+ * numbers join the reasons. `history` (optional) fills "Why?" with the plan's recent changes. */
+export function planCard(plan, verdict = null) {
   if (!plan) return null;
   const why = h('details', { class: 'why' }, h('summary', {}, 'Why?'));
   const reasons = [];
   if (plan.cause) reasons.push(`Started ${formatDay(plan.since)}: ${reasonText(plan.cause)}.`);
-  if (plan.week && plan.week.baseline) {
-    reasons.push(`Your cap comes from your last clean week (${formatDay(plan.week.baseline.week_start)}): ${formatDistance(plan.week.baseline.distance_m)}.`);
-  } else if (plan.state === 'normal') {
-    reasons.push('No clean week yet: the first weeks start at a low cap. Log or import your last weeks to set your own.');
+  for (const r of (verdict?.reasons || [])) {
+    if (plan.cause && r.metric === plan.cause.metric) continue;
+    reasons.push(`${reasonText(r)}.`);
   }
-  if (plan.state === 'return') reasons.push('A session counts when pain stays at 2/10 or less and the knee is no worse the next morning.');
+  const base = baselineLine(plan);
+  if (base) reasons.push(base);
+  const ceiling = plan.today?.session?.pain_ceiling ?? plan.end_condition?.pain_ceiling;
+  if (plan.state === 'return' && ceiling !== undefined) reasons.push(`A session counts when pain stays at ${ceiling}/10 or less and the knee is no worse the next morning.`);
   why.append(h('ul', {}, reasons.map((r) => h('li', {}, r))));
+  if (verdict?.evidence) why.append(h('p', { class: 'evidence' }, verdict.evidence));
   if (plan.history && plan.history.length) {
     why.append(h('p', { class: 'hint' }, 'Recent changes'),
       h('ul', { class: 'history' }, plan.history.slice(-5).reverse().map((e) => h('li', {},
         `${formatDay(e.at)}: ${KIND_WORDS[e.kind] || e.kind} — ${reasonText(e.reason)}`))));
   }
-  return h('section', { class: `card plan plan-${plan.state} verdict-${plan.today.verdict}`, 'aria-label': 'Your plan', 'data-plan-state': plan.state },
-    h('p', { class: 'plan-label' }, 'Your plan'),
-    h('h2', {}, headline(plan)),
-    h('p', { class: 'plan-today' }, todayLine(plan)),
-    plan.state === 'normal' ? weekBar(plan) : null,
-    plan.state === 'return' && plan.return ? progressStrip(plan.return) : null,
-    why);
+  const status = plan.today.verdict;
+  return h('section', {
+    class: `card plan plan-${plan.state} verdict-${status}`, 'aria-label': 'Your plan today',
+    'data-plan-state': plan.state, 'data-verdict': status, 'data-advice-id': verdict ? verdict.id : null,
+  },
+  h('p', { class: 'plan-label' }, STATUS_LABEL[status] || 'Your plan'),
+  h('h2', {}, verdict ? verdict.title : headline(plan)),
+  h('p', { class: 'plan-today' }, verdict ? verdict.message : todayLine(plan)),
+  plan.state === 'normal' ? weekBar(plan) : null,
+  plan.state === 'return' && plan.return ? progressStrip(plan.return) : null,
+  why);
 }
 
 /** Load GET /plan and return the card (null when it cannot be loaded, e.g. offline). */

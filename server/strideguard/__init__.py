@@ -36,7 +36,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.imports import api as imports_api
     from strideguard.imports import jobs as import_jobs
     from strideguard.operations import health, metrics
-    from strideguard.plan import api as plan_api
     from strideguard.push import api as push_api
     from strideguard.reminders import api as reminders_api
     from strideguard.training import api as training_api
@@ -63,7 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     for blueprint in (
         accounts_api.auth_bp, accounts_api.me_bp, export_bp, training_api.bp,
-        guidance_api.bp, plan_api.bp, push_api.bp, reminders_api.bp, imports_api.bp,
+        guidance_api.bp, push_api.bp, reminders_api.bp, imports_api.bp,
         clinic_api.sharing_bp, clinic_api.clinic_bp,
     ):
         api.register_blueprint(blueprint)

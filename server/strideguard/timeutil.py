@@ -1,4 +1,4 @@
-"""Small time helpers shared by services (the pure modules take explicit times instead)."""
+"""Small time helpers (PURE) shared by services (the pure modules take explicit times instead)."""
 
 from __future__ import annotations
 

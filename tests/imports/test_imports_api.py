@@ -174,11 +174,11 @@ def test_files_are_deleted_unless_the_runner_keeps_them(app, runner):
 def test_guidance_is_recomputed_once_and_at_most_one_alert_per_kind_is_queued(app, runner, monkeypatch):
     """Three runs imported at once: the care plan is refreshed once (from the earliest date)
     and the outbox holds at most one alert per kind for today."""
-    from strideguard.guidance import service as guidance_service
+    from strideguard import afterwrite
 
     calls = []
-    real = guidance_service.after_change
-    monkeypatch.setattr(guidance_service, "after_change", lambda user, day, *a, **k: calls.append(day) or real(user, day, *a, **k))
+    real = afterwrite.after_write
+    monkeypatch.setattr(afterwrite, "after_write", lambda user, day, *a, **k: calls.append(day) or real(user, day, *a, **k))
     body = import_file(runner, "export.zip", strava_export())
     assert body["created"] == 5
     assert calls == [date(2010, 8, 5)]  # once, from the earliest imported run

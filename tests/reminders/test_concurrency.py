@@ -48,7 +48,7 @@ from sqlalchemy import insert, select
 from strideguard import create_app
 from strideguard.accounts.models import User
 from strideguard.extensions import db
-from strideguard.guidance.service import after_change
+from strideguard.afterwrite import after_write
 from strideguard.push.models import PushSubscription
 from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders.models import Reminder
@@ -378,7 +378,7 @@ def _seed(specs: list[Spec], service: LocalPushService) -> None:
 
 def _play(event: Event, model: Model, now: datetime) -> None:
     """What the API does for a check-in or a run, at simulated time ``now``: save it,
-    replay the care plan, queue today's alerts (``after_change``), commit."""
+    replay the care plan, queue today's alerts (``after_write``), commit."""
     uid = event.uid
     user = db.session.get(User, uid)
     if event.what == "run":
@@ -391,7 +391,7 @@ def _play(event: Event, model: Model, now: datetime) -> None:
         db.session.add(Checkin(user_id=uid, date=event.day, pain=pain, fever=fever, answers={}))
         model.record(uid, event.day, checkin=CheckinSnap(event.day, pain, fever=fever))
     db.session.flush()
-    guidance = after_change(user, event.day, now=now)
+    guidance = after_write(user, event.day, now=now).changed
     db.session.commit()
     alerts = alerts_for(guidance) if guidance.as_of == local(model.specs[uid], now).date() else ()
     if event.what in ("alert", "fever"):

@@ -16,7 +16,7 @@ from strideguard.accounts.models import User
 from strideguard.extensions import db
 from strideguard.guidance.advice import Advice, Source
 from strideguard.guidance.engine import Guidance
-from strideguard.guidance.service import after_change
+from strideguard.afterwrite import after_write
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.service import queue_alerts, tick
 from strideguard.training.models import Checkin
@@ -75,7 +75,7 @@ def raise_alerts(app, runner: Runner, day: date, now: datetime, actions: list[st
             db.session.flush()
         if actions is None:
             before = db.session.execute(select(func.count(Reminder.id))).scalar()
-            after_change(user, day, now=now)  # replays the plan and queues the alerts
+            after_write(user, day, now=now)  # replays the plan and queues the alerts
             db.session.commit()
             return db.session.execute(select(func.count(Reminder.id))).scalar() - before
         guidance = Guidance(as_of=day, status="ok", advice=tuple(

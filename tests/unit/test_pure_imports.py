@@ -1,5 +1,6 @@
 """The pure domain modules import without Flask and SQLAlchemy (in a fresh interpreter with
-both blocked), and so does the plugin API's front door."""
+both blocked), and so does the plugin API's front door. Which modules are pure is read from
+the code (``test_layers.pure_modules``), not kept here by hand."""
 
 from __future__ import annotations
 
@@ -9,35 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_layers import pure_modules
+
 ROOT = Path(__file__).resolve().parents[2]
-PURE = [
-    "strideguard",  # the front door: hookimpl, hookspec, PLUGIN_API_VERSION
-    "strideguard.load",
-    "strideguard.load.weekly",
-    "strideguard.load.windows",
-    "strideguard.guidance.snapshot",
-    "strideguard.guidance.advice",
-    "strideguard.guidance.rules",
-    "strideguard.guidance.detectors",
-    "strideguard.guidance.engine",
-    "strideguard.guidance.builder",
-    "strideguard.guidance.wording",
-    "strideguard.guidance.hookspecs",
-    "strideguard.plan.machine",
-    "strideguard.plan.phases",
-    "strideguard.plan.view",
-    "strideguard.reminders.planner",
-    "strideguard.imports.parse",
-    "strideguard.imports.parse.gpx",
-    "strideguard.imports.parse.tcx",
-    "strideguard.imports.parse.fit",
-    "strideguard.imports.parse.strava",
-    "strideguard.imports.parse.sports",
-    "strideguard.imports.parse.xmlsafe",
-    "strideguard.imports.archive",
-    "strideguard.imports.dedupe",
-    "strideguard.reminders.retry",
-]
+#: Derived from the code: every module that declares itself pure (``test_layers``), and the
+#: plugin API's front door.
+PURE = ["strideguard", *pure_modules()]
 BLOCKER = """
 import importlib.abc, sys
 class Block(importlib.abc.MetaPathFinder):

@@ -22,7 +22,7 @@ from strideguard.clinic.rules import RECENT_DAYS, PatientFacts, order_key, urgen
 from strideguard.day import redflags
 from strideguard.day.values import Pain
 from strideguard.extensions import db, ids_match
-from strideguard.guidance.snapshot import RunnerSettings
+from strideguard.day.values import RunnerSettings
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import PlanDay
 from strideguard.timeutil import local_today, utcnow

@@ -1,4 +1,4 @@
-"""Value types that cross the plugin boundary: Advice, Condition, Question.
+"""Value types that cross the plugin boundary (PURE): Advice, Condition, Question.
 
 Plain frozen dataclasses with no behaviour beyond ``to_dict``. Plugins may return these or
 plain dicts with the same keys; the host validates either (see ``guidance.validation``).

@@ -1,4 +1,5 @@
-"""HTTP routes for guidance, conditions, check-in questions and plugins."""
+"""HTTP routes for guidance, the care plan (``GET /plan``), conditions, check-in questions and
+plugins."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from flask_smorest import Blueprint
 
 from strideguard.accounts.guard import current_user
 from strideguard.guidance import service, stored
+from strideguard.plan import service as plan_service
+from strideguard.plan.schemas import PlanQuerySchema, PlanWithHistorySchema
 from strideguard.guidance.schemas import (
     ConditionQuerySchema,
     ConditionSchema,
@@ -17,7 +20,7 @@ from strideguard.guidance.schemas import (
 )
 from strideguard.training.service import asked_day
 
-bp = Blueprint("guidance", __name__, url_prefix="/api/v1", description="Guidance and plugins.")
+bp = Blueprint("guidance", __name__, url_prefix="/api/v1", description="Guidance, the care plan and plugins.")
 
 
 @bp.route("/guidance", methods=["GET"])
@@ -30,6 +33,18 @@ def get_guidance(query: dict):
     user = current_user()
     body = stored.guidance_json(user, asked_day(user, query.get("date")), service.host())
     return Response(body, mimetype="application/json")
+
+
+@bp.route("/plan", methods=["GET"])
+@bp.arguments(PlanQuerySchema, location="query")
+@bp.response(200, PlanWithHistorySchema)
+def get_plan(query: dict):
+    """The care plan for a local date (default today): state, day N of M, how it ends, the
+    day's verdict, session or cap, this week against the baseline, and the history of
+    every transition with the number that caused it."""
+    user = current_user()
+    guidance = service.guidance_for(user, asked_day(user, query.get("date")))
+    return guidance.plan_dict(history=plan_service.history(user))
 
 
 @bp.route("/conditions", methods=["GET"])

@@ -1,4 +1,4 @@
-"""Assemble a :class:`DaySnapshot` from plain values — the ONE place a snapshot is built.
+"""(PURE) Assemble a :class:`DaySnapshot` from plain values — the ONE place a snapshot is built.
 
 The guidance service calls it with rows read from the database and the stored care plan of
 the day; plugin authors' tests and ours call it with a few values:

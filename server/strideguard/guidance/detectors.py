@@ -1,4 +1,4 @@
-"""Evidence-labelled detectors beyond the seed (DESIGN §4).
+"""Evidence-labelled detectors beyond the seed (PURE; DESIGN §4).
 
 They never sound louder than the seed's own rules: severity is at most ``caution`` and the
 action is ``reduce_volume``, ``reduce_intensity`` or ``info``. Thresholds are strict.

@@ -1,4 +1,4 @@
-"""The guidance engine: core rules, evidence detectors and plugin advice → one day's Guidance.
+"""The guidance engine (PURE): core rules, evidence detectors and plugin advice → one day's Guidance.
 
 Single entry point: :func:`assess_day`. Pure apart from calling the plugin host. One verdict
 per day, decided by the core from the care plan; plugin advice is reconciled against it.

@@ -1,4 +1,4 @@
-"""The StrideGuard plugin API: every hook a plugin may implement, in one place.
+"""The StrideGuard plugin API (PURE): every hook a plugin may implement, in one place.
 
 Plugin authors import the marker from the package root::
 

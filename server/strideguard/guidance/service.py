@@ -20,6 +20,7 @@ from strideguard.guidance.host import PluginHost, create_host
 from strideguard.guidance.snapshot import DaySnapshot, ShoeSnap
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
+from strideguard.day.redflags import ASSESSED_ANSWER
 from strideguard.plan.machine import BREAK_ANSWER, PlanDay
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Run, Shoe
@@ -113,7 +114,21 @@ def guidance_for(user: User, as_of: date, today: date | None = None) -> Guidance
     return assess_day(build_snapshot(user, as_of, plan_service.day_for(user, as_of, today)), host())
 
 
+#: Asked while the plan waits for an assessment of the knee (``day.redflags``: a knee that
+#: locked, gave way or would not straighten).
+ASSESSED_QUESTION = {
+    "id": ASSESSED_ANSWER,
+    "prompt": "Has a physical therapist or doctor checked your knee since it locked, gave way or would not straighten?",
+    "type": "boolean",
+    "options": [],
+    "condition": None,
+}
+
+
 def checkin_questions(user: User) -> list[dict[str, Any]]:
-    """Core questions plus those of the runner's conditions (all conditions when none chosen)."""
+    """Core questions plus those of the runner's conditions (all conditions when none chosen);
+    the assessment question while the care plan holds a rest for it."""
     chosen = list(user.conditions or []) or sorted(known_condition_ids())
-    return CORE_QUESTIONS + host().checkin_questions(chosen)
+    today = plan_service.runner_today(user)
+    held = user.role == "runner" and plan_service.day_for(user, today, today).state.hold
+    return CORE_QUESTIONS + ([ASSESSED_QUESTION] if held else []) + host().checkin_questions(chosen)

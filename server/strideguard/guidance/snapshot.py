@@ -1,4 +1,4 @@
-"""The frozen snapshot of one runner's day: what rules and plugins see.
+"""The frozen snapshot of one runner's day (PURE): what rules and plugins see.
 
 Built by the guidance service from the database; never holds an ORM object or a session.
 The day's values (check-in, run, shoe, limits, pains) live in the pure floor

@@ -1,4 +1,4 @@
-"""The evidence notes the advice cites (the unit formatting lives in ``day.units``, the
+"""The evidence notes the advice cites (PURE) (the unit formatting lives in ``day.units``, the
 session text in ``plan.phases``; both are re-exported here)."""
 
 from __future__ import annotations

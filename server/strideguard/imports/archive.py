@@ -1,4 +1,4 @@
-"""Pure checks and reads for uploaded zip archives: entry names, counts, sizes, bomb ratios.
+"""(PURE) Checks and reads for uploaded zip archives: entry names, counts, sizes, bomb ratios.
 
 Nothing is extracted to disk: each entry is read into memory, bounded by the per-file limit,
 when its turn comes. Refusals of a single entry are per-file errors; refusals of the whole

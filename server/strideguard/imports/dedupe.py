@@ -1,4 +1,4 @@
-"""Pure: is an imported activity a run the runner already has?
+"""(PURE) Is an imported activity a run the runner already has?
 
 A possible duplicate has the same local date, a distance within 3% (of the longer of the
 two) and, when both start times are known, a start within 30 minutes. Hand-entered runs

@@ -99,12 +99,15 @@ def process(import_id: int, worker: str, now: datetime | None = None) -> bool:
     except ArchiveError as exc:
         db.session.rollback()
         _finish(imp, "failed", str(exc))
+        _after_import(user, imp)
     except _Lost:
         db.session.rollback()
         return False
     else:
+        # The plan replays before the import reads as done: a runner (or a test) who sees
+        # "done" sees the guidance and alerts of the imported runs too.
+        _after_import(user, imp)
         _finish(imp, "done")
-    _after_import(user, imp)
     return True
 
 
@@ -113,14 +116,16 @@ class _Lost(Exception):
 
 
 def _after_import(user: User, imp: Import) -> None:
-    """Guidance and the care plan, recomputed ONCE from the earliest imported date; today's
-    alerts are queued once (``after_change`` = plan refresh + one ``queue_alerts``)."""
-    from strideguard.guidance.service import after_change
+    """The one after-write path, ONCE for the whole import, from the earliest imported date:
+    the care plan replays over the imported weeks (they count like logged ones), and today's
+    alerts to the runner and their therapists are queued once."""
+    from strideguard import afterwrite
 
+    afterwrite.begin_write(user)
     earliest = db.session.execute(select(func.min(Run.date)).where(Run.import_id == imp.id)).scalar()
     if earliest is None:
         return
-    after_change(user, earliest)
+    afterwrite.after_write(user, earliest)
     db.session.commit()
 
 
@@ -194,6 +199,9 @@ def _summary(act: Activity, day: date | None) -> dict[str, Any]:
 
 def _file(imp: Import, user: User, position: int, name: str, data: bytes, row: StravaActivity | None,
           limits: ArchiveLimits, problem: str | None = None) -> None:
+    from strideguard.afterwrite import begin_write
+
+    begin_write(user)  # each file's transaction takes the runner's lock before its first write
     if problem is not None:
         _record(imp, [_item(imp, position, name, "failed", problem)])
         return

@@ -25,7 +25,7 @@ from strideguard import gcpause
 from strideguard.accounts.limits import runner_settings_many
 from strideguard.accounts.models import User
 from strideguard.extensions import core_rows, db, ids_match, insert_rows
-from strideguard.guidance.snapshot import CheckinSnap, RunSnap
+from strideguard.day.values import CheckinSnap, RunSnap
 from strideguard.plan.machine import inputs_from, replay
 from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.plan.service import (

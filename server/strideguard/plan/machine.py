@@ -491,22 +491,23 @@ def _rest_day(s: PlanState, inp: DayInput, checkin: CheckinSnap | None, flags: t
               work: _Day, ceiling: int) -> PlanState:
     """A day of rest with nothing that extends it: count it towards the rest's end."""
     day = inp.day
-    if checkin is not None and not flags and not inp.runs and checkin.pain <= ceiling:
+    if checkin is not None and not flags and checkin.pain <= ceiling:
         streak = s.clean_streak + 1 if s.last_clean == day - _DAY else 1
         s = _with(s, clean_streak=streak, last_clean=day)
-    elif checkin is not None or inp.runs or s.last_clean != day - _DAY:
+    elif checkin is not None or s.last_clean != day - _DAY:
         s = _with(s, clean_streak=0, last_clean=None)
     days_over = s.since is not None and (day - s.since).days >= s.rest_days
     fresh = s.last_clean is not None and s.last_clean >= day - _DAY
-    if days_over and fresh and s.clean_streak >= REST_CLEAN_CHECKINS:
-        if s.hold:
-            work.notes.append("awaiting_assessment")
-            return s
+    if days_over and fresh and s.clean_streak >= REST_CLEAN_CHECKINS and not s.hold:
+        # The rest ends today: a run today is the return's first session, not a run in rest.
         reason = Reason("checkins_within_session_ceiling", s.clean_streak, REST_CLEAN_CHECKINS)
         work.event(REST, RETURN, "return_started", reason, after="rest", phase=1)
         return _enter_return(s, day, reason)
     if days_over and s.hold:
         work.notes.append("awaiting_assessment")
+    if inp.runs:  # ran on a day still in rest: the 48 hours start again
+        _ran_during_rest(inp, work)
+        s = _with(s, clean_streak=0, last_clean=None)
     return s
 
 
@@ -574,8 +575,6 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             s = _enter_rest(s, day, cause, days, holds)
             s = _flare(s, day, cause, work)
     elif s.state == REST:
-        if inp.runs:
-            _ran_during_rest(inp, work)
         s = _rest_day(s, inp, checkin, flags, work, ceiling)
         if s.state == RETURN and inp.runs:
             s = _return_runs(s, inp, work, ceiling, None)

@@ -1,4 +1,4 @@
-"""The graded return to running: six walk–run phases and the rules that move between them.
+"""The graded return to running (PURE): six walk–run phases and the rules that move between them.
 
 Source: the standard return-to-run programme for overuse knee injuries in Trials 2023
 (doi 10.1186/s13063-023-07502-x, Table 1): six phases from walk 2 min / run 3 min over

@@ -27,14 +27,16 @@ class PhaseSchema(Schema):
     run_min = fields.Integer(allow_none=True, metadata={"description": "run interval; null: continuous"})
     distance_m = fields.Integer(metadata={"description": "the session's total distance"})
     effort = fields.Integer(metadata={"description": "rate of perceived exertion, 0-10"})
-    text = fields.String(metadata={"example": "Walk 2 min / run 3 min for 1.6 km, easy"})
+    text = fields.String(metadata={"example": "Walk 2 min · run 3 min for 1.6 km, easy"})
 
 
 class SessionSchema(PhaseSchema):
     of_phases = fields.Integer()
     sessions_done = fields.Integer()
     sessions_needed = fields.Integer()
-    today = fields.String(metadata={"enum": ["session", "rest_day", "done"]})
+    today = fields.String(metadata={"enum": ["session", "rest_day", "done", "no_session"]})
+    next_session = _date(allow_none=True, metadata={"description": "the first day from tomorrow a session may be run"})
+    pain_ceiling = fields.Integer(metadata={"description": "the most pain a session may reach and still count"})
 
 
 class TodaySchema(Schema):
@@ -46,9 +48,16 @@ class TodaySchema(Schema):
     cap_text = fields.String()
 
 
-class BaselineSchema(Schema):
+class CleanWeekSchema(Schema):
     week_start = _date()
     distance_m = fields.Integer()
+
+
+class BaselineSchema(Schema):
+    week_start = _date(metadata={"description": "the latest clean week"})
+    distance_m = fields.Integer(metadata={"description": "the mean of the clean weeks"})
+    weeks = fields.List(fields.Nested(CleanWeekSchema), metadata={
+        "description": "the clean weeks (up to 4) the baseline is the mean of, oldest first"})
 
 
 class PlanWeekSchema(Schema):
@@ -58,6 +67,8 @@ class PlanWeekSchema(Schema):
     runs = fields.Integer()
     cap_m = fields.Integer()
     baseline = fields.Nested(BaselineSchema, allow_none=True)
+    ramp_m = fields.Integer(allow_none=True, metadata={
+        "description": "after a return: what this week's cap grows from until it meets the baseline"})
     distance_pct = fields.Float(allow_none=True)
     speed_pct = fields.Float(allow_none=True)
 
@@ -72,9 +83,12 @@ class ReturnSchema(Schema):
 
 class EndConditionSchema(Schema):
     days_left = fields.Integer()
-    checkins_at_or_under_limit = fields.Integer()
+    checkins_within_ceiling = fields.Integer(metadata={"description": "daily check-ins in a row so far"})
     checkins_needed = fields.Integer()
     pain_threshold = fields.Integer()
+    pain_ceiling = fields.Integer(metadata={"description": "the pain those check-ins may show at most"})
+    awaiting_assessment = fields.Boolean(metadata={
+        "description": "held until a therapist (or the runner, in a check-in) records that the knee was assessed"})
 
 
 class HistorySchema(Schema):
@@ -83,7 +97,8 @@ class HistorySchema(Schema):
     to = fields.String(metadata={"enum": STATES})
     kind = fields.String(metadata={"enum": [
         "rest_started", "rest_extended", "return_started", "phase_up", "phase_down",
-        "return_completed", "over_cap", "speed_over"]})
+        "return_completed", "over_cap", "speed_over", "ran_during_rest", "session_too_long",
+        "session_early", "recurrence", "assessed"]})
     reason = fields.Nested(ReasonSchema)
     detail = fields.Dict()
 

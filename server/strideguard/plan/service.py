@@ -233,9 +233,9 @@ def _inputs(user_id: int, first: date, last: date) -> list[DayInput]:
     return recorded(user_id, first, first, last).inputs(first)
 
 
-#: How far past their local today a runner's today may be (a move west across the date line
-#: is at most a day; the rest is never a date typed by mistake: those are refused).
-AHEAD_DAYS = 1
+#: How far past their local today a runner's today may be: zones span 26 hours (UTC-12 to
+#: UTC+14), so a date reported in one zone is at most two days ahead of another's.
+AHEAD_DAYS = 2
 
 
 def runner_today(user: User, now: Any = None) -> date:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from strideguard.guidance.snapshot import RunnerSettings
-from strideguard.guidance.wording import format_distance, session_text
+from strideguard.day.units import format_distance
+from strideguard.day.values import RunnerSettings
 from strideguard.plan import phases
+from strideguard.plan.phases import session_text
 from strideguard.plan.machine import (
     NORMAL,
     REST,
@@ -46,14 +47,17 @@ def phase_out(phase: phases.Phase, units: str) -> dict[str, Any]:
 
 
 def _ends_when(day: PlanDay, settings: RunnerSettings) -> str | None:
-    limit = settings.pain_threshold
+    ceiling = phases.session_pain_max(settings.pain_threshold)
     if day.name == REST:
-        return (f"After day {day.state.rest_days}, once two daily check-ins in a row show pain "
-                f"at {limit}/10 or less with no swelling or fever.")
+        if day.state.hold:
+            return ("Once a therapist or doctor has checked your knee (say so in your check-in), and "
+                    f"two daily check-ins in a row show pain at {ceiling}/10 or less.")
+        return (f"After day {day.state.rest_days}, once {REST_CLEAN_CHECKINS} daily check-ins in a row show "
+                f"pain at {ceiling}/10 or less with no swelling or fever and no running.")
     if day.name == RETURN:
-        return (f"After phase {phases.LAST_PHASE}, when each phase has gone well twice: pain at "
-                f"{phases.session_pain_max(limit)}/10 or less during and after, and no worse the "
-                "next morning.")
+        return (f"After phase {phases.LAST_PHASE}, when each phase has gone well "
+                f"{phases.SESSIONS_PER_PHASE} times: pain at {ceiling}/10 or less during and after, "
+                "and no worse the next morning.")
     return None
 
 
@@ -80,6 +84,8 @@ def plan_view(
             today = "done"
         elif day.session_day:
             today = "session"
+        elif "no_session_today" in day.notes:
+            today = "no_session"
         else:
             today = "rest_day"
         session = {
@@ -88,6 +94,8 @@ def plan_view(
             "sessions_done": s.phase_sessions,
             "sessions_needed": phases.SESSIONS_PER_PHASE,
             "today": today,
+            "next_session": _iso(day.next_session),
+            "pain_ceiling": phases.session_pain_max(settings.pain_threshold),
         }
     out: dict[str, Any] = {
         "state": day.name,
@@ -98,9 +106,11 @@ def plan_view(
         "end_condition": (
             {
                 "days_left": max(s.rest_days - day.day_number + 1, 0),
-                "checkins_at_or_under_limit": min(_fresh_streak(day), REST_CLEAN_CHECKINS),
+                "checkins_within_ceiling": min(_fresh_streak(day), REST_CLEAN_CHECKINS),
                 "checkins_needed": REST_CLEAN_CHECKINS,
                 "pain_threshold": settings.pain_threshold,
+                "pain_ceiling": phases.session_pain_max(settings.pain_threshold),
+                "awaiting_assessment": s.hold,
             }
             if day.name == REST else None
         ),
@@ -119,9 +129,11 @@ def plan_view(
             "runs": s.week_runs,
             "cap_m": day.week_cap_m,
             "baseline": (
-                {"week_start": _iso(s.baseline_week), "distance_m": round(s.baseline_m)}
+                {"week_start": _iso(s.baseline_week), "distance_m": round(s.baseline_m),
+                 "weeks": [{"week_start": _iso(monday), "distance_m": round(m)} for monday, m in s.clean_weeks]}
                 if s.baseline_m else None
             ),
+            "ramp_m": round(s.ramp_m) if s.ramp_m else None,
             "distance_pct": float(day.distance_pct) if day.distance_pct is not None else None,
             "speed_pct": float(day.speed_pct) if day.speed_pct is not None else None,
         },

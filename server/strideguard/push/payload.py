@@ -137,12 +137,25 @@ def _plan_text(kind: str, detail: str, ctx: Mapping[str, Any]) -> tuple[str, str
     day, of = _score(ctx.get("plan_day")), ctx.get("plan_of_days")
     detailed = detail == "detailed"
     if state == "rest" and kind in ("checkin_due", "rest"):
+        ceiling = _score(ctx.get("session_ceiling"))
+        within = f"at {ceiling}/10 or less" if ceiling is not None else "within your limit"
+        if ctx.get("plan_hold") is True:
+            return ("Rest: get your knee checked",
+                    "No running until a therapist or doctor has checked your knee. Then say so in your check-in.")
+        raw_day = ctx.get("plan_day")
+        over = (isinstance(raw_day, int) and not isinstance(raw_day, bool) and isinstance(of, int)
+                and raw_day > of)
+        if over and kind == "checkin_due":
+            return ("Check in today",
+                    f"Your rest days are over. Check in today and tomorrow: the rest ends when both show pain {within}.")
         numbered = detailed and day is not None and isinstance(of, int) and day <= of
         title = f"Rest day {day} of {of}: no running" if numbered else "Rest day: no running"
-        body = ("Log how your knee feels. The rest ends after two check-ins in a row within "
-                "your limit." if kind == "checkin_due" else "Take a break from running. Open "
+        body = (f"Log how your knee feels. The rest ends after two check-ins in a row with pain {within}."
+                if kind == "checkin_due" else "Take a break from running. Open "
                 "StrideGuard to see why and for how long.")
         return title, body
+    if state == "return" and kind == "reduce_volume":
+        return ("Keep to your walk–run session", "Run only the session of the day, no more. Open StrideGuard for the plan.")
     if state == "return" and kind == "checkin_due":
         session = ctx.get("session") if isinstance(ctx.get("session"), str) else None
         if ctx.get("session_today") == "rest_day":

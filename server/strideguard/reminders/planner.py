@@ -46,8 +46,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from strideguard.guidance.snapshot import RunnerSettings
-from strideguard.guidance.wording import session_text
+from strideguard.day.values import RunnerSettings
+from strideguard.plan.phases import session_pain_max, session_text
 from strideguard.plan.machine import PlanDay, next_week_cap
 
 if TYPE_CHECKING:
@@ -133,12 +133,15 @@ class PlanBrief:
     session_today: str | None = None  # session | rest_day | done
     cap_m: int | None = None  # this week's cap (normal)
     next_week_cap_m: int | None = None  # next week's cap if this week ends as it stands
+    ceiling: int | None = None  # the session pain ceiling: what ends a rest, what a session allows
+    hold: bool | None = None  # a rest held until the knee has been assessed
 
     def context(self) -> dict[str, Any]:
         """The payload context keys for this plan (``plan_state``, ``plan_day`` …)."""
         out: dict[str, Any] = {"plan_state": self.state}
         for name, key in (("day", "plan_day"), ("of_days", "plan_of_days"), ("session", "session"),
-                          ("session_today", "session_today")):
+                          ("session_today", "session_today"), ("ceiling", "session_ceiling"),
+                          ("hold", "plan_hold")):
             value = getattr(self, name)
             if value is not None:
                 out[key] = value
@@ -404,7 +407,9 @@ def alerts_for(guidance: Guidance) -> tuple[Alert, ...]:
         if plan is not None:
             context["plan_state"] = plan.name
             if plan.of_days is not None:
-                context.update(plan_day=plan.day_number, plan_of_days=plan.of_days)
+                context.update(plan_day=plan.day_number, plan_of_days=plan.of_days, plan_hold=plan.state.hold)
+            if guidance.settings is not None:
+                context["session_ceiling"] = session_pain_max(guidance.settings.pain_threshold)
             if plan.name == "normal":
                 context["cap_m"] = plan.week_cap_m
         found[kind] = context
@@ -440,4 +445,6 @@ def brief(day: PlanDay, settings: RunnerSettings) -> PlanBrief:
         session_today=session_today,
         cap_m=day.week_cap_m if day.name == "normal" else None,
         next_week_cap_m=next_week_cap(day, settings),
+        ceiling=session_pain_max(settings.pain_threshold) if day.name != "normal" else None,
+        hold=day.state.hold if day.name == "rest" else None,
     )

@@ -1,4 +1,4 @@
-"""What becomes of an outbox row after a send: the reminder state machine and its retry policy.
+"""(PURE) What becomes of an outbox row after a send: the reminder state machine and its retry policy.
 
 Pure: no Flask, no SQLAlchemy, an explicit ``now``. ``reminders/outbox.py`` applies what
 :func:`settle` decides; ``push/sender.py`` only reports what each push service answered.
