@@ -77,8 +77,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "caution",
                 "Tell your therapist: pain starts earlier in your runs",
                 f"Pain began after {round(today)} m today, sooner than the {round(before)} m "
-                "of your previous painful run. With a tendon, that is a sign it is getting "
-                "worse.",
+                "of your previous painful run. If it is the tendon, pain that comes on sooner "
+                "can mean it is getting worse.",
                 [("pain_onset_m", round(today), None), ("previous_pain_onset_m", round(before), None)],
             )
         )
@@ -89,9 +89,9 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.avoid_long_rest",
                 "info",
                 "info",
-                "Keep the rest short and the tendon working",
-                "A tendon weakens with long rest, and the pain then tends to come back sooner. "
-                "Ask your therapist for strength work you can do during these rest days.",
+                "Keep the rest short and the knee working",
+                "If it is the tendon, long rest lets the muscles weaken, and the pain then tends "
+                "to come back sooner. Ask your therapist for strength work for these rest days.",
                 [("plan_state", state, None)],
             )
         )
@@ -101,9 +101,9 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.unload",
                 "reduce_volume",
                 "caution",
-                "Cut back distance and pace to unload the tendon",
-                "Run shorter, easier and less often for now so the tendon can settle. Your "
-                "plan stops running when the pain passes your limit.",
+                "Cut back distance and pace for now",
+                "Run shorter, easier and less often for now: if it is the tendon, that lets it "
+                "settle. Your plan stops running when the pain passes your limit.",
                 [("pain", pain, threshold)],
             )
         )
@@ -113,9 +113,9 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.avoid_long_rest",
                 "info",
                 "info",
-                "Keep the tendon working: avoid long rest",
-                "Long rest weakens the muscles, and the pain then tends to return sooner once "
-                "you run again. Ask your therapist for strength work that keeps the tendon "
+                "Avoid long rest: keep the knee working",
+                "Long rest weakens the muscles, and tendon pain then tends to return sooner "
+                "once you run again. Ask your therapist for strength work that keeps the tendon "
                 "loaded.",
                 [("runs_this_week", 0, None)],
             )
@@ -127,8 +127,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "info",
                 "info",
                 "Go easy on stretching",
-                "Stretching can irritate a sore tendon further. Ask your therapist which "
-                "exercises suit it.",
+                "If it is the tendon, stretching can irritate it further. Ask your therapist "
+                "which exercises suit your knee.",
                 [("stretching", True, None)],
             )
         )
