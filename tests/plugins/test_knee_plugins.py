@@ -149,3 +149,101 @@ def test_every_plugin_text_is_no_diagnosis(knee_host: PluginHost) -> None:
         assert advice.evidence
     assert "not a study" in everything["bursitis.fever"].evidence
     assert "Collins et al., BJSM 2018" in everything["runners_knee.strength"].evidence
+
+
+# --- a jump in runs per week at about the same distance (issue 21, finding 8) -----------
+
+FREQ = "patellar_tendinopathy.frequency_jump"
+
+
+def block(first: date, count: int, metres: int, tag: str) -> list[RunSnap]:
+    """``count`` runs spread over the 7 days from ``first``, ``metres`` in whole metres."""
+    share, extra = divmod(metres, count) if count else (0, 0)
+    return [
+        RunSnap(id=f"{tag}{i}", date=first + timedelta(days=(i * 7) // count),
+                distance_m=share + (1 if i < extra else 0), duration_s=(share + 1) * 0.36)
+        for i in range(count)
+    ]
+
+
+def history(before: tuple[int, int, int], before_m: int, recent: int, recent_m: int) -> list[RunSnap]:
+    """Three weeks of ``before`` runs (oldest first, ``before_m`` each week), then ``recent``
+    runs in the 7 days ending on ``D``."""
+    recent_from = D - timedelta(days=6)
+    runs = []
+    for back, count in zip((3, 2, 1), before):
+        runs += block(recent_from - timedelta(weeks=back), count, before_m, f"w{back}.")
+    return runs + block(recent_from, recent, recent_m, "now.")
+
+
+def assess(host: PluginHost, runs, *, conditions=("patellar_tendinopathy",), limit: float = 10.0,
+           units: str = "km", **checkin: Any):
+    settings = RunnerSettings(conditions=conditions, weekly_increase_pct=limit, units=units)
+    snap = day_snapshot(D, runs=runs, settings=settings,
+                        checkin=CheckinSnap(date=D, **{"pain": 0, **checkin}) if checkin else None)
+    return snap, {a.id: a for a in host.assess(snap)}
+
+
+@pytest.mark.parametrize(
+    ("before", "before_m", "recent", "recent_m", "limit", "fires"),
+    [
+        pytest.param((2, 2, 2), 10_000, 6, 10_000, 10, True, id="2->6 same distance"),
+        pytest.param((3, 3, 3), 12_000, 4, 12_000, 10, False, id="3->4 one more run"),
+        pytest.param((2, 2, 2), 10_000, 6, 30_000, 10, False, id="2->6 distance x3: core's cap"),
+        pytest.param((2, 2, 2), 10_000, 6, 11_000, 10, True, id="2->6 distance +10.0%"),
+        pytest.param((2, 2, 2), 10_000, 6, 11_010, 10, False, id="2->6 distance +10.1%"),
+        pytest.param((2, 2, 2), 10_000, 6, 11_500, 20, True, id="2->6 +15% within a 20% limit"),
+        pytest.param((2, 2, 2), 10_000, 6, 5_000, 10, True, id="2->6 at half the distance"),
+        pytest.param((2, 2, 2), 10_000, 4, 10_000, 10, True, id="2->4 two more, +100%"),
+        pytest.param((4, 4, 4), 20_000, 6, 20_000, 10, False, id="4->6 is +50.0%, not more"),
+        pytest.param((4, 4, 4), 20_000, 7, 20_000, 10, True, id="4->7 +75%"),
+        pytest.param((3, 2, 2), 10_000, 4, 10_000, 10, False, id="2.3->4 is 1.7 more"),
+        pytest.param((3, 2, 2), 10_000, 5, 10_000, 10, True, id="2.3->5"),
+        pytest.param((0, 2, 2), 10_000, 6, 10_000, 10, False, id="history starts after the oldest week"),
+    ],
+)
+def test_a_jump_in_runs_a_week_at_the_same_distance_is_named(
+    knee_host: PluginHost, before, before_m: int, recent: int, recent_m: int, limit: float,
+    fires: bool,
+) -> None:
+    runs = history(before, before_m, recent, recent_m)
+    snap, advice = assess(knee_host, runs, limit=limit)
+    assert snap.plan is not None and snap.plan.name == "normal"
+    assert (FREQ in advice) is fires
+    if not fires:
+        return
+    card = advice[FREQ]
+    assert (card.action, card.severity) == ("reduce_volume", "caution")
+    usual = sum(before) / 3
+    reasons = {r.metric: (r.value, r.threshold) for r in card.reasons}
+    assert reasons["runs_last_7_days"] == (recent, None)
+    assert reasons["runs_per_week_before"] == (round(usual, 1), None)
+    assert reasons["runs_pct"][1] == 50 and reasons["runs_pct"][0] > 50
+    assert reasons["distance_last_7_days_m"] == (recent_m, None)
+    assert reasons["distance_per_week_before_m"] == (round(before_m), None)
+    assert reasons["distance_pct"] == (round((recent_m / before_m - 1) * 100, 1), limit)
+    shown_usual = f"{usual:.1f}".removesuffix(".0")
+    assert f"You ran {recent} times in the last 7 days, up from {shown_usual} a week" in card.message
+    assert f"({recent_m / 1000:.1f} km against {before_m / 1000:.1f} km a week)" in card.message
+    assert "StrideGuard's own" in card.evidence
+
+
+def test_the_frequency_jump_in_miles_and_its_gates(knee_host: PluginHost) -> None:
+    runs = history((2, 2, 2), 16_093, 6, 16_093)
+    _, advice = assess(knee_host, runs, units="mi")
+    assert "(10.0 mi against 10.0 mi a week)" in advice[FREQ].message
+    # only for a runner for whom the tendon is relevant (the plugin's own gate)
+    _, other = assess(knee_host, runs, conditions=("it_band",))
+    assert FREQ not in other
+    _, by_location = assess(knee_host, runs, conditions=(), pain=2, location="below_kneecap")
+    assert FREQ in by_location
+    # with pain, the frequency card carries the cut-back advice: no second reduce_volume card
+    assert "patellar_tendinopathy.unload" not in by_location
+    # after a break (no run in the three weeks before) the core's return rule speaks instead
+    old = [RunSnap(id="old", date=D - timedelta(days=45), distance_m=5000, duration_s=1800)]
+    _, after_break = assess(knee_host, old + block(D - timedelta(days=6), 6, 10_000, "now."))
+    assert FREQ not in after_break
+    # in rest the plan governs running: no frequency card
+    snap, resting = assess(knee_host, runs, pain=5)
+    assert snap.plan is not None and snap.plan.name == "rest"
+    assert FREQ not in resting
