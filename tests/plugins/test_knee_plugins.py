@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -247,3 +248,57 @@ def test_the_frequency_jump_in_miles_and_its_gates(knee_host: PluginHost) -> Non
     snap, resting = assess(knee_host, runs, pain=5)
     assert snap.plan is not None and snap.plan.name == "rest"
     assert FREQ not in resting
+
+
+def test_no_long_rest_card_on_a_monday_after_a_run_yesterday(knee_host: PluginHost) -> None:
+    monday = D - timedelta(days=D.weekday()) + timedelta(weeks=1)
+    runs = [RunSnap(id="sun", date=monday - timedelta(days=1), distance_m=8000, duration_s=2800)]
+    snap = day_snapshot(monday, runs=runs,
+                        settings=RunnerSettings(conditions=("patellar_tendinopathy",)))
+    assert snap.load.current.runs == 0  # an empty calendar week so far ...
+    advice = {a.id: a for a in knee_host.assess(snap)}
+    assert "patellar_tendinopathy.avoid_long_rest" not in advice  # ... is not a long rest
+    later = day_snapshot(monday + timedelta(days=7), runs=runs,
+                         settings=RunnerSettings(conditions=("patellar_tendinopathy",)))
+    assert "patellar_tendinopathy.avoid_long_rest" in {a.id for a in knee_host.assess(later)}
+
+
+def _put_runs(runner, runs: list[RunSnap]) -> dict:
+    guidance: dict = {}
+    for r in sorted(runs, key=lambda r: r.date):
+        response = runner.put(f"/api/v1/runs/{uuid.uuid4()}", json={
+            "date": r.date.isoformat(), "distance_m": r.distance_m, "duration_s": round(r.duration_s)})
+        assert response.status_code in (200, 201), response.get_json()
+        guidance = response.get_json()["guidance"]
+    return guidance
+
+
+def test_the_frequency_jump_through_the_api(runner, other) -> None:
+    """Both databases: 2 -> 6 runs a week at the same distance names the jump; 2 -> 6 with
+    three times the distance is the core's weekly cap, not this card."""
+    sunday = date.today() - timedelta(days=date.today().weekday() + 1)
+    first = sunday - timedelta(days=6)
+
+    def weeks(recent_m: int) -> list[RunSnap]:
+        runs = []
+        for back in (3, 2, 1):
+            runs += block(first - timedelta(weeks=back), 2, 10_000, f"w{back}.")
+        return runs + block(first, 6, recent_m, "now.")
+
+    for who in (runner, other):
+        assert who.patch("/api/v1/me", json={"conditions": ["patellar_tendinopathy"]}).status_code == 200
+
+    same = _put_runs(runner, weeks(10_000))
+    assert same["as_of"] == (first + timedelta(days=5)).isoformat()  # the sixth run, a Saturday
+    cards = {a["id"]: a for a in same["advice"]}
+    assert FREQ in cards, cards
+    assert cards[FREQ]["action"] == "reduce_volume" and cards[FREQ]["severity"] == "caution"
+    reasons = {r["metric"]: r["value"] for r in cards[FREQ]["reasons"]}
+    assert (reasons["runs_last_7_days"], reasons["runs_per_week_before"]) == (6, 2.0)
+    assert reasons["distance_pct"] == 0.0
+    assert "core.distance_jump" not in cards
+
+    more = _put_runs(other, weeks(30_000))
+    cards = {a["id"]: a for a in more["advice"]}
+    assert FREQ not in cards
+    assert "core.distance_jump" in cards, cards
