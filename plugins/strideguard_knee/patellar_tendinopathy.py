@@ -108,8 +108,8 @@ def _frequency_advice(jump: FrequencyJump, snapshot: DaySnapshot) -> dict[str, A
         f"week in the {BEFORE_WEEKS} weeks before, while your distance stayed within your "
         f"{limit:g}% limit ({now} against {before} a week). More runs mean fewer rest days "
         "between them, and running more often can bring on pain below the kneecap. Spread the "
-        f"distance over fewer runs, back towards the {usual} a week you were used to, and add a run "
-        "only once the knee stays calm.",
+        f"distance over fewer runs, back towards the {usual} a week you were used to, and add "
+        "a run only once the knee stays calm.",
         [
             ("runs_last_7_days", jump.runs_recent, None),
             ("runs_per_week_before", float(jump.runs_per_week_before), None),

@@ -78,9 +78,8 @@ EVIDENCE = {
     "single_run": (
         "In an 18-month study of 5,205 adult runners with Garmin watches, a run more than 10% "
         "and up to 30% longer than their longest of the previous 30 days came with more overuse "
-        "injuries (hazard "
-        "rate ratio 1.64, 95% CI 1.31 to 2.05); a run more than twice as long, 2.28 (1.50 to 3.48). "
-        "An observed link, not proof of cause. Frandsen et al., BJSM 2025."
+        "injuries (hazard rate ratio 1.64, 95% CI 1.31 to 2.05); a run more than twice as long, "
+        "2.28 (1.50 to 3.48). An observed link, not proof of cause. Frandsen et al., BJSM 2025."
     ),
     "two_week": (
         "In a one-year study of 874 novice runners with GPS watches, those who raised their "
