@@ -7,7 +7,16 @@ from typing import Any
 
 from strideguard.guidance.snapshot import CheckinSnap, DaySnapshot
 
-SEED = "Physical-therapy clinic article on knee pain after running (StrideGuard seed)."
+SEED = (
+    "Physical-therapy clinic article on knee pain after running "
+    "(StrideGuard seed; clinical advice, not a study)."
+)
+#: The patellofemoral pain consensus statements (expert groups weighing the trials).
+PFP_CONSENSUS = (
+    "Expert consensus statements on kneecap (patellofemoral) pain recommend exercise therapy, "
+    "with hip and knee exercises combined, to ease pain and help function (Crossley et al., "
+    "BJSM 2016; Collins et al., BJSM 2018). Consensus of reviewed trials, not one study's figure."
+)
 
 
 def todays_checkin(snapshot: DaySnapshot) -> CheckinSnap | None:

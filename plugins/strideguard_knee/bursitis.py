@@ -72,9 +72,9 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.fever",
                 "contact_doctor",
                 "urgent",
-                "Call a doctor today: the bursa could be infected",
-                "A fever with an irritated bursa can mean infection, which needs a doctor and "
-                "usually antibiotics. Do not run until a doctor has seen the knee.",
+                "Call a doctor today about the fever",
+                "Do not run until a doctor has seen the knee. A fever with a sore or swollen "
+                "knee could mean an infected bursa, which needs a doctor and often antibiotics.",
                 [("fever", True, None)],
             )
         )
@@ -85,9 +85,9 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "rest",
                 "warning",
                 "Wait for the swelling to go down before you run",
-                "Compression, early gentle movement and light exercise usually help most; ice "
-                "if it eases the pain. Following your therapist's plan lowers the chance of "
-                "injections or surgery later.",
+                "Until then, compression, gentle movement and light exercise tend to help most; "
+                "ice if it eases the pain. Ask your therapist for a plan: if it is a bursa, "
+                "treating it early makes injections or surgery less likely.",
                 [("swelling", True, None)],
             )
         )
@@ -101,7 +101,7 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "info",
                 "Keep running while the knee is not swollen",
                 "Without swelling, running on through mild pain may be fine. Check with your "
-                "therapist and stop if the swelling comes back.",
+                "therapist, and stop if the knee swells.",
                 [("swelling", False, None), ("pain", pain, snapshot.settings.pain_threshold)],
             )
         )

@@ -64,8 +64,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "contact_pt",
                 "caution",
                 "Call your therapist early",
-                "Pain on the outside of the knee can turn long-lasting and then take a month "
-                "or two of rehab. Getting it checked now is the quicker way back.",
+                "If it is the IT band, pain on the outside of the knee can become long-lasting "
+                "and take a month or two of rehab. Having it checked now is the quicker way back.",
                 [("pain", pain, None), ("outside_pain", outside, None)],
             )
         )
@@ -76,8 +76,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "info",
                 "info",
                 "Skip foam rolling the IT band",
-                "Rolling the band rarely helps and can make it worse. Painkillers only mask it; "
-                "the pain tends to return once you run again unless the cause is fixed.",
+                "Rolling the IT band rarely helps and can make it worse. Painkillers only hide "
+                "the pain; it tends to come back when you run again unless the cause is found.",
                 [("foam_rolling", True, None)],
             )
         )
@@ -86,9 +86,9 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
             f"{ID}.hips_core",
             "info",
             "info",
-            "Work on hip and core strength",
-            "Weak hips and core tilt the pelvis and load the band. Ask your therapist for "
-            "strength work and a look at your running form.",
+            "Ask about hip and core strength work",
+            "Weak hips or core can tilt the pelvis and add load on the band. Ask your therapist "
+            "whether strength work and a look at your running form would help.",
         )
     )
     return out

@@ -67,9 +67,10 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.rest_ice",
                 "rest",
                 "warning",
-                "Stop running for a few days; rest and ice the knee",
-                "A knee that will not straighten, locks or started hurting after a twist needs "
-                "a break from running. Rest and ice ease a mild case but do not heal a tear.",
+                "Stop running and have the knee checked",
+                "Give the knee a break from running. A knee that will not straighten, locks or "
+                "began to hurt after a twist could have a meniscus problem. Rest and ice can ease "
+                "the pain, but only an assessment can tell what it is: see your therapist.",
                 [
                     ("hard_to_straighten", straighten, None),
                     ("locking_or_giving_way", locking, None),
@@ -85,8 +86,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "contact_pt",
                 "caution",
                 "Ask your therapist for a recovery plan",
-                "Rest alone rarely fixes the knee for good. A therapist-led plan makes surgery "
-                "less likely.",
+                "Rest alone may not be enough for a knee like this. If it is the meniscus, a "
+                "recovery plan with your therapist can make surgery less likely.",
                 [("pain", pain, None)],
             )
         )
@@ -96,8 +97,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
             "info",
             "info",
             "Avoid sudden stops and sharp turns",
-            "Twisting and quick changes of direction strain the meniscus most. Choose steady "
-            "routes without tight turns while the knee settles.",
+            "Twisting and quick changes of direction put the most strain on the meniscus. "
+            "Choose steady routes without tight turns while the knee settles.",
         )
     )
     return out

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from strideguard import hookimpl
 from strideguard.guidance.snapshot import DaySnapshot
-from strideguard_knee._common import advice, answer, plan_state, questions_for, relevant, todays_pain
+from strideguard.load.weekly import shown_distance
+from strideguard_knee._common import (
+    SEED,
+    advice,
+    answer,
+    plan_state,
+    questions_for,
+    relevant,
+    todays_pain,
+)
+from strideguard_knee._frequency import (
+    BEFORE_WEEKS,
+    MAX_RISE_PCT,
+    MIN_EXTRA_RUNS,
+    RECENT_DAYS,
+    FrequencyJump,
+    frequency_jump,
+)
 
 PLUGIN_API_VERSION = 1
 ID = "patellar_tendinopathy"
@@ -60,9 +79,59 @@ def _onsets(snapshot: DaySnapshot) -> tuple[float | None, float | None]:
     return (min(today) if today else None, before[-1] if before else None)
 
 
+FREQUENCY_EVIDENCE = (
+    "The clinic article names running more often, not only farther, among the loads that bring "
+    f"on pain below the kneecap. The thresholds here ({MIN_EXTRA_RUNS} more runs a week and "
+    f"over {MAX_RISE_PCT}% more) are StrideGuard's own. {SEED}"
+)
+
+
+def _number(value: Decimal) -> str:
+    """``Decimal('2.0')`` → ``"2"``, ``Decimal('2.3')`` → ``"2.3"``."""
+    return str(int(value)) if value == value.to_integral_value() else str(value)
+
+
+def _frequency_advice(jump: FrequencyJump, snapshot: DaySnapshot) -> dict[str, Any]:
+    """Name a jump in runs per week at about the same distance, with its numbers."""
+    units = snapshot.settings.units
+    limit = snapshot.settings.weekly_increase_pct
+    unit = "mi" if units == "mi" else "km"
+    now = f"{shown_distance(jump.distance_recent_m, units)} {unit}"
+    before = f"{shown_distance(jump.distance_per_week_before_m, units)} {unit}"
+    usual = _number(jump.runs_per_week_before)
+    return advice(
+        f"{ID}.frequency_jump",
+        "reduce_volume",
+        "caution",
+        "Go back to fewer runs a week",
+        f"You ran {jump.runs_recent} times in the last {RECENT_DAYS} days, up from {usual} a "
+        f"week in the {BEFORE_WEEKS} weeks before, while your distance stayed within your "
+        f"{limit:g}% limit ({now} against {before} a week). More runs mean fewer rest days "
+        "between them, and running more often can bring on pain below the kneecap. Spread the "
+        f"distance over fewer runs, back towards the {usual} a week you were used to, and add "
+        "a run only once the knee stays calm.",
+        [
+            ("runs_last_7_days", jump.runs_recent, None),
+            ("runs_per_week_before", float(jump.runs_per_week_before), None),
+            ("runs_pct", float(jump.runs_pct), MAX_RISE_PCT),
+            ("distance_last_7_days_m", round(jump.distance_recent_m), None),
+            ("distance_per_week_before_m", round(jump.distance_per_week_before_m), None),
+            ("distance_pct", float(jump.distance_pct), limit),
+        ],
+        FREQUENCY_EVIDENCE,
+    )
+
+
+def _ran_within(snapshot: DaySnapshot, days: int) -> bool:
+    """Whether any run is dated in the last ``days`` days, ``as_of`` included."""
+    first = snapshot.as_of - timedelta(days=days - 1)
+    return any(first <= r.date <= snapshot.as_of for r in snapshot.runs)
+
+
 @hookimpl
 def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
-    """Unload the tendon without long rest; watch for pain arriving earlier in runs."""
+    """Unload the tendon without long rest; watch for pain arriving earlier in runs and for
+    a jump in runs per week at about the same distance."""
     if not relevant(snapshot, ID, LOCATIONS):
         return []
     out = []
@@ -77,8 +146,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "caution",
                 "Tell your therapist: pain starts earlier in your runs",
                 f"Pain began after {round(today)} m today, sooner than the {round(before)} m "
-                "of your previous painful run. With a tendon, that is a sign it is getting "
-                "worse.",
+                "of your previous painful run. If it is the tendon, pain that comes on sooner "
+                "can mean it is getting worse.",
                 [("pain_onset_m", round(today), None), ("previous_pain_onset_m", round(before), None)],
             )
         )
@@ -89,35 +158,39 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.avoid_long_rest",
                 "info",
                 "info",
-                "Keep the rest short and the tendon working",
-                "A tendon weakens with long rest, and the pain then tends to come back sooner. "
-                "Ask your therapist for strength work you can do during these rest days.",
+                "Keep the rest short and the knee working",
+                "If it is the tendon, long rest lets the muscles weaken, and the pain then tends "
+                "to come back sooner. Ask your therapist for strength work for these rest days.",
                 [("plan_state", state, None)],
             )
         )
+    elif state == "normal" and (
+        jump := frequency_jump(snapshot.runs, snapshot.as_of, snapshot.settings.weekly_increase_pct)
+    ) is not None:
+        out.append(_frequency_advice(jump, snapshot))
     elif pain > 0 and state == "normal":
         out.append(
             advice(
                 f"{ID}.unload",
                 "reduce_volume",
                 "caution",
-                "Cut back distance and pace to unload the tendon",
-                "Run shorter, easier and less often for now so the tendon can settle. Your "
-                "plan stops running when the pain passes your limit.",
+                "Cut back distance and pace for now",
+                "Run shorter, easier and less often for now: if it is the tendon, that lets it "
+                "settle. Your plan stops running when the pain passes your limit.",
                 [("pain", pain, threshold)],
             )
         )
-    elif state == "normal" and snapshot.load.current.runs == 0:
+    elif state == "normal" and not _ran_within(snapshot, RECENT_DAYS):
         out.append(
             advice(
                 f"{ID}.avoid_long_rest",
                 "info",
                 "info",
-                "Keep the tendon working: avoid long rest",
-                "Long rest weakens the muscles, and the pain then tends to return sooner once "
-                "you run again. Ask your therapist for strength work that keeps the tendon "
+                "Avoid long rest: keep the knee working",
+                "Long rest weakens the muscles, and tendon pain then tends to return sooner "
+                "once you run again. Ask your therapist for strength work that keeps the tendon "
                 "loaded.",
-                [("runs_this_week", 0, None)],
+                [("runs_last_7_days", 0, None)],
             )
         )
     if answer(snapshot, f"{ID}.stretching"):
@@ -127,8 +200,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "info",
                 "info",
                 "Go easy on stretching",
-                "Stretching can irritate a sore tendon further. Ask your therapist which "
-                "exercises suit it.",
+                "If it is the tendon, stretching can irritate it further. Ask your therapist "
+                "which exercises suit your knee.",
                 [("stretching", True, None)],
             )
         )

@@ -6,7 +6,14 @@ from typing import Any
 
 from strideguard import hookimpl
 from strideguard.guidance.snapshot import DaySnapshot
-from strideguard_knee._common import advice, answer, questions_for, relevant, todays_pain
+from strideguard_knee._common import (
+    PFP_CONSENSUS,
+    advice,
+    answer,
+    questions_for,
+    relevant,
+    todays_pain,
+)
 
 PLUGIN_API_VERSION = 1
 ID = "runners_knee"
@@ -64,9 +71,10 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 "contact_pt",
                 "caution",
                 "Ask your therapist for a kneecap strength plan",
-                "Pain after sitting with bent knees or on stairs fits a kneecap pattern. The "
-                "cause often sits at the hip or at the foot and ankle, so strength work there "
-                "helps. When you sit for long, stretch your legs out now and then.",
+                "Pain after sitting with bent knees or on stairs could come from the kneecap. "
+                "The cause often lies at the hip or at the foot and ankle; your therapist can "
+                "check and suggest strength work. When you sit for long, straighten your legs "
+                "now and then.",
                 [("sitting_pain", sitting, None), ("stairs_pain", stairs, None)],
             )
         )
@@ -77,11 +85,12 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
                 f"{ID}.strength",
                 "info",
                 "info",
-                "Strengthen hips, knees, feet and ankles",
-                "Pressure on the kneecap grows with tight muscles, poor running form or a "
-                "kneecap that tracks off line. A therapist-led strength plan eases the pain, "
-                "shortens recovery and helps stop it coming back.",
+                "Strengthen hips and knees with a therapist's plan",
+                "Tight muscles, poor running form or a kneecap that tracks off line can add "
+                "pressure on the kneecap. For kneecap pain, hip and knee exercises together "
+                "are what expert groups recommend: ask your therapist for a plan.",
                 [("pain", pain, None)],
+                PFP_CONSENSUS,
             )
         )
     return out
