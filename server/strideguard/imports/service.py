@@ -19,7 +19,7 @@ from strideguard.accounts.models import User
 from strideguard.errors import Conflict, DomainError, Invalid, NotFound
 from strideguard.extensions import db
 from strideguard.imports.archive import ArchiveLimits
-from strideguard.imports.models import Import, ImportItem
+from strideguard.imports.models import HELD, Import, ImportItem
 from strideguard.imports.parse import Limits, format_of
 from strideguard.owned import own_row
 
@@ -174,5 +174,7 @@ def answer_item(user: User, import_id: int, item_id: int, is_run: bool) -> tuple
 def item_out(item: ImportItem) -> dict[str, Any]:
     return {
         "id": item.id, "file": item.name, "session": item.session, "status": item.status,
-        "reason": item.reason, "run_id": item.run_uuid, "summary": item.summary or {},
+        "reason": item.reason, "summary": item.summary or {},
+        # A held file's UUID is the run it would become: not a run yet.
+        "run_id": None if item.status == HELD else item.run_uuid,
     }
