@@ -7,13 +7,13 @@ The bound depends on the distance, because nobody holds a 5 km pace over a marat
   American Scientist 69:285-290, 1981), i.e. speed ~ distance ** -0.06. Anchored at the men's
   marathon world record (2:00:35, K. Kiptum, Chicago 2023: 5.83 m/s, 21.0 km/h) it gives
   23.9 km/h at 5 km and 22.9 km/h at 10 km, within 0.5% of those world records (12:35, 26:11).
-- **Held for the runner's answer** above 70% of that world-record speed: 70% is "regional
-  class" in the age-grading tables (World Masters Athletics / Alan Jones' road standards:
-  60% local, 70% regional, 80% national, 90% world class). That is 16.7 km/h over 5 km
-  (a 17:58 5 km), 16.0 km/h over 10 km, 14.7 km/h over a marathon (2:52), at most
-  18.4 km/h for anything shorter than 1 km. Recreational runners are far below it (most
-  finish a 10 km at 8-12 km/h), so a road ride at 18-25 km/h never passes, and a fast club
-  runner whose file names no sport answers one question.
+- **Held for the runner's answer** above 70% of that world-record speed. Age grading (World
+  Masters Athletics, formerly WAVA, age-graded tables; USATF Masters, "Age Grading", 2018)
+  rates a result as a share of the world record: over 60% local class, over 70% regional
+  class, over 80% national, over 90% world class. 70% is 16.7 km/h over 5 km (a 17:58 5 km),
+  16.0 km/h over 10 km (37:24), 14.7 km/h over a marathon (2:52), and never more than
+  18.4 km/h (anything up to 1 km). So a road ride at 18-25 km/h never passes as a run, and
+  only a runner of regional class or better whose file names no sport is asked (one tap).
 - **Skipped** above the world-record speed itself: no human runs it, so it is a ride or a
   drive (the runner is not asked).
 """
