@@ -36,6 +36,7 @@ PURE = [
     "strideguard.imports.parse.xmlsafe",
     "strideguard.imports.archive",
     "strideguard.imports.dedupe",
+    "strideguard.imports.plausible",
     "strideguard.reminders.retry",
 ]
 BLOCKER = """
