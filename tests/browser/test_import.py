@@ -90,15 +90,21 @@ def test_a_ride_without_a_sport_waits_for_the_runners_answer(page: Any, tmp_path
     assert (stored["held"], stored["skipped"], stored["created"]) == (0, 1, 0)
     assert api_json(page, "/export")["body"]["runs"] == []
 
-    # Again, and this time it was a run.
+    # Again, and this time it was a run, answered later: after a reload, from "Earlier imports".
     page.get_by_label("Activity file or zip").set_input_files(str(ride))
     page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("region", name="Import result").get_by_role("region", name="Needs your answer")).to_be_visible(
+        timeout=60_000)
+    page.reload()
+    expect(page.get_by_role("heading", name="Import runs")).to_be_visible()
+    page.get_by_role("button", name="Answer 1 file").click()
     again = page.get_by_role("region", name="Import result").get_by_role("region", name="Needs your answer")
-    expect(again).to_be_visible(timeout=60_000)
+    expect(again).to_contain_text("Was it a run?")
     again.get_by_role("button", name="This was a run").click()
     added = page.get_by_role("region", name="Import result").get_by_role("region", name="Added")
     expect(added).to_contain_text("ride.gpx")
     expect(page.get_by_role("region", name="Needs your answer")).to_have_count(0)
+    expect(page.get_by_role("button", name="Answer 1 file")).to_have_count(0)
     runs = api_json(page, "/export")["body"]["runs"]
     assert [(r["date"], r["source"]) for r in runs] == [("2022-11-12", "gpx")]
     screenshot(page, "23-import-answered-run")
