@@ -9,7 +9,7 @@ import { historyEnding } from './history.js';
 const ACCEPT = '.gpx,.tcx,.fit,.gz,.zip';
 const POLL_MS = 500;
 const GROUPS = [
-  ['created', 'Added'], ['possible_duplicate', 'Already saved (not added twice)'],
+  ['needs_answer', 'Needs your answer'], ['created', 'Added'], ['possible_duplicate', 'Already saved (not added twice)'],
   ['duplicate', 'Imported before'], ['skipped', 'Skipped'], ['failed', 'Could not be read'],
 ];
 
@@ -49,12 +49,34 @@ function progressView() {
   return box;
 }
 
-function fileLine(item) {
+/** "This was a run" / "Skip" for a file held because it names no sport and is fast for a run. */
+function answerButtons(imp, item, onAnswered) {
+  const error = h('span', { class: 'error', role: 'alert' });
+  const choose = async (answer, button) => {
+    for (const b of box.querySelectorAll('button')) b.disabled = true;
+    error.textContent = '';
+    try {
+      await api('POST', `/imports/${imp.id}/files/${item.id}/answer`, { answer });
+      onAnswered();
+    } catch (err) {
+      error.textContent = err.message;
+      for (const b of box.querySelectorAll('button')) b.disabled = false;
+      button.focus();
+    }
+  };
+  const run = h('button', { type: 'button', class: 'primary', onclick: () => choose('run', run) }, 'This was a run');
+  const skip = h('button', { type: 'button', onclick: () => choose('skip', skip) }, 'Skip');
+  const box = h('span', { class: 'answer', role: 'group', 'aria-label': `Was ${item.file} a run?` }, run, skip, error);
+  return box;
+}
+
+function fileLine(item, imp, onAnswered) {
   const s = item.summary || {};
   const year = s.date && s.date.slice(0, 4) !== String(new Date().getFullYear()) ? ` ${s.date.slice(0, 4)}` : '';
   const what = s.distance_m ? `${s.date ? formatDay(s.date) + year : ''} · ${formatDistance(s.distance_m)} in ${formatDuration(s.moving_s)}` : '';
   const kids = [h('span', { class: 'when' }, item.file), h('span', {}, what.trim())];
   if (item.reason) kids.push(h('span', { class: 'hint reason' }, item.reason));
+  if (item.status === 'needs_answer') kids.push(answerButtons(imp, item, onAnswered));
   if (item.status === 'created' && s.date) {
     kids.push(h('button', { type: 'button', class: 'link', onclick: () => { historyEnding(s.date); location.hash = '#history'; } },
       'See in history'));
@@ -62,15 +84,16 @@ function fileLine(item) {
   return h('li', { 'data-status': item.status }, kids);
 }
 
-function resultView(imp) {
-  const summary = `${imp.created} added, ${imp.duplicates} already there, ${imp.skipped} skipped, ${imp.failed} could not be read.`;
+function resultView(imp, onAnswered) {
+  const held = imp.held ? ` ${imp.held} ${imp.held === 1 ? 'needs' : 'need'} your answer.` : '';
+  const summary = `${imp.created} added, ${imp.duplicates} already there, ${imp.skipped} skipped, ${imp.failed} could not be read.${held}`;
   const parts = [h('h2', {}, imp.status === 'failed' ? 'Import stopped' : 'Import finished'), h('p', { class: 'import-summary' }, summary)];
   if (imp.error) parts.push(h('p', { class: 'error', role: 'alert' }, imp.error));
   for (const [status, title] of GROUPS) {
     const items = (imp.files || []).filter((f) => f.status === status);
     if (!items.length) continue;
     parts.push(h('section', { class: `import-group group-${status}`, 'aria-label': title },
-      h('h3', {}, `${title} (${items.length})`), h('ul', { class: 'entries' }, items.map(fileLine))));
+      h('h3', {}, `${title} (${items.length})`), h('ul', { class: 'entries' }, items.map((i) => fileLine(i, imp, onAnswered)))));
   }
   return h('section', { class: 'card import-result', 'aria-label': 'Import result' }, parts);
 }
@@ -84,11 +107,13 @@ async function follow(id, progress) {
   }
 }
 
-function historyList(imports) {
+function historyList(imports, reopen) {
   if (!imports.length) return h('p', { class: 'hint' }, 'No imports yet.');
   return h('ul', { class: 'entries' }, imports.map((i) => h('li', {},
     h('span', { class: 'when' }, `${formatDay(i.created_at.slice(0, 10))} · ${i.filename}`),
-    h('span', {}, i.status === 'done' ? `${i.created} added, ${i.duplicates} already there, ${i.failed} failed` : i.status))));
+    h('span', {}, i.status === 'done' ? `${i.created} added, ${i.duplicates} already there, ${i.failed} failed` : i.status),
+    i.held ? h('button', { type: 'button', class: 'link', onclick: () => reopen(i.id) },
+      `Answer ${i.held} ${i.held === 1 ? 'file' : 'files'}`) : null)));
 }
 
 /** The #import screen. */
@@ -122,7 +147,7 @@ export async function showImports() {
     try {
       const started = await send(file, keep.checked);
       progress.update(started);
-      out.append(resultView(await follow(started.id, progress)));
+      show(await follow(started.id, progress));
       loadPast();
     } catch (err) {
       progress.remove();
@@ -131,14 +156,27 @@ export async function showImports() {
       button.disabled = false;
     }
   });
+  function show(imp) {
+    const view = resultView(imp, async () => {
+      // An answer changes the file and the counts: show the import as the server has it now.
+      try { show((await api('GET', `/imports/${imp.id}`)).import); loadPast(); } catch (err) { error.textContent = err.message; }
+    });
+    const old = out.querySelector('.import-result');
+    if (old) old.replaceWith(view); else out.append(view);
+  }
+  async function reopen(id) {
+    try { out.replaceChildren(); show((await api('GET', `/imports/${id}`)).import); } catch (err) { error.textContent = err.message; }
+  }
   async function loadPast() {
-    try { past.replaceChildren(historyList(await api('GET', '/imports'))); } catch (err) { past.replaceChildren(h('p', { class: 'error' }, err.message)); }
+    try { past.replaceChildren(historyList(await api('GET', '/imports'), reopen)); } catch (err) { past.replaceChildren(h('p', { class: 'error' }, err.message)); }
   }
   mount('Import runs',
     h('p', {}, 'Bring in runs from your watch or app: a GPX, TCX or FIT file, or the zip of a Strava bulk export.'),
     h('details', { class: 'hint' }, h('summary', {}, 'What gets imported?'),
       h('p', {}, 'Runs only: rides, swims and other sports are skipped. A run you already saved is not added twice. ' +
-        'Moving time leaves out pauses. The file is deleted after the import unless you keep it.')),
+        'Moving time leaves out pauses. The file is deleted after the import unless you keep it.'),
+      h('p', {}, 'A file that does not say its sport and is fast for a run waits for your answer: ' +
+        'tap "This was a run" to add it, or "Skip".')),
     form, out, h('h2', {}, 'Earlier imports'), past);
   loadPast();
 }

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.imports.support import strava_export
+from tests.imports.support import fixture, strava_export
 
 from .conftest import api_json, screenshot, sign_up
 
@@ -58,3 +58,53 @@ def test_import_a_strava_export_and_see_the_runs_in_history(page: Any, tmp_path)
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("region", name="Import result").locator(".import-summary")).to_have_text(
         "0 added, 5 already there, 3 skipped, 0 could not be read.", timeout=60_000)
+
+
+def test_a_ride_without_a_sport_waits_for_the_runners_answer(page: Any, tmp_path) -> None:
+    """A road ride GPX that names no sport shows under "Needs your answer"; "Skip" removes it
+    (nothing is added); the same file again, answered "This was a run", is added."""
+    ride = tmp_path / "ride.gpx"
+    ride.write_bytes(fixture("mapmyride-road-ride-no-type.gpx"))
+    sign_up(page)
+    page.goto("/#import")
+    expect(page.get_by_role("heading", name="Import runs")).to_be_visible()
+    page.get_by_label("Activity file or zip").set_input_files(str(ride))
+    page.get_by_role("button", name="Import").click()
+
+    result = page.get_by_role("region", name="Import result")
+    held = result.get_by_role("region", name="Needs your answer")
+    expect(held).to_contain_text("Was it a run?", timeout=60_000)
+    expect(result.locator(".import-summary")).to_have_text(
+        "0 added, 0 already there, 0 skipped, 0 could not be read. 1 needs your answer.")
+    question = held.get_by_role("group", name="Was ride.gpx a run?")
+    expect(question.get_by_role("button", name="This was a run")).to_be_visible()
+    screenshot(page, "22-import-needs-answer")
+    question.get_by_role("button", name="Skip").click()
+
+    expect(result.get_by_role("region", name="Needs your answer")).to_have_count(0)
+    expect(page.get_by_role("region", name="Import result").get_by_role("region", name="Skipped")).to_contain_text(
+        "Skipped: you said it was not a run.")
+    expect(page.get_by_role("region", name="Import result").locator(".import-summary")).to_have_text(
+        "0 added, 0 already there, 1 skipped, 0 could not be read.")
+    [stored] = api_json(page, "/imports")["body"]
+    assert (stored["held"], stored["skipped"], stored["created"]) == (0, 1, 0)
+    assert api_json(page, "/export")["body"]["runs"] == []
+
+    # Again, and this time it was a run, answered later: after a reload, from "Earlier imports".
+    page.get_by_label("Activity file or zip").set_input_files(str(ride))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("region", name="Import result").get_by_role("region", name="Needs your answer")).to_be_visible(
+        timeout=60_000)
+    page.reload()
+    expect(page.get_by_role("heading", name="Import runs")).to_be_visible()
+    page.get_by_role("button", name="Answer 1 file").click()
+    again = page.get_by_role("region", name="Import result").get_by_role("region", name="Needs your answer")
+    expect(again).to_contain_text("Was it a run?")
+    again.get_by_role("button", name="This was a run").click()
+    added = page.get_by_role("region", name="Import result").get_by_role("region", name="Added")
+    expect(added).to_contain_text("ride.gpx")
+    expect(page.get_by_role("region", name="Needs your answer")).to_have_count(0)
+    expect(page.get_by_role("button", name="Answer 1 file")).to_have_count(0)
+    runs = api_json(page, "/export")["body"]["runs"]
+    assert [(r["date"], r["source"]) for r in runs] == [("2022-11-12", "gpx")]
+    screenshot(page, "23-import-answered-run")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import Runner, Therapist, invite
-from tests.imports.support import fixture, upload
+from tests.imports.support import fixture, upload, wait_done
 
 DAY = "2026-11-02"
 RUN = str(uuid.UUID(int=7))
@@ -82,6 +82,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/imports"): Row(422, 422, 401, {"keep_file": True}),
     ("GET", "/api/v1/imports"): Row(200, 200, 401),
     ("GET", "/api/v1/imports/<int:import_id>"): Row(200, 404, 401),
+    # The world's file is a ride the import skipped: nothing to answer (409), not found for others.
+    ("POST", "/api/v1/imports/<int:import_id>/files/<int:file_id>/answer"): Row(409, 404, 401, {"answer": "run"}),
     # The runner's sharing routes (runner accounts only).
     ("POST", "/api/v1/me/invitations"): Row(201, 201, 401),
     ("GET", "/api/v1/me/invitations"): Row(200, 200, 401),
@@ -141,6 +143,7 @@ def world(app) -> World:
     owner.put(f"/api/v1/runs/{RUN}", json=RUN_BODY)
     shoe_id = owner.post("/api/v1/shoes", json={"name": "Owner shoes"}).get_json()["id"]
     import_id = upload(owner, "owner.fit", fixture("garmin-fenix-5-bike.fit")).get_json()["import"]["id"]
+    [file_id] = [f["id"] for f in wait_done(owner, import_id)["files"]]
     therapist, revoked, stranger = Therapist(app), Therapist(app), Therapist(app)
     assert therapist.accept(invite(owner)["code"]).status_code == 200
     assert revoked.accept(invite(owner)["code"]).status_code == 200
@@ -148,7 +151,8 @@ def world(app) -> World:
     invitation_id = invite(owner)["id"]
     ids = {"<string:day>": DAY, "<string:run_id>": RUN, "<int:shoe_id>": str(shoe_id),
            "<int:patient_id>": str(owner.user["id"]), "<int:therapist_id>": str(therapist.user["id"]),
-           "<int:invitation_id>": str(invitation_id), "<int:import_id>": str(import_id)}
+           "<int:invitation_id>": str(invitation_id), "<int:import_id>": str(import_id),
+           "<int:file_id>": str(file_id)}
     return World(owner, Runner(app), therapist, revoked, stranger, app.test_client(), ids)
 
 

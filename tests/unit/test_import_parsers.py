@@ -27,9 +27,9 @@ EXPECTED = {
     "developer-types-sample.fit": ("running", datetime(2017, 1, 17, 17, 6, 47, tzinfo=UTC), "Stryd", 6753.99, 3424.0),
     "garmin-fenix-5-run.fit": ("running", datetime(2017, 6, 11, 14, 34, 9, tzinfo=UTC), "Garmin fenix5", 157.56, 56.887),
     "garmin-fenix-5-bike.fit": ("cycling", datetime(2017, 6, 12, 16, 9, 22, tzinfo=UTC), "Garmin fenix5", 459.52, 60.363),
-    "forerunner410-run.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1992.78),
-    "forerunner410-run-no-hr.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1992.78),
-    "sup_activity_1.tcx": ("other", datetime(2022, 7, 16, 16, 8, 25, tzinfo=UTC), "vívoactive HR", 1157.51, 1112.34),
+    "forerunner410-run.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1986.0),
+    "forerunner410-run-no-hr.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1986.0),
+    "sup_activity_1.tcx": ("other", datetime(2022, 7, 16, 16, 8, 25, tzinfo=UTC), "vívoactive HR", 1157.51, 1040.0),
     "cerknicko-jezero.gpx": (None, datetime(2010, 8, 5, 14, 23, 59, tzinfo=UTC), "GPSBabel - http://www.gpsbabel.org", 4580.1, 1961.0),
     "around-visnjan-with-car.gpx": (None, datetime(2020, 12, 18, 6, 15, 50, tzinfo=UTC), "eTrex 20x", 2736.3, 250.0),
 }
@@ -54,10 +54,29 @@ def fit_laps(name: str) -> tuple[float, float]:
 
 
 def tcx_trackpoints(name: str) -> tuple[float, float]:
-    """The device's odometer at the last track point, and first-to-last track point time."""
+    """The device's odometer at the last track point (tcxreader), and the time spent above
+    2 km/h between the raw track points (their odometer and times read here): these files'
+    lap times equal their elapsed times, so the points say where the pauses were."""
     exercise = TCXReader().read(str(CORPUS / name), only_gps=False)
     odometer = max(t.distance for t in exercise.trackpoints if t.distance is not None)
-    return odometer, (exercise.end_time - exercise.start_time).total_seconds()
+    return odometer, tcx_points_moving(CORPUS / name)
+
+
+def tcx_points_moving(path, activity: int = 0) -> float:
+    """Seconds above 2 km/h between consecutive <Trackpoint>s of one <Activity>, from the raw XML."""
+    root = SafeET.parse(str(path)).getroot()
+    acts = [e for e in root.iter() if e.tag.endswith("}Activity")]
+    points = []
+    for tp in (e for e in acts[activity].iter() if e.tag.endswith("}Trackpoint")):
+        child = {c.tag.rsplit("}", 1)[-1]: c.text for c in tp}
+        if child.get("Time") and child.get("DistanceMeters"):
+            points.append((datetime.fromisoformat(child["Time"].replace("Z", "+00:00")), float(child["DistanceMeters"])))
+    moving = 0.0
+    for (t1, d1), (t2, d2) in zip(points, points[1:]):
+        seconds = (t2 - t1).total_seconds()
+        if seconds > 0 and (d2 - d1) / seconds * 3.6 >= 2.0:
+            moving += seconds
+    return moving
 
 
 def _haversine(a, b) -> float:
@@ -211,3 +230,64 @@ def test_a_gzip_bomb_is_refused():
     ratio_bomb = gzip.compress(b" " * (8 * 1024 * 1024))
     with pytest.raises(ParseError, match="compression bomb"):
         parse_activity_file("bomb.tcx.gz", ratio_bomb)
+
+
+# -- issue 22: the speed bound, device-relative FIT times, unreadable files ---------------------
+
+from strideguard.imports.plausible import hold_speed, record_speed, verdict  # noqa: E402
+
+
+@pytest.mark.parametrize("distance_m,record_s", [(5_000, 12 * 60 + 35), (10_000, 26 * 60 + 11), (21_097.5, 57 * 60 + 31)])
+def test_the_bound_follows_the_world_records(distance_m, record_s):
+    # Riegel's formula from the marathon record lands within 1% of the 5 km, 10 km and half records.
+    assert within(record_speed(distance_m), distance_m / record_s)
+
+
+@pytest.mark.parametrize("distance_km,kmh,expected", [
+    (40.7, 24.8, "not_a_run"),  # the issue's road ride: faster than the marathon record
+    (17.0, 18.6, "ask"), (10.0, 18.0, "ask"), (5.0, 20.0, "ask"), (25.0, 19.0, "ask"), (1.0, 19.0, "ask"),
+    (10.0, 12.0, "run"), (42.195, 13.0, "run"), (5.0, 15.0, "run"),
+])
+def test_a_road_ride_at_18_to_25_kmh_never_passes_as_a_run(distance_km, kmh, expected):
+    distance = distance_km * 1000
+    assert verdict(distance, distance / (kmh / 3.6)) == expected
+
+
+def test_every_road_ride_speed_from_18_kmh_is_asked_or_refused_at_every_distance():
+    for km in (1, 2, 3, 5, 8, 10, 15, 21, 30, 42, 60, 100):
+        assert hold_speed(km * 1000) * 3.6 < 18.5
+        for kmh in (18.5, 20, 22, 25):
+            assert verdict(km * 1000, km * 1000 / (kmh / 3.6)) != "run", (km, kmh)
+
+
+def test_an_fr70_file_with_device_relative_times_reads_its_wall_clock_start():
+    [act] = parse_activity_file("fr70.fit", fixture("garmin-fr70-relative-times.fit"))
+    assert act.started_at is None  # no UTC time in the file
+    assert act.local_start == datetime(2012, 2, 13, 11, 16, 16)  # local_timestamp 12:21:03 - 3887 s
+    assert act.sport == "running" and act.distance_m == pytest.approx(10248.67)
+    assert act.moving_s == pytest.approx(3772.75)
+
+
+def test_the_fit_clock_uses_a_timestamp_correlation_first():
+    from strideguard.imports.parse.fit import Clock
+
+    at = datetime(2020, 5, 1, 6, 0, tzinfo=UTC)
+    clock = Clock((at, 5000), (datetime(2020, 5, 1, 8, 0), 5000))
+    assert clock.utc(4000) == at - timedelta(seconds=1000)
+    assert clock.utc(at) == at and clock.utc(0x10000000 + 5) is None
+    assert Clock(None, (datetime(2020, 5, 1, 8, 0), 5000)).wall(4400) == datetime(2020, 5, 1, 7, 50)
+    assert Clock(None, None).utc(4000) is None
+
+
+def test_a_file_the_parser_cannot_read_gets_a_plain_sentence():
+    with pytest.raises(ParseError) as caught:
+        parse_activity_file("strava.fit", fixture("strava-android-app.fit"))
+    assert str(caught.value).startswith("This FIT file breaks the FIT format")
+    assert "GPX or TCX" in str(caught.value) and "local message" not in str(caught.value)
+
+
+def test_a_tcx_with_two_activities_gives_two():
+    acts = parse_activity_file("two.tcx", fixture("fr910xt-two-runs.tcx"))
+    assert [(a.index, a.sport, a.started_at.date().isoformat()) for a in acts] == [
+        (0, "running", "2014-12-26"), (1, "running", "2016-07-29")]
+    assert acts[1].notes and "elapsed" in acts[1].notes[0]

@@ -10,6 +10,8 @@ from strideguard.accounts.guard import current_user
 from strideguard.errors import Invalid
 from strideguard.imports import service
 from strideguard.imports.schemas import (
+    AnswerResultSchema,
+    AnswerSchema,
     ImportEnvelopeSchema,
     ImportSchema,
     ItemsQuerySchema,
@@ -62,3 +64,16 @@ def get_import(query: dict, import_id: int):
     """Progress and results of one import (``?files=false`` while polling)."""
     imp = service.get_import(current_user(), import_id)
     return {"import_": service.import_out(imp, with_items=query["files"])}
+
+
+@bp.route("/imports/<int:import_id>/files/<int:file_id>/answer", methods=["POST"])
+@bp.arguments(AnswerSchema)
+@bp.response(200, AnswerResultSchema)
+@bp.alt_response(404, description="No such import or file (or not yours)")
+@bp.alt_response(409, description="The file does not wait for an answer (answered already, or never held)")
+def answer_file(body: dict, import_id: int, file_id: int):
+    """Answer a file held as "needs your answer" (status ``needs_answer``: it names no sport
+    and its speed is above the runner-plausible bound). ``run`` imports it as a run through
+    the same checks as any file, then the plan is replayed; ``skip`` leaves it out."""
+    imp, item = service.answer_item(current_user(), import_id, file_id, body["answer"] == "run")
+    return {"import_": service.import_out(imp), "file": service.item_out(item)}

@@ -14,8 +14,11 @@ from strideguard.timeutil import utcnow
 
 #: queued -> running -> done | failed (the upload as a whole could not be read)
 STATUSES = ("queued", "running", "done", "failed")
-#: Per file (or per FIT session): what became of it.
-ITEM_STATUSES = ("created", "duplicate", "possible_duplicate", "skipped", "failed")
+#: Per file (or per FIT session): what became of it. "needs_answer": it names no sport and is
+#: too fast to be taken for a run without asking (imports/plausible.py); the runner's answer
+#: turns it into one of the others.
+ITEM_STATUSES = ("created", "duplicate", "possible_duplicate", "skipped", "failed", "needs_answer")
+HELD = "needs_answer"
 
 
 class Import(db.Model):
@@ -41,6 +44,7 @@ class Import(db.Model):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # items waiting for an answer
     error: Mapped[str | None] = mapped_column(String(300), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -67,4 +71,5 @@ class ImportItem(db.Model):
     run_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
     # The activity's summary (date, distance, times, device): no track, no positions.
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -9,16 +9,17 @@ When the files are done, guidance and the care plan are recomputed once
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import posixpath
 import uuid as uuid_lib
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from strideguard.accounts.models import User
@@ -27,8 +28,9 @@ from strideguard.extensions import db
 from strideguard.imports import service
 from strideguard.imports.archive import ArchiveError, ArchiveLimits, list_entries, open_archive, read_entry
 from strideguard.imports.dedupe import RunKey, find_duplicate
-from strideguard.imports.models import Import, ImportItem
-from strideguard.imports.parse import Activity, ParseError, parse_activity_file
+from strideguard.imports.models import HELD, Import, ImportItem
+from strideguard.imports.parse import Activity, ParseError, parse_activity_file, unreadable
+from strideguard.imports.plausible import verdict
 from strideguard.imports.parse.strava import StravaActivity, by_file, read_index
 from strideguard.timeutil import utcnow, zone
 from strideguard.training import service as training
@@ -39,8 +41,6 @@ log = logging.getLogger(__name__)
 
 #: Run UUIDs derived from content: the same file (and FIT session) always gives the same UUID.
 RUN_NAMESPACE = uuid_lib.UUID("7b0f6a52-3f1e-4c3a-9d0e-5a1c0de1f17e")
-#: A file that says nothing about its sport and is faster than this is not a run.
-MAX_RUN_SPEED_MPS = 7.0
 MAX_ATTEMPTS = 3
 
 
@@ -66,6 +66,7 @@ def _count(imp: Import) -> None:
     imp.duplicates = counts.get("duplicate", 0) + counts.get("possible_duplicate", 0)
     imp.skipped = counts.get("skipped", 0)
     imp.failed = counts.get("failed", 0)
+    imp.held = counts.get(HELD, 0)
     imp.done = db.session.execute(
         select(func.count(func.distinct(ImportItem.position))).where(ImportItem.import_id == imp.id)
     ).scalar_one()
@@ -194,7 +195,21 @@ def _summary(act: Activity, day: date | None) -> dict[str, Any]:
         "distance_m": round(act.distance_m, 1), "moving_s": round(act.moving_s, 1),
         "elapsed_s": round(act.elapsed_s, 1) if act.elapsed_s is not None else None,
         "elevation_gain_m": act.elevation_gain_m, "device": act.device,
+        "local_start": act.local_start.isoformat() if act.local_start else None,
     }
+
+
+def _from_summary(summary: dict[str, Any], session: int) -> Activity:
+    """The activity a held item stored (its summary holds everything a run is made of)."""
+    start, wall = summary.get("started_at"), summary.get("local_start")
+    return Activity(
+        format=summary["format"], sport=summary.get("sport"),
+        started_at=datetime.fromisoformat(start) if start else None,
+        distance_m=float(summary["distance_m"]), moving_s=float(summary["moving_s"]),
+        elapsed_s=summary.get("elapsed_s"), elevation_gain_m=summary.get("elevation_gain_m"),
+        device=summary.get("device"), index=session,
+        local_start=datetime.fromisoformat(wall) if wall else None,
+    )
 
 
 def _file(imp: Import, user: User, position: int, name: str, data: bytes, row: StravaActivity | None,
@@ -215,18 +230,32 @@ def _file(imp: Import, user: User, position: int, name: str, data: bytes, row: S
         return
     except Exception:  # a parser bug on one odd file must not stop the rest of the archive
         log.exception("parser error on file %s of import %s", position, imp.id)
-        _record(imp, [_item(imp, position, name, "failed", "It could not be read (the parser stopped on it).")])
+        _record(imp, [_item(imp, position, name, "failed", str(unreadable("This file could not be read.")))])
         return
     items = [_activity(imp, user, position, name, data, act, row) for act in activities]
     _record(imp, items)
 
 
+def _placed(act: Activity, tz: str) -> Activity:
+    """A wall-clock-only start (old FIT files) placed in the runner's zone, as UTC."""
+    if act.started_at is not None or act.local_start is None:
+        return act
+    return dataclasses.replace(act, started_at=act.local_start.replace(tzinfo=zone(tz)).astimezone(timezone.utc))
+
+
 def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
-              act: Activity, row: StravaActivity | None) -> ImportItem:
+              act: Activity, row: StravaActivity | None, uuid: str | None = None,
+              confirmed: bool = False) -> ImportItem:
+    """What one activity becomes. ``confirmed``: the runner answered "this was a run" for an
+    item held because it names no sport (then ``uuid`` is the one the file gave it)."""
+    act = _placed(act, user.timezone)
     day = act.started_at.astimezone(zone(user.timezone)).date() if act.started_at else None
     summary = _summary(act, day)
     session = act.index
+    uuid = uuid or run_uuid(data, session)
     sport = act.sport if act.sport is not None else (row.sport if row else None)
+    if confirmed:
+        sport = "running"
     if sport is not None and sport != "running":
         return _item(imp, position, name, "skipped", f"Not a run ({sport.replace('_', ' ')}): only runs are imported.",
                      session, summary=summary)
@@ -234,13 +263,17 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
         return _item(imp, position, name, "skipped",
                      "It records no distance or no moving time, so it cannot count towards your load.",
                      session, summary=summary)
-    if sport is None and act.distance_m / act.moving_s > MAX_RUN_SPEED_MPS:
+    if sport is None:
         kmh = act.distance_m / act.moving_s * 3.6
-        return _item(imp, position, name, "skipped",
-                     f"At {kmh:.0f} km/h it is too fast for a run: a ride or a drive?", session, summary=summary)
+        seen = verdict(act.distance_m, act.moving_s)
+        if seen == "not_a_run":
+            return _item(imp, position, name, "skipped", f"At {kmh:.1f} km/h over {act.distance_m / 1000:.1f} km "
+                         "it is faster than the world record, so it is a ride or a drive.", session, summary=summary)
+        if seen == "ask":
+            return _item(imp, position, name, HELD, f"It does not say which sport it is, and {kmh:.1f} km/h over "
+                         f"{act.distance_m / 1000:.1f} km is fast for a run. Was it a run?", session, uuid, summary)
     if day is None:
         return _item(imp, position, name, "failed", "It has no start time, so its date is unknown.", session, summary=summary)
-    uuid = run_uuid(data, session)
     existing = db.session.execute(
         select(Run.date).where(Run.user_id == user.id, Run.uuid == uuid)
     ).scalar()
@@ -270,3 +303,39 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
         detail = "; ".join(" ".join(map(str, v)) for v in exc.fields.values()) or exc.message
         return _item(imp, position, name, "failed", detail, session, summary=summary)
     return _item(imp, position, name, "created", None, session, uuid, summary)
+
+
+class NotHeld(Exception):
+    """The item is not waiting for an answer (answered already, or never held)."""
+
+
+def answer(user: User, imp: Import, item: ImportItem, is_run: bool) -> ImportItem:
+    """The runner's answer to a held item: "this was a run" imports it through the same path
+    as any file's activity (checks, duplicates, the run, the plan's replay once); "skip"
+    records it as skipped. Claimed with a compare-and-set, so a double tap answers once."""
+    from strideguard.afterwrite import begin_write
+
+    now = utcnow()
+    begin_write(user)  # the runner's lock before the first write (the after-write path)
+    claimed = db.session.execute(
+        update(ImportItem).where(ImportItem.id == item.id, ImportItem.status == HELD,
+                                 ImportItem.answered_at.is_(None))
+        .values(answered_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise NotHeld()
+    db.session.refresh(item)
+    if is_run:
+        act = _from_summary(item.summary or {}, item.session)
+        result = _activity(imp, user, item.position, item.name, b"", act, None, item.run_uuid, confirmed=True)
+        item.status, item.reason, item.run_uuid = result.status, result.reason, result.run_uuid
+        item.summary = result.summary
+    else:
+        item.status, item.reason = "skipped", "Skipped: you said it was not a run."
+    _count(imp)
+    if is_run and item.status == "created":
+        _after_import(user, imp)  # the plan's replay and the alerts, in this same transaction
+    else:
+        db.session.commit()
+    return item

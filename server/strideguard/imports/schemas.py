@@ -44,13 +44,17 @@ class ItemSummarySchema(Schema):
     elapsed_s = fields.Float(allow_none=True)
     elevation_gain_m = fields.Float(allow_none=True)
     device = fields.String(allow_none=True)
+    local_start = fields.String(allow_none=True, metadata={
+        "description": "The device's wall-clock start, when the file holds no UTC time (placed in the runner's zone)"})
 
 
 class ItemSchema(Schema):
     id = fields.Integer()
     file = fields.String()
     session = fields.Integer()
-    status = fields.String(validate=validate.OneOf(ITEM_STATUSES))
+    status = fields.String(validate=validate.OneOf(ITEM_STATUSES), metadata={
+        "description": '"needs_answer": the file names no sport and is fast for a run; answer it with '
+                       "POST /imports/{id}/files/{file_id}/answer"})
     reason = fields.String(allow_none=True)
     run_id = fields.String(allow_none=True, metadata={"description": "The run created, or the run it duplicates"})
     summary = fields.Nested(ItemSummarySchema)
@@ -70,6 +74,7 @@ class ImportSchema(Schema):
     duplicates = fields.Integer()
     skipped = fields.Integer()
     failed = fields.Integer()
+    held = fields.Integer(metadata={"description": "Files waiting for the runner's answer (status needs_answer)"})
     progress_pct = fields.Integer()
     error = fields.String(allow_none=True, metadata={"description": "Why the upload as a whole failed"})
     errors = fields.List(fields.Nested(FileErrorSchema))
@@ -81,3 +86,16 @@ class ImportSchema(Schema):
 
 class ImportEnvelopeSchema(Schema):
     import_ = fields.Nested(ImportSchema, data_key="import")
+
+
+class AnswerSchema(Schema):
+    """The runner's answer to a file held as "needs your answer"."""
+
+    answer = fields.String(required=True, validate=validate.OneOf(("run", "skip")), metadata={
+        "description": '"run": this was a run, import it (same checks and duplicate detection as any file); '
+                       '"skip": it was not a run, leave it out'})
+
+
+class AnswerResultSchema(Schema):
+    import_ = fields.Nested(ImportSchema, data_key="import")
+    file = fields.Nested(ItemSchema)

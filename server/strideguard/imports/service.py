@@ -16,10 +16,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from strideguard.accounts.models import User
-from strideguard.errors import DomainError, Invalid
+from strideguard.errors import Conflict, DomainError, Invalid, NotFound
 from strideguard.extensions import db
 from strideguard.imports.archive import ArchiveLimits
-from strideguard.imports.models import Import, ImportItem
+from strideguard.imports.models import HELD, Import, ImportItem
 from strideguard.imports.parse import Limits, format_of
 from strideguard.owned import own_row
 
@@ -138,7 +138,7 @@ def import_out(imp: Import, items: list[ImportItem] | None = None, with_items: b
         "size_bytes": imp.size_bytes, "keep_file": imp.keep_file,
         "file_kept": bool(imp.keep_file and imp.stored_name and imp.status in ("done", "failed")),
         "total": imp.total, "done": imp.done, "created": imp.created, "duplicates": imp.duplicates,
-        "skipped": imp.skipped, "failed": imp.failed,
+        "skipped": imp.skipped, "failed": imp.failed, "held": imp.held or 0,
         "progress_pct": 100 if imp.status in ("done", "failed") else
         (round(100 * imp.done / imp.total) if imp.total else 0),
         "error": imp.error,
@@ -150,8 +150,31 @@ def import_out(imp: Import, items: list[ImportItem] | None = None, with_items: b
     return body
 
 
+def get_item(user: User, import_id: int, item_id: int) -> tuple[Import, ImportItem]:
+    """The runner's import and one of its items (404 when either is not theirs)."""
+    imp = get_import(user, import_id)
+    item = own_row(ImportItem, user.id, item_id, "file in this import")
+    if item.import_id != imp.id:
+        raise NotFound("No such file in this import.")
+    return imp, item
+
+
+def answer_item(user: User, import_id: int, item_id: int, is_run: bool) -> tuple[Import, ImportItem]:
+    """The runner's answer to a file held as "needs your answer" (409 when it is not held)."""
+    from strideguard.imports.processing import NotHeld, answer
+
+    imp, item = get_item(user, import_id, item_id)
+    try:
+        item = answer(user, imp, item, is_run)
+    except NotHeld:
+        raise Conflict("This file does not wait for an answer (it was answered already).") from None
+    return imp, item
+
+
 def item_out(item: ImportItem) -> dict[str, Any]:
     return {
         "id": item.id, "file": item.name, "session": item.session, "status": item.status,
-        "reason": item.reason, "run_id": item.run_uuid, "summary": item.summary or {},
+        "reason": item.reason, "summary": item.summary or {},
+        # A held file's UUID is the run it would become: not a run yet.
+        "run_id": None if item.status == HELD else item.run_uuid,
     }

@@ -22,6 +22,16 @@ class ParseError(Exception):
     """The file cannot be imported; ``str(error)`` says why, in plain words."""
 
 
+#: What a runner can do when a file cannot be read (never the parser's own error text).
+TRY_INSTEAD = ("Export the activity again from the watch's or app's website as a GPX or TCX file "
+               "and import that one.")
+
+
+def unreadable(what: str) -> ParseError:
+    """A ParseError for a file the parser stopped on: what happened, then what to try instead."""
+    return ParseError(f"{what} {TRY_INSTEAD}")
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one activity file may cost (the defaults are the app's STRIDEGUARD_IMPORT_* settings)."""
@@ -51,6 +61,9 @@ class Activity:
     device: str | None = None
     index: int = 0  # the session within the file (FIT multisport files hold several)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The device's wall-clock start when the file gives no UTC time (a FIT file whose times
+    #: are counted from power-on and whose only clock time is ``local_timestamp``).
+    local_start: datetime | None = None
 
     @property
     def is_run(self) -> bool:
@@ -76,8 +89,9 @@ def gunzip(data: bytes, limits: Limits) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             out = stream.read(limits.max_file_bytes + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ParseError(f"The gzip stream is damaged or truncated ({exc}).") from None
+    except (OSError, EOFError, zlib.error):
+        raise ParseError("The gzip stream is damaged or truncated: compress the file again, or import it "
+                         "uncompressed.") from None
     if len(out) > limits.max_file_bytes:
         raise ParseError(f"Uncompressed it is larger than {limits.max_file_bytes // (1024 * 1024)} MB.")
     if len(out) > 1024 * 1024 and len(out) > limits.max_ratio * max(len(data), 1):

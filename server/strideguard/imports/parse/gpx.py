@@ -7,7 +7,7 @@ from datetime import timezone
 import gpxpy
 from gpxpy.gpx import GPXException
 
-from strideguard.imports.parse import Activity, Limits, ParseError
+from strideguard.imports.parse import Activity, Limits, ParseError, unreadable
 from strideguard.imports.parse.sports import normalise
 from strideguard.imports.parse.xmlsafe import scan
 
@@ -24,8 +24,8 @@ def parse_gpx(data: bytes, limits: Limits) -> list[Activity]:
         gpx = gpxpy.parse(data.decode("utf-8-sig", errors="strict"))
     except UnicodeDecodeError:
         raise ParseError("It is not UTF-8 text.") from None
-    except (GPXException, ValueError) as exc:
-        raise ParseError(f"gpxpy could not read it: {str(exc)[:150]}") from None
+    except (GPXException, ValueError):
+        raise unreadable("This GPX file has values that cannot be read.") from None
     points = [p for track in gpx.tracks for seg in track.segments for p in seg.points]
     if len(points) < 2:
         raise ParseError("It has no recorded track (a route or waypoints only).")

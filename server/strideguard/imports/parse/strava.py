@@ -52,8 +52,8 @@ def read_index(data: bytes) -> list[StravaActivity]:
                 activity_id=cell("Activity ID"), name=cell("Activity Name")[:100],
                 sport=normalise(cell("Activity Type")), filename=cell("Filename") or None,
             ))
-    except csv.Error as exc:
-        raise ParseError(f"activities.csv cannot be read ({exc}).") from None
+    except csv.Error:
+        raise ParseError("activities.csv cannot be read: request a new export from Strava and import that.") from None
     return rows
 
 

@@ -21,6 +21,16 @@ POINT_TAGS = frozenset({"trkpt", "rtept", "Trackpoint"})
 
 
 @dataclass
+class ActivityFacts:
+    """One TCX ``<Activity>``: its sport and its laps' timer and distance totals."""
+
+    sport: str
+    lap_timer_s: list[float] = field(default_factory=list)
+    lap_distance_m: list[float] = field(default_factory=list)
+    creator: str | None = None
+
+
+@dataclass
 class XmlFacts:
     root: str = ""
     points: int = 0
@@ -28,6 +38,7 @@ class XmlFacts:
     lap_distance_m: list[float] = field(default_factory=list)
     sports: list[str] = field(default_factory=list)
     creator: str | None = None
+    activities: list[ActivityFacts] = field(default_factory=list)  # TCX, in document order
 
 
 def _local(tag: str) -> str:
@@ -54,6 +65,8 @@ def scan(data: bytes, limits: Limits) -> XmlFacts:
                     facts.root = name
                 if name == "Activity" and elem.get("Sport"):
                     facts.sports.append(elem.get("Sport"))
+                if name == "Activity" and stack and stack[-1] == "Activities":
+                    facts.activities.append(ActivityFacts(sport=elem.get("Sport") or ""))
                 stack.append(name)
                 continue
             stack.pop()
@@ -64,10 +77,16 @@ def scan(data: bytes, limits: Limits) -> XmlFacts:
                     raise ParseError(f"It has more than {limits.max_points:,} track points (the limit per file).")
             elif parent == "Lap" and name == "TotalTimeSeconds":
                 facts.lap_timer_s.append(_number(elem.text) or 0.0)
+                if facts.activities:
+                    facts.activities[-1].lap_timer_s.append(facts.lap_timer_s[-1])
             elif parent == "Lap" and name == "DistanceMeters":
                 facts.lap_distance_m.append(_number(elem.text) or 0.0)
+                if facts.activities:
+                    facts.activities[-1].lap_distance_m.append(facts.lap_distance_m[-1])
             elif name == "Name" and len(stack) >= 2 and stack[-1] == "Creator" and stack[-2] == "Activity":
                 facts.creator = facts.creator or (elem.text or "").strip() or None
+                if facts.activities:
+                    facts.activities[-1].creator = facts.activities[-1].creator or (elem.text or "").strip() or None
             if len(stack) > 1:
                 elem.clear()  # keep memory flat: the document is read, not kept
     except DefusedXmlException:

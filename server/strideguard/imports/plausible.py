@@ -1,0 +1,51 @@
+"""(PURE) Is an activity that does not name its sport fast enough to be a ride, not a run?
+
+The bound depends on the distance, because nobody holds a 5 km pace over a marathon:
+
+- **Speed a runner can hold over a distance** follows Riegel's endurance formula,
+  t2 = t1 * (d2 / d1) ** 1.06 (P. S. Riegel, "Athletic records and human endurance",
+  American Scientist 69:285-290, 1981), i.e. speed ~ distance ** -0.06. Anchored at the men's
+  marathon world record (2:00:35, K. Kiptum, Chicago 2023: 5.83 m/s, 21.0 km/h) it gives
+  23.9 km/h at 5 km and 22.9 km/h at 10 km, within 0.5% of those world records (12:35, 26:11).
+- **Held for the runner's answer** above 70% of that world-record speed. Age grading (World
+  Masters Athletics, formerly WAVA, age-graded tables; USATF Masters, "Age Grading", 2018)
+  rates a result as a share of the world record: over 60% local class, over 70% regional
+  class, over 80% national, over 90% world class. 70% is 16.7 km/h over 5 km (a 17:58 5 km),
+  16.0 km/h over 10 km (37:24), 14.7 km/h over a marathon (2:52), and never more than
+  18.4 km/h (anything up to 1 km). So a road ride at 18-25 km/h never passes as a run, and
+  only a runner of regional class or better whose file names no sport is asked (one tap).
+- **Skipped** above the world-record speed itself: no human runs it, so it is a ride or a
+  drive (the runner is not asked).
+"""
+
+from __future__ import annotations
+
+#: Men's marathon world record: 42 195 m in 2:00:35 (Kiptum, 2023).
+RECORD_DISTANCE_M = 42_195.0
+RECORD_SPEED_MPS = 42_195.0 / 7_235.0
+RIEGEL_EXPONENT = 1.06
+#: Share of the world-record speed above which a file without a sport is held (70% = regional class).
+HOLD_SHARE = 0.70
+#: Shorter than this, the bound stays at its value for this distance (sprints are not files).
+SHORTEST_M = 1_000.0
+
+
+def record_speed(distance_m: float) -> float:
+    """World-record-level running speed (m/s) over ``distance_m`` by Riegel's formula."""
+    d = max(distance_m, SHORTEST_M)
+    return RECORD_SPEED_MPS * (d / RECORD_DISTANCE_M) ** (1 - RIEGEL_EXPONENT)
+
+
+def hold_speed(distance_m: float) -> float:
+    """Above this average speed (m/s) a file that names no sport needs the runner's answer."""
+    return HOLD_SHARE * record_speed(distance_m)
+
+
+def verdict(distance_m: float, moving_s: float) -> str:
+    """"run" (plausible), "ask" (held for the runner's answer) or "not_a_run" (faster than any runner)."""
+    speed = distance_m / moving_s
+    if speed > record_speed(distance_m):
+        return "not_a_run"
+    if speed > hold_speed(distance_m):
+        return "ask"
+    return "run"
