@@ -93,7 +93,7 @@ def test_four_steady_30_km_weeks_are_the_baseline_and_a_45_km_week_is_a_jump(run
     jump = card(g, "core.distance_jump")
     assert jump["title"] == "Keep this week under 33.0 km"
     assert {r["metric"]: r["value"] for r in jump["reasons"]}["distance_pct"] == 50.0
-    assert "the mean of your last 4 clean weeks" in jump["message"]
+    assert "your baseline of 30.0 km" in jump["message"]
     assert "no earlier weeks" not in jump["message"].lower()
 
 

@@ -44,14 +44,14 @@ class TestLoadAsOwner:
                                    "speed_mps": pytest.approx(16000 / 4800)}
         assert load["previous"] == {"distance_m": 14000, "duration_s": 4620, "runs": 2,
                                     "speed_mps": pytest.approx(14000 / 4620)}
-        # The baseline is the mean of the clean weeks (12, 13, 14 km): 13 km.
-        assert load["baseline"] == {"week_start": "2025-03-03", "distance_m": 13000, "weeks": [
+        # The baseline: the latest clean week (14 km), above the mean of the clean weeks (13 km).
+        assert load["baseline"] == {"week_start": "2025-03-03", "distance_m": 14000, "weeks": [
             {"week_start": "2025-02-17", "distance_m": 12000}, {"week_start": "2025-02-24", "distance_m": 13000},
             {"week_start": "2025-03-03", "distance_m": 14000}]}
-        assert load["change"] == {"distance_pct": 23.1, "speed_pct": 10.0}  # speed: exactly +10 %
+        assert load["change"] == {"distance_pct": 14.3, "speed_pct": 10.0}  # speed: exactly +10 %
         assert load["plan_state"] == "normal"
-        assert load["cap_m"] == 14300
-        assert load["next_week_cap_m"] == 14300  # over its cap: this week will not enter the baseline
+        assert load["cap_m"] == 15400
+        assert load["next_week_cap_m"] == 15400  # over its cap: this week will not enter the baseline
         assert load["weekly_increase_pct"] == 10
         assert load["longest_run_30d_m"] == 13000
         assert load["two_week_change_pct"] == 20.0  # 30 km vs 25 km

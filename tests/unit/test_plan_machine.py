@@ -331,26 +331,27 @@ def test_first_weeks_without_history_use_the_starting_cap_as_a_caution_only() ->
     assert monday.state.baseline_m == 40000 and monday.week_cap_m == 44000
 
 
-def test_clean_weeks_form_the_baseline_their_mean_and_the_cap_is_ten_percent_more() -> None:
+def test_a_clean_week_becomes_the_baseline_and_the_cap_grows_ten_percent() -> None:
     plan = play(*weeks_of(12, 13), through=d(14))
     assert plan[d(7)].state.baseline_m == pytest.approx(12000)
     assert plan[d(7)].week_cap_m == 13200
-    assert plan[d(14)].state.baseline_m == pytest.approx(12500)  # mean of 12 and 13
-    assert plan[d(14)].week_cap_m == 13700  # 13.75 km is +10.0 %: 13.7 is the most shown within
+    assert plan[d(14)].state.baseline_m == pytest.approx(13000)  # the latest (above the mean)
+    assert plan[d(14)].week_cap_m == 14300
+    assert plan[d(14)].state.clean_weeks == ((d(0), 12000.0), (d(7), 13000.0))
 
 
 @pytest.mark.parametrize(("km", "fires"), [(14.3, False), (14.35, True), (14.4, True)])
 def test_the_cap_boundary_is_strict_at_display_precision(km: float, fires: bool) -> None:
-    plan = play(*weeks_of(13, 13, km), through=d(20))
+    plan = play(*weeks_of(12, 13, km), through=d(20))
     assert ("over_cap" in [k for day in plan.values() if day.date >= d(14) for k in kinds(day)]) is fires
 
 
 def test_after_a_jump_the_cap_comes_from_the_weeks_before_the_jump() -> None:
-    # 12, 13 km clean, then 20 km (a jump): next week's cap holds at 12.5 km + 10 %.
+    # 12, 13 km clean, then 20 km (a jump): next week's cap holds at 13 km + 10 %.
     plan = play(*weeks_of(12, 13, 20), through=d(21))
     assert plan[d(20)].distance_pct > 10 and plan[d(20)].verdict == "caution"
-    assert next_week_cap(plan[d(20)], SEED) == 13700
-    assert plan[d(21)].week_cap_m == 13700  # the jump never enters the baseline
+    assert next_week_cap(plan[d(20)], SEED) == 14300
+    assert plan[d(21)].week_cap_m == 14300  # the jump never enters the baseline
     assert plan[d(21)].state.baseline_week == d(7)
 
 
@@ -362,9 +363,9 @@ def test_after_the_return_the_weeks_ramp_from_the_return_to_the_old_baseline() -
     done = next(day for day in plan.values() if "return_completed" in kinds(day))
     # The ramp starts from the return's volume: at least two last-phase sessions (6.4 km).
     ramp = 2 * phases.PHASES[-1].distance_m
-    assert done.state.ramp_m == ramp and done.state.baseline_m == pytest.approx(12500)
+    assert done.state.ramp_m == ramp and done.state.baseline_m == pytest.approx(13000)
     later = plan[week_start(done.date) + timedelta(days=7)]
-    assert later.name == NORMAL and later.week_cap_m == 7000  # 6.4 km + 10 %, not 13.7 km
+    assert later.name == NORMAL and later.week_cap_m == 7000  # 6.4 km + 10 %, not 14.3 km
     # 15.4 km in the first normal week is a jump, not "nothing needs a change".
     first = play(*base, *rest, *sessions, *[run(later.date + timedelta(days=k), 7700) for k in (0, 2)],
                  through=later.date + timedelta(days=2))

@@ -142,7 +142,7 @@ def test_distance_jump_is_strict_against_the_baseline_week(week_km: float, fires
     if fires:
         assert fired[0].title == "Keep this week under 14.3 km"
         assert fired[0].reasons[0].metric == "distance_pct" and fired[0].reasons[0].threshold == 10.0
-        assert "your baseline of 13.0 km (the mean of your last 2 clean weeks)" in fired[0].message
+        assert "your baseline of 13.0 km (your last clean week)" in fired[0].message
 
 
 def test_distance_jump_title_gives_the_cap_in_the_runners_unit() -> None:
@@ -274,8 +274,8 @@ def test_all_clear_only_when_nothing_fired() -> None:
     fired = core_advice(snap)
     assert fired == []
     [clear] = plancards.all_clear(snap, fired)
-    assert clear.title == "Keep running: 5.0 of 13.7 km this week"  # 12.5 km (the mean) + 10 %
-    assert "8.7 km left this week" in clear.message
+    assert clear.title == "Keep running: 5.0 of 14.3 km this week"  # 13 km (the latest) + 10 %
+    assert "9.3 km left this week" in clear.message
     swollen = dataclasses.replace(day_snapshot(D, checkin=checkin(swelling=True)), plan=None)
     assert plancards.all_clear(snap, rules.swelling(swollen)) == []
 

@@ -229,8 +229,12 @@ def _reference_text(plan: PlanDay, units: str) -> str:
     s = plan.state
     if s.ramp_m:
         return f"the {format_distance(s.ramp_m, units)} a week you have built back up to since your return"
-    weeks = len(s.clean_weeks) or 1
-    which = "your last clean week" if weeks == 1 else f"the mean of your last {weeks} clean weeks"
+    weeks = len(s.clean_weeks)
+    latest = s.clean_weeks[-1][1] if s.clean_weeks else s.baseline_m
+    if weeks <= 1 or round(latest, 1) >= s.baseline_m:
+        which = "your last clean week"
+    else:
+        which = f"the mean of your last {weeks} clean weeks"
     return f"your baseline of {format_distance(s.baseline_m, units)} ({which})"
 
 

@@ -11,12 +11,14 @@ States
 
 ``normal``  Running within the week's cap. The cap of a calendar week (Monday–Sunday, the
             runner's zone) is ``baseline × (1 + limit)``. The *baseline* is the runner's
-            own tolerated load: the mean distance of their last ``BASELINE_WEEKS`` (4)
-            *clean* weeks — complete calendar weeks spent in ``normal``, with runs, no pain
-            above the limit, and within a cap that came from their own history. This is the
-            chronic load of the workload literature (the 4-week rolling average: Gabbett,
-            BJSM 2016; Hulin et al., BJSM 2016), so one light or one big week moves the cap a
-            quarter as much as the last week alone would. A week that broke a cap derived
+            own tolerated load, learned from their *clean* weeks — complete calendar weeks
+            spent in ``normal``, with runs, no pain above the limit, and within a cap that
+            came from their own history: the larger of the latest clean week and the mean of
+            the last ``BASELINE_WEEKS`` (4) clean weeks. The latest week is the seed's rule
+            (no more than 10% on last week), so a runner who grows 10% a week is never told
+            off; the 4-week mean is the chronic load of the workload literature (Gabbett,
+            BJSM 2016; Hulin et al., BJSM 2016), so one light week (a holiday, a cold) does not
+            drop the cap to a tenth more than that week. A week that broke a cap derived
             from the runner's own history never enters it, so the cap holds after a jump;
             rest and return weeks never enter it either. With no clean week yet the
             conservative starting cap (``load.weekly.STARTING_CAP_M``) applies as a caution
@@ -168,7 +170,7 @@ class PlanState:
     week_over: bool = False  # went over a cap from the runner's own history
     week_fast: bool = False  # average speed went over its limit
     # baselines
-    baseline_m: float | None = None  # the mean of ``clean_weeks``
+    baseline_m: float | None = None  # max(latest clean week, mean of ``clean_weeks``)
     baseline_week: date | None = None  # the latest clean week
     speed_m: float | None = None  # distance and time of the speed reference week
     speed_s: float | None = None
@@ -340,7 +342,8 @@ def _after_clean_week(s: PlanState) -> dict[str, Any]:
         if s.baseline_m:
             return {"ramp_m": None}  # the ramp met the pre-injury baseline
     weeks = (s.clean_weeks + ((s.week, s.week_m),))[-BASELINE_WEEKS:]
-    return {"clean_weeks": weeks, "baseline_m": _mean(weeks), "baseline_week": s.week, "ramp_m": None}
+    return {"clean_weeks": weeks, "baseline_m": max(round(s.week_m, 1), _mean(weeks)), "baseline_week": s.week,
+            "ramp_m": None}
 
 
 def next_week_cap(day: PlanDay, settings: RunnerSettings) -> int | None:
