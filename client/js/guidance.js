@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 import { h, mount } from './dom.js';
-import { me, formatDistance, localDate } from './state.js';
+import { me, formatDistance } from './state.js';
 import { planCard } from './plan.js';
 
 const SEVERITY_ORDER = { urgent: 0, warning: 1, caution: 2, info: 3 };
@@ -124,9 +124,10 @@ export function offlineRedFlags(checkin) {
 /** The #guidance screen. */
 export async function showGuidance() {
   const main = mount('Advice for today', h('p', { class: 'loading' }, 'Loading…'));
-  const day = localDate();
   try {
-    const [guidance, load] = await Promise.all([api('GET', `/guidance?date=${day}`), api('GET', `/load?date=${day}`)]);
+    // No date: the server answers for the runner's today (their local date, or a later date
+    // they already reported before a move west), so every screen shows the same day.
+    const [guidance, load] = await Promise.all([api('GET', '/guidance'), api('GET', '/load')]);
     const week = load ? h('section', { class: 'card load', 'aria-label': 'This week' },
       h('h2', {}, 'This week'),
       h('p', {}, `${formatDistance(load.current.distance_m)} in ${load.current.runs} run${load.current.runs === 1 ? '' : 's'}.`),

@@ -48,6 +48,9 @@ const STATUS_LABEL = { ok: 'Today: good to run', caution: 'Today: take it easy',
 
 export function reasonText(reason) {
   if (!reason) return '';
+  if (reason.metric === 'rest_day') return `rest day ${reason.value} of ${reason.threshold}`;
+  if (reason.metric === 'checkins_within_session_ceiling') return `${reason.value} of ${reason.threshold} calm check-ins in a row`;
+  if (reason.metric === 'flares_in_window') return `the knee stopped your running ${reason.value} times within ${Math.round(reason.threshold / 7)} weeks`;
   const what = METRIC_WORDS[reason.metric] || String(reason.metric).replace(/_/g, ' ');
   if (typeof reason.value === 'boolean') return what;
   let value = reason.value;

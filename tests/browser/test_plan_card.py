@@ -62,10 +62,10 @@ def test_the_return_shows_todays_session_and_the_progress_strip(page: Any) -> No
 
     card = page.get_by_role("region", name="Your plan")
     expect(card.get_by_role("heading", name="Return to running: phase 1 of 6")).to_be_visible()
-    expect(card.get_by_text("Today: Walk 2 min / run 3 min for 1.6 km, easy.")).to_be_visible()
+    expect(card.get_by_text("Today: Walk 2 min · run 3 min for 1.6 km, easy.")).to_be_visible()
     strip = card.get_by_role("list", name="Return to running: phase 1 of 6")
     expect(strip.get_by_role("listitem")).to_have_count(6)
-    expect(strip.locator('[aria-current="step"]')).to_have_text("12/3 min")
+    expect(strip.locator('[aria-current="step"]')).to_have_text("1walk 2 min · run 3 min")
     screenshot(page, "21-plan-return")
 
     # The session is logged through the API; back on the home screen the card says so.
@@ -85,11 +85,13 @@ def test_a_normal_week_shows_the_cap_and_labels_every_advice(page: Any) -> None:
     advice = page.get_by_role("region", name="Guidance for today")
     expect(advice).to_be_visible()
     card = advice.get_by_role("region", name="Your plan")
-    expect(card.get_by_role("heading", name="Running within your weekly cap")).to_be_visible()
-    expect(card.get_by_text("This week: 0.0 km of 15.0 km.")).to_be_visible()
+    # The verdict card carries the plan's own advice (the all clear): no second card repeats it.
+    expect(card.get_by_role("heading", name="Keep running: 0.0 of 15.0 km this week")).to_be_visible()
+    expect(card.locator(".plan-label")).to_have_text("Today: good to run")
+    assert card.get_attribute("data-advice-id") == "core.all_clear"
+    expect(advice.locator('[data-advice-id="core.all_clear"]')).to_have_count(1)
     mild = advice.locator('[data-advice-id="core.mild_pain"]')
     expect(mild.locator(".tag")).to_have_text("Clinic")
-    expect(advice.locator('[data-advice-id="core.all_clear"] .tag')).to_have_text("Your plan")
     screenshot(page, "22-plan-normal")
 
 
@@ -99,11 +101,17 @@ CHECKINS = [
     {"pain": 0, "fever": True, "swelling": True},
     {"pain": 1, "locking_or_giving_way": True},
     {"pain": 0, "hard_to_straighten": True},
-    {"pain": 0, "fever": True},  # fever alone is not a knee red flag, offline or online
+    {"pain": 0, "fever": True},  # a fever alone: no running today, a doctor if it lasts
 ]
 
 
-def test_the_offline_red_flags_say_what_the_core_rules_say(page: Any) -> None:
+def test_the_offline_red_flags_say_what_the_server_says(page: Any) -> None:
+    """Offline, the PWA shows each red flag with the words of the server's one table
+    (``day/redflags.py``); online, the same flag comes back: as its own card, or (swelling)
+    inside the rest card that is the day's verdict."""
+    from strideguard.day import redflags
+    from strideguard.day.values import CheckinSnap, pains_of_day
+
     sign_up(page)
     day = today(page)
     for checkin in CHECKINS:
@@ -111,7 +119,6 @@ def test_the_offline_red_flags_say_what_the_core_rules_say(page: Any) -> None:
             """async (checkin) => {
                 const m = await import('/js/guidance.js');
                 return m.offlineRedFlags(checkin).map((el) => ({
-                    id: el.dataset.adviceId.replace('offline.', 'core.'),
                     title: el.querySelector('h2').textContent,
                     severity: [...el.classList].find((c) => c.startsWith('sev-')).slice(4),
                     action: [...el.classList].find((c) => c.startsWith('act-')).slice(4),
@@ -119,12 +126,18 @@ def test_the_offline_red_flags_say_what_the_core_rules_say(page: Any) -> None:
             }""",
             checkin,
         )
+        snap = CheckinSnap(day, **checkin)
+        table = redflags.found(snap, pains_of_day(snap, ()))
+        expected = {(f.title, f.severity, f.action) for f in table}
+        assert {(c["title"], c["severity"], c["action"]) for c in offline} == expected, checkin
         answer = api_put(page, f"/checkins/{day}", checkin)
         assert answer["status"] in (200, 201)
-        online = {a["id"]: a for a in answer["body"]["guidance"]["advice"]
-                  if a["id"] in ("core.fever", "core.swelling", "core.mechanical")}
-        assert {o["id"] for o in offline} == set(online), checkin
-        for card in offline:
-            core = online[card["id"]]
-            assert (card["title"], card["severity"], card["action"]) == (
-                core["title"], core["severity"], core["action"]), checkin
+        advice = answer["body"]["guidance"]["advice"]
+        for flag in table:
+            if flag is redflags.SWELLING:
+                rest = [a for a in advice if a["id"] == "core.rest_day"]
+                assert rest and "swelling has gone" in rest[0]["message"], checkin
+            else:
+                online = [a for a in advice if a["id"] == flag.advice_id]
+                assert online and (online[0]["title"], online[0]["severity"], online[0]["action"]) == (
+                    flag.title, flag.severity, flag.action), checkin

@@ -26,3 +26,11 @@ def format_pace(speed_mps: float | None, units: str) -> str:
 def format_day(day: date) -> str:
     """``date(2026, 9, 28)`` → ``"Mon 28 Sep"``."""
     return day.strftime("%a %-d %b")
+
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count_word(n: int) -> str:
+    """Small counts in words, as a sentence says them (``2`` → ``"two"``); digits from 11."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from strideguard.day import redflags
-from strideguard.day.units import format_day, format_distance, format_pace
+from strideguard.day.units import count_word, format_day, format_distance, format_pace
 from strideguard.guidance.advice import Advice, Reason
 from strideguard.guidance.rules import QUIET_ACTIONS, Rule, _pct, _plan, make
 from strideguard.guidance.snapshot import DaySnapshot
@@ -57,7 +57,7 @@ def _rest_ends(plan: PlanDay, snapshot: DaySnapshot, ceiling: int) -> str:
                 "say so in your check-in (or your therapist records it).")
     needed = REST_CLEAN_CHECKINS
     if plan.day_number <= s.rest_days:
-        return (f"The rest ends after day {s.rest_days}, once {needed} daily check-ins in a row show pain "
+        return (f"The rest ends after day {s.rest_days}, once {count_word(needed)} daily check-ins in a row show pain "
                 f"at {ceiling}/10 or less, with no swelling or fever and no running.")
     streak = _fresh_streak(plan)
     if streak == 0:
@@ -145,7 +145,7 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
     session = phases.session_text(phase, units)
     done, need = plan.state.phase_sessions, phases.SESSIONS_PER_PHASE
     where = f"Phase {phase.number} of {phases.LAST_PHASE}, {done} of {need} sessions done."
-    rule = (f"The plan moves up after {need} sessions with pain at {ceiling}/10 or less that leave the "
+    rule = (f"The plan moves up after {count_word(need)} sessions with pain at {ceiling}/10 or less that leave the "
             "knee no worse the next morning. On level ground, with a rest day between runs.")
     nxt = plan.next_session
     next_text = format_day(nxt) if nxt is not None else "soon"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from strideguard.day.units import format_distance
+from strideguard.day.units import count_word, format_distance
 from strideguard.day.values import RunnerSettings
 from strideguard.plan import phases
 from strideguard.plan.phases import session_text
@@ -52,7 +52,7 @@ def _ends_when(day: PlanDay, settings: RunnerSettings) -> str | None:
         if day.state.hold:
             return ("Once a therapist or doctor has checked your knee (say so in your check-in), and "
                     f"two daily check-ins in a row show pain at {ceiling}/10 or less.")
-        return (f"After day {day.state.rest_days}, once {REST_CLEAN_CHECKINS} daily check-ins in a row show "
+        return (f"After day {day.state.rest_days}, once {count_word(REST_CLEAN_CHECKINS)} daily check-ins in a row show "
                 f"pain at {ceiling}/10 or less with no swelling or fever and no running.")
     if day.name == RETURN:
         return (f"After phase {phases.LAST_PHASE}, when each phase has gone well "
