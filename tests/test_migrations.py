@@ -91,8 +91,8 @@ def seed_sql(revision: str, today: date, password_hash: str) -> list[str]:
         f"(1, 1, 'Pegasus 40', 700000.0, FALSE, '{ts(30)}')",
         "INSERT INTO checkins (id, user_id, date, pain, morning_pain, location, side, swelling, fever, "
         "locking_or_giving_way, hard_to_straighten, note, answers, created_at, updated_at) VALUES "
-        f"(1, 1, '{d(3)}', 2, 1, 'front', 'left', FALSE, FALSE, FALSE, FALSE, 'stairs ok', '{{}}', '{ts(3)}', '{ts(3)}'), "
-        f"(2, 1, '{d(2)}', 4, 3, 'front', 'left', TRUE, FALSE, FALSE, FALSE, NULL, '{{}}', '{ts(2)}', '{ts(2)}'), "
+        f"(1, 1, '{d(3)}', 2, 1, 'around_kneecap', 'left', FALSE, FALSE, FALSE, FALSE, 'stairs ok', '{{}}', '{ts(3)}', '{ts(3)}'), "
+        f"(2, 1, '{d(2)}', 4, 3, 'around_kneecap', 'left', TRUE, FALSE, FALSE, FALSE, NULL, '{{}}', '{ts(2)}', '{ts(2)}'), "
         f"(3, 1, '{d(1)}', 1, 0, NULL, NULL, FALSE, FALSE, FALSE, FALSE, 'better', '{{}}', '{ts(1)}', '{ts(1)}')",
         "INSERT INTO imports (id, user_id, filename, kind, size_bytes, status, keep_file, stored_name, total, "
         "done, created, duplicates, skipped, failed, error, attempts, claimed_by, heartbeat_at, created_at, "

@@ -167,6 +167,13 @@ def _refuse_locked(user: User, changes: dict[str, Any]) -> None:
 def update_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
     """Apply a validated partial profile; unknown conditions are refused (422), and so are
     changes to limits a therapist set."""
+    apply_profile(user, changes, known_conditions)
+    db.session.commit()
+    return user
+
+
+def apply_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
+    """``update_profile`` without the commit (the caller commits with its other writes)."""
     changes = dict(changes)
     _refuse_locked(user, changes)
     if "conditions" in changes:
@@ -198,7 +205,7 @@ def update_profile(user: User, changes: dict[str, Any], known_conditions: set[st
         # earlier days keep the plan they had.
         db.session.flush()
         refresh(user, local_today(user.timezone), local_today(user.timezone))
-    db.session.commit()
+    db.session.flush()
     return user
 
 
