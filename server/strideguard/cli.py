@@ -1,6 +1,7 @@
 """The ``strideguard`` command line (a Flask click group; also ``flask --app strideguard``).
 
-serve | worker | run | prepare | db | vapid | plugins | reminders | imports | demo | therapist
+serve | worker | run | prepare | db | vapid | plugins | reminders | imports | demo | therapist |
+backup | restore
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import signal
 import subprocess  # nosec B404 # only to start our own gunicorn and worker, fixed argv
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -299,6 +301,40 @@ def therapist_list() -> None:
         click.echo(f"{uid:>6}  {email:<40} {name or '':<30} {patients} patients")
 
 
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="A folder, or the archive's file name. Default: <instance>/backups.")
+def backup_command(output: Path | None) -> None:
+    """Back up the database (a consistent snapshot while the server runs), the secret key and
+    the VAPID key into one .tar.gz archive (0600). Copy it off this machine."""
+    from strideguard.operations import backup
+
+    try:
+        path, manifest = backup.create(backup.current_settings(), output)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {path} ({manifest['database']}, schema {manifest['schema_revision']})")
+    for name in manifest["keys_from_environment"]:
+        click.echo(f"note: STRIDEGUARD_{name} comes from the environment and is not in the archive: keep it too.")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds tables and differing key files.")
+def restore_command(archive: Path, force: bool) -> None:
+    """Restore a backup into this installation (stop the server first), then migrate the
+    database to this version's schema."""
+    from strideguard.operations import backup
+
+    try:
+        manifest = backup.restore(archive, backup.current_settings(), force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    _prepare(_create_app())  # the restored keys are in place: the app reads them
+    click.echo(f"restored the {manifest['database']} backup of {manifest['created_at']} "
+               f"(schema {manifest['schema_revision']}); database at the latest migration")
+
+
 COMMANDS = (serve_command, worker_command, prepare_command, vapid_group, plugins_group, reminders_group,
             imports_group, demo_command, therapist_group)
 
@@ -315,6 +351,9 @@ def main() -> None:
 
 
 main.add_command(run_command)
+# Not app commands: they must not create the app (and a new secret key) before restoring.
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 if __name__ == "__main__":
     main()

@@ -179,8 +179,9 @@ def database_uri(url: str) -> str:
 def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:
     """Defaults, then ``STRIDEGUARD_*`` environment variables, then ``overrides``."""
     overrides = dict(overrides or {})
-    instance = instance_path_from(overrides=overrides)
-    instance.mkdir(parents=True, exist_ok=True)
+    from strideguard.operations.filemodes import private_dir, private_sqlite_file
+
+    instance = private_dir(instance_path_from(overrides=overrides))  # 0700: keys and database
     settings = defaults(instance)
     settings.update(from_environ())
     settings.update(overrides)
@@ -189,6 +190,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
         settings["SECRET_KEY"] = ensure_secret_key(instance)
     uri = database_uri(settings["DATABASE_URL"])
     settings["SQLALCHEMY_DATABASE_URI"] = uri
+    private_sqlite_file(uri)  # 0600, before SQLite creates it world-readable
     if uri.startswith("sqlite"):
         settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
     else:

@@ -188,6 +188,13 @@ def _refuse_looser(user: User, changes: dict[str, Any]) -> None:
 def update_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
     """Apply a validated partial profile; unknown conditions are refused (422), and so are
     changes to limits a therapist set."""
+    apply_profile(user, changes, known_conditions)
+    db.session.commit()
+    return user
+
+
+def apply_profile(user: User, changes: dict[str, Any], known_conditions: set[str]) -> User:
+    """``update_profile`` without the commit (the caller commits with its other writes)."""
     changes = dict(changes)
     if user.role == "runner" and PLAN_SETTINGS.intersection(changes):
         from strideguard.afterwrite import begin_write
@@ -227,7 +234,7 @@ def update_profile(user: User, changes: dict[str, Any], known_conditions: set[st
 
         db.session.flush()
         after_write(user, local_today(user.timezone))
-    db.session.commit()
+    db.session.flush()
     return user
 
 

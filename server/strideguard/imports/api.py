@@ -6,6 +6,7 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
+from strideguard.accounts import reimport
 from strideguard.accounts.guard import current_user
 from strideguard.errors import Invalid
 from strideguard.imports import service
@@ -37,15 +38,22 @@ def _upload_size() -> None:
 @bp.arguments(UploadFileSchema, location="files")
 @bp.response(202, ImportEnvelopeSchema, description="Accepted: the import runs in the background")
 @bp.alt_response(413, description="The upload is over STRIDEGUARD_IMPORT_MAX_UPLOAD_MB")
+@bp.alt_response(201, schema=reimport.ExportImportedSchema,
+                 description="A StrideGuard JSON export (.json) brought into this empty account at once")
+@bp.alt_response(409, description="A JSON export sent to an account that already holds check-ins, runs or shoes")
 def create_import(files: dict):
     """Upload one activity file or a zip (multipart/form-data field ``file``); follow the
-    progress at ``GET /imports/{id}``."""
+    progress at ``GET /imports/{id}``. Moving servers: send the JSON file of ``GET /export``
+    to a new, empty account (the CSV export is refused: it cannot be read back)."""
     # flask-smorest documents one location per body: the form field is read here.
     try:
         form = UploadFormSchema().load({k: v for k, v in request.form.items() if k == "keep_file"})
     except ValidationError as exc:
         raise Invalid(fields=exc.messages) from None
     upload = files["file"]
+    if reimport.is_export_name(upload.filename):
+        return reimport.import_upload(current_user(), upload.stream)
+    reimport.refuse_csv_export(upload.filename, upload.stream)
     imp = service.create_import(current_user(), upload.filename, upload.stream, form["keep_file"])
     return {"import_": service.import_out(imp)}
 

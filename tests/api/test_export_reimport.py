@@ -1,0 +1,143 @@
+"""Moving servers: the JSON export of ``GET /export`` imports back into a new, empty account
+through ``POST /imports`` (the Import screen), and exporting that account again gives the
+same data minus ids and timestamps — profile, shoes, check-ins, runs, and the care plan
+rebuilt from them. The CSV export, a non-empty account and a bad export are refused with a
+sentence, and a refusal writes nothing. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, timedelta
+
+from tests.conftest import Runner
+from tests.imports.support import fixture, import_file
+from tests.support.envelope import assert_error
+
+EXPORT = "/api/v1/export"
+#: Columns that name a row or a moment of writing, not the runner's data.
+VOLATILE = {"id", "created_at", "updated_at", "exported_at", "import_id", "shoe_id", "email"}
+CARRIED = ("shoes", "checkins", "runs", "plan_days", "plan_events")
+
+
+def send(runner: Runner, name: str, body: bytes):
+    return runner.client.post("/api/v1/imports", data={"file": (io.BytesIO(body), name)},
+                              headers={"X-CSRF-Token": runner.csrf}, content_type="multipart/form-data")
+
+
+def comparable(export: dict) -> dict:
+    """The export without ids and timestamps; a run's shoe by its name."""
+    shoes = {s["id"]: s["name"] for s in export["shoes"]}
+    out: dict = {"profile": {k: v for k, v in export["profile"].items() if k not in VOLATILE}}
+    for table in CARRIED:
+        rows = []
+        for row in export[table]:
+            plain = {k: v for k, v in row.items() if k not in VOLATILE}
+            if table == "runs":
+                plain["shoe"] = shoes.get(row["shoe_id"])
+            rows.append(plain)
+        out[table] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True))
+    return out
+
+
+def history(runner: Runner) -> date:
+    """Six weeks of a runner with a sore knee: profile, two shoes, check-ins (a flare-up that
+    rests them), manual runs and one imported from a FIT file."""
+    assert runner.patch("/api/v1/me", json={
+        "display_name": "Ana", "timezone": "Europe/Berlin", "units": "mi", "reminder_time": "07:15",
+        "quiet_hours": {"start": "22:00", "end": "06:30"}, "pain_threshold": 4, "weekly_increase_pct": 8,
+        "conditions": ["runners_knee"], "notification_detail": "detailed",
+        "therapist": {"name": "Dana Reyes, PT", "phone": "+49 30 1234567"},
+    }).status_code == 200
+    today = date.fromisoformat(runner.get("/api/v1/load").get_json()["as_of"])
+    road = runner.post("/api/v1/shoes", json={"name": "Road pair", "limit_m": 700000}).get_json()
+    old = runner.post("/api/v1/shoes", json={"name": "Old trail pair", "retired": True}).get_json()
+    assert import_file(runner, "morning.fit", fixture("garmin-fr110-run.fit"))["status"] == "done"
+    for n in range(42, 0, -1):
+        day = (today - timedelta(days=n)).isoformat()
+        pain = 6 if n in (20, 19) else (n % 3)
+        assert runner.put(f"/api/v1/checkins/{day}", json={
+            "pain": pain, "morning_pain": max(pain - 1, 0), "swelling": pain > 5,
+            "location": "around_kneecap" if pain else None, "side": "left" if pain else None,
+            "note": f"day {n}" if n % 5 == 0 else None,
+        }).status_code == 201
+        if n % 2 == 0:
+            assert runner.put(f"/api/v1/runs/00000000-0000-4000-8000-{n:012d}", json={
+                "date": day, "distance_m": 4000 + 100 * n, "duration_s": 1500 + 30 * n,
+                "pain_during": pain, "pain_after": pain, "surface": "road" if n % 4 else "trail",
+                "shoe_id": road["id"] if n % 4 else old["id"], "note": "tempo" if n == 10 else None,
+            }).status_code == 201
+    return today
+
+
+def test_json_export_comes_back_into_a_new_account(app) -> None:
+    ana = Runner(app)
+    history(ana)
+    first = ana.get(EXPORT)
+    assert first.status_code == 200
+    before = first.get_json()
+    assert len(before["checkins"]) == 42 and len(before["runs"]) == 22 and before["plan_events"]
+    assert any(r["source"] == "fit" and r["device"] for r in before["runs"])
+
+    moved = Runner(app)  # the same runner on the new server: a new, empty account
+    answer = send(moved, "strideguard-20261206.json", first.get_data())
+    assert answer.status_code == 201, answer.get_json()
+    body = answer.get_json()
+    assert body["restored"] == {"shoes": 2, "checkins": 42, "runs": 22}
+    assert "therapist links and invitations" in body["not_restored"] and body["message"]
+
+    after = moved.get(EXPORT).get_json()
+    assert comparable(after) == comparable(before)
+    assert after["imports"] == [] and after["care_links"] == []
+    assert moved.get("/api/v1/me").get_json()["email"] == moved.email  # the new account's own
+
+    # A second import into the now filled account is refused and changes nothing.
+    again = send(moved, "strideguard-20261206.json", first.get_data())
+    assert_error(again, 409, "conflict")
+    assert "new, empty account" in again.get_json()["error"]["message"]
+    assert comparable(moved.get(EXPORT).get_json()) == comparable(before)
+
+
+def test_the_csv_export_gets_a_sentence_not_an_empty_import(app) -> None:
+    ana = Runner(app)
+    assert ana.put("/api/v1/checkins/2026-01-05", json={"pain": 3}).status_code == 201
+    csv_zip = ana.get(EXPORT + "?format=csv").get_data()
+    assert {"profile.json", "checkins.csv"} <= set(zipfile.ZipFile(io.BytesIO(csv_zip)).namelist())
+    moved = Runner(app)
+    answer = send(moved, "strideguard-20261206.zip", csv_zip)
+    assert_error(answer, 422, "validation_failed")
+    assert answer.get_json()["error"]["message"] == (
+        "This is StrideGuard's CSV export, which cannot be imported. Download the JSON export "
+        "from your old server (Settings, Your data, JSON) and import that file.")
+    assert moved.get("/api/v1/imports").get_json() == []
+    assert moved.get(EXPORT).get_json()["checkins"] == []
+
+
+def test_a_bad_export_is_refused_whole(app) -> None:
+    ana = Runner(app)
+    for day, pain in (("2026-01-05", 3), ("2026-01-06", 4)):
+        assert ana.put(f"/api/v1/checkins/{day}", json={"pain": pain}).status_code == 201
+    assert ana.post("/api/v1/shoes", json={"name": "Road pair"}).status_code == 201
+    export = ana.get(EXPORT).get_json()
+    export["checkins"][1]["pain"] = 42
+    export["runs"] = [{"uuid": "x", "date": "2026-01-05", "distance_m": 5000, "duration_s": 1800, "shoe_id": 999}]
+    moved = Runner(app)
+    before = moved.get(EXPORT).get_json()
+
+    answer = send(moved, "export.json", json.dumps(export).encode())
+    assert_error(answer, 422, "validation_failed")
+    fields = answer.get_json()["error"]["fields"]
+    assert set(fields) == {"checkins[1].pain", "runs[0].shoe_id"}
+    assert answer.get_json()["error"]["message"] == "The export has values this server refuses; nothing was imported."
+
+    for name, raw in (("notes.json", b"just text"), ("list.json", b"[1, 2]"), ("nan.json", b'{"exported_at": NaN}'),
+                      ("surrogate.json", json.dumps({**export, "exported_at": "\ud800"}).encode()),
+                      ("deep.json", b"[" * 100_000 + b"]" * 100_000), ("other.json", b'{"name": "not ours"}')):
+        refused = send(moved, name, raw)
+        assert_error(refused, 422, "validation_failed")
+        assert refused.get_json()["error"]["message"].startswith("Send the JSON file that StrideGuard's export"), name
+
+    after = moved.get(EXPORT).get_json()
+    assert {k: v for k, v in after.items() if k != "exported_at"} == \
+        {k: v for k, v in before.items() if k != "exported_at"}
