@@ -63,7 +63,7 @@ def tcx_activities(path) -> list[dict]:
 
 
 def test_a_road_ride_without_a_sport_is_held_then_skipped_or_confirmed(app, runner, other, monkeypatch):
-    from strideguard.guidance import service as guidance_service
+    from strideguard import afterwrite
 
     distance, moving = gpx_points(RIDE)  # the raw points, re-measured here
     assert 18 <= distance / moving * 3.6 <= 25  # a road ride's speed
@@ -92,8 +92,8 @@ def test_a_road_ride_without_a_sport_is_held_then_skipped_or_confirmed(app, runn
     # The same file again, and this time it was a run: imported like any file's run, and the
     # care plan is replayed once, from its date.
     calls = []
-    real = guidance_service.after_change
-    monkeypatch.setattr(guidance_service, "after_change", lambda user, day, *a, **k: calls.append(day) or real(user, day, *a, **k))
+    real = afterwrite.after_write
+    monkeypatch.setattr(afterwrite, "after_write", lambda user, day, *a, **k: calls.append(day) or real(user, day, *a, **k))
     again = import_file(runner, RIDE, fixture(RIDE))
     [held] = again["files"]
     assert held["status"] == "needs_answer" and calls == []

@@ -27,7 +27,6 @@ from strideguard.plan.machine import (
     RECURRENCE_DAYS,
     REST,
     REST_CLEAN_CHECKINS,
-    RETURN,
     PlanDay,
 )
 

@@ -5,7 +5,7 @@ This is the DB side of guidance; the rules and the plugin host stay pure.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, func, select
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
-from strideguard.extensions import core_rows, db
+from strideguard.extensions import core_rows
 from strideguard.guidance.builder import day_snapshot
 from strideguard.guidance.engine import Guidance, assess_day
 from strideguard.guidance.host import PluginHost, create_host
@@ -22,7 +22,6 @@ from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.day.redflags import ASSESSED_ANSWER
 from strideguard.plan.machine import BREAK_ANSWER, PlanDay
-from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Run, Shoe
 
 EXTENSION_KEY = "strideguard.plugins"
