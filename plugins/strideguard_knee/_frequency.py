@@ -75,7 +75,8 @@ def frequency_jump(runs: Iterable[RunSnap], as_of: date, limit_pct: float) -> Fr
     distance_pct = pct_change(distance_recent * BEFORE_WEEKS, distance_before)
     if distance_pct is None or exceeds(distance_pct, limit_pct):
         return None
-    assert runs_pct is not None  # len(before) > 0
+    if runs_pct is None:  # no runs in the weeks before: nothing to compare with (checked above)
+        return None
     return FrequencyJump(
         runs_recent=len(recent),
         runs_per_week_before=usual,

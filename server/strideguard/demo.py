@@ -62,7 +62,7 @@ def create_demo_runner(email: str, password: str) -> User:
                 surface=rng.choice(["road", "road", "trail"]), shoe_id=shoe.id,
             ))
         if day > flare:
-            pain = 3 if day < today else 2  # settling: two check-ins at or under 3/10
+            pain = 2 if day < today else 1  # settling: two check-ins within the session ceiling (2/10)
         else:
             pain = rng.randint(2, 3) if jump else rng.randint(0, 1)
         db.session.add(Checkin(

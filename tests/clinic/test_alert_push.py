@@ -104,7 +104,7 @@ def test_a_red_flag_is_one_urgent_push_carrying_the_limit_too(push_app, push_ser
     run_tick(push_app)
     [message] = messages(push_service, therapist_sub)
     assert message["kind"] == "patient_urgent"
-    assert message["body"].startswith("Alex Runner reported fever with a painful or swollen knee.")
+    assert message["body"].startswith("Alex Runner reported a fever with knee pain or swelling.")
     assert "A limit was passed." in message["body"]
     [delivery] = push_service.deliveries_for(therapist_sub.id)
     assert {k.lower(): v for k, v in delivery.headers.items()}["urgency"] == "high"

@@ -37,7 +37,7 @@ class TestPainLimitOfFive:
 
         six = runner.put(f"/api/v1/checkins/{today()}", json={"pain": 6}).get_json()["guidance"]
         assert six["status"] == "stop"
-        [advice] = [a for a in six["advice"] if a["id"] == "core.pain_threshold"]
+        [advice] = [a for a in six["advice"] if a["id"] == "core.rest_day"]  # the verdict card
         assert {"metric": "pain", "value": 6, "threshold": 5} in advice["reasons"]
         assert six["plan"]["state"] == "rest"
         assert six["plan"]["cause"] == {"metric": "pain", "value": 6, "threshold": 5}
@@ -104,7 +104,8 @@ def test_clearing_a_limit_unlocks_it(app):
     therapist.put(limits_url(runner), json={})  # every field left out: none set
     me = runner.get("/api/v1/me").get_json()
     assert (me["pain_threshold"], me["locked"]) == (3, [])
-    assert runner.patch("/api/v1/me", json={"pain_threshold": 4}).status_code == 200
+    assert runner.patch("/api/v1/me", json={"pain_threshold": 2}).status_code == 200  # theirs again
+    assert runner.patch("/api/v1/me", json={"pain_threshold": 4}).status_code == 422  # within the clinic's line
 
 
 def test_two_therapists_the_stricter_number_wins(app, runner):

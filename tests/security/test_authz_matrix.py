@@ -99,6 +99,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/clinic/patients/<int:patient_id>/alerts/seen"): Row.clinic(204),
     ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits"): Row.clinic(200, {"pain_threshold": 5}),
     ("GET", "/api/v1/clinic/patients/<int:patient_id>/fhir"): Row.clinic(200),
+    ("POST", "/api/v1/clinic/patients/<int:patient_id>/assessment"): Row.clinic(201, {"note": "Knee checked."}),
 }
 
 

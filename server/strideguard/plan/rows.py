@@ -132,8 +132,7 @@ def view_day(v: Sequence[Any]) -> PlanDay:
     reads tens of thousands, and a per-row dict of every column cost it a second."""
     cause = Reason(v[_V_METRIC], v[_V_VALUE], v[_V_THRESHOLD]) if v[_V_METRIC] else None
     state = PlanState(*_state_head(v), cause, *_state_tail(v), v[_V_DATE])
-    if state.clean_weeks:
-        object.__setattr__(state, "clean_weeks", _weeks(state.clean_weeks))
+    object.__setattr__(state, "clean_weeks", _weeks(state.clean_weeks))
     return PlanDay(date=v[_V_DATE], state=state, cap_m=v[_V_CAP], week_cap_m=v[_V_WEEK_CAP],
                    distance_pct=v[_V_DIST], speed_pct=v[_V_SPEED], verdict=v[_V_VERDICT])
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import io
 import re
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # nosec B405 # builds and writes elements only; parsing is defusedxml's
 from datetime import timezone
 
 from defusedxml.ElementTree import fromstring
