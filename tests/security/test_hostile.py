@@ -539,3 +539,48 @@ def test_the_corpus_covers_every_write_route_and_every_field(app) -> None:
     dates = {c.path for c in cases if any(v == "0001-01-05" for v in list(c.query.values()) + list(c.path_values.values()))}
     assert {f"{API}/checkins", f"{API}/runs", f"{API}/clinic/patients/{{patient_id}}/fhir",
             f"{API}/checkins/{{day}}"} <= dates
+
+
+def test_rows_stored_before_the_bounds_are_still_answered_as_strict_json(app, caplog) -> None:
+    """A run of 5e-324 s (saved before durations were bounded) and, on SQLite, a NaN in a
+    check-in's answers (PostgreSQL's json type never held one): every read route and the next
+    write answer strict JSON, the speed is null, no 5xx."""
+    from sqlalchemy import text
+
+    from strideguard.extensions import db
+    from tests.conftest import linked
+
+    runner, therapist = linked(app)
+    today = date.today().isoformat()
+    assert runner.put(f"{API}/checkins/{today}", json={"pain": 2}).status_code == 201
+    assert runner.put(f"{API}/runs/{RUN_ID}", json={"date": today, "distance_m": 5000, "duration_s": 1500}).status_code == 201
+    with app.app_context():
+        db.session.execute(text("UPDATE runs SET duration_s = :tiny"), {"tiny": 5e-324})
+        if app.config["BACKEND"] == "sqlite":
+            db.session.execute(text("""UPDATE checkins SET answers = '{"core.back_from_break": NaN}'"""))
+        db.session.commit()
+    patient = runner.user["id"]
+
+    def read_everything() -> None:
+        for who, url in [(runner, "/load"), (runner, "/guidance"), (runner, "/plan"), (runner, "/checkins"),
+                         (runner, "/runs"), (runner, f"/runs/{RUN_ID}"), (runner, "/export"), (runner, "/shoes"),
+                         (therapist, "/clinic/patients"), (therapist, f"/clinic/patients/{patient}"),
+                         (therapist, f"/clinic/patients/{patient}/fhir")]:
+            response = who.get(API + url)
+            assert response.status_code == 200, (url, response.status_code)
+            strict_loads(response.get_data(as_text=True))
+
+    read_everything()
+    # The load maths keep the speed finite themselves: the writer's last resort (a non-finite
+    # number sent as null, with a warning) is not what makes /load strict.
+    caplog.clear()
+    assert strict_loads(runner.get(f"{API}/load").get_data(as_text=True))["current"]["speed_mps"] is None
+    assert not [r for r in caplog.records if r.name == "strideguard.strictjson"]
+    # A write replays the plan from the stored rows (the week's speed change included).
+    assert runner.put(f"{API}/runs/0b0e8a8e-1c1a-4c55-9a43-4ab2a9e30c78",
+                      json={"date": today, "distance_m": 3000, "duration_s": 1000}).status_code == 201
+    read_everything()
+    assert strict_loads(runner.get(f"{API}/load").get_data(as_text=True))["current"]["speed_mps"] == pytest.approx(8.0)
+    if app.config["BACKEND"] == "sqlite":
+        checkin = strict_loads(runner.get(f"{API}/checkins/{today}").get_data(as_text=True))
+        assert checkin["answers"] == {"core.back_from_break": None}
