@@ -591,3 +591,17 @@ def test_rows_stored_before_the_bounds_are_still_answered_as_strict_json(app, ca
     if app.config["BACKEND"] == "sqlite":
         checkin = strict_loads(runner.get(f"{API}/checkins/{today}").get_data(as_text=True))
         assert checkin["answers"] == {"core.back_from_break": None}
+
+
+@pytest.mark.parametrize("distance_m,duration_s,status", [
+    (5000, 400, 201),        # 12.5 m/s: the fastest a run may be
+    (5000, 399, 422),        # faster
+    (1, 1, 201), (0.5, 60, 422), (5000, 0.5, 422),  # at least a metre and a second
+])
+def test_a_run_is_at_least_a_metre_and_a_second_and_at_most_45_kmh(runner, distance_m, duration_s, status) -> None:
+    response = runner.put(f"{API}/runs/{RUN_ID}", json={"date": date.today().isoformat(),
+                                                        "distance_m": distance_m, "duration_s": duration_s})
+    assert response.status_code == status, response.get_json()
+    if status == 422:
+        fields = response.get_json()["error"]["fields"]
+        assert set(fields) <= {"distance_m", "duration_s"} and fields

@@ -60,7 +60,7 @@ class RunInSchema(Schema):
     date = fields.Date(required=True)
     distance_m = fields.Float(required=True, validate=validate.Range(min=MIN_DISTANCE_M, max=MAX_DISTANCE_M))
     duration_s = fields.Float(required=True, validate=validate.Range(min=MIN_DURATION_S, max=MAX_DURATION_S), metadata={
-        "description": f"at most distance_m / {MAX_SPEED_MPS} m/s"})
+        "description": f"at least distance_m / {MAX_SPEED_MPS} (a speed of at most {MAX_SPEED_MPS} m/s)"})
     pain_during = fields.Integer(strict=True, allow_none=True, validate=PAIN)
     pain_after = fields.Integer(strict=True, allow_none=True, validate=PAIN)
     pain_onset_m = fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_DISTANCE_M))
