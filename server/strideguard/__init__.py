@@ -26,7 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
     from sqlalchemy import event
 
-    from strideguard import errors, extensions, security, web
+    from strideguard import errors, extensions, security, strictjson, web
     from strideguard.accounts import api as accounts_api
     from strideguard.accounts import guard, sessions
     from strideguard.accounts.export import bp as export_bp
@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     instance, settings = build_config(overrides)
     app = Flask(__name__, instance_path=str(instance), static_folder=None)
+    strictjson.init_app(app)  # bounded request JSON, strict JSON answers
     app.config.update(settings)
     _configure_logging(app)
 

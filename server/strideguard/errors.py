@@ -91,6 +91,16 @@ class Invalid(DomainError):
     status, code = 422, "validation_failed"
 
 
+class MalformedJson(DomainError):
+    """A body that is not RFC 8259 JSON (``NaN``) or is nested too deeply (``strictjson``)."""
+
+    status, code = 400, "malformed_json"
+
+
+class BodyTooLarge(DomainError):
+    status, code = 413, "body_too_large"
+
+
 class ErrorBodySchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from decimal import Decimal
 import zipfile
 from datetime import date, datetime, time
@@ -20,6 +19,7 @@ from strideguard.accounts.models import User
 from strideguard.accounts.service import profile
 from strideguard.extensions import db
 from strideguard.owned import owned_models
+from strideguard.strictjson import dumps as strict_dumps
 from strideguard.timeutil import utcnow
 
 bp = Blueprint("export", __name__, url_prefix="/api/v1", description="Take your data with you.")
@@ -62,7 +62,7 @@ def as_csv_zip(data: dict[str, Any]) -> bytes:
     """One CSV file per table (nested values as JSON text), plus profile.json."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("profile.json", json.dumps(data["profile"], indent=2))
+        archive.writestr("profile.json", strict_dumps(data["profile"], indent=2))
         for name, rows in data.items():
             if name in {"profile", "exported_at"}:
                 continue
@@ -71,7 +71,7 @@ def as_csv_zip(data: dict[str, Any]) -> bytes:
                 writer = csv.DictWriter(text, fieldnames=list(rows[0]))
                 writer.writeheader()
                 for row in rows:
-                    writer.writerow({k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
+                    writer.writerow({k: strict_dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
             archive.writestr(f"{name}.csv", text.getvalue())
     return buffer.getvalue()
 
@@ -87,6 +87,6 @@ def export(query: dict):
         response = Response(as_csv_zip(data), mimetype="application/zip")
         response.headers["Content-Disposition"] = f'attachment; filename="strideguard-{stamp}.zip"'
         return response
-    response = Response(json.dumps(data, indent=2), mimetype="application/json")
+    response = Response(strict_dumps(data, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="strideguard-{stamp}.json"'
     return response

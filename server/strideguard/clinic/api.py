@@ -4,8 +4,6 @@ checks the role). Thin: schema in, service call, schema out."""
 
 from __future__ import annotations
 
-import json
-
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
@@ -30,6 +28,7 @@ from strideguard.clinic.schemas import (
     CareTeamMemberSchema,
 )
 from strideguard.extensions import db, limiter
+from strideguard.strictjson import dumps as strict_dumps
 from strideguard.timeutil import utcnow
 
 sharing_bp = Blueprint("sharing", __name__, url_prefix="/api/v1/me",
@@ -221,7 +220,7 @@ def get_fhir(query: dict, patient_id: int):
     )
     sharing.log(patient.id, therapist, "exported_fhir", **{"from": first.isoformat(), "to": last.isoformat()})
     db.session.commit()
-    response = Response(json.dumps(body), mimetype="application/fhir+json")
+    response = Response(strict_dumps(body), mimetype="application/fhir+json")
     response.headers["Content-Disposition"] = f'attachment; filename="patient-{patient.id}-fhir.json"'
     return response
 

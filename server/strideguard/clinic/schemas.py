@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from strideguard.clinic.models import INSTRUCTION_MAX
 from strideguard.guidance.schemas import GuidanceSchema
 from strideguard.plan.schemas import STATES, VERDICTS, PlanWithHistorySchema, ReasonSchema
-from strideguard.training.schemas import CheckinSchema, LoadSchema, RunSchema
+from strideguard.training.schemas import QUERY_DAY, CheckinSchema, LoadSchema, RunSchema
 
 ACTIONS = ["access_granted", "access_revoked", "viewed_dashboard", "viewed_patient", "exported_fhir",
            "changed_limits"]
@@ -200,8 +200,8 @@ class LimitsResultSchema(Schema):
 
 
 class FhirQuerySchema(Schema):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = fields.Date(data_key="from", validate=QUERY_DAY)
+    to = fields.Date(validate=QUERY_DAY)
 
 
 class FhirBundleSchema(Schema):

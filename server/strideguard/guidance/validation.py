@@ -172,6 +172,29 @@ def validate_conditions(result: Any) -> list[Condition]:
     return conditions
 
 
+#: A check-in answer (``answers`` of ``PUT /checkins/{date}``): questions are yes/no, a
+#: 0–10 scale or a choice among short options (``QUESTION_TYPES``).
+MAX_ANSWER_TEXT = 200
+MAX_ANSWER_NUMBER = 1000
+
+
+def answer_problem(value: Any) -> str | None:
+    """Why a runner's answer to a check-in question cannot be stored, or ``None``: an answer
+    is null, a boolean, a finite number within ±1000 or a line of text up to 200 characters
+    (no nested lists or objects, no NaN or Infinity, no control characters)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value) or abs(value) > MAX_ANSWER_NUMBER:
+            return f"answer with a number from -{MAX_ANSWER_NUMBER} to {MAX_ANSWER_NUMBER}."
+        return None
+    if isinstance(value, str):
+        if len(value) > MAX_ANSWER_TEXT or any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            return f"answer with one line of text of at most {MAX_ANSWER_TEXT} characters."
+        return None
+    return "answer must be a boolean, number or short text."
+
+
 def validate_questions(result: Any) -> list[Question]:
     """Validate a ``strideguard_checkin_questions`` result."""
     questions = []

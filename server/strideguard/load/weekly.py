@@ -56,9 +56,17 @@ def exact(value: float | int | Decimal) -> Decimal:
     return Decimal(value)
 
 
+#: The largest change shown, ±10 million percent: a ratio of implausible stored values (a run
+#: of 5e-324 s, saved before durations were bounded) stays a finite, printable number.
+PCT_CLAMP = Decimal(10_000_000)
+
+
 def shown_pct(ratio_minus_one: Decimal) -> Decimal:
     """``0.10044`` → ``Decimal('10.0')``: a change as the runner sees it (half-up, 0.1)."""
-    return _CTX.multiply(ratio_minus_one, _HUNDRED).quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
+    pct = _CTX.multiply(ratio_minus_one, _HUNDRED)
+    if abs(pct) > PCT_CLAMP:
+        pct = PCT_CLAMP.copy_sign(pct)
+    return pct.quantize(PCT_QUANTUM, rounding=ROUND_HALF_UP)
 
 
 def pct_change(current: float | int, previous: float | int) -> Decimal | None:

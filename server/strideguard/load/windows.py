@@ -7,6 +7,7 @@ stored. The only zone-aware step ("what is today for this runner?") happens in t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -82,6 +83,8 @@ def totals(runs: Iterable[RunPoint]) -> WindowTotals:
     distance = sum(r.distance_m for r in runs)
     duration = sum(r.duration_s for r in runs)
     speed = distance / duration if runs and duration > 0 else None
+    if speed is not None and not math.isfinite(speed):
+        speed = None  # a duration too small to divide by (stored before durations were bounded)
     return WindowTotals(distance_m=distance, duration_s=duration, runs=len(runs), speed_mps=speed)
 
 

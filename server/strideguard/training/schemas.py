@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from strideguard.guidance.advice import LOCATIONS
+from strideguard.guidance.validation import answer_problem
 from strideguard.plan.schemas import BaselineSchema as PlanBaselineSchema
+from strideguard.training.service import EARLIEST_DAY, LATEST_DAY
 
 SIDES = ("left", "right", "both")
 SURFACES = ("road", "trail", "track", "treadmill", "grass", "mixed")
@@ -13,6 +15,14 @@ PAIN = validate.Range(min=0, max=10)
 #: 1,000 km and 7 days: generous upper bounds that still catch unit mistakes.
 MAX_DISTANCE_M = 1_000_000
 MAX_DURATION_S = 7 * 24 * 3600
+#: A run is at least a metre and a second long, and slower than the fastest sprint
+#: (45 km/h): every speed and every change of speed computed from runs stays finite.
+MIN_DISTANCE_M = 1
+MIN_DURATION_S = 1
+MAX_SPEED_MPS = 12.5
+#: Dates a query may name (nothing is stored outside them; date arithmetic stays far from
+#: year 1 and 9999).
+QUERY_DAY = validate.Range(min=EARLIEST_DAY, max=LATEST_DAY, error="Use a date from {min} to {max}.")
 
 
 class CheckinInSchema(Schema):
@@ -35,9 +45,9 @@ class CheckinInSchema(Schema):
     @validates("answers")
     def _plain_values(self, value: dict, **_: object) -> None:
         for key, answer in value.items():
-            if not (answer is None or isinstance(answer, (bool, int, float)) or
-                    (isinstance(answer, str) and len(answer) <= 200)):
-                raise ValidationError(f"{key}: answer must be a boolean, number or short text.")
+            problem = answer_problem(answer)
+            if problem:
+                raise ValidationError(f"{key}: {problem}")
 
 
 class CheckinSchema(CheckinInSchema):
@@ -48,14 +58,21 @@ class CheckinSchema(CheckinInSchema):
 
 class RunInSchema(Schema):
     date = fields.Date(required=True)
-    distance_m = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_DISTANCE_M, min_inclusive=False))
-    duration_s = fields.Float(required=True, validate=validate.Range(min=0, max=MAX_DURATION_S, min_inclusive=False))
+    distance_m = fields.Float(required=True, validate=validate.Range(min=MIN_DISTANCE_M, max=MAX_DISTANCE_M))
+    duration_s = fields.Float(required=True, validate=validate.Range(min=MIN_DURATION_S, max=MAX_DURATION_S), metadata={
+        "description": f"at least distance_m / {MAX_SPEED_MPS} (a speed of at most {MAX_SPEED_MPS} m/s)"})
     pain_during = fields.Integer(strict=True, allow_none=True, validate=PAIN)
     pain_after = fields.Integer(strict=True, allow_none=True, validate=PAIN)
     pain_onset_m = fields.Float(allow_none=True, validate=validate.Range(min=0, max=MAX_DISTANCE_M))
     surface = fields.String(allow_none=True, validate=validate.OneOf(SURFACES))
     shoe_id = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
     note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+
+    @validates_schema
+    def _plausible_speed(self, data: dict, **_: object) -> None:
+        if data.get("distance_m", 0) > MAX_SPEED_MPS * data.get("duration_s", MAX_DURATION_S):
+            raise ValidationError(f"Check the distance and the time: that is faster than "
+                                  f"{MAX_SPEED_MPS * 3.6:.0f} km/h.", "duration_s")
 
 
 class RunSchema(RunInSchema):
@@ -88,12 +105,12 @@ class ShoeSchema(ShoeInSchema):
 
 
 class RangeQuerySchema(Schema):
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = fields.Date(data_key="from", validate=QUERY_DAY)
+    to = fields.Date(validate=QUERY_DAY)
 
 
 class DateQuerySchema(Schema):
-    date = fields.Date()
+    date = fields.Date(validate=QUERY_DAY)
 
 
 class WindowSchema(Schema):

@@ -54,6 +54,8 @@ def today_for(user: User, now: datetime | None = None) -> date:
 
 #: The earliest date a check-in, run or read may name (older dates are typing mistakes).
 EARLIEST_DAY = date(2000, 1, 1)
+#: The latest date a range may name (a bound for date arithmetic, far from year 9999).
+LATEST_DAY = date(2100, 12, 31)
 
 
 def _not_future(user: User, day: date, field: str = "date") -> None:
@@ -74,6 +76,9 @@ def asked_day(user: User, day: date | None) -> date:
 
 def date_range(user: User, first: date | None, last: date | None) -> tuple[date, date]:
     """Resolve ``from``/``to`` (defaults: the last 90 days) and bound the span."""
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise Invalid(fields={name: [f"Use a date from {EARLIEST_DAY} to {LATEST_DAY}."]})
     last = last or today_for(user)
     first = first or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:
