@@ -200,6 +200,13 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
         from strideguard.operations import ratelimit  # registers the database:// scheme
 
         settings.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(uri))
+    # A store error (Redis unreachable) comes as limits' StorageError: errors.py answers 503.
+    options = settings.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+    options.setdefault("wrap_exceptions", True)
+    if settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        # A Redis that does not answer fails sign-in in 2 s (a 503), never hangs a worker.
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 2)
     settings.update(
         API_TITLE="StrideGuard API",
         API_VERSION="v1",
