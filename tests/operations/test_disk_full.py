@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import io
+import sqlite3
 import subprocess
 import tempfile
 from datetime import timedelta
@@ -82,7 +83,11 @@ def test_full_volume_refuses_writes_keeps_reads_and_no_worker_dies(small_volume,
                             headers=csrf, timeout=10).status_code == 201
         assert not (instance / "metrics").exists()
 
+        # The session was last seen 10 minutes ago: this read wants to note it (a write).
+        with sqlite3.connect(instance / "strideguard.sqlite3") as conn:
+            conn.execute("UPDATE sessions SET last_seen_at = datetime('now', '-10 minutes')")
         fill(small_volume)
+        assert http.get(server.url + "/api/v1/me", timeout=10).status_code == 200
         statuses = []
         for n in range(5, 305):
             day = (today - timedelta(days=n)).isoformat()

@@ -90,6 +90,8 @@ def classify(error: BaseException) -> Outage | None:
     """The outage ``error`` stands for, or None when it is not one (a bug: let it be a 500)."""
     if isinstance(error, StorageError):
         cause = error.storage_error
+        if _disk_full(getattr(cause, "orig", None)):  # database:// counters on a full disk
+            return Outage("insufficient_storage", FULL, 60, "disk", _one_line(cause.orig))
         return Outage("unavailable", UNAVAILABLE, 5, "rate-limit store", _one_line(cause))
     if isinstance(error, OSError):
         if error.errno in FULL_ERRNOS:
