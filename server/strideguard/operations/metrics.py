@@ -159,7 +159,7 @@ def registry_for(app: Flask) -> CollectorRegistry:
 #: Where the default folders live: a RAM-backed file system emptied at every boot, never the
 #: data volume. prometheus-client memory-maps its files; on a full disk a write to a mapped
 #: page kills the process with SIGBUS, every worker in a loop (issue 25).
-VOLATILE_ROOTS = ("/dev/shm", "/run/user/{uid}")
+VOLATILE_ROOTS = ("/dev/shm", "/run/user/{uid}")  # nosec B108 # a per-uid 0700 folder, owner and mode checked (_private_dir)
 
 
 def default_multiprocess_dir(instance_path: str) -> Path:
