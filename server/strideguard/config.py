@@ -63,6 +63,8 @@ PARSERS: dict[str, Any] = {
     "IMPORT_MAX_POINTS": int,
     "IMPORT_STALE_S": int,
     "IMPORT_SWEEP_S": int,
+    "IMPORT_KEEP_MB": int,
+    "IMPORT_KEEP_DAYS": int,
     "PUSH_SENDERS": int,
     "METRICS_ENABLED": _as_bool,
     "METRICS_TOKEN": str,
@@ -122,6 +124,9 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "IMPORT_MAX_POINTS": 100_000,
         "IMPORT_STALE_S": 120,
         "IMPORT_SWEEP_S": 15,
+        # Uploads kept with keep_file=true: per runner at most this much, each this long.
+        "IMPORT_KEEP_MB": 50,
+        "IMPORT_KEEP_DAYS": 30,
         "PUSH_SENDERS": default_push_senders(),
         "METRICS_ENABLED": True,
         "METRICS_TOKEN": None,
@@ -202,6 +207,13 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
         from strideguard.operations import ratelimit  # registers the database:// scheme
 
         settings.setdefault("RATELIMIT_STORAGE_OPTIONS", ratelimit.storage_options(uri))
+    # A store error (Redis unreachable) comes as limits' StorageError: errors.py answers 503.
+    options = settings.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+    options.setdefault("wrap_exceptions", True)
+    if settings["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        # A Redis that does not answer fails sign-in in 2 s (a 503), never hangs a worker.
+        options.setdefault("socket_connect_timeout", 2)
+        options.setdefault("socket_timeout", 2)
     settings.update(
         API_TITLE="StrideGuard API",
         API_VERSION="v1",

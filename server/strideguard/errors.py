@@ -194,3 +194,23 @@ def register_error_handlers(app: Flask) -> None:
             _describe(error), "".join(traceback.format_tb(error.__traceback__)),
         )
         return http_error_response(InternalServerError())
+
+    # A store that is down or full: 503 with Retry-After and ONE log line (no traceback).
+    from limits.errors import StorageError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from strideguard.operations.outages import classify, forget_deductions
+
+    @app.errorhandler(SQLAlchemyError)
+    @app.errorhandler(StorageError)
+    @app.errorhandler(OSError)
+    def _store_error(error: Exception):
+        outage = classify(error)
+        if outage is None:
+            return _unexpected(error)
+        log.warning("%s on %s %s: %s (%s)", outage.code, request.method, request.path,
+                    outage.store, outage.detail)
+        forget_deductions()
+        response = envelope(503, outage.code, outage.message)
+        response.headers["Retry-After"] = str(outage.retry_after_s)
+        return response

@@ -19,6 +19,7 @@ from strideguard import create_app
 from strideguard.extensions import db
 from strideguard.guidance.hookspecs import hookimpl
 from strideguard.guidance.service import EXTENSION_KEY
+from strideguard.operations import metrics
 from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders.models import Reminder
 from strideguard.timeutil import local_today, utcnow
@@ -73,7 +74,8 @@ def test_one_scrape_adds_up_every_gunicorn_worker(tmp_path) -> None:
         assert answers[0].json() == answers[1].json() == answers[2].json()
         first = scrape(server.url + "/metrics")
         second = scrape(server.url + "/metrics", headers={"Connection": "close"})
-    folder = tmp_path / "metrics"  # <instance>/metrics, prepared by strideguard serve
+    folder = metrics.default_multiprocess_dir(str(tmp_path))  # prepared by strideguard serve
+    assert not (tmp_path / "metrics").exists()  # never on the data volume
     answered = {p.name for p in folder.glob("counter_*.db")}
     assert len(answered) >= 2, answered  # more than one worker answered, and counted
     for samples in (first, second):  # whichever worker answers the scrape, the same sums

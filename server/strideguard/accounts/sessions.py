@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import OperationalError
 
 from strideguard.accounts.models import Session, User
 from strideguard.extensions import db
@@ -89,7 +90,10 @@ def load_signed_in() -> SignedIn | None:
             else:
                 if now - session.last_seen_at > TOUCH_EVERY:
                     session.last_seen_at = now
-                    db.session.commit()
+                    try:
+                        db.session.commit()
+                    except OperationalError:  # a full disk: the request may still read
+                        db.session.rollback()
                 found = SignedIn(user, session)
     g.signed_in = found
     return found

@@ -127,6 +127,22 @@ def remove_orphans() -> int:
     return removed
 
 
+def expire_kept(now: datetime) -> int:
+    """Delete kept uploads whose import finished more than ``IMPORT_KEEP_DAYS`` ago."""
+    from strideguard.imports.service import spool_dir
+
+    cutoff = now - timedelta(days=current_app.config["IMPORT_KEEP_DAYS"])
+    old = list(db.session.execute(
+        select(Import).where(Import.stored_name.is_not(None), Import.status.in_(("done", "failed")),
+                             Import.finished_at < cutoff)
+    ).scalars())
+    for imp in old:
+        (spool_dir() / str(imp.stored_name)).unlink(missing_ok=True)
+        imp.stored_name = None
+    db.session.commit()
+    return len(old)
+
+
 def sweep(now: datetime | None = None) -> dict[str, int]:
     """One pass (the worker's job and ``strideguard imports sweep``): finish what was left."""
     from strideguard.imports.processing import process
@@ -139,7 +155,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         except Exception:
             log.exception("import %s failed in the sweep", import_id)
             db.session.rollback()
-    return {"imports": done, "orphans_removed": remove_orphans()}
+    return {"imports": done, "kept_expired": expire_kept(now), "orphans_removed": remove_orphans()}
 
 
 def add_sweep_job(scheduler, app: Flask) -> None:

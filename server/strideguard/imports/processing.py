@@ -52,7 +52,8 @@ def _finish(imp: Import, status: str, error: str | None = None) -> None:
     _count(imp)
     imp.status, imp.error, imp.finished_at = status, (error or None) and error[:300], utcnow()
     imp.claimed_by = None
-    if not imp.keep_file and imp.stored_name:
+    # keep_file keeps an upload that imported something; a failed one is never kept.
+    if imp.stored_name and not (imp.keep_file and status == "done" and imp.done > imp.failed):
         (service.spool_dir() / imp.stored_name).unlink(missing_ok=True)
         imp.stored_name = None
     db.session.commit()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from strideguard.accounts.models import User
 from strideguard.errors import Conflict, DomainError, Invalid, NotFound
@@ -98,6 +98,8 @@ def create_import(user: User, filename: str | None, stream: IO[bytes], keep_file
     stored = f"{secrets.token_hex(16)}.upload"
     target = spool_dir() / stored
     size = _spool(stream, target, upload_limit_bytes())
+    if keep_file:
+        _check_keep_quota(user, size, target)
     imp = Import(user_id=user.id, filename=name, kind=kind, size_bytes=size, keep_file=keep_file,
                  stored_name=stored, status="queued")
     try:
@@ -109,6 +111,28 @@ def create_import(user: User, filename: str | None, stream: IO[bytes], keep_file
         raise
     jobs.submit(imp.id)
     return imp
+
+
+def kept_bytes(user_id: int) -> int:
+    """What the runner's kept uploads (and those waiting to be imported with keep_file) use."""
+    return int(db.session.execute(
+        select(func.coalesce(func.sum(Import.size_bytes), 0))
+        .where(Import.user_id == user_id, Import.keep_file.is_(True), Import.stored_name.is_not(None))
+    ).scalar_one())
+
+
+def _check_keep_quota(user: User, size: int, target: Path) -> None:
+    """Refuse to keep an upload past the runner's quota (``IMPORT_KEEP_MB``), before any row."""
+    quota = current_app.config["IMPORT_KEEP_MB"] * MB
+    used = kept_bytes(user.id)
+    if used + size > quota:
+        target.unlink(missing_ok=True)
+        raise Invalid(
+            f"Import it without keeping the file: kept uploads are limited to {quota // MB} MB "
+            f"and yours use {used / MB:.1f} MB. Kept files are deleted "
+            f"{current_app.config['IMPORT_KEEP_DAYS']} days after their import.",
+            fields={"keep_file": [f"Over the {quota // MB} MB for kept uploads."]},
+        )
 
 
 def get_import(user: User, import_id: int) -> Import:

@@ -4,8 +4,9 @@ Probes for orchestrators and load balancers, outside the versioned API (``/api/v
 its OpenAPI document: no sign-in, no rate limit, never cached, and no detail that helps an
 attacker (error class names only, never messages, hosts or versions).
 
-``/readyz`` is 200 when the database answers, its schema is at the migrations' head, and a
-reminder worker beat within 3 of its ticks; otherwise 503. Both answer with
+``/readyz`` is 200 when the database answers, its schema is at the migrations' head, a
+reminder worker beat within 3 of its ticks, and the rate-limit store answers when it is not
+the database (Redis: checked with a PING); otherwise 503, naming the store that is down. Both answer with
 ``{"status": "ok" | "unavailable", "checks": {name: {"ok": bool, ...}}}``.
 """
 
@@ -40,9 +41,30 @@ def healthz():
     return jsonify(status="ok"), 200, NO_STORE
 
 
+def ratelimit_store(app: Flask) -> dict[str, Any] | None:
+    """The rate-limit store's check when it is a store of its own (Redis), else None (the
+    database, or per-process memory: nothing more to reach)."""
+    from strideguard.extensions import limiter
+    from strideguard.operations.ratelimit import PER_PROCESS, SCHEME, scheme_of
+
+    if not app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    scheme = scheme_of(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if scheme in PER_PROCESS or scheme == SCHEME:
+        return None
+    try:
+        ok = bool(limiter.storage.check())
+    except Exception as exc:  # a storage whose check raises instead of answering False
+        return {"ok": False, "scheme": scheme, "error": type(exc).__name__}
+    return {"ok": True, "scheme": scheme} if ok else {"ok": False, "scheme": scheme, "error": "unreachable"}
+
+
 def readiness(app: Flask) -> dict[str, dict[str, Any]]:
     """Each readiness check with its verdict and the numbers behind it."""
     checks: dict[str, dict[str, Any]] = {}
+    store = ratelimit_store(app)
+    if store is not None:
+        checks["ratelimit_store"] = store
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))

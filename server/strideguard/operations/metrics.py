@@ -7,8 +7,10 @@ process reports the same truth and nothing needs adding up:
 * web (``GET /metrics``): request latency by endpoint, plugin call durations and
   failures, and the outbox gauges. Under gunicorn the workers are separate processes:
   ``strideguard serve`` and ``run`` point prometheus-client's multiprocess mode at a fresh
-  folder (``PROMETHEUS_MULTIPROC_DIR``, default ``<instance>/metrics``) so that one scrape
-  adds up every worker's counters, whichever worker answers it.
+  folder (``PROMETHEUS_MULTIPROC_DIR``, default ``/dev/shm/strideguard-<uid>/<instance
+  digest>``: memory-mapped files never live on the data volume, see
+  :func:`default_multiprocess_dir`) so that one scrape adds up every worker's counters,
+  whichever worker answers it.
 * reminder worker: pushes by outcome, reminders by final status, tick durations. With
   ``strideguard run`` the worker shares the web's folder, so the web's ``/metrics`` shows
   them; a worker on its own serves them on ``STRIDEGUARD_WORKER_METRICS_PORT``.
@@ -16,8 +18,11 @@ process reports the same truth and nothing needs adding up:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
+import stat
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from datetime import timezone
@@ -151,11 +156,44 @@ def registry_for(app: Flask) -> CollectorRegistry:
     return found
 
 
+#: Where the default folders live: a RAM-backed file system emptied at every boot, never the
+#: data volume. prometheus-client memory-maps its files; on a full disk a write to a mapped
+#: page kills the process with SIGBUS, every worker in a loop (issue 25).
+VOLATILE_ROOTS = ("/dev/shm", "/run/user/{uid}")  # nosec B108 # a per-uid 0700 folder, owner and mode checked (_private_dir)
+
+
+def default_multiprocess_dir(instance_path: str) -> Path:
+    """``/dev/shm/strideguard-<uid>/<digest of the instance path>`` (per boot, per instance),
+    or the same under ``/run/user/<uid>`` or the temp folder where /dev/shm is missing."""
+    digest = hashlib.sha256(str(Path(instance_path).resolve()).encode()).hexdigest()[:16]
+    uid = os.getuid()
+    for root in (*VOLATILE_ROOTS, tempfile.gettempdir()):
+        base = Path(root.format(uid=uid))
+        if base.is_dir() and os.access(base, os.W_OK | os.X_OK):
+            return base / f"strideguard-{uid}" / digest
+    raise RuntimeError("no writable folder for the metrics: set PROMETHEUS_MULTIPROC_DIR")
+
+
+def _private_dir(folder: Path) -> None:
+    """Create ``folder`` and its parent 0700, refusing one that another user owns (a shared
+    /dev/shm: nobody else may plant the files our workers map)."""
+    for path in (folder.parent, folder):
+        path.mkdir(mode=0o700, exist_ok=True)
+        info = path.lstat()
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            raise RuntimeError(f"{path} must be a folder of this user with mode 0700")
+
+
 def prepare_multiprocess_dir(instance_path: str, environ: dict[str, str]) -> str:
-    """Set ``PROMETHEUS_MULTIPROC_DIR`` in ``environ`` (default ``<instance>/metrics``) and
-    empty it: counters start at zero with every server start, as Prometheus expects."""
-    folder = Path(environ.get(MULTIPROC_ENV) or Path(instance_path) / "metrics")
-    folder.mkdir(parents=True, exist_ok=True)
+    """Set ``PROMETHEUS_MULTIPROC_DIR`` in ``environ`` (default: :func:`default_multiprocess_dir`,
+    off the data volume) and empty it: counters start at zero with every server start, as
+    Prometheus expects."""
+    given = environ.get(MULTIPROC_ENV)
+    folder = Path(given) if given else default_multiprocess_dir(instance_path)
+    if given:
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        _private_dir(folder)
     for stale in folder.glob("*.db"):
         stale.unlink()
     environ[MULTIPROC_ENV] = str(folder)

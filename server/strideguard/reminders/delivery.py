@@ -1,9 +1,11 @@
 """Delivery passes: send every due outbox row, in one or several sender processes.
 
 A pass claims a batch (``outbox.claim``), builds one push per subscription of each row's
-runner, sends the batch over one ``PushSession``, lets ``retry.settle`` decide each row's
-next state, stores it (``outbox.record``) and commits; then the next batch, until nothing
-is due.
+runner, and sends it over one ``PushSession`` in steps of at most ``SEND_STEP`` pushes:
+after each step ``retry.settle`` decides each of its rows' next state, ``outbox.record``
+stores it and the step commits. Then the next batch, until nothing is due. A sender killed
+mid-batch therefore re-sends (after the stale-claim rescue) at most the one step it had in
+flight; its batch's unsent rows go out once.
 
 Sender processes: when the first batch is full and more rows are due, the pass forks up to
 ``PUSH_SENDERS - 1`` helper processes that drain the same outbox alongside it. They claim
@@ -33,10 +35,15 @@ from strideguard.operations import metrics
 from strideguard.push import service as push_service
 from strideguard.push.models import PushSubscription
 from strideguard.push.payload import build_payload, delivery_options, encode_payload
-from strideguard.push.sender import PushJob, PushResult, PushSession, VapidSigner
+from strideguard.push.sender import DEFAULT_CONCURRENCY, PushJob, PushResult, PushSession, VapidSigner
 from strideguard.reminders import outbox, retry
 
 log = logging.getLogger("strideguard.reminders.delivery")
+
+#: Most pushes sent between two records of results (one step fills the sender's concurrency).
+#: A sender killed mid-step leaves at most this many pushes delivered but not recorded: the
+#: stale-claim rescue sends those again (the rest of its claimed batch goes out once).
+SEND_STEP = DEFAULT_CONCURRENCY
 
 _SUBSCRIPTIONS = (
     select(PushSubscription.id, PushSubscription.user_id, PushSubscription.endpoint,
@@ -128,12 +135,15 @@ def _drain(app: Flask, now: datetime, signer: VapidSigner, rows: list[outbox.Cla
 @gcpause.paused()  # between batches the collector runs: whatever a batch leaves never piles up
 def _deliver_batch(rows: list[outbox.Claimed], now: datetime, client: PushSession,
                    report: PassReport, bodies: dict[tuple, bytes]) -> None:
+    """Send a claimed batch in steps of at most ``SEND_STEP`` pushes, storing each step's
+    results (and committing) before the next step is sent."""
     users = sorted({r.user_id for r in rows})
     subs: dict[int, list] = defaultdict(list)
     for sub in db.session.execute(_SUBSCRIPTIONS, {"users": users}):
         subs[sub.user_id].append(sub)
     detail = dict(db.session.execute(_DETAIL, {"users": users}).all())
-    jobs: list[PushJob] = []
+    step_rows: list[outbox.Claimed] = []
+    step_jobs: list[PushJob] = []
     for row in rows:
         options = delivery_options(row.kind)
         level = detail.get(row.user_id, "discreet")
@@ -141,11 +151,23 @@ def _deliver_batch(rows: list[outbox.Claimed], now: datetime, client: PushSessio
         body = bodies.get(key)
         if body is None:  # most rows of a pass share a handful of payloads
             body = bodies[key] = encode_payload(build_payload(row.kind, level, row.context))
-        for sub in subs.get(row.user_id, ()):
-            jobs.append(PushJob(
-                id=(row.id, sub.id), endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth,
-                payload=body, ttl=options.ttl, urgency=options.urgency, topic=options.topic,
-            ))
+        jobs = [PushJob(
+            id=(row.id, sub.id), endpoint=sub.endpoint, p256dh=sub.p256dh, auth=sub.auth,
+            payload=body, ttl=options.ttl, urgency=options.urgency, topic=options.topic,
+        ) for sub in subs.get(row.user_id, ())]
+        if step_rows and len(step_jobs) + len(jobs) > SEND_STEP:
+            _send_step(step_rows, step_jobs, now, client, report)
+            step_rows, step_jobs = [], []
+        step_rows.append(row)
+        step_jobs.extend(jobs)
+    if step_rows:
+        _send_step(step_rows, step_jobs, now, client, report)
+
+
+def _send_step(rows: list[outbox.Claimed], jobs: list[PushJob], now: datetime, client: PushSession,
+               report: PassReport) -> None:
+    """Send one step's pushes, then store what became of its rows and subscriptions and
+    commit: a sender killed now re-sends (after the stale-claim rescue) only this step."""
     results = client.send(jobs) if jobs else []
     by_row: dict[int, list[PushResult]] = defaultdict(list)
     sent_to: set[int] = set()
