@@ -28,10 +28,14 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 8)
 
 
-def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str | None = None) -> list[str]:
+    """gunicorn's command line; ``forwarded_allow_ips``: the proxies whose X-Forwarded-*
+    headers count (the app's own ``FORWARDED_ALLOW_IPS``, so both trust the same peers)."""
+    trusted = ["--forwarded-allow-ips", forwarded_allow_ips] if forwarded_allow_ips else []
     return [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
+        *trusted,
         "--workers", str(workers),
         "--worker-class", "sync",
         "--timeout", "30",
@@ -57,7 +61,8 @@ def _server_env(workers: int) -> dict[str, str]:
     problem = ratelimit.per_process_problem(settings, workers)
     if problem:
         raise click.UsageError(problem)
-    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"])
+    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"],
+               STRIDEGUARD_FORWARDED_ALLOW_IPS=",".join(settings["FORWARDED_ALLOW_IPS"]))
     if settings["METRICS_ENABLED"]:
         metrics.prepare_multiprocess_dir(settings["INSTANCE_PATH"], env)
     return env
@@ -85,7 +90,8 @@ def serve_command(host: str, port: int, workers: int | None) -> None:
     workers = workers or default_workers()
     env = _server_env(workers)
     # Replaces this process with gunicorn: our own interpreter, a fixed argv, no shell.
-    os.execve(sys.executable, gunicorn_argv(host, port, workers), env)  # nosec B606
+    argv = gunicorn_argv(host, port, workers, env["STRIDEGUARD_FORWARDED_ALLOW_IPS"])
+    os.execve(sys.executable, argv, env)  # nosec B606
 
 
 @click.command("worker")
@@ -107,7 +113,8 @@ def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
     env = _server_env(workers)
     app = _create_app()
     _prepare(app)
-    procs = [subprocess.Popen(gunicorn_argv(host, port, workers), env=env)]  # nosec B603 # fixed argv, no shell
+    argv = gunicorn_argv(host, port, workers, env["STRIDEGUARD_FORWARDED_ALLOW_IPS"])
+    procs = [subprocess.Popen(argv, env=env)]  # nosec B603 # fixed argv, no shell
     if not no_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))  # nosec B603 # fixed argv
     click.echo(f"StrideGuard on http://{host}:{port}/ (Ctrl+C to stop)")

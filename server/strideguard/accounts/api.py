@@ -31,6 +31,22 @@ def _register_limit() -> str:
     return current_app.config["REGISTER_RATE_LIMIT"]
 
 
+def _account_key() -> str:
+    return f"account:{current_user().id}"
+
+
+def _wrong_password(response) -> bool:
+    """A refused password confirmation (wrong password, or a new one the policy refuses)."""
+    return response.status_code == 422
+
+
+#: Password confirmations (change, erasure) share one allowance per address and one per
+#: account, as strict as sign-in: a stolen session cannot guess the password behind it.
+_confirm_by_address = limiter.shared_limit(_login_limit, scope="password-confirm", deduct_when=_wrong_password)
+_confirm_by_account = limiter.shared_limit(_login_limit, scope="password-confirm-account",
+                                           key_func=_account_key, deduct_when=_wrong_password)
+
+
 def _session_out(user) -> dict:
     return {"user": service.profile(user), "csrf_token": signed_in().session.csrf_token}
 
@@ -72,8 +88,11 @@ def logout():
 
 
 @auth_bp.route("/password", methods=["POST"])
+@_confirm_by_address
+@_confirm_by_account
 @auth_bp.arguments(PasswordChangeSchema)
 @auth_bp.response(204)
+@auth_bp.alt_response(429, description="Too many wrong passwords from this address or account")
 def change_password(data: dict):
     """Change the password; every other session of the runner ends."""
     found = signed_in()
@@ -99,8 +118,11 @@ def patch_me(changes: dict):
 
 
 @me_bp.route("/me", methods=["DELETE"])
+@_confirm_by_address
+@_confirm_by_account
 @me_bp.arguments(DeleteMeSchema)
 @me_bp.response(204)
+@me_bp.alt_response(429, description="Too many wrong passwords from this address or account")
 def delete_me(data: dict):
     """Erase the account and every row of the runner's data (needs the password)."""
     service.erase(current_user(), data["password"], owned_models())
