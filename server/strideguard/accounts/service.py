@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from strideguard.accounts import passwords
 from strideguard.accounts.models import Session, User
 from strideguard.accounts.sessions import end_sessions, start_session
+from strideguard.accounts.text import clean_display_name
 from strideguard.errors import Conflict, Forbidden, Invalid, Unauthorized
 from strideguard.plan.service import refresh
 from strideguard.timeutil import local_today
@@ -94,7 +95,7 @@ def create_account(email: str, password: str, timezone: str = "UTC", units: str 
         units=units,
         conditions=[],
         role=role,
-        display_name=display_name.strip() if display_name else None,
+        display_name=clean_display_name(display_name) or None if display_name else None,
     )
     db.session.add(user)
     try:
