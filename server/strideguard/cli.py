@@ -41,6 +41,8 @@ def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str |
         "--timeout", "30",
         "--graceful-timeout", "10",
         "--access-logfile", "-",
+        # Path, address and method percent-encoded: no forged lines, no terminal escapes.
+        "--logger-class", "strideguard.operations.accesslog.AccessLogger",
         # An access-log line without the query string: dates and ids, never health data.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         "strideguard:create_app()",
