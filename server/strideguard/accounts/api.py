@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Blueprint
 
 from strideguard.accounts import service
@@ -56,7 +56,7 @@ def _session_out(user) -> dict:
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, SessionOutSchema)
 @auth_bp.alt_response(403, description="Therapist sign-up is closed on this server (THERAPIST_SIGNUP=false)")
-@auth_bp.alt_response(409, description="Email already registered")
+@auth_bp.alt_response(422, description="Invalid fields; a taken email gets the same answer as a malformed one")
 @auth_bp.alt_response(429, description="Too many sign-ups from this address")
 def register(data: dict):
     """Create an account and sign in.
@@ -106,9 +106,21 @@ def get_me():
     return {**service.profile(current_user()), "csrf_token": signed_in().session.csrf_token}
 
 
+def _keeps_email() -> bool:
+    """A PATCH that does not change the email (a settings form sends it unchanged)."""
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return not isinstance(email, str) or email.strip().lower() == current_user().email
+
+
 @me_bp.route("/me", methods=["PATCH"])
+# Email changes count like sign-ups (per address and per account): a taken email is refused
+# with the sign-up's answer, and this is no faster way to ask whether an account exists.
+@limiter.limit(_register_limit, exempt_when=_keeps_email)
+@limiter.limit(_register_limit, key_func=_account_key, exempt_when=_keeps_email)
 @me_bp.arguments(ProfileSchema(partial=True))
 @me_bp.response(200, ProfileSchema)
+@me_bp.alt_response(429, description="Too many email changes from this address or account")
 def patch_me(changes: dict):
     """Change profile settings (any subset of the fields)."""
     from strideguard.guidance.service import known_condition_ids

@@ -15,6 +15,11 @@ def _check_timezone(value: str) -> None:
         raise ValidationError("Unknown time zone. Use a region name such as Europe/Berlin or America/New_York.")
 
 
+#: One answer for an email that cannot be used, whether malformed or already registered:
+#: sign-up and an email change never say that an account exists (see accounts.service).
+EMAIL_NOT_USABLE = "Check this email, or sign in if you already have an account."
+EMAIL = {"invalid": EMAIL_NOT_USABLE}
+
 NAME = validate.Length(min=1, max=100, error="Use 1 to 100 visible characters.")
 
 
@@ -27,7 +32,7 @@ class DisplayName(fields.String):
 
 
 class RegisterSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254), error_messages=EMAIL)
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
     timezone = fields.String(load_default="UTC", validate=_check_timezone)
     units = fields.String(load_default="km", validate=validate.OneOf(["km", "mi"]))
@@ -82,7 +87,7 @@ class ProfileSchema(Schema):
     id = fields.Integer(dump_only=True)
     role = fields.String(dump_only=True, metadata={"enum": ["runner", "therapist"]})
     display_name = DisplayName(allow_none=True, validate=NAME)
-    email = fields.Email(validate=validate.Length(max=254))
+    email = fields.Email(validate=validate.Length(max=254), error_messages=EMAIL)
     timezone = fields.String(validate=_check_timezone)
     units = fields.String(validate=validate.OneOf(["km", "mi"]))
     reminder_time = fields.String(validate=HHMM)
