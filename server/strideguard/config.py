@@ -41,6 +41,7 @@ PARSERS: dict[str, Any] = {
     "PUBLIC_URL": str,
     "FORWARDED_ALLOW_IPS": _as_list,
     "PROBE_ALLOW_IPS": _as_list,
+    "HEADER_TIMEOUT_S": float,
     "FHIR_INSTANCE_ID": str,
     "SESSION_IDLE_DAYS": int,
     "SESSION_MAX_DAYS": int,
@@ -102,6 +103,8 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "FORWARDED_ALLOW_IPS": _as_list(os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"),
         # Who may read /metrics and /readyz without METRICS_TOKEN (never through a proxy).
         "PROBE_ALLOW_IPS": ["127.0.0.1", "::1"],
+        # Seconds a client has to send a whole request head to `serve` (operations/serving.py).
+        "HEADER_TIMEOUT_S": 10.0,
         # Names this instance in FHIR identifiers (urn:strideguard:<id>:user).
         "FHIR_INSTANCE_ID": "strideguard",
         "SESSION_IDLE_DAYS": 30,
