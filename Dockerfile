@@ -2,7 +2,8 @@
 # Built from the same pyproject.toml as `make run` (dependencies only, no test tools).
 #
 #   docker build -t strideguard .
-#   docker run -p 8000:8000 -v strideguard:/data strideguard      # SQLite in the volume
+#   docker run -p 127.0.0.1:8000:8000 -v strideguard:/data \
+#     -e STRIDEGUARD_FORWARDED_ALLOW_IPS=172.16.0.0/12 strideguard  # SQLite; your TLS proxy on the host
 #   docker compose up -d                                           # PostgreSQL, Redis, web, worker
 FROM python:3.11-slim-bookworm
 

@@ -37,12 +37,15 @@ export function changeLines(changes) {
 }
 
 function invitationCard(inv) {
+  // The server gives an absolute link only from its configured public address; else a
+  // relative one, which belongs to the origin this app was loaded from.
+  const link = new URL(inv.url, window.location.href).href;
   const copy = h('button', { type: 'button' }, 'Copy link');
   copy.addEventListener('click', async () => {
-    try { await navigator.clipboard.writeText(inv.url); toast('Link copied.'); } catch { toast('Copy the code by hand.'); }
+    try { await navigator.clipboard.writeText(link); toast('Link copied.'); } catch { toast('Copy the code by hand.'); }
   });
   const share = navigator.share ? h('button', { type: 'button' }, 'Send…') : null;
-  share?.addEventListener('click', () => navigator.share({ title: 'StrideGuard', text: `My StrideGuard code: ${inv.code}`, url: inv.url }).catch(() => {}));
+  share?.addEventListener('click', () => navigator.share({ title: 'StrideGuard', text: `My StrideGuard code: ${inv.code}`, url: link }).catch(() => {}));
   return h('div', { class: 'invitation', role: 'status' },
     h('p', {}, 'Give this code to your therapist. It works once, until ', formatDay(inv.expires_at.slice(0, 10)), '.'),
     h('p', { class: 'code', 'aria-label': `Code ${inv.code.split('').join(' ')}` }, inv.code),

@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.imports import api as imports_api
     from strideguard.imports import jobs as import_jobs
     from strideguard.operations import health, metrics
+    from strideguard.operations.proxy import TrustedProxyFix
     from strideguard.push import api as push_api
     from strideguard.reminders import api as reminders_api
     from strideguard.training import api as training_api
@@ -46,6 +47,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance), static_folder=None)
     strictjson.init_app(app)  # bounded request JSON, strict JSON answers
     app.config.update(settings)
+    # The client's address from X-Forwarded-For, only when a trusted proxy sent it.
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, settings["FORWARDED_ALLOW_IPS"])  # type: ignore[method-assign]
     _configure_logging(app)
 
     extensions.db.init_app(app)

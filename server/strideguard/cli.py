@@ -30,15 +30,32 @@ def default_workers() -> int:
     return min(2 * (os.cpu_count() or 1) + 1, 8)
 
 
-def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+#: Threads per web worker process (each serves one connection at a time).
+DEFAULT_THREADS = 4
+
+
+def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str | None = None,
+                  threads: int = DEFAULT_THREADS) -> list[str]:
+    """gunicorn's command line; ``forwarded_allow_ips``: the proxies whose X-Forwarded-*
+    headers count (the app's own ``FORWARDED_ALLOW_IPS``, so both trust the same peers).
+
+    Threaded workers with a deadline on request heads (``operations/serving.py``): a process
+    accepts only while it has a free thread, so a few slow clients cannot hold every worker."""
+    trusted = ["--forwarded-allow-ips", forwarded_allow_ips] if forwarded_allow_ips else []
     return [
         sys.executable, "-m", "gunicorn",
         "--bind", f"{host}:{port}",
+        *trusted,
         "--workers", str(workers),
-        "--worker-class", "sync",
+        "--worker-class", "strideguard.operations.serving.HeadBoundedWorker",
+        "--threads", str(threads),
+        "--worker-connections", str(threads),
+        "--keep-alive", "0",  # as the sync worker did: one request per connection
         "--timeout", "30",
         "--graceful-timeout", "10",
         "--access-logfile", "-",
+        # Path, address and method percent-encoded: no forged lines, no terminal escapes.
+        "--logger-class", "strideguard.operations.accesslog.AccessLogger",
         # An access-log line without the query string: dates and ids, never health data.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         "strideguard:create_app()",
@@ -59,7 +76,11 @@ def _server_env(workers: int) -> dict[str, str]:
     problem = ratelimit.per_process_problem(settings, workers)
     if problem:
         raise click.UsageError(problem)
-    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"])
+    if not settings["HEADER_TIMEOUT_S"] > 0:
+        raise click.UsageError("STRIDEGUARD_HEADER_TIMEOUT_S must be a number of seconds above 0.")
+    env = dict(os.environ, STRIDEGUARD_INSTANCE_PATH=settings["INSTANCE_PATH"],
+               STRIDEGUARD_FORWARDED_ALLOW_IPS=",".join(settings["FORWARDED_ALLOW_IPS"]),
+               STRIDEGUARD_HEADER_TIMEOUT_S=str(settings["HEADER_TIMEOUT_S"]))
     if settings["METRICS_ENABLED"]:
         metrics.prepare_multiprocess_dir(settings["INSTANCE_PATH"], env)
     return env
@@ -82,12 +103,15 @@ def _prepare(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Default: (2 x cores) + 1, at most 8.")
-def serve_command(host: str, port: int, workers: int | None) -> None:
-    """Serve the web app with gunicorn (production)."""
+@click.option("--threads", default=DEFAULT_THREADS, show_default=True, type=click.IntRange(1, 64),
+              help="Connections each worker serves at once.")
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the web app with gunicorn (production; put a TLS reverse proxy in front)."""
     workers = workers or default_workers()
     env = _server_env(workers)
     # Replaces this process with gunicorn: our own interpreter, a fixed argv, no shell.
-    os.execve(sys.executable, gunicorn_argv(host, port, workers), env)  # nosec B606
+    argv = gunicorn_argv(host, port, workers, env["STRIDEGUARD_FORWARDED_ALLOW_IPS"], threads)
+    os.execve(sys.executable, argv, env)  # nosec B606
 
 
 @click.command("worker")
@@ -109,7 +133,8 @@ def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
     env = _server_env(workers)
     app = _create_app()
     _prepare(app)
-    procs = [subprocess.Popen(gunicorn_argv(host, port, workers), env=env)]  # nosec B603 # fixed argv, no shell
+    argv = gunicorn_argv(host, port, workers, env["STRIDEGUARD_FORWARDED_ALLOW_IPS"])
+    procs = [subprocess.Popen(argv, env=env)]  # nosec B603 # fixed argv, no shell
     if not no_worker:
         procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))  # nosec B603 # fixed argv
     click.echo(f"StrideGuard on http://{host}:{port}/ (Ctrl+C to stop)")

@@ -39,6 +39,9 @@ PARSERS: dict[str, Any] = {
     "ACCEPT_RATE_LIMIT": str,
     "THERAPIST_SIGNUP": _as_bool,
     "PUBLIC_URL": str,
+    "FORWARDED_ALLOW_IPS": _as_list,
+    "PROBE_ALLOW_IPS": _as_list,
+    "HEADER_TIMEOUT_S": float,
     "FHIR_INSTANCE_ID": str,
     "SESSION_IDLE_DAYS": int,
     "SESSION_MAX_DAYS": int,
@@ -95,8 +98,15 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "ACCEPT_RATE_LIMIT": "10 per minute;30 per hour",
         # False: therapist accounts only from `strideguard therapist add` (a clinic's instance).
         "THERAPIST_SIGNUP": True,
-        # The app's public address for invitation links (default: the request's own).
+        # The app's public address for invitation links (none: the client adds its own origin).
         "PUBLIC_URL": None,
+        # Proxies whose X-Forwarded-For (client address) and X-Forwarded-Proto (scheme) count:
+        # the app's and gunicorn's one list (gunicorn's own FORWARDED_ALLOW_IPS is the default).
+        "FORWARDED_ALLOW_IPS": _as_list(os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"),
+        # Who may read /metrics and /readyz without METRICS_TOKEN (never through a proxy).
+        "PROBE_ALLOW_IPS": ["127.0.0.1", "::1"],
+        # Seconds a client has to send a whole request head to `serve` (operations/serving.py).
+        "HEADER_TIMEOUT_S": 10.0,
         # Names this instance in FHIR identifiers (urn:strideguard:<id>:user).
         "FHIR_INSTANCE_ID": "strideguard",
         "SESSION_IDLE_DAYS": 30,
@@ -181,6 +191,21 @@ def database_uri(url: str) -> str:
     return url
 
 
+def _check_addresses(settings: dict[str, Any]) -> None:
+    """Refuse a malformed address list or public URL at start, not at the first request."""
+    from strideguard.operations.proxy import parse_networks
+
+    for name in ("FORWARDED_ALLOW_IPS", "PROBE_ALLOW_IPS"):
+        parse_networks(settings[name], name)
+    public = settings.get("PUBLIC_URL")
+    if public:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(public)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"STRIDEGUARD_PUBLIC_URL: use the app's address, e.g. https://run.example.org, not {public!r}")
+
+
 def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[str, Any]]:
     """Defaults, then ``STRIDEGUARD_*`` environment variables, then ``overrides``."""
     overrides = dict(overrides or {})
@@ -193,6 +218,7 @@ def build_config(overrides: dict[str, Any] | None = None) -> tuple[Path, dict[st
     settings["INSTANCE_PATH"] = str(instance)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = ensure_secret_key(instance)
+    _check_addresses(settings)
     uri = database_uri(settings["DATABASE_URL"])
     settings["SQLALCHEMY_DATABASE_URI"] = uri
     private_sqlite_file(uri)  # 0600, before SQLite creates it world-readable

@@ -23,8 +23,20 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
+#: The IANA database's geographic areas: a runner's zone is ``Area/Location``.
+REGION_AREAS = frozenset({"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia",
+                          "Europe", "Indian", "Pacific"})
+#: Besides regions, only UTC (the default; browsers report it on UTC systems).
+UNIVERSAL = frozenset({"UTC", "Etc/UTC"})
+
+
 def is_valid_timezone(name: str) -> bool:
-    """True for an IANA zone name this machine knows (e.g. ``Europe/Berlin``)."""
+    """True for an IANA region zone this machine knows (``Europe/Berlin``,
+    ``America/Argentina/Salta``) or UTC. Files that load as zones but are no place a runner
+    lives are refused: ``localtime`` (the server's own zone), ``Factory``, POSIX-rule names
+    such as ``EST5EDT``, fixed offsets (``Etc/GMT+5``), ``posixrules``."""
+    if name not in UNIVERSAL and name.partition("/")[0] not in REGION_AREAS:
+        return False
     if name not in _known_zones():
         return False
     try:

@@ -144,7 +144,7 @@ class TestPatchMeAsOwner:
         assert runner.get(ME).get_json() == before
 
     def test_patch_me_refuses_another_runners_email(self, runner: Runner, other: Runner) -> None:
-        assert_error(runner.patch(ME, json={"email": other.email.upper()}), 409, "conflict", "email")
+        assert_error(runner.patch(ME, json={"email": other.email.upper()}), 422, "validation_failed", "email")
 
         assert runner.get(ME).get_json()["email"] == runner.email
 

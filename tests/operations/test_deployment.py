@@ -92,6 +92,13 @@ def test_the_compose_file_builds_every_app_service_from_the_one_image() -> None:
     assert instruction("CMD")[:2] == ["strideguard", "serve"]
 
 
+def test_compose_publishes_the_web_port_to_this_host_only() -> None:
+    web = COMPOSE["services"]["web"]
+    assert web["ports"] == ["127.0.0.1:8000:8000"]  # the TLS proxy on the host connects there
+    assert "STRIDEGUARD_FORWARDED_ALLOW_IPS" in web["environment"]  # and is trusted as a proxy
+    assert web["environment"]["STRIDEGUARD_DATABASE_URL"].startswith("postgresql://")  # the anchor's env kept
+
+
 @pytest.fixture
 def redis_db():
     client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)

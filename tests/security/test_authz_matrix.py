@@ -46,7 +46,7 @@ class Row:
 RUN_BODY = {"date": DAY, "distance_m": 5000, "duration_s": 1800}
 LOGIN = {"email": "owner@example.org", "password": "knee-safe-42x"}
 ROWS: dict[tuple[str, str], Row] = {
-    ("POST", "/api/v1/auth/register"): Row.account(409, 409, LOGIN),
+    ("POST", "/api/v1/auth/register"): Row.account(422, 422, LOGIN),  # taken: the malformed-email answer
     ("POST", "/api/v1/auth/login"): Row.account(200, 200, LOGIN),
     ("POST", "/api/v1/auth/logout"): Row.account(204, 401),
     ("POST", "/api/v1/auth/password"): Row.account(422, 401, {"current_password": "wrong-password-1", "new_password": "another-pass-99"}),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from strideguard.accounts.text import clean_display_name
 from strideguard.timeutil import is_valid_timezone
 
 HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
@@ -11,20 +12,33 @@ HHMM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
 
 def _check_timezone(value: str) -> None:
     if not is_valid_timezone(value):
-        raise ValidationError("Unknown time zone. Use an IANA name such as Europe/Berlin.")
+        raise ValidationError("Unknown time zone. Use a region name such as Europe/Berlin or America/New_York.")
 
 
-NAME = validate.Length(min=1, max=100)
+#: One answer for an email that cannot be used, whether malformed or already registered:
+#: sign-up and an email change never say that an account exists (see accounts.service).
+EMAIL_NOT_USABLE = "Check this email, or sign in if you already have an account."
+EMAIL = {"invalid": EMAIL_NOT_USABLE}
+
+NAME = validate.Length(min=1, max=100, error="Use 1 to 100 visible characters.")
+
+
+class DisplayName(fields.String):
+    """A name shown to the other side of a care link: cleaned of control and bidi characters
+    (:func:`clean_display_name`) before it is validated and stored."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_display_name(super()._deserialize(value, attr, data, **kwargs))
 
 
 class RegisterSchema(Schema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=validate.Length(max=254), error_messages=EMAIL)
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
     timezone = fields.String(load_default="UTC", validate=_check_timezone)
     units = fields.String(load_default="km", validate=validate.OneOf(["km", "mi"]))
     role = fields.String(load_default="runner", validate=validate.OneOf(["runner", "therapist"]),
                          metadata={"description": "fixed at sign-up; a therapist sees the runners who invite them"})
-    display_name = fields.String(load_default=None, allow_none=True, validate=NAME,
+    display_name = DisplayName(load_default=None, allow_none=True, validate=NAME,
                                  metadata={"description": "how the other side of a care link sees you"})
 
 
@@ -58,7 +72,7 @@ class QuietHoursSchema(Schema):
 
 
 class TherapistSchema(Schema):
-    name = fields.String(allow_none=True, validate=validate.Length(max=100))
+    name = DisplayName(allow_none=True, validate=validate.Length(max=100))
     phone = fields.String(
         allow_none=True,
         validate=validate.Regexp(r"^\+?[0-9 ()./-]{3,30}$", error="Use digits, spaces and + ( ) - only."),
@@ -72,8 +86,8 @@ class ProfileSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     role = fields.String(dump_only=True, metadata={"enum": ["runner", "therapist"]})
-    display_name = fields.String(allow_none=True, validate=NAME)
-    email = fields.Email(validate=validate.Length(max=254))
+    display_name = DisplayName(allow_none=True, validate=NAME)
+    email = fields.Email(validate=validate.Length(max=254), error_messages=EMAIL)
     timezone = fields.String(validate=_check_timezone)
     units = fields.String(validate=validate.OneOf(["km", "mi"]))
     reminder_time = fields.String(validate=HHMM)

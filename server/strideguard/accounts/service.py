@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from strideguard.accounts import passwords
 from strideguard.accounts.models import Session, User
 from strideguard.accounts.sessions import end_sessions, start_session
-from strideguard.errors import Conflict, Forbidden, Invalid, Unauthorized
+from strideguard.accounts.text import clean_display_name
 from strideguard.day.values import CLINIC_INCREASE_PCT, CLINIC_PAIN_THRESHOLD
+from strideguard.errors import Forbidden, Invalid, Unauthorized
 from strideguard.timeutil import local_today
 from strideguard.extensions import db
 from strideguard.timeutil import utcnow
@@ -77,31 +78,46 @@ def _email_taken(email: str, exclude_id: int | None = None) -> bool:
     return db.session.execute(stmt).first() is not None
 
 
+def email_not_usable() -> Invalid:
+    """The one answer for a taken email at sign-up and at an email change: the same 422 as a
+    malformed email, so the API never states that an account exists."""
+    from strideguard.accounts.schemas import EMAIL_NOT_USABLE
+
+    return Invalid(fields={"email": [EMAIL_NOT_USABLE]})
+
+
 def create_account(email: str, password: str, timezone: str = "UTC", units: str = "km",
                    role: str = "runner", display_name: str | None = None) -> User:
-    """Create an account (not signed in, not committed); 422 for a weak password, 409 for a
-    taken email. Used by sign-up and by ``strideguard therapist add``."""
+    """Create an account (not signed in, not committed); 422 for a weak password or an email
+    that cannot be used (taken: the same answer as malformed). Used by sign-up and by
+    ``strideguard therapist add``.
+
+    Sign-up without email confirmation cannot hide an existing account from someone who
+    tries to register it (a free email gets an account, a taken one cannot). What it does:
+    no wording that confirms an account, the same argon2 work for a taken email as for a new
+    account (no timing tell), and the sign-up throttle per client address bounds the rate."""
     email = email.strip().lower()
     problem = passwords.policy_problem(password, email)
     if problem:
         raise Invalid(fields={"password": [problem]})
+    password_hash = passwords.hash_password(password)  # before the lookup: same work either way
     if _email_taken(email):
-        raise Conflict("An account with this email already exists.", {"email": ["Already registered."]})
+        raise email_not_usable()
     user = User(
         email=email,
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         timezone=timezone,
         units=units,
         conditions=[],
         role=role,
-        display_name=display_name.strip() if display_name else None,
+        display_name=clean_display_name(display_name) or None if display_name else None,
     )
     db.session.add(user)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("An account with this email already exists.", {"email": ["Already registered."]}) from None
+        raise email_not_usable() from None
     return user
 
 
@@ -209,7 +225,7 @@ def apply_profile(user: User, changes: dict[str, Any], known_conditions: set[str
     if "email" in changes:
         email = changes["email"].strip().lower()
         if _email_taken(email, exclude_id=user.id):
-            raise Conflict("An account with this email already exists.", {"email": ["Already registered."]})
+            raise email_not_usable()
         user.email = email
     if "display_name" in changes:
         user.display_name = changes["display_name"].strip() if changes["display_name"] else None

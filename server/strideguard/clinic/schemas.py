@@ -28,7 +28,9 @@ class InvitationSchema(Schema):
     id = fields.Integer()
     code = fields.String(metadata={"description": "single use; shown once, only its hash is stored",
                                    "example": "K7QX-M2PD-9FTB"})
-    url = fields.String(metadata={"description": "opens the app's accept screen with the code"})
+    url = fields.String(metadata={"description": "opens the app's accept screen with the code: absolute from "
+                                                  "STRIDEGUARD_PUBLIC_URL, else relative to the app's address "
+                                                  "(never taken from the Host header)"})
     created_at = fields.DateTime()
     expires_at = fields.DateTime(metadata={"description": "7 days after creation; valid strictly before"})
 

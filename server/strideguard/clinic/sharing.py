@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from strideguard.accounts.models import User
@@ -71,8 +71,12 @@ def _hash(code: str) -> str:
 
 def invitation_url(code: str) -> str:
     """The link a therapist opens: the app's accept screen with the code in the fragment
-    (a fragment never reaches a server log or a Referer header)."""
-    base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    (a fragment never reaches a server log or a Referer header).
+
+    Absolute only from the configured ``PUBLIC_URL``; never from the request's ``Host``
+    header, which a client (or a misrouted proxy) chooses. Without it the link is relative to
+    the app's own address, and the PWA resolves it against the origin it was loaded from."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
     return f"{base}/#clinic/accept/{codes.shown(code)}"
 
 

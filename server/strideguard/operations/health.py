@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from strideguard.extensions import db
 from strideguard.operations import heartbeat
+from strideguard.operations.proxy import operator_only
 
 bp = Blueprint("health", __name__)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -92,6 +93,7 @@ def readiness(app: Flask) -> dict[str, dict[str, Any]]:
 
 
 @bp.get("/readyz")
+@operator_only
 def readyz():
     checks = readiness(current_app._get_current_object())
     ready = all(check["ok"] for check in checks.values())

@@ -19,7 +19,7 @@ process reports the same truth and nothing needs adding up:
 from __future__ import annotations
 
 import hashlib
-import hmac
+
 import os
 import stat
 import tempfile
@@ -34,6 +34,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy.exc import SQLAlchemyError
+
+from strideguard.operations.proxy import require_operator
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -207,14 +209,11 @@ bp = Blueprint("metrics", __name__)
 
 @bp.get("/metrics")
 def metrics_view() -> Response:
-    """Prometheus text format; with ``METRICS_TOKEN`` set, only for ``Authorization: Bearer``."""
+    """Prometheus text format; with ``METRICS_TOKEN`` set, only for ``Authorization: Bearer``,
+    else only for ``PROBE_ALLOW_IPS`` (loopback) not through a proxy."""
     if not current_app.config["METRICS_ENABLED"]:
         abort(404)  # not the app shell: a scraper must see that there is nothing here
-    token = current_app.config.get("METRICS_TOKEN")
-    if token:
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            abort(401)
+    require_operator()  # the token when set, else local clients only
     body = generate_latest(registry_for(current_app._get_current_object()))
     return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
