@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from strideguard.guidance.advice import LOCATIONS
@@ -13,6 +16,21 @@ PAIN = validate.Range(min=0, max=10)
 #: 1,000 km and 7 days: generous upper bounds that still catch unit mistakes.
 MAX_DISTANCE_M = 1_000_000
 MAX_DURATION_S = 7 * 24 * 3600
+#: A row's two timestamps are set apart by microseconds when it is created; a later PUT
+#: (a correction) moves ``updated_at`` on by at least a request's round trip.
+EDITED_AFTER = timedelta(seconds=1)
+
+
+def was_edited(row: Any) -> bool:
+    """True when the entry was replaced after it was first saved (``updated_at`` later than
+    ``created_at`` by more than EDITED_AFTER)."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name, None)
+    created, updated = get("created_at"), get("updated_at")
+    return bool(created and updated and updated - created > EDITED_AFTER)
+
+
+EDITED_DOC = {"type": "boolean", "description": "the entry was changed after it was first saved (updated_at later "
+                             "than created_at)"}
 
 
 class CheckinInSchema(Schema):
@@ -44,6 +62,7 @@ class CheckinSchema(CheckinInSchema):
     date = fields.Date(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    edited = fields.Function(was_edited, dump_only=True, metadata=EDITED_DOC)
 
 
 class RunInSchema(Schema):
@@ -67,6 +86,7 @@ class RunSchema(RunInSchema):
     import_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    edited = fields.Function(was_edited, dump_only=True, metadata=EDITED_DOC)
 
 
 class ShoeInSchema(Schema):
