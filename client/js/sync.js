@@ -3,7 +3,7 @@
 
 import { api, ApiError, NetworkError, hasCsrf } from './api.js';
 import { loadMe } from './state.js';
-import { enqueue, list, remove, markFailed } from './outbox.js';
+import { enqueue, list, get, remove, markFailed, release } from './outbox.js';
 
 let replaying = null;
 
@@ -18,11 +18,15 @@ async function requestBackgroundSync() {
 /**
  * Save a request. Returns {sent: true, data} when the server answered, or {sent: false}
  * when it was queued on this phone. Validation errors (ApiError) are thrown to the form.
+ * A change sent straight away supersedes anything still queued for the same entry (an
+ * offline edit, a failed one): that item is dropped so a later replay cannot undo it.
  */
 export async function save(item) {
   if (navigator.onLine) {
+    if (replaying) await replaying.catch(() => {});
     try {
       const data = await api(item.method, item.path, item.body);
+      if (await get(item.key)) await remove(item.key);
       return { sent: true, data };
     } catch (err) {
       if (!(err instanceof NetworkError)) throw err;
@@ -31,6 +35,37 @@ export async function save(item) {
   await enqueue(item);
   requestBackgroundSync();
   return { sent: false };
+}
+
+/**
+ * Delete an entry with an undo window: the DELETE waits in the outbox (held back for
+ * `holdMs`), so nothing reaches the server until the window is over, and a closed tab
+ * still sends it on the next start. Returns {undo(), commit()}: undo() drops the queued
+ * DELETE (nothing was sent, nothing to restore on the server); commit() sends it now (or
+ * when back online).
+ */
+export async function deleteLater({ key, path, label }, holdMs) {
+  // The DELETE replaces a save of the same entry still waiting (an offline edit): undo
+  // puts that save back, so undoing a deletion never loses an edit.
+  const previous = await get(key);
+  await enqueue({ key, method: 'DELETE', path, label, hold_until: Date.now() + holdMs });
+  let settled = false;
+  return {
+    async undo() {
+      if (settled) return false;
+      settled = true;
+      if (previous) await enqueue({ ...previous, hold_until: null });
+      else await remove(key);
+      return true;
+    },
+    async commit() {
+      if (settled) return;
+      settled = true;
+      await release(key);
+      requestBackgroundSync();
+      await replay();
+    },
+  };
 }
 
 /** Send everything waiting. Safe to call often: one replay runs at a time. */
@@ -67,6 +102,12 @@ async function doReplay() {
       }
       if (err instanceof ApiError && [401, 403, 429].includes(err.status)) break;
       if (err instanceof ApiError && err.status >= 500) break;
+      if (err instanceof ApiError && err.status === 404 && item.method === 'DELETE') {
+        // Already gone (sent before the page closed, or never reached the server): done.
+        await remove(item.key);
+        sent += 1;
+        continue;
+      }
       await markFailed(item.key, err.message);
     }
   }

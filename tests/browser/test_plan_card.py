@@ -65,7 +65,7 @@ def test_the_return_shows_todays_session_and_the_progress_strip(page: Any) -> No
     expect(card.get_by_text("Today: Walk 2 min / run 3 min for 1.6 km, easy.")).to_be_visible()
     strip = card.get_by_role("list", name="Return to running: phase 1 of 6")
     expect(strip.get_by_role("listitem")).to_have_count(6)
-    expect(strip.locator('[aria-current="step"]')).to_have_text("12/3 min")
+    expect(strip.locator('[aria-current="step"]')).to_have_text("1walk 2 min · run 3 min")
     screenshot(page, "21-plan-return")
 
     # The session is logged through the API; back on the home screen the card says so.
