@@ -81,9 +81,11 @@ export async function savedCheckin(date) {
   if (waiting && waiting.method === 'DELETE') return null;
   if (!navigator.onLine) return null;
   try {
-    return await api('GET', `/checkins/${date}`);
+    // The range read answers [] when there is none (a 404 would log a console error).
+    const found = await api('GET', `/checkins?from=${date}&to=${date}`);
+    return (Array.isArray(found) ? found : []).find((c) => c.date === date) || null;
   } catch {
-    return null;  // 404: none yet; unreachable: an empty form still works (the save queues)
+    return null;  // unreachable: an empty form still works (the save queues)
   }
 }
 

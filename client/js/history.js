@@ -120,7 +120,7 @@ export async function showHistory() {
   if (navigator.onLine && !data.stale) {
     import('./plan.js').then((m) => m.loadPlanCard()).then((card) => { if (card) planSlot.replaceChildren(card); });
   }
-  main.querySelector('.loading').replaceWith(
+  main.querySelector('.loading').replaceWith(...[
     data.stale ? h('p', { class: 'hint' }, 'Offline: showing what was loaded last. Changes are sent when you are back online.') : null,
     h('p', { class: 'week-line', id: 'week-line' }, weekLine(data.load)),
     planSlot,
@@ -131,5 +131,6 @@ export async function showHistory() {
     h('h2', {}, 'Entries'),
     entryList(data, showHistory),
     endPicker(),
-    h('p', {}, h('a', { href: '#import', class: 'button' }, 'Import runs from a watch or Strava')));
+    h('p', {}, h('a', { href: '#import', class: 'button' }, 'Import runs from a watch or Strava')),
+  ].filter(Boolean));
 }
