@@ -6,6 +6,7 @@ import { loadMe } from './state.js';
 import { enqueue, list, get, remove, markFailed, release } from './outbox.js';
 
 let replaying = null;
+const HOLD_GRACE_MS = 5000;
 
 /** Ask the service worker for a background sync (where the browser has it). */
 async function requestBackgroundSync() {
@@ -48,7 +49,9 @@ export async function deleteLater({ key, path, label }, holdMs) {
   // The DELETE replaces a save of the same entry still waiting (an offline edit): undo
   // puts that save back, so undoing a deletion never loses an edit.
   const previous = await get(key);
-  await enqueue({ key, method: 'DELETE', path, label, hold_until: Date.now() + holdMs });
+  // The hold outlasts the window by HOLD_GRACE_MS: while the page lives, commit() sends it
+  // when the snackbar closes; the hold's own end only matters once the page is gone.
+  await enqueue({ key, method: 'DELETE', path, label, hold_until: Date.now() + holdMs + HOLD_GRACE_MS });
   let settled = false;
   return {
     async undo() {
@@ -71,9 +74,21 @@ export async function deleteLater({ key, path, label }, holdMs) {
 /** Send everything waiting. Safe to call often: one replay runs at a time. */
 export function replay() {
   if (!replaying) {
-    replaying = doReplay().finally(() => { replaying = null; });
+    replaying = doReplay().finally(() => { replaying = null; wakeForHeld(); });
   }
   return replaying;
+}
+
+let heldTimer = 0;
+/**
+ * A deletion held for its undo window whose page was reloaded or closed has no snackbar
+ * left to send it: replay again when the earliest hold ends.
+ */
+async function wakeForHeld() {
+  const all = await list({ held: true }).catch(() => []);
+  const ends = all.map((item) => item.hold_until || 0).filter((t) => t > Date.now());
+  clearTimeout(heldTimer);
+  if (ends.length) heldTimer = setTimeout(() => replay(), Math.min(...ends) - Date.now() + 50);
 }
 
 async function doReplay() {

@@ -7,7 +7,7 @@ shows its pace. What the server stored is read back through the API each time.""
 
 from __future__ import annotations
 
-import re
+import time
 from datetime import date, timedelta
 from typing import Any, Iterator
 
@@ -291,3 +291,23 @@ def test_a_run_typed_as_h_mm_ss_shows_its_pace_and_pace_fills_the_time(sized: An
         return words;
     })""")
     assert cut == []
+
+
+def test_a_deletion_whose_page_was_reloaded_in_the_window_is_still_sent_once(phone: tuple[Any, Any]) -> None:
+    page, _ = phone
+    sign_up(page)
+    day = today(page)
+    assert send(page, "PUT", f"/runs/{RUN_ID}", {"date": day.isoformat(), "distance_m": 5000, "duration_s": 1800})["status"] == 201
+    open_history(page)
+    page.get_by_role("button", name=f"Delete run of {day_label(page, day)}, 5.0 km").click()
+    expect(page.locator("#snackbar").get_by_role("status")).to_have_text("Run deleted ·")
+    page.reload()  # the snackbar and its timer are gone; the held DELETE is not
+    expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible()
+    expect(page.get_by_text("Nothing logged yet")).to_be_visible()  # still hidden: it waits
+    assert [r["id"] for r in api_json(page, "/runs")["body"]] == [RUN_ID]
+    # The hold ends (window + grace) and the app sends the DELETE by itself, once.
+    deadline = time.monotonic() + 20
+    while (api_json(page, "/runs")["body"] or page.evaluate(OUTBOX)) and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    assert api_json(page, "/runs")["body"] == []
+    assert page.evaluate(OUTBOX) == []
