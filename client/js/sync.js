@@ -71,11 +71,25 @@ export async function deleteLater({ key, path, label }, holdMs) {
   };
 }
 
-/** Send everything waiting. Safe to call often: one replay runs at a time. */
+let again = false;
+/**
+ * Send everything waiting. Safe to call often: one replay runs at a time, and a call made
+ * while one runs gets one more pass after it (what was queued or released meanwhile, such
+ * as a deletion whose undo window just closed, is not left for the next trigger).
+ */
 export function replay() {
-  if (!replaying) {
-    replaying = doReplay().finally(() => { replaying = null; wakeForHeld(); });
+  if (replaying) {
+    again = true;
+    return replaying;
   }
+  replaying = (async () => {
+    let sent = 0;
+    do {
+      again = false;
+      sent += await doReplay();
+    } while (again && navigator.onLine);
+    return sent;
+  })().finally(() => { replaying = null; wakeForHeld(); });
   return replaying;
 }
 
