@@ -1,7 +1,8 @@
-"""`edited` on check-ins and runs: false when an entry is first saved (and when an offline
-replay sends the same body again at once), true once a later PUT replaced it, in the
-runner's lists and on the linked therapist's patient page. Both databases (the `app`
-fixture)."""
+"""`edited` on check-ins and runs: false when an entry is first saved (and when the same
+body is sent again within the second, as a replay of a lost answer would), true once a later
+PUT replaced it, in the runner's lists and on the linked therapist's patient page. Both
+databases (the `app` fixture). `edited` reads the timestamps: the server bumps `updated_at` on
+every replacing PUT, so an identical PUT more than a second later also reads as edited."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def test_entries_are_marked_edited_after_a_later_put(app, later) -> None:
     created = runner.put(f"/api/v1/runs/{RUN_ID}", json=run)
     assert created.status_code == 201
     assert created.get_json()["run"]["edited"] is False
-    # An offline replay of the very same save, moments later, is not an edit.
+    # The very same save sent again at once (a replay of a lost answer) is not an edit.
     assert runner.put(f"/api/v1/runs/{RUN_ID}", json=run).get_json()["run"]["edited"] is False
 
     assert [c["edited"] for c in runner.get("/api/v1/checkins").get_json()] == [False]
