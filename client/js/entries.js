@@ -103,6 +103,11 @@ async function openEditor(e, rerender) {
     rerender();
   };
   const onDelete = async () => { await rerender(); removeEntry(e, rerender); };
+  // The History tab does not change the hash from here (#history): bring the list back.
+  const formShown = () => document.getElementById('main').querySelector('form') !== null;
+  document.querySelector('#tabs a[href="#history"]')?.addEventListener('click', (ev) => {
+    if (location.hash === '#history' && formShown()) { ev.preventDefault(); rerender(); }
+  }, { once: true });
   if (e.kind === 'run') {
     const { runForm } = await import('./run.js');
     const { form } = runForm({ run: e.item, onSaved: saved('Run'), onDelete });

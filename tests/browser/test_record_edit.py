@@ -96,7 +96,13 @@ def test_edit_a_runs_distance_and_see_the_week_and_the_plan_change(sized: Any) -
     plan_before = plan.inner_text()
     page.wait_for_timeout(1100)  # a correction comes later than the save (the edited mark)
 
-    page.get_by_role("button", name=f"Edit run of {day_label(page, day)}, 82.0 km").click()
+    edit = page.get_by_role("button", name=f"Edit run of {day_label(page, day)}, 82.0 km")
+    edit.click()
+    expect(page.get_by_role("heading", name=f"Edit run · {day_label(page, day)}")).to_be_visible()
+    # The History tab leads back to the list from the editor (same hash, no navigation).
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="History").click()
+    expect(week).to_be_visible()
+    edit.click()
     expect(page.get_by_role("heading", name=f"Edit run · {day_label(page, day)}")).to_be_visible()
     form = page.get_by_role("form", name="Edit run")
     expect(form.get_by_label("Distance (km)")).to_have_value("82")
