@@ -6,7 +6,7 @@ const CACHE = `strideguard-shell-${VERSION}`;
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css',
   '/js/app.js', '/js/api.js', '/js/dom.js', '/js/state.js', '/js/outbox.js', '/js/sync.js',
-  '/js/knee.js', '/js/guidance.js', '/js/checkin.js', '/js/run.js', '/js/history.js',
+  '/js/knee.js', '/js/guidance.js', '/js/checkin.js', '/js/run.js', '/js/history.js', '/js/entries.js',
   '/js/therapist.js', '/js/settings.js', '/js/session.js', '/js/push.js', '/js/plan.js', '/js/imports.js',
   '/js/sharing.js', '/js/clinic.js', '/js/patient.js',
   '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-512.png',
@@ -123,14 +123,17 @@ async function syncOutbox() {
   const token = await idbReq(db.transaction('meta').objectStore('meta').get('csrf'));
   const items = await idbReq(db.transaction('outbox').objectStore('outbox').getAll());
   for (const item of items || []) {
-    if (item.error) continue;
+    // Failed items wait for the runner; a deletion still in its undo window waits too.
+    if (item.error || (item.hold_until && item.hold_until > Date.now())) continue;
     const res = await fetch(`/api/v1${item.path}`, {
       method: item.method,
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': token || '' },
-      body: JSON.stringify(item.body),
+      body: item.body === undefined ? undefined : JSON.stringify(item.body),
     });
-    if (res.ok) await idbReq(db.transaction('outbox', 'readwrite').objectStore('outbox').delete(item.key));
+    // A DELETE answered 404: the entry is already gone, which is what was asked.
+    const done = res.ok || (res.status === 404 && item.method === 'DELETE');
+    if (done) await idbReq(db.transaction('outbox', 'readwrite').objectStore('outbox').delete(item.key));
     else if (res.status === 401 || res.status === 403 || res.status === 429 || res.status >= 500) throw new Error(`retry later (${res.status})`);
   }
 }

@@ -1,4 +1,5 @@
 // Today's check-in: pain scale, knee diagram, red-flag toggles, plugin questions, one save.
+// The same form shows and edits a saved check-in (Today's, or any day's from History).
 
 import { api, showFieldErrors } from './api.js';
 import { h, mount, toggle, field, errorLine, toast } from './dom.js';
@@ -7,6 +8,7 @@ import { guidanceView, offlineRedFlags } from './guidance.js';
 import { loadPlanCard } from './plan.js';
 import { localDate, formatDay } from './state.js';
 import { save } from './sync.js';
+import { get as queued } from './outbox.js';
 
 const ANCHORS = { 0: 'none', 3: 'mild', 5: 'moderate', 10: 'worst' };
 
@@ -24,18 +26,19 @@ export function painScale(legend, name, { required = false, value = null } = {})
   return h('fieldset', { class: 'pain' }, h('legend', {}, legend), row);
 }
 
-function questionInput(q, key) {
+function questionInput(q, key, value) {
   const prompt = q.prompt || q.text || key;
-  if (q.type === 'boolean') return toggle(prompt, `q:${key}`);
-  if (q.type === 'scale') return painScale(prompt, `q:${key}`);
+  if (q.type === 'boolean') return toggle(prompt, `q:${key}`, value === true);
+  if (q.type === 'scale') return painScale(prompt, `q:${key}`, { value: typeof value === 'number' ? value : null });
   if (q.type === 'choice') {
     const select = h('select', { name: `q:${key}` }, h('option', { value: '' }, 'Choose…'),
       (q.options || []).map((o) => (typeof o === 'object'
         ? h('option', { value: String(o.value ?? o.id) }, o.label ?? o.text ?? String(o.value ?? o.id))
         : h('option', { value: String(o) }, String(o)))));
+    if (value !== undefined && value !== null) select.value = String(value);
     return field(prompt, select);
   }
-  return field(prompt, h('input', { type: 'text', name: `q:${key}`, maxlength: 200 }));
+  return field(prompt, h('input', { type: 'text', name: `q:${key}`, maxlength: 200, value: typeof value === 'string' ? value : '' }));
 }
 
 function questionKey(q) {
@@ -68,43 +71,71 @@ async function fetchQuestions() {
   }
 }
 
-/** The #checkin screen. */
-export async function showCheckin() {
+/**
+ * The saved check-in of a date: from the server, or (offline) the one waiting in the
+ * outbox. null when there is none.
+ */
+export async function savedCheckin(date) {
+  const waiting = await queued(`checkin:${date}`).catch(() => undefined);
+  if (waiting && waiting.method === 'PUT') return { ...waiting.body, date, pending: true };
+  if (waiting && waiting.method === 'DELETE') return null;
+  if (!navigator.onLine) return null;
+  try {
+    // The range read answers [] when there is none (a 404 would log a console error).
+    const found = await api('GET', `/checkins?from=${date}&to=${date}`);
+    return (Array.isArray(found) ? found : []).find((c) => c.date === date) || null;
+  } catch {
+    return null;  // unreachable: an empty form still works (the save queues)
+  }
+}
+
+/**
+ * The check-in form. `date`: the day it is for; `checkin`: the saved one to prefill (or
+ * null); `fixedDate`: editing a past day from History (the date cannot change there).
+ * `onSaved(result, body, date)` after a save; `onDelete()` adds a "Delete check-in" button.
+ * Returns {form, knee, loadQuestions()}.
+ */
+export function checkinForm({ date, checkin = null, fixedDate = false, onSaved, onDelete } = {}) {
   const today = localDate();
-  const result = h('div', { class: 'result', 'aria-live': 'polite' });
   const error = errorLine();
   const knee = kneeDiagram();
+  if (checkin && checkin.location) knee.set({ location: checkin.location, side: checkin.side });
   const questionsBox = h('div', { class: 'questions' });
-  const dateInput = h('input', { type: 'date', name: 'date', value: today, max: today, required: true });
+  const flag = (label, name) => toggle(label, name, Boolean(checkin && checkin[name]));
+  const dateInput = h('input', { type: 'date', name: 'date', value: date, max: today, required: true, readOnly: fixedDate });
+  const buttons = [h('button', { type: 'submit', class: 'primary' }, 'Save check-in')];
+  if (onDelete) {
+    const del = h('button', { type: 'button', class: 'danger' }, 'Delete check-in');
+    del.addEventListener('click', () => onDelete());
+    buttons.push(del);
+  }
   const form = h('form', { class: 'checkin', novalidate: true },
-    painScale('Worst knee pain in the last 24 hours', 'pain', { required: true }),
+    painScale('Worst knee pain in the last 24 hours', 'pain', { required: true, value: checkin ? checkin.pain : null }),
     knee.element,
     h('fieldset', { class: 'flags' }, h('legend', {}, 'Anything else today?'),
-      toggle('Swelling', 'swelling'),
-      toggle('Fever', 'fever'),
-      toggle('Knee locks or gives way', 'locking_or_giving_way'),
-      toggle('Hard to straighten', 'hard_to_straighten')),
+      flag('Swelling', 'swelling'),
+      flag('Fever', 'fever'),
+      flag('Knee locks or gives way', 'locking_or_giving_way'),
+      flag('Hard to straighten', 'hard_to_straighten')),
     questionsBox,
-    h('details', { class: 'more' }, h('summary', {}, 'More: morning pain, note, date'),
-      painScale('Pain or stiffness when you woke up', 'morning_pain'),
-      field('Note', h('textarea', { name: 'note', maxlength: 1000, rows: 3 })),
+    h('details', { class: 'more', open: Boolean(checkin && (checkin.note || checkin.morning_pain !== null && checkin.morning_pain !== undefined)) },
+      h('summary', {}, 'More: morning pain, note, date'),
+      painScale('Pain or stiffness when you woke up', 'morning_pain', { value: checkin ? checkin.morning_pain ?? null : null }),
+      field('Note', h('textarea', { name: 'note', maxlength: 1000, rows: 3 }, checkin && checkin.note ? checkin.note : '')),
       field('Date', dateInput)),
     error,
-    h('button', { type: 'submit', class: 'primary' }, 'Save check-in'));
-
-  const planSlot = h('div', { class: 'plan-slot' });
-  mount(`Check-in · ${formatDay(today)}`, planSlot, form, result);
+    h('div', { class: 'form-actions' }, buttons));
 
   let questions = [];
-  if (navigator.onLine) {
-    loadPlanCard().then((card) => { if (card) planSlot.replaceChildren(card); });
+  async function loadQuestions() {
+    if (!navigator.onLine) return;
     questions = await fetchQuestions();
-    if (questions.length) {
-      // Many questions would slow the daily check-in down: fold them away (optional anyway).
-      questionsBox.append(h('details', { class: 'card plugin-q', open: questions.length <= 3 },
-        h('summary', {}, `More questions about your knee (${questions.length}, optional)`),
-        questions.map((q) => questionInput(q, questionKey(q)))));
-    }
+    if (!questions.length) return;
+    const answers = (checkin && checkin.answers) || {};
+    // Many questions would slow the daily check-in down: fold them away (optional anyway).
+    questionsBox.append(h('details', { class: 'card plugin-q', open: questions.length <= 3 },
+      h('summary', {}, `More questions about your knee (${questions.length}, optional)`),
+      questions.map((q) => questionInput(q, questionKey(q), answers[questionKey(q)]))));
   }
 
   form.addEventListener('submit', async (ev) => {
@@ -131,32 +162,59 @@ export async function showCheckin() {
     if (note) body.note = note;
     const answers = readAnswers(form, questions);
     if (Object.keys(answers).length) body.answers = answers;
-    const date = dateInput.value || today;
+    const day = fixedDate ? date : (dateInput.value || today);
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     try {
-      const res = await save({ key: `checkin:${date}`, method: 'PUT', path: `/checkins/${date}`, body, label: `Check-in for ${formatDay(date)}` });
-      // The advice replaces the form at once; the form stays one tap away for a correction.
-      const edit = h('button', { type: 'button' }, 'Change check-in');
-      edit.addEventListener('click', () => { form.hidden = false; result.replaceChildren(); form.querySelector('input[name="pain"]:checked')?.focus(); });
-      const line = h('div', { class: 'saved-line' }, h('p', {}, `Pain ${body.pain}/10 saved for ${formatDay(date)}.`), edit);
-      if (res.sent) {
-        toast('Check-in saved.');
-        planSlot.replaceChildren();  // the advice below carries the updated plan
-        result.replaceChildren(line, h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
-      } else {
-        toast('Saved on this phone. It will be sent when you are back online.');
-        result.replaceChildren(line, h('p', { class: 'queued' }, 'Saved on this phone. Advice appears when you are back online.'),
-          ...offlineRedFlags(body));
-      }
-      form.hidden = true;
-      window.scrollTo(0, 0);
-      result.querySelector('h2, .queued')?.setAttribute('tabindex', '-1');
-      result.querySelector('h2, .queued')?.focus({ preventScroll: true });
+      const res = await save({ key: `checkin:${day}`, method: 'PUT', path: `/checkins/${day}`, body, label: `Check-in for ${formatDay(day)}` });
+      onSaved?.(res, body, day);
     } catch (err) {
       error.textContent = showFieldErrors(form, err);
     } finally {
       button.disabled = false;
     }
   });
+  return { form, knee, loadQuestions };
+}
+
+/** The #checkin screen: today's check-in, prefilled with what was saved today. */
+export async function showCheckin() {
+  const today = localDate();
+  const result = h('div', { class: 'result', 'aria-live': 'polite' });
+  const planSlot = h('div', { class: 'plan-slot' });
+  const intro = h('div', { class: 'saved-intro' });
+  const saved = await savedCheckin(today);
+  const { form, loadQuestions } = checkinForm({ date: today, checkin: saved, onSaved: shown });
+  if (saved) {
+    intro.append(h('p', { class: 'saved-line' }, saved.pending
+      ? `Your check-in for today is saved on this phone (pain ${saved.pain}/10). Change anything and save again.`
+      : `You checked in today: pain ${saved.pain}/10. Change anything and save again.`));
+  }
+  mount(`Check-in · ${formatDay(today)}`, planSlot, intro, form, result);
+
+  if (navigator.onLine) {
+    loadPlanCard().then((card) => { if (card) planSlot.replaceChildren(card); });
+    await loadQuestions();
+  }
+
+  function shown(res, body, date) {
+    // The advice replaces the form at once; the form stays one tap away for a correction.
+    const edit = h('button', { type: 'button' }, 'Change check-in');
+    edit.addEventListener('click', () => { form.hidden = false; result.replaceChildren(); form.querySelector('input[name="pain"]:checked')?.focus(); });
+    const line = h('div', { class: 'saved-line' }, h('p', {}, `Pain ${body.pain}/10 saved for ${formatDay(date)}.`), edit);
+    intro.replaceChildren();
+    if (res.sent) {
+      toast('Check-in saved.');
+      planSlot.replaceChildren();  // the advice below carries the updated plan
+      result.replaceChildren(line, h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
+    } else {
+      toast('Saved on this phone. It will be sent when you are back online.');
+      result.replaceChildren(line, h('p', { class: 'queued' }, 'Saved on this phone. Advice appears when you are back online.'),
+        ...offlineRedFlags(body));
+    }
+    form.hidden = true;
+    window.scrollTo(0, 0);
+    result.querySelector('h2, .queued')?.setAttribute('tabindex', '-1');
+    result.querySelector('h2, .queued')?.focus({ preventScroll: true });
+  }
 }

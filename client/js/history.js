@@ -1,9 +1,9 @@
 // History: daily pain against weekly distance for 12 weeks (inline SVG + a table), and
-// the list of past check-ins and runs.
+// the list of past check-ins and runs, each one open to edit or delete (entries.js).
 
 import { api } from './api.js';
 import { h, s, mount } from './dom.js';
-import { localDate, addDays, formatDay, formatDistance, formatDuration, toUnit, units } from './state.js';
+import { localDate, addDays, formatDay, formatDistance, formatPace, toUnit, units } from './state.js';
 
 const W = 340; const H = 200; const PAD = { l: 44, r: 28, t: 12, b: 28 };
 
@@ -52,27 +52,24 @@ export function weekRows(weeks, checkins) {
     const pains = checkins.filter((c) => c.date >= w.week_start && c.date <= end).map((c) => c.pain);
     const avg = pains.length ? (pains.reduce((a, b) => a + b, 0) / pains.length).toFixed(1) : '–';
     const worst = pains.length ? String(Math.max(...pains)) : '–';
-    return { week: formatDay(w.week_start), distance: formatDistance(w.distance_m), runs: String(w.runs), avg, worst, days: String(pains.length) };
+    return { week: formatDay(w.week_start), distance: formatDistance(w.distance_m), runs: String(w.runs), avg, worst, days: String(pains.length),
+      pace: w.runs ? formatPace(w.distance_m, w.duration_s) : '–' };
   });
 }
 
-export function weekTable(rows, caption) {
+/** The weeks as a table; `{pace: true}` adds the week's average pace (the runner's History). */
+export function weekTable(rows, caption, { pace = false } = {}) {
+  const heads = ['Week of', 'Distance', 'Runs', ...(pace ? ['Pace'] : []), 'Avg pain', 'Worst pain'];
   return h('table', { class: 'data' },
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, ['Week of', 'Distance', 'Runs', 'Avg pain', 'Worst pain'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.week),
-      h('td', {}, r.distance), h('td', {}, r.runs), h('td', {}, r.avg), h('td', {}, r.worst)))));
+      h('td', {}, r.distance), h('td', {}, r.runs), pace ? h('td', {}, r.pace) : null, h('td', {}, r.avg), h('td', {}, r.worst)))));
 }
 
 let ending = null;
 /** Show the weeks up to `iso` next time (e.g. an imported run from years ago); null: today. */
 export function historyEnding(iso) { ending = iso; }
-
-/** "FIT · Garmin fenix2" for an imported run, null for a typed one. */
-function sourceOf(run) {
-  if (!run.source || run.source === 'manual') return null;
-  return [run.source.toUpperCase(), run.device].filter(Boolean).join(' · ');
-}
 
 /** Fetch load, check-ins and runs for the `daysBack` days up to the chosen end (default today). */
 export async function fetchHistory(daysBack = 84) {
@@ -95,30 +92,45 @@ function endPicker() {
   return wrap;
 }
 
-/** The #history screen. */
+/** "This week: 12.4 km in 2 runs · 5:40 /km". */
+function weekLine(load) {
+  const cur = load.current || {};
+  const which = ending && ending < localDate() && load.week_start ? `Week of ${formatDay(load.week_start)}` : 'This week';
+  if (!cur.runs) return `${which}: no runs.`;
+  return `${which}: ${formatDistance(cur.distance_m)} in ${cur.runs} run${cur.runs === 1 ? '' : 's'} · ${formatPace(cur.distance_m, cur.duration_s)}`;
+}
+
+/**
+ * The #history screen. Online it loads afresh; offline it shows what it last loaded. Either
+ * way the entries reflect what waits in the outbox (an edit shows its new values, a
+ * deletion hides the entry).
+ */
 export async function showHistory() {
   const main = mount('History', h('p', { class: 'loading' }, 'Loading…'));
+  const { loadEntries, entryList } = await import('./entries.js');
   let data;
   try {
-    data = await fetchHistory();
+    data = await loadEntries(fetchHistory);
   } catch (err) {
     main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
     return;
   }
   const weeks = data.load.weeks || [];
-  const entries = [
-    ...data.checkins.map((c) => ({ date: c.date, kind: 'Check-in', text: `Pain ${c.pain}/10${c.swelling ? ', swelling' : ''}${c.fever ? ', fever' : ''}` })),
-    ...data.runs.map((r) => ({ date: r.date, kind: 'Run', source: sourceOf(r), text: `${formatDistance(r.distance_m)} in ${formatDuration(r.duration_s)}${r.pain_after !== null && r.pain_after !== undefined ? `, pain after ${r.pain_after}/10` : ''}` })),
-  ].sort((a, b) => b.date.localeCompare(a.date));
-  main.querySelector('.loading').replaceWith(
+  const planSlot = h('div', { class: 'plan-slot' });
+  if (navigator.onLine && !data.stale) {
+    import('./plan.js').then((m) => m.loadPlanCard()).then((card) => { if (card) planSlot.replaceChildren(card); });
+  }
+  main.querySelector('.loading').replaceWith(...[
+    data.stale ? h('p', { class: 'hint' }, 'Offline: showing what was loaded last. Changes are sent when you are back online.') : null,
+    h('p', { class: 'week-line', id: 'week-line' }, weekLine(data.load)),
+    planSlot,
     h('figure', { class: 'card' }, chart(weeks, data.checkins),
       h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain'))),
-    h('details', { class: 'card' }, h('summary', {}, 'Show as a table'), weekTable(weekRows(weeks, data.checkins), 'Last 12 weeks')),
+    h('details', { class: 'card' }, h('summary', {}, 'Show as a table'),
+      h('div', { class: 'table-scroll' }, weekTable(weekRows(weeks, data.checkins), 'Last 12 weeks', { pace: true }))),
     h('h2', {}, 'Entries'),
-    entries.length
-      ? h('ul', { class: 'entries' }, entries.map((e) => h('li', {}, h('span', { class: 'when' }, `${formatDay(e.date)} · ${e.kind}`), h('span', {}, e.text),
-        e.source ? h('span', { class: 'source', 'data-source': e.source }, `from ${e.source}`) : null)))
-      : h('p', {}, 'Nothing logged yet. Your check-ins and runs will show here.'),
+    entryList(data, showHistory),
     endPicker(),
-    h('p', {}, h('a', { href: '#import', class: 'button' }, 'Import runs from a watch or Strava')));
+    h('p', {}, h('a', { href: '#import', class: 'button' }, 'Import runs from a watch or Strava')),
+  ].filter(Boolean));
 }

@@ -1,6 +1,7 @@
 // IndexedDB outbox: check-ins and runs saved while offline, replayed later.
 // Items are keyed by what they change ("checkin:2024-06-03", "run:<uuid>"), and the API
-// calls are PUTs (by date or by client UUID), so a replay can never create a duplicate.
+// calls are PUTs (by date or by client UUID) or DELETEs, so a replay can never create a
+// duplicate, and one key holds only the latest change of its entry.
 
 const DB_NAME = 'strideguard';
 const VERSION = 1;
@@ -39,15 +40,37 @@ function changed() { listeners.forEach((fn) => fn()); }
 /** Call fn() whenever the outbox changes. */
 export function onOutboxChange(fn) { listeners.add(fn); }
 
-/** Queue a request: {key, method, path, body, label}. Replaces an older item with the same key. */
+/**
+ * Queue a request: {key, method, path, body, label, hold_until?}. Replaces an older item
+ * with the same key, so an edit replaces a still-queued save of the same entry and a
+ * deletion replaces it too (the entry is never sent, then removed). `hold_until` (ms since
+ * the epoch) keeps the item back until then: a deletion waiting out its undo window.
+ */
 export async function enqueue(item) {
   await tx('outbox', 'readwrite', (st) => st.put({ ...item, created_at: new Date().toISOString(), error: null }));
   changed();
 }
 
-export async function list() {
+function held(item, now = Date.now()) { return Boolean(item.hold_until) && item.hold_until > now; }
+
+/** Items ready to send (or failed), oldest first; `{held: true}` includes held-back ones. */
+export async function list({ held: withHeld = false } = {}) {
   const items = await tx('outbox', 'readonly', (st) => st.getAll());
-  return (items || []).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  return (items || []).filter((item) => withHeld || !held(item))
+    .sort((a, b) => a.created_at.localeCompare(b.created_at));
+}
+
+/** The queued item with this key, or undefined. */
+export async function get(key) {
+  return tx('outbox', 'readonly', (st) => st.get(key));
+}
+
+/** Let a held-back item go now (its undo window is over). */
+export async function release(key) {
+  const item = await get(key);
+  if (!item || !item.hold_until) return;
+  await tx('outbox', 'readwrite', (st) => st.put({ ...item, hold_until: null }));
+  changed();
 }
 
 export async function remove(key) {

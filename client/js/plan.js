@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { h } from './dom.js';
-import { formatDistance, formatDay } from './state.js';
+import { formatDistance, formatDay, formatPhase } from './state.js';
 
 const METRIC_WORDS = {
   pain: 'pain',
@@ -89,7 +89,7 @@ export function progressStrip(ret) {
     const state = p.phase < ret.phase ? 'done' : p.phase === ret.phase ? 'now' : 'next';
     strip.append(h('li', { class: `phase phase-${state}`, title: p.text, 'aria-current': state === 'now' ? 'step' : null },
       h('span', { class: 'phase-num' }, String(p.phase)),
-      h('span', { class: 'phase-text' }, p.run_min === null ? `Run ${formatDistance(p.distance_m)}` : `walk ${p.walk_min} min · run ${p.run_min} min`)));
+      h('span', { class: 'phase-text' }, formatPhase(p))));
   }
   return strip;
 }

@@ -57,6 +57,49 @@ export function formatDuration(sec) {
   return hours ? `${hours} h ${String(mins).padStart(2, '0')} min` : `${mins} min`;
 }
 
+/** "0:52:30" (h:mm:ss) for a number of seconds. */
+export function formatClock(sec) {
+  const total = Math.round(sec);
+  const hours = Math.floor(total / 3600);
+  const mins = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  return `${hours}:${String(mins).padStart(2, '0')}:${String(secs).padStart(2, '0')}`;
+}
+
+/**
+ * Seconds from what a runner types: "0:52:30" (h:mm:ss), "52:30" (mm:ss), "52" (minutes).
+ * Minutes and seconds after a colon must be below 60. Returns null for anything else.
+ */
+export function parseClock(text) {
+  const t = String(text || '').trim();
+  if (!/^\d{1,3}(:\d{1,2}){0,2}$/.test(t)) return null;
+  const parts = t.split(':').map(Number);
+  if (parts.slice(1).some((n) => n >= 60)) return null;
+  if (parts.length === 1) return parts[0] * 60;
+  if (parts.length === 2) return parts[0] * 60 + parts[1];
+  return parts[0] * 3600 + parts[1] * 60 + parts[2];
+}
+
+/** Seconds per unit (km or mi) of a run, or null when it cannot be worked out. */
+export function paceOf(distanceM, durationS) {
+  if (!(distanceM > 0) || !(durationS > 0)) return null;
+  return durationS / toUnit(distanceM);
+}
+
+/** "5:15 /km" for a distance and a time; "–" when either is missing. */
+export function formatPace(distanceM, durationS) {
+  const pace = paceOf(distanceM, durationS);
+  if (pace === null) return '–';
+  const total = Math.round(pace);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')} /${units()}`;
+}
+
+/** A return-to-running phase in words: "walk 2 min · run 3 min", or "run 5.0 km". */
+export function formatPhase(phase) {
+  if (phase.run_min === null || phase.run_min === undefined) return `run ${formatDistance(phase.distance_m)}`;
+  return `walk ${phase.walk_min} min · run ${phase.run_min} min`;
+}
+
 /** A YYYY-MM-DD date in the runner's time zone, `offsetDays` from today. */
 export function localDate(offsetDays = 0, tz = (me() && me().timezone) || browserTimeZone()) {
   const d = new Date(Date.now() + offsetDays * 86400000);

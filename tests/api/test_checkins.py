@@ -34,7 +34,7 @@ def utc_today() -> date:
 
 
 def without_stamps(checkin: dict) -> dict:
-    return {k: v for k, v in checkin.items() if k not in {"created_at", "updated_at"}}
+    return {k: v for k, v in checkin.items() if k not in {"created_at", "updated_at", "edited"}}
 
 
 class TestPutCheckinAsOwner:

@@ -73,7 +73,7 @@ def test_every_main_screen(page: Any) -> None:
     nav.get_by_role("link", name="Run").click()
     expect(page.get_by_role("heading", name="Log a run")).to_be_visible()
     page.get_by_label("Distance (km)").fill("8.5")
-    page.get_by_label("Minutes").fill("48")
+    page.get_by_label("Time (h:mm:ss)").fill("48")
     page.get_by_label("Pain after (0-10)").select_option("2")
     page.get_by_label("Surface").select_option("trail")
     page.get_by_role("button", name="Save run").click()

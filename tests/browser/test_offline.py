@@ -41,7 +41,7 @@ def test_offline_checkin_and_run_are_stored_exactly_once(page: Any, context: Any
 
     page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
     page.get_by_label("Distance (km)").fill("5")
-    page.get_by_label("Minutes").fill("31")
+    page.get_by_label("Time (h:mm:ss)").fill("31")
     page.get_by_label("Pain during (0-10)").select_option("1")
     page.get_by_role("button", name="Save run").click()
     status = page.locator("#outbox-status")

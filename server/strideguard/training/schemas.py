@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from strideguard.guidance.advice import LOCATIONS
@@ -23,6 +26,22 @@ MAX_SPEED_MPS = 12.5
 #: Dates a query may name (nothing is stored outside them; date arithmetic stays far from
 #: year 1 and 9999).
 QUERY_DAY = validate.Range(min=EARLIEST_DAY, max=LATEST_DAY, error="Use a date from {min} to {max}.")
+
+#: A row's two timestamps are set apart by microseconds when it is created; a later PUT
+#: (a correction) moves ``updated_at`` on by at least a request's round trip.
+EDITED_AFTER = timedelta(seconds=1)
+
+
+def was_edited(row: Any) -> bool:
+    """True when the entry was replaced after it was first saved (``updated_at`` later than
+    ``created_at`` by more than EDITED_AFTER)."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name, None)
+    created, updated = get("created_at"), get("updated_at")
+    return bool(created and updated and updated - created > EDITED_AFTER)
+
+
+EDITED_DOC = {"type": "boolean", "description": "the entry was changed after it was first saved (updated_at later "
+                             "than created_at)"}
 
 
 class CheckinInSchema(Schema):
@@ -54,6 +73,7 @@ class CheckinSchema(CheckinInSchema):
     date = fields.Date(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    edited = fields.Function(was_edited, dump_only=True, metadata=EDITED_DOC)
 
 
 class RunInSchema(Schema):
@@ -84,6 +104,7 @@ class RunSchema(RunInSchema):
     import_id = fields.Integer(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
+    edited = fields.Function(was_edited, dump_only=True, metadata=EDITED_DOC)
 
 
 class ShoeInSchema(Schema):
