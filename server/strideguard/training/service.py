@@ -112,9 +112,13 @@ def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[A
             existing = db.session.execute(by_key, key).scalar_one()
         else:
             return row, True
+    changed = False
     for name, value in fields.items():
-        setattr(existing, name, value)
-    existing.updated_at = utcnow()
+        if getattr(existing, name) != value:
+            setattr(existing, name, value)
+            changed = True
+    if changed:  # a replay of the same body is not an edit (the therapist sees edits)
+        existing.updated_at = utcnow()
     db.session.flush()
     return existing, False
 
