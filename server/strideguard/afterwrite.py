@@ -21,18 +21,29 @@ so no stored answer older than the change is ever served again.
 
 from __future__ import annotations
 
+import functools
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import ParamSpec, TypeVar
+
+from sqlalchemy.exc import DBAPIError
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.clinic.alerts import queue_for_therapists
+from strideguard.extensions import db
 from strideguard.guidance.engine import Guidance, assess_day
 from strideguard.guidance.service import build_snapshot, host
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.reminders.service import queue_alerts
 from strideguard.timeutil import utcnow
+
+P = ParamSpec("P")
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def begin_write(user: User | int) -> None:
@@ -72,3 +83,32 @@ def after_write(user: User, changed: date, now: datetime | None = None) -> Writt
     queue_alerts(user, current, now)
     queue_for_therapists(user, plan_today, known.checkins.get(today), now)
     return Written(guidance, current)
+
+
+#: SQLSTATEs of a transaction the database gave up on to let another go first (PostgreSQL's
+#: deadlock and serialization failure): the write is tried again from the start.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+#: Attempts of a write in all (the lock order makes a second one rare, a third rarer still).
+WRITE_ATTEMPTS = 3
+
+
+def retrying(write: Callable[P, T]) -> Callable[P, T]:
+    """Run a whole write again, in a fresh transaction, when the database rolled it back for a
+    deadlock or a serialization failure (bounded: ``WRITE_ATTEMPTS``). With the runner's lock
+    taken first this should never happen; if it ever does, the runner gets their answer, not
+    a 500 (and past the bound, the outage handler's 503)."""
+
+    @functools.wraps(write)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return write(*args, **kwargs)
+            except DBAPIError as exc:
+                code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+                if code not in RETRY_SQLSTATES or attempt == WRITE_ATTEMPTS:
+                    raise
+                db.session.rollback()
+                log.warning("write %s retried after %s (attempt %d)", write.__name__, code, attempt)
+        raise RuntimeError("unreachable")  # pragma: no cover
+
+    return wrapped

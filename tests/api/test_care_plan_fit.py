@@ -495,3 +495,19 @@ def test_writes_in_any_order_leave_the_plan_and_outbox_of_a_replay_from_scratch(
     assert forward.get("/api/v1/guidance").get_json()["status"] == backward.get("/api/v1/guidance").get_json()["status"]
     # The same alerts (which of them carried the push depends on what was due together).
     assert [a[0] for a in _today_alerts(app, t1)] == [a[0] for a in _today_alerts(app, t2)]
+
+
+def test_moving_a_run_to_another_date_replays_from_the_earlier_and_answers_for_the_new(runner: Runner) -> None:
+    """An edit that moves a run: the plan replays from the earlier of the two dates and the
+    answer is the guidance of the run's new date."""
+    today = utc_today()
+    run_id = str(uuid.uuid4())
+    body = {"date": (today - timedelta(days=1)).isoformat(), "distance_m": 5000, "duration_s": 1800,
+            "pain_after": 6}
+    assert runner.put(f"/api/v1/runs/{run_id}", json=body).status_code == 201
+    assert runner.get("/api/v1/plan").get_json()["state"] == "rest"
+    moved = runner.put(f"/api/v1/runs/{run_id}", json={**body, "date": (today - timedelta(days=9)).isoformat()})
+    assert moved.status_code == 200, moved.get_json()
+    assert moved.get_json()["guidance"]["as_of"] == (today - timedelta(days=9)).isoformat()
+    history = runner.get("/api/v1/plan").get_json()["history"]
+    assert history[0]["at"] == (today - timedelta(days=9)).isoformat()

@@ -18,12 +18,13 @@ from strideguard.accounts.models import User
 from strideguard.errors import Invalid, NotFound
 from strideguard.extensions import db
 from strideguard.guidance.engine import Guidance
-from strideguard.afterwrite import after_write, begin_write
+from strideguard.afterwrite import after_write, begin_write, retrying
+from strideguard.guidance.service import guidance_for
 from strideguard.load import RunPoint, compute_load, window_start
 from strideguard.owned import own_row
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import next_week_cap
-from strideguard.timeutil import local_today, utcnow
+from strideguard.timeutil import utcnow
 from strideguard.training.models import Checkin, Run, Shoe
 
 MAX_RANGE_DAYS = 400
@@ -142,6 +143,7 @@ def get_checkin(user: User, day: date) -> Checkin:
     return found
 
 
+@retrying
 def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool, Guidance]:
     """Save the check-in of a local date, bring the care plan up to date and return the
     day's guidance — one transaction. Returns (check-in, created, guidance)."""
@@ -178,6 +180,7 @@ def list_checkins(user: User, first: date, last: date) -> list[Checkin]:
     )
 
 
+@retrying
 def delete_checkin(user: User, day: date) -> None:
     begin_write(user)
     db.session.delete(get_checkin(user, day))
@@ -207,6 +210,7 @@ def _check_shoe(user: User, shoe_id: int | None) -> None:
         raise Invalid(fields={"shoe_id": ["Unknown shoe."]})
 
 
+@retrying
 def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool, Guidance]:
     """Save a run, bring the care plan up to date (from the earlier of its old and new date)
     and return the guidance of the run's date — one transaction."""
@@ -245,6 +249,7 @@ def list_runs(user: User, first: date, last: date) -> list[Run]:
     )
 
 
+@retrying
 def delete_run(user: User, run_uuid: str) -> None:
     begin_write(user)
     run = get_run(user, run_uuid)
