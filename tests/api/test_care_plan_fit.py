@@ -157,6 +157,8 @@ def test_after_the_return_the_first_normal_week_ramps_from_the_return(app, runne
     cap = plan["week"]["cap_m"]
     assert cap < 14000 * 1.1 and cap == pytest.approx(plan["week"]["ramp_m"] * 1.1, abs=100)
     g = run(runner, monday, 8000)
+    # The evidence detectors are live again: 8 km after walk–run sessions of 3.2 km is a spike.
+    assert "core.single_run_spike" in ids(g)
     g = run(runner, monday + timedelta(days=2), 7400)  # 15.4 km in the first normal week
     assert g["status"] == "caution", ids(g)
     jump = card(g, "core.distance_jump")

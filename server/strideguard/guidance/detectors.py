@@ -3,10 +3,10 @@
 They never sound louder than the seed's own rules: severity is at most ``caution`` and the
 action is ``reduce_volume``, ``reduce_intensity`` or ``info``. Thresholds are strict.
 
-The two load-rise detectors (a single long run, a two-week increase) look only at time spent
-in ``normal``: during a graded return, and until the window they look back over holds no
-return days, the walk–run phases and the baseline cap say how much to run — comparing a
-first normal week with walk–run weeks would call every comeback a spike.
+The two load-rise detectors (a single long run, a two-week increase) are quiet during a
+graded return — the walk–run phases grow by design and say how much to run — and live again
+from the first day of normal running after it: the seed names the return after an injury as
+the moment the 10% rule matters most, and the ramp's cap alone would not name a long run.
 """
 
 from __future__ import annotations
@@ -29,11 +29,9 @@ ONSET_EARLIER_PCT = 10.0
 
 
 def _normal_since(snapshot: DaySnapshot, first: date) -> bool:
-    """True when the plan has been ``normal`` on every day from ``first`` to ``as_of``."""
+    """True when the plan is in ``normal`` today (the detectors are quiet in rest and return)."""
     plan = snapshot.plan
-    if plan is None:
-        return True
-    return plan.name == NORMAL and (plan.state.since is None or plan.state.since <= first)
+    return plan is None or plan.name == NORMAL
 
 
 def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
