@@ -55,8 +55,8 @@ bench: $(TEST_STAMP) services
 # A longer fuzzing run than the one `make test` includes, and the full hostile-input corpus
 # (every field case anonymously too, both surrogate halves, surrogates as raw UTF-8).
 fuzz: $(TEST_STAMP) services
-	SG_FUZZ_EXAMPLES=300 SG_FUZZ_STEPS=40 SG_HOSTILE_FULL=1 $(PY) -m pytest -p no:cacheprovider -q -s \
-	  tests/security/test_fuzz.py tests/security/test_hostile.py
+	SG_FUZZ_EXAMPLES=300 SG_FUZZ_STEPS=40 SG_HOSTILE_FULL=1 SG_LANES_WRITES=60 $(PY) -m pytest -p no:cacheprovider -q -s \
+	  tests/security/test_fuzz.py tests/security/test_hostile.py tests/security/test_one_runner_lanes.py
 
 # Lighthouse 12 (npm, into .lighthouse/, git-ignored) on Debian's Chromium: the shell and the
 # check-in screen at phone size must score performance >= 0.9, accessibility >= 0.95, best

@@ -9,6 +9,7 @@ took ``FOR UPDATE``), two lanes gave 13 × 500 of 120 and four lanes 118.
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import uuid
@@ -25,7 +26,8 @@ from strideguard.config import database_uri
 from tests.security.live import serving, server_env
 from tests.support.postgres import throwaway_database
 
-WRITES_PER_LANE = 24
+#: Writes per lane (``make fuzz`` sends more: SG_LANES_WRITES).
+WRITES_PER_LANE = int(os.environ.get("SG_LANES_WRITES", "24"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
