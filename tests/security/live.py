@@ -75,7 +75,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         """Start (or restart) the server and wait until it answers."""
         with open(self.log_path, "ab") as log:
             argv = [sys.executable, "-m", "strideguard.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
@@ -97,7 +97,9 @@ class LiveServer:
             except requests.RequestException:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"server not ready after {timeout} s: {self.log()[-2000:]}")
+        log = self.log()[-2000:]
+        self.crash()  # never leave a half-started server behind (it would outlive the test)
+        raise RuntimeError(f"server not ready after {timeout} s: {log}")
 
     def crash(self) -> None:
         """SIGKILL the master and all its workers (no graceful shutdown, no cleanup)."""
