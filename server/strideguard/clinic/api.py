@@ -5,6 +5,7 @@ checks the role). Thin: schema in, service call, schema out."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import Response, current_app
 from flask_smorest import Blueprint
@@ -27,6 +28,8 @@ from strideguard.clinic.schemas import (
     PatientPageSchema,
     PatientPatchSchema,
     PatientRowSchema,
+    SummaryQuerySchema,
+    SummarySchema,
     CareTeamMemberSchema,
 )
 from strideguard.extensions import db, limiter
@@ -100,6 +103,22 @@ def revoke_therapist(therapist_id: int):
 def access_log(query: dict):
     """Every access by a therapist to your data, and every change of access, newest first."""
     return sharing.access_log(current_user(), query.get("before"), query["limit"])
+
+
+@sharing_bp.route("/summary", methods=["GET"])
+@_runner_only
+@sharing_bp.arguments(SummaryQuerySchema, location="query")
+@sharing_bp.response(200, SummarySchema)
+def runner_summary(query: dict):
+    """The figures of your printed summary for your therapist (default: the last 4 weeks):
+    check-ins and runs, the worst pain, the days above your pain limit, each day's worst
+    pain (check-in or run, during or after) and the red flags you reported."""
+    from strideguard.training import service as training
+
+    user = current_user()
+    last = query.get("to") or training.today_for(user)
+    first, last = training.date_range(user, query.get("from_") or last - timedelta(days=27), last)
+    return dashboard.runner_summary(user, first, last)
 
 
 # --- the therapist ------------------------------------------------------------------------
