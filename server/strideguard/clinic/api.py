@@ -217,8 +217,10 @@ def put_limits(data: dict, patient_id: int):
 @clinic_bp.arguments(FhirQuerySchema, location="query")
 @clinic_bp.response(200, FhirBundleSchema, description=(
     "A FHIR R4 Bundle (type collection, application/fhir+json): the Patient, and Observations "
-    "of pain severity (LOINC 72514-3, 0-10, UCUM {score}, body site SNOMED CT 72696002) per "
-    "check-in and per run pain, running distance (LOINC 55412-1, m) and duration (LOINC "
+    "of pain severity (LOINC 72514-3, 0-10, UCUM {score}) per check-in and per run pain, with "
+    "the body site: the knee region with its side (SNOMED CT 72696002, 82169009 left, 6757004 right, "
+    "36701003 both) and, for a check-in with a side or spot, a contained BodyStructure with the spot "
+    "and its laterality (R4 extension bodySite); running distance (LOINC 55412-1, m) and duration (LOINC "
     "55411-3, min), each with its effective date."), content_type="application/fhir+json")
 def get_fhir(query: dict, patient_id: int):
     """The patient's summary for a clinic's record system (default: the last 90 days)."""
