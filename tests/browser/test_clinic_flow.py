@@ -55,8 +55,8 @@ def sign_up_therapist(page: Any, name: str) -> str:
     form = page.get_by_role("form", name="Create an account")
     form.get_by_label("Email").fill(email)
     form.get_by_label("Password").fill(PASSWORD)
-    form.get_by_label("Your name, as patients see it").fill(name)
     form.get_by_label("I am a physical therapist").check()
+    form.get_by_label("Your name, as patients see it").fill(name)
     form.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Your patients").wait_for()
     return email
