@@ -36,7 +36,7 @@ export function sparkline(trend, limit, today) {
   const points = trend.filter((t) => t.date >= first);
   const label = points.length
     ? `Pain over 28 days: ${points.map((p) => p.pain).join(', ')} (latest ${points[points.length - 1].pain}/10)`
-    : 'No check-ins in 28 days';
+    : 'No pain recorded in 28 days';
   return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'spark', role: 'img', 'aria-label': label },
     s('line', { class: 'spark-limit', x1: 0, x2: W, y1: y(limit), y2: y(limit) }),
     points.length > 1 ? s('polyline', { class: 'spark-line', points: points.map((p) => `${x(p.date)},${y(p.pain)}`).join(' ') }) : null,
