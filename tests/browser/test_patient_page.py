@@ -73,6 +73,7 @@ def pdf_of(page: Any) -> PdfReader:
 
 def test_the_patient_page_has_no_null_and_speaks_to_the_therapist(page: Any, demo: Any) -> None:
     open_patient(page)
+    expect(page.get_by_text("Pain after a run 5/10, limit 3", exact=False).first).to_be_visible()  # the chip
     text = page.locator("main").inner_text()
     assert not re.search(r"\bnull\b|\bundefined\b", text), text
     assert "your limit" not in text.lower()  # the therapist's words: "the patient's limit"
@@ -194,3 +195,16 @@ def test_desktop_runner_screens_use_the_width(desktop: Any) -> None:
     account = desktop.get_by_role("region", name="Reminders on this phone").bounding_box()
     assert account["x"] > desktop.get_by_label("Time zone").bounding_box()["x"] + 300  # two columns
     screenshot(desktop, "settings-desktop")
+
+
+def test_the_runners_printed_summary_counts_the_runs_pain(page: Any, demo: Any) -> None:
+    sign_in(page, *DEMO_RUNNER)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Therapist").click()
+    summary = page.get_by_role("region", name="Summary for your therapist")
+    expect(summary).to_contain_text("Worst pain 5/10")
+    expect(summary).to_contain_text("Days above the pain limit (3/10): 1")
+    worst = summary.get_by_role("table").locator("tbody td:nth-child(5)").all_inner_texts()
+    assert "5" in [w.strip() for w in worst]
+    reader = pdf_of(page)
+    text = unicodedata.normalize("NFKC", "".join(p.extract_text() for p in reader.pages))
+    assert "Worst pain 5/10" in text and "null" not in text
