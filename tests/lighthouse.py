@@ -9,7 +9,11 @@ the next (its service worker keeps the page's renderer alive). Lighthouse audits
 
 * the shell: ``/`` for a visitor (the sign-in screen), with a clean profile;
 * the check-in screen: ``/#checkin`` after a runner signed up through the form (Playwright,
-  connected to the same browser), keeping that profile (``--disable-storage-reset``).
+  connected to the same browser), keeping that profile (``--disable-storage-reset``);
+* the History screen: ``/#history`` of the demo runner (``strideguard demo``: six weeks of
+  check-ins and runs), signed in through the form in a profile of its own;
+* the therapist's patient page: ``/#clinic/patient/N`` of the demo therapist, opened from
+  the dashboard, in a third profile.
 
 Both at Lighthouse's mobile form factor with its default simulated throttling, ``--runs``
 times each (3 by default): the median of each score is judged, as Lighthouse's own guidance
@@ -90,6 +94,29 @@ def sign_up(debug_port: int, base: str) -> None:
         page.get_by_role("heading", name="Check-in", exact=False).wait_for()
         page.close()
         browser.close()  # disconnects only
+
+
+def sign_in(debug_port: int, base: str, email: str, password: str, patient: bool = False) -> str:
+    """Sign in through the form in the browser Lighthouse will use; for a therapist, the
+    hash of their first patient's page (found on the dashboard as a person would)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.connect_over_cdp(f"http://127.0.0.1:{debug_port}")
+        page = browser.contexts[0].new_page()
+        page.goto(base + "/")
+        form = page.get_by_role("form", name="Sign in")
+        form.get_by_label("Email").fill(email)
+        form.get_by_label("Password").fill(password)
+        form.get_by_role("button", name="Sign in").click()
+        page.get_by_role("navigation", name="Screens").wait_for()
+        found = ""
+        if patient:
+            link = page.get_by_role("list", name="Patients, most urgent first").get_by_role("link").first
+            found = link.get_attribute("href") or ""
+        page.close()
+        browser.close()  # disconnects only
+    return found
 
 
 def close_gracefully(debug_port: int) -> None:
@@ -178,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{port}"
     cli = [sys.executable, "-m", "strideguard.cli"]
     subprocess.run([*cli, "prepare"], env=env, cwd=REPO, check=True, capture_output=True)  # nosec B603
+    subprocess.run([*cli, "demo"], env=env, cwd=REPO, check=True, capture_output=True)  # nosec B603
     server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "2"], env=env, cwd=REPO,  # nosec B603
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -187,6 +215,15 @@ def main(argv: list[str] | None = None) -> int:
             sign_up(debug_port, base)
         results["check-in"] = audit_median(args.lighthouse, base + "/#checkin", profile, "checkin", True, args.runs,
                                            "#checkin")
+        runner_profile, therapist_profile = work / "runner-profile", work / "therapist-profile"
+        with chromium(runner_profile) as debug_port:
+            sign_in(debug_port, base, "demo@strideguard.local", "demo-runner-2026")
+        results["history"] = audit_median(args.lighthouse, base + "/#history", runner_profile, "history", True,
+                                          args.runs, "#history")
+        with chromium(therapist_profile) as debug_port:
+            patient = sign_in(debug_port, base, "therapist@strideguard.local", "demo-therapist-2026", patient=True)
+        results["patient"] = audit_median(args.lighthouse, base + "/" + patient, therapist_profile, "patient", True,
+                                          args.runs, patient)
     finally:
         stop(server)
         shutil.rmtree(work, ignore_errors=True)

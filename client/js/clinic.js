@@ -10,6 +10,7 @@ const FLAG_WORDS = {
   fever: 'fever with knee pain', swelling: 'swelling', locking_or_giving_way: 'knee locks or gives way',
   hard_to_straighten: 'cannot straighten the knee',
 };
+const PAIN_WORDS = { pain: 'Pain', pain_during: 'Pain during a run', pain_after: 'Pain after a run' };
 const PLAN_WORDS = { normal: 'Normal running', rest: 'Rest', return: 'Return to running' };
 const LEVEL_CLASS = ['none', 'jump', 'pain', 'rest', 'flag'];
 
@@ -17,7 +18,7 @@ const LEVEL_CLASS = ['none', 'jump', 'pain', 'rest', 'flag'];
 export function reasonChip(r, plan) {
   if (r.kind === 'red_flag') return `Red flag: ${FLAG_WORDS[r.metric] || r.metric} (${formatDay(r.date)})`;
   if (r.kind === 'rest') return plan && plan.of_days ? `Plan: rest, day ${plan.day} of ${plan.of_days}` : 'Plan: rest';
-  if (r.kind === 'pain_above_limit') return `Pain ${r.value}/10, limit ${r.threshold} (${formatDay(r.date)})`;
+  if (r.kind === 'pain_above_limit') return `${PAIN_WORDS[r.metric] || 'Pain'} ${r.value}/10, limit ${r.threshold} (${formatDay(r.date)})`;
   if (r.metric === 'speed_pct') return `Pace +${r.value.toFixed(1)}% (limit ${r.threshold}%)`;
   return `Distance +${r.value.toFixed(1)}% on baseline (limit ${r.threshold}%)`;
 }
@@ -36,7 +37,7 @@ export function sparkline(trend, limit, today) {
   const points = trend.filter((t) => t.date >= first);
   const label = points.length
     ? `Pain over 28 days: ${points.map((p) => p.pain).join(', ')} (latest ${points[points.length - 1].pain}/10)`
-    : 'No check-ins in 28 days';
+    : 'No pain recorded in 28 days';
   return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'spark', role: 'img', 'aria-label': label },
     s('line', { class: 'spark-limit', x1: 0, x2: W, y1: y(limit), y2: y(limit) }),
     points.length > 1 ? s('polyline', { class: 'spark-line', points: points.map((p) => `${x(p.date)},${y(p.pain)}`).join(' ') }) : null,

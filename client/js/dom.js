@@ -32,7 +32,8 @@ export function s(tag, attrs = {}, ...children) {
 export function mount(title, ...content) {
   const main = document.getElementById('main');
   const heading = h('h1', { tabindex: '-1' }, title);
-  main.replaceChildren(heading, ...content.flat());
+  // A section that has nothing to show is null: never let it become the text "null".
+  main.replaceChildren(heading, ...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
   document.title = `${title} · StrideGuard`;
   heading.focus({ preventScroll: true });
   return main;

@@ -1,12 +1,15 @@
 // One patient for their therapist (#clinic/patient/ID): why they are urgent, the care plan
 // with its history and reasons, today's guidance, 12 weeks of distance and pain, check-ins
 // and runs, the limits the therapist sets, alerts, the FHIR export and a printable summary.
+// Words are the therapist's ("the patient's limit"), never the engine's metric ids. On a
+// desktop the page has two columns with the chart first; printed, it is one page (the raw
+// entries only when the therapist asks for them as an appendix).
 
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, toast, toggle } from './dom.js';
 import { formatDay, formatDistance, formatDuration } from './state.js';
 import { chart, weekRows, weekTable } from './history.js';
-import { KIND_WORDS, reasonText } from './plan.js';
+import { KIND_WORDS } from './plan.js';
 import { chips } from './clinic.js';
 import { changeLines } from './sharing.js';
 
@@ -15,6 +18,46 @@ const ALERT_WORDS = {
   over_cap: 'week over its distance cap', speed_over: 'pace over its limit',
 };
 const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
+const FLAG_WORDS = {
+  fever: 'fever with knee pain', swelling: 'swelling', locking_or_giving_way: 'knee locked or gave way',
+  hard_to_straighten: 'could not straighten the knee',
+};
+/** The engine's metric ids in a therapist's words (an id not listed: its words, no unit suffix). */
+export const THERAPIST_METRIC_WORDS = {
+  pain: 'pain at check-in', pain_during: 'pain during a run', pain_after: 'pain after a run',
+  pain_after_yesterday: 'pain after the previous day’s run', morning_pain: 'morning pain',
+  swelling: 'swelling', fever: 'fever with a painful or swollen knee', locking_or_giving_way: 'the knee locked or gave way',
+  hard_to_straighten: 'the knee would not straighten', location: 'where it hurts',
+  days_since_previous_run: 'days since the previous run', break_flagged: 'the patient said they are back after a break',
+  checkins_at_or_under_limit: 'check-ins in a row at or under the patient’s limit',
+  distance_pct: 'this week against the baseline week', two_week_change_pct: 'change over two weeks',
+  single_run_increase_pct: 'longest run against the previous longest', speed_pct: 'average pace against the reference week',
+  week_distance_m: 'distance this week', week_cap_m: 'weekly cap', baseline_week_m: 'baseline week',
+  run_distance_m: 'run distance', session_distance_m: 'planned session', shoe_distance_m: 'distance in the shoes',
+  pain_onset_m: 'pain started after', previous_pain_onset_m: 'pain started last time after',
+  sessions_in_phase: 'sessions done in this phase', return_phase: 'return-to-run phase', rest_day: 'rest day',
+  plan_state: 'care plan',
+};
+
+function metricWords(metric) {
+  return THERAPIST_METRIC_WORDS[metric] || String(metric).replace(/_(m|pct|s)$/, '').replace(/_/g, ' ');
+}
+
+/** A reason ({metric, value, threshold}) for the therapist: "pain after a run 5/10 (the patient's limit 3/10)". */
+export function therapistReason(reason) {
+  if (!reason) return '';
+  const what = metricWords(reason.metric);
+  if (typeof reason.value === 'boolean' || reason.value === null || reason.value === undefined) return what;
+  const show = (v) => {
+    if (v === null || v === undefined) return null;
+    if (/pct$/.test(reason.metric)) return `${Number(v).toFixed(1)}%`;
+    if (/_m$/.test(reason.metric)) return formatDistance(v);
+    if (/pain/.test(reason.metric)) return `${v}/10`;
+    return String(v);
+  };
+  const limit = show(reason.threshold);
+  return `${what}: ${show(reason.value)}${limit !== null ? ` (the patient’s limit ${limit})` : ''}`;
+}
 
 function planSection(plan) {
   if (!plan) return h('section', { class: 'card' }, h('h2', {}, 'Care plan'), h('p', {}, 'No plan yet: nothing logged.'));
@@ -22,22 +65,24 @@ function planSection(plan) {
   const history = [...(plan.history || [])].reverse();
   return h('section', { class: `card plan plan-${plan.state}`, 'aria-label': 'Care plan', 'data-plan-state': plan.state },
     h('h2', {}, `Care plan: ${plan.state}${day}`),
-    plan.cause ? h('p', {}, `Since ${formatDay(plan.since)}: ${reasonText(plan.cause)}.`) : null,
+    plan.cause ? h('p', {}, `Since ${formatDay(plan.since)}: ${therapistReason(plan.cause)}.`) : null,
     plan.ends_when ? h('p', { class: 'hint' }, plan.ends_when) : null,
-    h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} runs; cap ${formatDistance(plan.week.cap_m)}`,
-      plan.week.baseline ? ` (baseline week of ${formatDay(plan.week.baseline.week_start)}: ${formatDistance(plan.week.baseline.distance_m)})` : '', '.'),
+    h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} runs against a cap of ${formatDistance(plan.week.cap_m)}`,
+      plan.week.cap_m ? ` (${Math.round((100 * plan.week.distance_m) / plan.week.cap_m)}% of it)` : '',
+      plan.week.baseline ? `; baseline week of ${formatDay(plan.week.baseline.week_start)}: ${formatDistance(plan.week.baseline.distance_m)}` : '', '.'),
     h('h3', {}, 'History'),
-    history.length ? h('ol', { class: 'history plan-history' }, history.map((e) => h('li', {},
-      h('span', { class: 'when' }, formatDay(e.at)), ` ${KIND_WORDS[e.kind] || e.kind}: ${reasonText(e.reason)}`)))
-      : h('p', { class: 'hint' }, 'No changes yet.'));
+    history.length ? h('ol', { class: 'history plan-history' }, history.map((e, i) => h('li', { class: i >= 6 ? 'older' : null },
+      h('span', { class: 'when' }, formatDay(e.at)), ` ${KIND_WORDS[e.kind] || e.kind}: ${therapistReason(e.reason)}`)))
+      : h('p', { class: 'hint' }, 'No changes yet.'),
+    history.length > 6 ? h('p', { class: 'hint print-only' }, `Printed: the 6 latest of ${history.length} changes.`) : null);
 }
 
 function guidanceSection(guidance) {
-  return h('section', { class: 'card', 'aria-label': 'What the app told the patient today' },
+  return h('section', { class: 'card no-print', 'aria-label': 'What the app told the patient today' },
     h('h2', {}, `Today for the patient: ${STATUS_WORDS[guidance.status] || guidance.status}`),
     h('ul', { class: 'advice-list' }, (guidance.advice || []).map((a) => h('li', { 'data-advice-id': a.id },
       h('span', { class: 'strong' }, a.title),
-      (a.reasons || []).length ? h('span', { class: 'hint' }, ` — ${(a.reasons || []).map(reasonText).join('; ')}`) : null))));
+      (a.reasons || []).length ? h('span', { class: 'hint' }, ` — ${(a.reasons || []).map(therapistReason).join('; ')}`) : null))));
 }
 
 function entriesSection(page) {
@@ -50,9 +95,38 @@ function entriesSection(page) {
       r.pain_during !== null && r.pain_during !== undefined ? `pain during ${r.pain_during}/10` : null,
       r.pain_after !== null && r.pain_after !== undefined ? `after ${r.pain_after}/10` : null].filter(Boolean).join(', ') })),
   ].sort((a, b) => b.date.localeCompare(a.date));
-  return h('section', { class: 'card', 'aria-label': 'Check-ins and runs' }, h('h2', {}, 'Check-ins and runs (12 weeks)'),
-    rows.length ? h('ul', { class: 'entries' }, rows.map((e) => h('li', {}, h('span', { class: 'when' }, `${formatDay(e.date)} · ${e.kind}`), h('span', {}, e.text))))
+  const include = h('input', { type: 'checkbox', name: 'print_entries' });
+  const section = h('section', { class: 'card appendix no-print', 'aria-label': 'Check-ins and runs' },
+    h('h2', {}, 'Appendix: check-ins and runs (12 weeks)'),
+    h('label', { class: 'toggle no-print' }, include, h('span', {}, 'Print the raw entries as an appendix')),
+    rows.length ? h('details', {}, h('summary', {}, `Show all ${rows.length} entries`),
+      h('ul', { class: 'entries' }, rows.map((e) => h('li', {}, h('span', { class: 'when' }, `${formatDay(e.date)} · ${e.kind}`), h('span', {}, e.text)))))
       : h('p', {}, 'Nothing logged yet.'));
+  include.addEventListener('change', () => {
+    section.classList.toggle('no-print', !include.checked);
+    section.querySelector('details')?.toggleAttribute('open', include.checked);
+  });
+  return section;
+}
+
+/** The figures a therapist reads first (and prints): pain, limits, red flags. */
+function factsSection(page) {
+  const s = page.summary; const force = page.limits.in_force;
+  const mine = page.limits.set_by_me || [];
+  const byYou = (name) => (mine.includes(name) ? ' (set by you)' : '');
+  return h('section', { class: 'card facts', 'aria-label': 'Summary' }, h('h2', {}, 'Summary, 12 weeks'),
+    h('p', {}, `${s.checkins} check-ins, ${s.runs} runs. Worst pain ${s.worst_pain === null ? '–' : `${s.worst_pain}/10`}. `,
+      `Days above the patient’s pain limit: ${s.days_above_limit}.`),
+    h('p', { class: 'hint' }, 'A day’s pain is its worst: the check-in’s or a run’s, during or after.'),
+    h('h3', {}, 'Limits in force'),
+    h('ul', { class: 'limits-list' },
+      h('li', {}, `Pain limit ${force.pain_threshold}/10${byYou('pain_threshold')}`),
+      h('li', {}, `Weekly distance +${force.weekly_increase_pct}%${byYou('weekly_increase_pct')}`),
+      h('li', {}, `Weekly pace +${force.speed_increase_pct}%${byYou('speed_increase_pct')}`),
+      force.instruction ? h('li', {}, `Instruction: “${force.instruction}”`) : null),
+    h('h3', {}, 'Red flags reported'),
+    s.red_flags.length ? h('ul', { class: 'red-flags' }, s.red_flags.map((f) => h('li', {},
+      `${formatDay(f.date)}: ${f.flags.map((x) => FLAG_WORDS[x] || x).join(', ')}`))) : h('p', {}, 'None.'));
 }
 
 function numberSelect(name, value, options, unset) {
@@ -151,16 +225,21 @@ export async function showPatient(id) {
   const print = h('button', { type: 'button' }, 'Print summary');
   print.addEventListener('click', () => window.print());
   const weeks = page.load.weeks || [];
+  const days = page.summary.days; // each day's worst pain, check-in or run (the server's one rule)
   mount(page.patient.name,
     h('p', { class: 'hint' }, `${page.patient.email} · sharing since ${formatDay(page.since.slice(0, 10))} · printed ${formatDay(page.today)}`),
     page.urgency.reasons.length ? chips(page.urgency, page.plan) : h('p', {}, 'Nothing above the limits.'),
-    h('div', { class: 'contact no-print' }, h('a', { class: 'button', href: '#clinic' }, 'All patients'), fhir, print, mute),
-    alertsSection(page),
-    planSection(page.plan),
-    guidanceSection(page.guidance),
-    limitsForm(page, conditions, () => showPatient(id)),
-    h('figure', { class: 'card' }, chart(weeks, page.checkins),
-      h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain'))),
-    h('section', { class: 'card summary' }, weekTable(weekRows(weeks, page.checkins), 'Last 12 weeks')),
+    h('div', { class: 'contact actions no-print' }, h('a', { class: 'button', href: '#clinic' }, 'All patients'), fhir, print, mute),
+    h('div', { class: 'patient-grid' },
+      h('div', { class: 'patient-main' },
+        h('figure', { class: 'card chart-card', 'aria-label': 'Weekly distance and daily pain' }, chart(weeks, days),
+          h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain (worst of check-in and runs)'))),
+        h('section', { class: 'card summary weeks' }, weekTable(weekRows(weeks, days), 'Last 12 weeks')),
+        planSection(page.plan)),
+      h('div', { class: 'patient-side' },
+        factsSection(page),
+        alertsSection(page),
+        guidanceSection(page.guidance),
+        limitsForm(page, conditions, () => showPatient(id)))),
     entriesSection(page));
 }

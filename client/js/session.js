@@ -23,8 +23,17 @@ function accountForm(kind) {
   const create = kind === 'register';
   const error = errorLine();
   const therapist = create ? toggle('I am a physical therapist (my patients share their data with me)', 'therapist') : null;
-  const name = create ? field('Your name, as patients see it', h('input', { name: 'display_name', autocomplete: 'name', maxlength: 100 }),
-    'Optional for runners: your therapist sees it instead of your email.') : null;
+  // A runner is asked as a runner; ticking "I am a physical therapist" turns it around.
+  const RUNNER_NAME = ['Your name (optional)', 'If you share your data with a therapist, they see this name instead of your email.'];
+  const THERAPIST_NAME = ['Your name, as patients see it', 'Your patients see it when they share their data with you.'];
+  const name = create ? field(RUNNER_NAME[0], h('input', { name: 'display_name', autocomplete: 'name', maxlength: 100 }), RUNNER_NAME[1]) : null;
+  if (create) {
+    therapist.querySelector('input').addEventListener('change', (ev) => {
+      const [label, hint] = ev.target.checked ? THERAPIST_NAME : RUNNER_NAME;
+      name.querySelector('label').textContent = label;
+      name.querySelector('.hint').textContent = hint;
+    });
+  }
   const form = h('form', { class: 'auth', novalidate: true, 'aria-label': create ? 'Create an account' : 'Sign in' },
     field('Email', h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true })),
     field('Password', h('input', {
@@ -32,7 +41,7 @@ function accountForm(kind) {
       autocomplete: create ? 'new-password' : 'current-password', minlength: create ? '10' : null,
     }), create ? 'At least 10 characters.' : null),
     create ? segmented('Units', 'units', [['km', 'Kilometres'], ['mi', 'Miles']], 'km') : null,
-    name, therapist,
+    therapist, name,
     error,
     h('button', { type: 'submit', class: 'primary' }, create ? 'Create account' : 'Sign in'));
   form.addEventListener('submit', async (ev) => {

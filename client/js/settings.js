@@ -4,12 +4,11 @@
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, segmented, toast } from './dom.js';
 import { me, setMe, loadMe, browserTimeZone, formatDistance, fromUnit, units } from './state.js';
-import { pushState, enablePush, disablePush } from './push.js';
+import { pushState, enablePush, disablePush, pushErrorText, unsupportedText } from './push.js';
 import { signOut } from './session.js';
 
 const PUSH_TEXT = {
-  unsupported: 'This browser cannot show reminders.',
-  denied: 'Notifications are blocked for this site. Allow them in your browser settings.',
+  denied: 'Notifications are blocked for StrideGuard. Allow them in your browser’s site settings, then reload this page.',
   off: 'Reminders are off on this phone.',
   on: 'Reminders are on for this phone.',
   lost: 'Reminders stopped on this phone. Turn them on again.',
@@ -37,11 +36,16 @@ function profileForm(p, conditions) {
   const runner = p.role !== 'therapist';
   const quietOn = h('input', { type: 'checkbox', name: 'quiet_on', checked: Boolean(quiet) });
   const conditionsLocked = (p.locked || []).includes('conditions');
+  const zones = (typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []);
+  const zoneList = zones.length ? h('datalist', { id: 'time-zones' }, zones.map((z) => h('option', { value: z }))) : null;
+  const timezone = field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone(), list: zoneList ? 'time-zones' : null, autocomplete: 'off', spellcheck: 'false' }),
+    `Your days start at midnight here: check-ins, the care plan and reminders use it. This device: ${browserTimeZone()}.`);
   const instruction = p.therapist_instruction ? h('p', { class: 'instruction' }, h('span', { class: 'strong' }, 'From your therapist: '), p.therapist_instruction) : null;
   const form = h('form', { class: 'settings', novalidate: true },
     field(runner ? 'Your name (your therapist sees it)' : 'Your name (your patients see it)',
       h('input', { name: 'display_name', value: p.display_name || '', autocomplete: 'name', maxlength: 100 })),
     segmented('Units', 'units', [['km', 'Kilometres'], ['mi', 'Miles']], p.units || 'km'),
+    timezone, zoneList,
     runner ? field('Daily reminder time', h('input', { type: 'time', name: 'reminder_time', value: p.reminder_time || '20:00' })) : null,
     h('fieldset', {}, h('legend', {}, 'Quiet hours'),
       h('label', { class: 'toggle' }, quietOn, h('span', {}, 'No notifications at night')),
@@ -61,8 +65,7 @@ function profileForm(p, conditions) {
         'Advice to stop starts above this number.', 'pain_threshold'),
       limitField(p, 'Weekly increase limit (%)', h('input', { type: 'number', name: 'weekly_increase_pct', min: '0', max: '100', step: '1', value: String(p.weekly_increase_pct ?? 10) }),
         null, 'weekly_increase_pct'),
-      (p.locked || []).includes('speed_increase_pct') ? h('p', {}, `Weekly pace increase limit: ${p.speed_increase_pct}%`, ' ', lockNote(p, 'speed_increase_pct')) : null,
-      field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone() }))) : field('Time zone', h('input', { name: 'timezone', value: p.timezone || browserTimeZone() })),
+      (p.locked || []).includes('speed_increase_pct') ? h('p', {}, `Weekly pace increase limit: ${p.speed_increase_pct}%`, ' ', lockNote(p, 'speed_increase_pct')) : null) : null,
     error, h('button', { type: 'submit', class: 'primary' }, 'Save settings'));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -96,20 +99,25 @@ async function pushSection(therapist = false) {
   const status = h('p', { 'aria-live': 'polite' });
   const button = h('button', { type: 'button' });
   const word = therapist ? 'patient alerts' : 'reminders';
-  const box = h('section', { class: 'card' }, h('h2', {}, therapist ? 'Patient alerts on this phone' : 'Reminders on this phone'), status, button);
+  const problem = h('p', { class: 'error', role: 'alert' });
+  const title = therapist ? 'Patient alerts on this phone' : 'Reminders on this phone';
+  const box = h('section', { class: 'card', 'aria-label': title }, h('h2', {}, title), status, problem, button);
   async function render() {
     const state = await pushState().catch(() => 'unsupported');
-    status.textContent = therapist ? PUSH_TEXT[state].replace(/Reminders/g, 'Patient alerts').replace(/reminders/g, 'patient alerts') : PUSH_TEXT[state];
+    const text = state === 'unsupported' ? unsupportedText() : PUSH_TEXT[state];
+    status.textContent = therapist ? text.replace(/Reminders/g, 'Patient alerts').replace(/reminders/g, 'patient alerts') : text;
     button.hidden = state === 'unsupported' || state === 'denied';
     button.textContent = state === 'on' ? `Turn off ${word}` : `Turn on ${word}`;
     button.dataset.state = state;
   }
   button.addEventListener('click', async () => {
     button.disabled = true;
+    problem.textContent = '';
     try {
       if (button.dataset.state === 'on') await disablePush(); else await enablePush();
     } catch (err) {
-      toast(err.message || 'Could not change reminders.');
+      const text = pushErrorText(err);
+      problem.textContent = therapist ? text.replace(/reminders/g, 'patient alerts') : text;
     } finally {
       button.disabled = false;
       await render();
@@ -204,8 +212,10 @@ export async function showSettings() {
     const data = await api('GET', '/conditions');
     conditions = Array.isArray(data) ? data : (data.conditions || []);
   } catch { /* offline: settings still open */ }
-  const main = mount('Settings', profileForm(p, conditions));
-  main.append(await pushSection(p.role === 'therapist'));
-  if (p.role !== 'therapist') main.append(await shoesSection());
-  main.append(accountSection());
+  const form = profileForm(p, conditions);
+  const side = h('div', { class: 'settings-side' });
+  mount('Settings', h('div', { class: 'settings-grid' }, h('div', {}, form), side));
+  side.append(await pushSection(p.role === 'therapist'));
+  if (p.role !== 'therapist') side.append(await shoesSection());
+  side.append(accountSection());
 }

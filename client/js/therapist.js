@@ -58,20 +58,21 @@ async function summary() {
   const box = h('section', { class: 'summary card', 'aria-label': 'Summary for your therapist' },
     h('p', { class: 'loading' }, 'Loading…'));
   try {
-    const data = await fetchHistory(27);
-    const since = weekRows((data.load.weeks || []).slice(-4), data.checkins);
-    const flags = data.checkins.filter((c) => c.swelling || c.fever || c.locking_or_giving_way || c.hard_to_straighten);
-    const worst = data.checkins.reduce((m, c) => Math.max(m, c.pain), 0);
-    const over = data.checkins.filter((c) => c.pain > (me()?.pain_threshold ?? 3)).length;
+    // The figures come from the server (GET /me/summary): a day's pain is its worst, the
+    // check-in's or a run's during or after — the same rule as the therapist's page.
+    const [data, sum] = await Promise.all([fetchHistory(27), api('GET', `/me/summary?to=${localDate()}`)]);
+    const since = weekRows((data.load.weeks || []).slice(-4), sum.days);
+    const FLAGS = { swelling: 'swelling', fever: 'fever', locking_or_giving_way: 'locking or giving way', hard_to_straighten: 'hard to straighten' };
     box.replaceChildren(
       h('h2', {}, 'Last 4 weeks'),
-      h('p', {}, `${me()?.email || ''} · printed ${formatDay(localDate())}`),
-      h('p', {}, `${data.checkins.length} check-ins, ${data.runs.length} runs. Worst pain ${worst}/10. Days above the pain limit: ${over}.`),
+      h('p', {}, `${me()?.display_name || me()?.email || ''} · printed ${formatDay(localDate())}`),
+      h('p', {}, `${sum.checkins} check-ins, ${sum.runs} runs. Worst pain ${sum.worst_pain === null ? '–' : `${sum.worst_pain}/10`}. `,
+        `Days above the pain limit (${sum.pain_threshold}/10): ${sum.days_above_limit}.`),
+      h('p', { class: 'hint' }, 'A day’s pain is its worst: the check-in or a run, during or after.'),
       weekTable(since, 'Distance and pain by week'),
       h('h3', {}, 'Red flags reported'),
-      flags.length ? h('ul', {}, flags.map((c) => h('li', {}, `${formatDay(c.date)}: ${[
-        c.swelling && 'swelling', c.fever && 'fever', c.locking_or_giving_way && 'locking or giving way',
-        c.hard_to_straighten && 'hard to straighten'].filter(Boolean).join(', ')}`))) : h('p', {}, 'None.'),
+      sum.red_flags.length ? h('ul', {}, sum.red_flags.map((f) => h('li', {}, `${formatDay(f.date)}: ${f.flags.map((x) => FLAGS[x] || x).join(', ')}`)))
+        : h('p', {}, 'None.'),
       h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print or save as PDF'));
   } catch (err) {
     box.replaceChildren(h('p', { class: 'error', role: 'alert' }, err.message));

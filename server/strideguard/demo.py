@@ -29,7 +29,7 @@ def create_demo_runner(email: str, password: str) -> User:
         db.session.commit()
     user = User(
         email=email.lower(), password_hash=passwords.hash_password(password), timezone=DEMO_TZ,
-        units="km", conditions=["runners_knee"],
+        units="km", conditions=["runners_knee"], display_name="Sam Demo",
         therapist={"name": "Alex Physio", "phone": "+49 30 1234567", "email": "alex@example.org",
                    "booking_url": "https://example.org/book"},
     )

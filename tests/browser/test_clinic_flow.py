@@ -55,8 +55,8 @@ def sign_up_therapist(page: Any, name: str) -> str:
     form = page.get_by_role("form", name="Create an account")
     form.get_by_label("Email").fill(email)
     form.get_by_label("Password").fill(PASSWORD)
-    form.get_by_label("Your name, as patients see it").fill(name)
     form.get_by_label("I am a physical therapist").check()
+    form.get_by_label("Your name, as patients see it").fill(name)
     form.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Your patients").wait_for()
     return email
@@ -154,7 +154,8 @@ def test_invite_accept_prioritise_limit_lock_and_revoke(page: Any, desktop: Any,
     # -- The patient page: plan history with the reason; the therapist sets 5/10.
     first.get_by_role("link", name="Alex Runner").click()
     plan = therapist.get_by_role("region", name="Care plan")
-    expect(plan.get_by_text("Rest started: pain: 6/10 (limit 3/10)", exact=False)).to_be_visible()
+    # The therapist's words: what the pain was and whose limit it is.
+    expect(plan.get_by_text("Rest started: pain at check-in: 6/10 (the patient’s limit 3/10)", exact=False)).to_be_visible()
     expect(therapist.get_by_role("region", name="Alerts")).to_be_visible()
     both_widths(therapist, "05-patient-page")
     limits = therapist.get_by_role("form", name="Limits for this patient")

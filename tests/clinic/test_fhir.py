@@ -73,7 +73,7 @@ def test_pain_observations_per_check_in_and_per_run_pain(exported):
         assert obs.code.coding[0].system == "http://loinc.org"
         assert obs.valueQuantity.system == "http://unitsofmeasure.org" and obs.valueQuantity.code == "{score}"
         assert obs.bodySite.coding[0].system == "http://snomed.info/sct"
-        assert obs.bodySite.coding[0].code == "72696002"
+        assert obs.bodySite.coding[0].code in {"72696002", "82169009"}  # knee region; left knee region
         assert obs.category[0].coding[0].code == "survey"
         assert (obs.referenceRange[0].low.value, obs.referenceRange[0].high.value) == (0, 10)
         assert obs.status == "final"
@@ -124,3 +124,57 @@ def test_an_empty_summary_is_still_a_valid_bundle():
                      generated_at=datetime(2026, 5, 1, tzinfo=timezone.utc))
     [obs] = observations(Bundle.model_validate(checkin), "72514-3")
     assert obs.valueQuantity.value == 0 and obs.bodySite.text == "Knee"
+
+
+def test_body_site_carries_the_side_and_the_spot_the_runner_tapped(app):
+    """Laterality and location: the sided knee region (SNOMED CT) on bodySite, and through
+    R4's bodySite extension a contained BodyStructure with the tapped spot and the side."""
+    runner = Runner(app, display_name="Side Spot")
+    therapist = Therapist(app)
+    therapist.accept(invite(runner)["code"])
+    runner.put(f"/api/v1/checkins/{day(-2)}", json={"pain": 3, "side": "right", "location": "on_kneecap"})
+    runner.put(f"/api/v1/checkins/{day(-1)}", json={"pain": 2, "side": "left", "location": "outside"})
+    runner.put(f"/api/v1/checkins/{day()}", json={"pain": 1, "location": "back_of_knee"})
+    body = json.loads(therapist.get(f"/api/v1/clinic/patients/{runner.user['id']}/fhir").data)
+    parsed = Bundle.model_validate(body)
+    worst = {str(o.effectiveDateTime): o for o in observations(parsed, "72514-3")}
+
+    right = worst[day(-2)]
+    assert (right.bodySite.coding[0].system, right.bodySite.coding[0].code) == ("http://snomed.info/sct", "6757004")
+    assert right.bodySite.text == "Right knee, on the kneecap"
+    [ext] = right.bodySite.extension
+    assert ext.url == "http://hl7.org/fhir/StructureDefinition/bodySite" and ext.valueReference.reference == "#site"
+    [structure] = right.contained
+    assert structure.get_resource_type() == "BodyStructure" and structure.id == "site"
+    assert structure.location.coding[0].code == "64234005" and structure.location.text == "on the kneecap"
+    assert [q.coding[0].code for q in structure.locationQualifier] == ["24028007"]
+    assert structure.patient.reference == right.subject.reference
+
+    left = worst[day(-1)]
+    assert left.bodySite.coding[0].code == "82169009"
+    [structure] = left.contained
+    assert structure.location.coding[0].code == "72696002"
+    assert [q.coding[0].code for q in structure.locationQualifier] == ["7771000", "49370004"]  # left, lateral
+
+    unsided = worst[day()]
+    assert unsided.bodySite.coding[0].code == "72696002" and unsided.bodySite.text == "Knee, back of the knee"
+    [structure] = unsided.contained
+    assert structure.location.coding is None and structure.location.text == "back of the knee"
+    assert structure.locationQualifier is None
+    # A run's pain has no side or spot: the knee region alone, nothing contained.
+    assert all(o.contained is None for o in observations(parsed, "72514-3") if o.identifier)
+
+
+def test_the_demo_runner_has_a_name_in_the_export(app):
+    from strideguard.demo import create_demo_runner
+
+    with app.app_context():
+        user = create_demo_runner("demo@example.org", "demo-password-42")
+        assert user.display_name
+        name = user.display_name
+        from strideguard.clinic.fhir import bundle as make_bundle
+
+        out = make_bundle(instance="x", patient={"id": user.id, "name": user.display_name, "email": user.email},
+                          checkins=[], runs=[], generated_at=datetime(2026, 5, 1, tzinfo=timezone.utc))
+    [entry] = Bundle.model_validate(out).entry
+    assert entry.resource.name[0].text == name

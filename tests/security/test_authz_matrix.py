@@ -91,6 +91,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/me/therapists"): Row(200, 200, 401),
     ("DELETE", "/api/v1/me/therapists/<int:therapist_id>"): Row(204, 404, 401),
     ("GET", "/api/v1/me/access-log"): Row(200, 200, 401),
+    ("GET", "/api/v1/me/summary"): Row(200, 200, 401),
     # The therapist's routes (therapist accounts only; about the owner: the invited one only).
     ("POST", "/api/v1/clinic/invitations/accept"): Row.clinic(404, {"code": "AAAA-BBBB-CCCC"}),
     ("GET", "/api/v1/clinic/patients"): Row.clinic(200, foreign=200),

@@ -4,6 +4,8 @@ checks the role). Thin: schema in, service call, schema out."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
@@ -25,6 +27,8 @@ from strideguard.clinic.schemas import (
     PatientPageSchema,
     PatientPatchSchema,
     PatientRowSchema,
+    SummaryQuerySchema,
+    SummarySchema,
     CareTeamMemberSchema,
 )
 from strideguard.extensions import db, limiter
@@ -99,6 +103,22 @@ def revoke_therapist(therapist_id: int):
 def access_log(query: dict):
     """Every access by a therapist to your data, and every change of access, newest first."""
     return sharing.access_log(current_user(), query.get("before"), query["limit"])
+
+
+@sharing_bp.route("/summary", methods=["GET"])
+@_runner_only
+@sharing_bp.arguments(SummaryQuerySchema, location="query")
+@sharing_bp.response(200, SummarySchema)
+def runner_summary(query: dict):
+    """The figures of your printed summary for your therapist (default: the last 4 weeks):
+    check-ins and runs, the worst pain, the days above your pain limit, each day's worst
+    pain (check-in or run, during or after) and the red flags you reported."""
+    from strideguard.training import service as training
+
+    user = current_user()
+    last = query.get("to") or training.today_for(user)
+    first, last = training.date_range(user, query.get("from_") or last - timedelta(days=27), last)
+    return dashboard.runner_summary(user, first, last)
 
 
 # --- the therapist ------------------------------------------------------------------------
@@ -197,8 +217,10 @@ def put_limits(data: dict, patient_id: int):
 @clinic_bp.arguments(FhirQuerySchema, location="query")
 @clinic_bp.response(200, FhirBundleSchema, description=(
     "A FHIR R4 Bundle (type collection, application/fhir+json): the Patient, and Observations "
-    "of pain severity (LOINC 72514-3, 0-10, UCUM {score}, body site SNOMED CT 72696002) per "
-    "check-in and per run pain, running distance (LOINC 55412-1, m) and duration (LOINC "
+    "of pain severity (LOINC 72514-3, 0-10, UCUM {score}) per check-in and per run pain, with "
+    "the body site: the knee region with its side (SNOMED CT 72696002, 82169009 left, 6757004 right, "
+    "36701003 both) and, for a check-in with a side or spot, a contained BodyStructure with the spot "
+    "and its laterality (R4 extension bodySite); running distance (LOINC 55412-1, m) and duration (LOINC "
     "55411-3, min), each with its effective date."), content_type="application/fhir+json")
 def get_fhir(query: dict, patient_id: int):
     """The patient's summary for a clinic's record system (default: the last 90 days)."""

@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from strideguard.accounts.limits import own_settings, runner_settings, runner_settings_many
 from strideguard.accounts.models import User
@@ -19,10 +19,9 @@ from strideguard.clinic import sharing
 from strideguard.clinic.limits import link_limits
 from strideguard.clinic.models import AccessLogEntry, CareLink
 from strideguard.clinic.rules import RECENT_DAYS, PatientFacts, order_key, urgency
-from strideguard.day import redflags
-from strideguard.day.values import Pain
+from strideguard.clinic.summary import red_flags_of, summarise
+from strideguard.day.values import RunnerSettings, worst_pains_by_day
 from strideguard.extensions import db, ids_match
-from strideguard.day.values import RunnerSettings
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import PlanDay
 from strideguard.timeutil import local_today, utcnow
@@ -92,14 +91,14 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
     ):
         if row.date <= today[row.user_id]:
             checkins[row.user_id].append(row)
-    run_pains: dict[int, list[tuple[date, str, int]]] = defaultdict(list)
+    run_pains: dict[int, list[Any]] = defaultdict(list)
     for row in db.session.execute(
         select(Run.user_id, Run.date, Run.pain_during, Run.pain_after)
-        .where(ids_match(Run.user_id, ids), Run.date >= earliest - timedelta(days=RECENT_DAYS))
+        .where(ids_match(Run.user_id, ids), Run.date >= earliest - timedelta(days=TREND_DAYS),
+               or_(Run.pain_during.is_not(None), Run.pain_after.is_not(None)))
     ):
-        for name in ("pain_during", "pain_after"):
-            if getattr(row, name) is not None and row.date <= today[row.user_id]:
-                run_pains[row.user_id].append((row.date, name, getattr(row, name)))
+        if row.date <= today[row.user_id]:
+            run_pains[row.user_id].append(row)
     newest = (
         select(Checkin.user_id, func.max(Checkin.date).label("day"))
         .where(ids_match(Checkin.user_id, ids)).group_by(Checkin.user_id).subquery()
@@ -115,13 +114,15 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
     for link, patient in links:
         uid, first = patient.id, today[patient.id] - timedelta(days=RECENT_DAYS - 1)
         recent = [c for c in checkins[uid] if c.date >= first]
+        # The worst pain of each day, check-in and runs alike: the sparkline and the urgency.
+        worst = worst_pains_by_day(checkins[uid], run_pains[uid])
+        trend_from = today[uid] - timedelta(days=TREND_DAYS - 1)
         plan = plans.get(uid)
         facts = PatientFacts(
             patient_id=uid, name=sharing.patient_name(patient), today=today[uid], settings=settings[uid],
-            recent_pains=tuple([(c.date, "pain", c.pain) for c in recent]
-                               + [p for p in run_pains[uid] if p[0] >= first]),
-            recent_flags=tuple((c.date, f) for c in recent for f in redflags.flag_ids(
-                c, [Pain("pain", c.pain)] + [Pain(p[1], p[2]) for p in run_pains[uid] if p[0] == c.date])),
+            recent_pains=tuple((day, pain.field, pain.value) for day, pain in worst.items() if day >= first),
+            recent_flags=tuple((c.date, f) for c in recent
+                               for f in red_flags_of(c, [r for r in run_pains[uid] if r.date == c.date])),
             last_checkin=last[uid][0] if uid in last else None, plan_state=plan.name if plan else None,
             distance_pct=plan.distance_pct if plan else None, speed_pct=plan.speed_pct if plan else None,
             unseen_alerts=unseen.get(uid, 0),
@@ -133,7 +134,7 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
             "today": today[uid],
             "urgency": {"level": found.level, "reasons": list(found.reasons)},
             "last_checkin": {"date": last[uid][0], "pain": last[uid][1]} if uid in last else None,
-            "pain_trend": [{"date": c.date, "pain": c.pain} for c in checkins[uid]],
+            "pain_trend": [{"date": day, "pain": pain.value} for day, pain in worst.items() if day >= trend_from],
             "week": _week_out(plan),
             "plan": _plan_out(plan),
             "limits": _limits_out(settings[uid]),
@@ -177,11 +178,14 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
             AccessLogEntry.action.in_(("changed_limits", "access_granted")),
         ).order_by(AccessLogEntry.id.desc()).limit(50)
     ).scalars()
+    checkins = training.list_checkins(patient, first, today)
+    runs = training.list_runs(patient, first, today)
     row.update(
         limits=limits_view(link, patient, settings),
         load=training.load_for(patient, today),
-        checkins=training.list_checkins(patient, first, today),
-        runs=training.list_runs(patient, first, today),
+        checkins=checkins,
+        runs=runs,
+        summary=summarise(checkins, runs, first=first, last=today, pain_threshold=settings.pain_threshold),
         guidance=guidance.to_dict(),
         plan=guidance.plan_dict(history=plan_service.history(patient)),
         alerts=[
@@ -197,3 +201,12 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
     sharing.log(patient.id, therapist, "viewed_patient")
     db.session.commit()
     return row
+
+
+def runner_summary(runner: User, first: date, last: date) -> dict[str, Any]:
+    """The runner's own printed summary for their therapist (the same figures as the
+    therapist's patient page): ``first`` .. ``last``, local dates."""
+    from strideguard.training import service as training
+
+    return summarise(training.list_checkins(runner, first, last), training.list_runs(runner, first, last),
+                     first=first, last=last, pain_threshold=runner_settings(runner).pain_threshold)

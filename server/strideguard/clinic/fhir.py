@@ -7,8 +7,15 @@ and Bundle are R4's (R4B changed neither). The Bundle is a ``collection`` of:
 * one ``Patient`` (the name the runner gave, or none; their email as ``telecom``);
 * per check-in, an ``Observation`` of the worst knee pain of the last 24 hours —
   LOINC 72514-3 "Pain severity - 0-10 verbal numeric rating [Score] - Reported", value in
-  UCUM ``{score}``, ``referenceRange`` 0-10, body site SNOMED CT 72696002 "Knee region
-  structure" (with the side and the place the runner tapped as text), category ``survey``;
+  UCUM ``{score}``, ``referenceRange`` 0-10, category ``survey``, and ``bodySite``: the
+  knee region with its side as SNOMED CT's precoordinated concept (72696002 "Knee region
+  structure"; 82169009 left, 6757004 right, 36701003 both knees) and the side and spot as
+  text. With a side or a spot, the standard R4 extension ``bodySite`` points at a
+  contained ``BodyStructure``: ``location`` the spot the runner tapped (64234005 "Patella"
+  for on/around the kneecap, the knee region with the qualifier 49370004 "Lateral" or
+  255561001 "Medial" for the outside or inside, text only below the kneecap and at the
+  back of the knee, where no concept fits without guessing) and ``locationQualifier`` the
+  laterality (7771000 left, 24028007 right, 51440002 right and left);
   morning pain, when given, as a second 72514-3 Observation ("on waking");
 * per run, ``Observation``s of its distance (LOINC 55412-1 "Exercise distance", UCUM
   ``m``) and duration (LOINC 55411-3 "Exercise duration", UCUM ``min``) in category
@@ -47,6 +54,30 @@ LOCATIONS = {
     "whole_knee": "the whole knee",
 }
 SIDES = {"left": "Left knee", "right": "Right knee", "both": "Both knees"}
+#: The knee region with its side, as SNOMED CT's precoordinated body structures.
+SIDED_KNEE = {
+    "left": {"system": SNOMED, "code": "82169009", "display": "Structure of left knee region"},
+    "right": {"system": SNOMED, "code": "6757004", "display": "Structure of right knee region"},
+    "both": {"system": SNOMED, "code": "36701003", "display": "Both knees"},
+}
+#: Laterality qualifiers (SNOMED CT qualifier values) for BodyStructure.locationQualifier.
+LATERALITY = {
+    "left": {"system": SNOMED, "code": "7771000", "display": "Left"},
+    "right": {"system": SNOMED, "code": "24028007", "display": "Right"},
+    "both": {"system": SNOMED, "code": "51440002", "display": "Right and left"},
+}
+PATELLA = {"system": SNOMED, "code": "64234005", "display": "Patella"}
+LATERAL = {"system": SNOMED, "code": "49370004", "display": "Lateral"}
+MEDIAL = {"system": SNOMED, "code": "255561001", "display": "Medial"}
+#: The spot the runner tapped: (structure, qualifiers). A structure of None: text only (no
+#: SNOMED CT concept says "below the kneecap" or "back of the knee" without guessing one).
+SPOTS: dict[str, tuple[Mapping[str, str] | None, tuple[Mapping[str, str], ...]]] = {
+    "on_kneecap": (PATELLA, ()), "around_kneecap": (PATELLA, ()), "below_kneecap": (None, ()),
+    "outside": (KNEE, (LATERAL,)), "inside_below_joint": (KNEE, (MEDIAL,)), "back_of_knee": (None, ()),
+    "whole_knee": (KNEE, ()),
+}
+#: R4's standard extension pointing a bodySite at a BodyStructure with the detail.
+BODY_SITE_EXT = "http://hl7.org/fhir/StructureDefinition/bodySite"
 
 
 def _urn(instance: str, key: str) -> str:
@@ -57,13 +88,29 @@ def _iso(day: date | str) -> str:
     return day.isoformat() if isinstance(day, date) else str(day)
 
 
-def _site(side: str | None, location: str | None) -> dict[str, Any]:
-    site: dict[str, Any] = {"coding": [KNEE]}
+def _site(side: str | None, location: str | None, patient_url: str | None = None) -> dict[str, Any]:
+    """``bodySite`` (and, with a side or a spot, a contained ``BodyStructure``): the knee
+    region with its side coded (SNOMED CT), the side and spot as text, and the spot the
+    runner tapped as the BodyStructure's location with its laterality qualifier."""
     words = [SIDES.get(side or "", "Knee")]
     if location in LOCATIONS:
         words.append(LOCATIONS[location])
-    site["text"] = ", ".join(words)
-    return site
+    site: dict[str, Any] = {"coding": [dict(SIDED_KNEE.get(side or "", KNEE))], "text": ", ".join(words)}
+    if patient_url is None or (side not in SIDES and location not in LOCATIONS):
+        return {"bodySite": site}
+    structure, qualifiers = SPOTS.get(location or "", (KNEE, ()))
+    spot: dict[str, Any] = {"text": LOCATIONS.get(location or "", "the knee")}
+    if structure is not None:
+        spot["coding"] = [dict(structure)]
+    body: dict[str, Any] = {
+        "resourceType": "BodyStructure", "id": "site", "active": True, "location": spot,
+        "description": site["text"], "patient": {"reference": patient_url},
+    }
+    qualify = ([dict(LATERALITY[side])] if side in LATERALITY else []) + [dict(q) for q in qualifiers]
+    if qualify:
+        body["locationQualifier"] = [{"coding": [q], "text": q["display"]} for q in qualify]
+    site["extension"] = [{"url": BODY_SITE_EXT, "valueReference": {"reference": "#site", "display": site["text"]}}]
+    return {"bodySite": site, "contained": [body]}
 
 
 def _observation(full_url: str, patient_url: str, code: Mapping[str, str], text: str, day: date | str,
@@ -91,8 +138,9 @@ _RANGE = [{"low": _score(0), "high": _score(10), "text": "0 = no pain, 10 = wors
 
 def pain_entry(instance: str, patient_url: str, key: str, value: int, day: date | str, text: str,
                site: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """A pain Observation; ``site``: what :func:`_site` gives (``bodySite``, ``contained``)."""
     return _observation(_urn(instance, key), patient_url, PAIN, text, day, _score(value), SURVEY,
-                        bodySite=dict(site), referenceRange=_RANGE, **extra)
+                        referenceRange=_RANGE, **site, **extra)
 
 
 def bundle(
@@ -116,7 +164,7 @@ def bundle(
         person["name"] = [{"text": patient["name"]}]
     entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": person}]
     for c in sorted(checkins, key=lambda c: _iso(c["date"])):
-        day, site = c["date"], _site(c.get("side"), c.get("location"))
+        day, site = c["date"], _site(c.get("side"), c.get("location"), patient_url)
         entries.append(pain_entry(instance, patient_url, f"checkin:{_iso(day)}:pain", c["pain"], day,
                                   "Worst knee pain in the last 24 hours", site))
         if c.get("morning_pain") is not None:
@@ -135,7 +183,7 @@ def bundle(
         for name, text in (("pain_during", "Knee pain during the run"), ("pain_after", "Knee pain after the run")):
             if r.get(name) is not None:
                 entries.append(pain_entry(instance, patient_url, f"run:{r['id']}:{name}", r[name], day, text,
-                                          {"coding": [KNEE], "text": "Knee"}, identifier=ident))
+                                          _site(None, None), identifier=ident))
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid5(NAMESPACE, f"{instance}:bundle:{patient['id']}:{generated_at.isoformat()}")),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from strideguard.clinic.models import INSTRUCTION_MAX
+from strideguard.day import redflags
 from strideguard.guidance.schemas import GuidanceSchema
 from strideguard.plan.schemas import STATES, VERDICTS, PlanWithHistorySchema, ReasonSchema
 from strideguard.training.schemas import QUERY_DAY, CheckinSchema, LoadSchema, RunSchema
@@ -148,7 +149,8 @@ class PatientRowSchema(Schema):
     today = fields.Date(metadata={"description": "the patient's local date"})
     urgency = fields.Nested(UrgencySchema)
     last_checkin = fields.Nested(DatedPainSchema, allow_none=True)
-    pain_trend = fields.List(fields.Nested(DatedPainSchema), metadata={"description": "check-in pain, last 28 days"})
+    pain_trend = fields.List(fields.Nested(DatedPainSchema), metadata={
+        "description": "each day's worst pain (check-in or run, during or after), last 28 days"})
     week = fields.Nested(PatientWeekSchema, allow_none=True)
     plan = fields.Nested(PatientPlanSchema, allow_none=True)
     limits = fields.Nested(LimitsInForceSchema)
@@ -179,6 +181,38 @@ class LimitChangeSchema(Schema):
     changes = fields.Dict()
 
 
+class DayPainSchema(Schema):
+    date = fields.Date()
+    pain = fields.Integer(metadata={"description": "the worst of the check-in's pain and each run's pain during and after"})
+    source = fields.String(metadata={"enum": ["pain", "pain_during", "pain_after"],
+                                     "description": "the field the worst pain came from"})
+
+
+class RedFlagDaySchema(Schema):
+    date = fields.Date()
+    flags = fields.List(fields.String(metadata={"enum": [flag.id for flag in redflags.TABLE]}))
+
+
+class SummarySchema(Schema):
+    """The printed summary's figures. A day's pain is its worst: the check-in's or a run's
+    (during or after), whichever is higher."""
+
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    checkins = fields.Integer()
+    runs = fields.Integer()
+    pain_threshold = fields.Integer(metadata={"description": "the pain limit in force"})
+    worst_pain = fields.Integer(allow_none=True, metadata={"description": "null: no pain recorded"})
+    days_above_limit = fields.Integer(metadata={"description": "days whose worst pain is above the limit"})
+    days = fields.List(fields.Nested(DayPainSchema), metadata={"description": "each day with a pain, oldest first"})
+    red_flags = fields.List(fields.Nested(RedFlagDaySchema))
+
+
+class SummaryQuerySchema(Schema):
+    from_ = fields.Date(data_key="from", metadata={"description": "default: 27 days before 'to'"})
+    to = fields.Date(metadata={"description": "default: today (the runner's local date)"})
+
+
 class PatientPageSchema(PatientRowSchema):
     limits = fields.Nested(PatientLimitsSchema)
     load = fields.Nested(LoadSchema)
@@ -188,6 +222,7 @@ class PatientPageSchema(PatientRowSchema):
     plan = fields.Nested(PlanWithHistorySchema, allow_none=True)
     alerts = fields.List(fields.Nested(TherapistAlertSchema))
     limit_history = fields.List(fields.Nested(LimitChangeSchema))
+    summary = fields.Nested(SummarySchema, metadata={"description": "the 12 weeks' figures (the table, chart and print)"})
     since = fields.DateTime()
     timezone = fields.String()
 

@@ -115,7 +115,27 @@ def worst_pain_after(runs: Iterable[RunSnap]) -> int | None:
     return max((r.pain_after for r in runs if r.pain_after is not None), default=None)
 
 
-def worst_of_day(checkin: CheckinSnap | None, runs: Iterable[RunSnap]) -> int | None:
-    """The worst pain of one day as every summary shows it: the check-in's pain and each
-    run's pain during and after (``None`` when the day recorded no pain at all)."""
-    return max((p.value for p in pains_of_day(checkin, runs)), default=None)
+def worst_pain_of_day(checkin: CheckinSnap | None, runs: Iterable[RunSnap]) -> Pain | None:
+    """The worst pain of one day as every summary shows it (the 12-week table and chart,
+    the therapist's sparkline and urgency, the printed summaries): the worst of the
+    check-in's pain and each run's pain during and after (:func:`pains_of_day`, nothing
+    carried from the day before); the check-in's on a tie. ``None``: no pain recorded.
+
+    Only ``pain`` of the check-in and ``pain_during`` / ``pain_after`` of the runs are read,
+    so any objects with those attributes will do (database rows, API dicts' namespaces)."""
+    return max(pains_of_day(checkin, runs), key=lambda pain: pain.value, default=None)
+
+
+def worst_pains_by_day(checkins: Iterable[Any], runs: Iterable[Any]) -> dict[date, Pain]:
+    """:func:`worst_pain_of_day` for every date with a check-in or a run pain, in date
+    order. ``checkins`` and ``runs`` need ``date`` besides their pain attributes."""
+    by_checkin = {c.date: c for c in checkins}
+    by_day: dict[date, list[Any]] = {}
+    for run in runs:
+        by_day.setdefault(run.date, []).append(run)
+    out: dict[date, Pain] = {}
+    for day in sorted(by_checkin.keys() | by_day.keys()):
+        worst = worst_pain_of_day(by_checkin.get(day), by_day.get(day, ()))
+        if worst is not None:
+            out[day] = worst
+    return out

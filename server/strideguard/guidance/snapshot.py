@@ -19,8 +19,9 @@ from strideguard.day.values import (  # noqa: F401  (re-exported: plugin API v1)
     RunSnap,
     ShoeSnap,
     pains_of_day,
-    worst_of_day,
     worst_pain_after,
+    worst_pain_of_day,
+    worst_pains_by_day,
 )
 
 if TYPE_CHECKING:  # keep hookspecs (which imports this) free of anything else at runtime

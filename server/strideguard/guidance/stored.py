@@ -92,7 +92,8 @@ def guidance_json(user: User, as_of: date, host: PluginHost) -> str:
         metrics.GUIDANCE.labels(source="stored").inc()
         return body
     failures = host.failures_seen
-    body = current_app.json.dumps(_SCHEMA.dump(guidance_for(user, as_of).to_dict()))
+    # Compact like every other answer (Flask's provider writes ", " and ": " in dumps()).
+    body = current_app.json.dumps(_SCHEMA.dump(guidance_for(user, as_of).to_dict()), separators=(",", ":"))
     metrics.GUIDANCE.labels(source="computed").inc()
     first_kept = local_today(user.timezone) - timedelta(days=KEEP_DAYS - 1)
     if as_of >= first_kept and host.failures_seen == failures and key_of(host) == key:
