@@ -32,7 +32,7 @@ export function overlay(data, queued) {
       if (item.method === 'PUT') runs.push({ ...(old || {}), ...item.body, id, edited: Boolean(old), pending: true });
     }
   }
-  return { load: data.load, checkins, runs };
+  return { load: data.load, checkins, runs, days: data.days || [] };
 }
 
 /** Load History's data (the last copy when offline) with the outbox applied. */

@@ -7,7 +7,8 @@ import { localDate, addDays, formatDay, formatDistance, formatPace, toUnit, unit
 
 const W = 340; const H = 200; const PAD = { l: 44, r: 28, t: 12, b: 28 };
 
-/** Weekly distance bars (left axis) and daily pain dots joined by a line (right axis, 0-10). */
+/** Weekly distance bars (left axis) and each day's worst pain, dots joined by a line (right
+ * axis, 0-10). `checkins`: `{date, pain}` per day (the summary's days, or check-ins). */
 export function chart(weeks, checkins) {
   const first = weeks.length ? weeks[0].week_start : addDays(localDate(), -83);
   const days = 7 * Math.max(weeks.length, 12);
@@ -75,13 +76,16 @@ export function historyEnding(iso) { ending = iso; }
 export async function fetchHistory(daysBack = 84) {
   const to = ending && ending < localDate() ? ending : localDate();
   const from = addDays(to, -daysBack);
-  const [load, checkins, runs] = await Promise.all([
+  const [load, checkins, runs, summary] = await Promise.all([
     api('GET', `/load?date=${to}`),
     api('GET', `/checkins?from=${from}&to=${to}`),
     api('GET', `/runs?from=${from}&to=${to}`),
+    // Each day's worst pain — check-in and runs alike — from the server's one function
+    // (the same numbers the therapist's table, chart and print show).
+    api('GET', `/me/summary?from=${from}&to=${to}`),
   ]);
   const list = (x, key) => (Array.isArray(x) ? x : (x && x[key]) || []);
-  return { load, checkins: list(checkins, 'checkins'), runs: list(runs, 'runs') };
+  return { load, checkins: list(checkins, 'checkins'), runs: list(runs, 'runs'), days: (summary && summary.days) || [] };
 }
 
 function endPicker() {
@@ -124,10 +128,10 @@ export async function showHistory() {
     data.stale ? h('p', { class: 'hint' }, 'Offline: showing what was loaded last. Changes are sent when you are back online.') : null,
     h('p', { class: 'week-line', id: 'week-line' }, weekLine(data.load)),
     planSlot,
-    h('figure', { class: 'card' }, chart(weeks, data.checkins),
+    h('figure', { class: 'card' }, chart(weeks, data.days),
       h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain'))),
     h('details', { class: 'card' }, h('summary', {}, 'Show as a table'),
-      h('div', { class: 'table-scroll' }, weekTable(weekRows(weeks, data.checkins), 'Last 12 weeks', { pace: true }))),
+      h('div', { class: 'table-scroll' }, weekTable(weekRows(weeks, data.days), 'Last 12 weeks', { pace: true }))),
     h('h2', {}, 'Entries'),
     entryList(data, showHistory),
     endPicker(),
