@@ -200,7 +200,8 @@ class Bodies:
         if kind == "integer":
             return schema.get("minimum", 1)
         if kind == "number":
-            low, high = schema.get("minimum", 0.0), schema.get("maximum", low + 100.0)
+            low = schema.get("minimum", 0.0)
+            high = schema.get("maximum", low + 100.0)
             return (low + high) / 2 if high - low < 1000 else low + 1000
         if kind == "string":
             if schema.get("format") == "date":

@@ -20,6 +20,7 @@ from strideguard.clinic.limits import link_limits
 from strideguard.clinic.models import AccessLogEntry, CareLink
 from strideguard.clinic.rules import RECENT_DAYS, PatientFacts, order_key, urgency
 from strideguard.clinic.summary import red_flags_of, summarise
+from strideguard.day import redflags
 from strideguard.day.values import RunnerSettings, worst_pains_by_day
 from strideguard.extensions import db, ids_match
 from strideguard.plan import service as plan_service
