@@ -15,12 +15,14 @@ import { changeLines } from './sharing.js';
 
 const ALERT_WORDS = {
   pain_above_limit: 'pain above the limit', rest_started: 'care plan entered rest',
-  over_cap: 'week over its distance cap', speed_over: 'pace over its limit',
+  over_cap: 'week over its distance cap', speed_over: 'pace over its limit', flag: 'fever',
+  ran_during_rest: 'ran during a rest', session_too_long: 'ran beyond the return session',
+  session_early: 'ran on a day off between sessions',
 };
 const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
 const FLAG_WORDS = {
-  fever: 'fever with knee pain', swelling: 'swelling', locking_or_giving_way: 'knee locked or gave way',
-  hard_to_straighten: 'could not straighten the knee',
+  fever: 'fever with knee pain', fever_alone: 'fever (knee not painful or swollen)', swelling: 'swelling',
+  locking_or_giving_way: 'knee locked or gave way', hard_to_straighten: 'could not straighten the knee',
 };
 /** The engine's metric ids in a therapist's words (an id not listed: its words, no unit suffix). */
 export const THERAPIST_METRIC_WORDS = {
@@ -183,7 +185,9 @@ function alertsSection(page) {
   return h('section', { class: 'card', 'aria-label': 'Alerts' }, h('h2', {}, 'Alerts'),
     h('ul', { class: 'entries' }, page.alerts.map((a) => h('li', {},
       h('span', { class: 'when' }, formatDay(a.local_date)),
-      h('span', {}, a.kind === 'patient_urgent' ? `Warning sign: ${a.flags.join(', ')}` : (a.reasons.map((r) => ALERT_WORDS[r] || r).join(', ') || 'alert'),
+      h('span', {}, a.kind === 'patient_urgent' ? `Warning sign: ${a.flags.map((x) => FLAG_WORDS[x] || x).join(', ')}`
+        : a.kind === 'patient_recurrence' ? `Pain came back: ${a.flares} flares within six weeks`
+          : ((a.reasons || []).map((r) => ALERT_WORDS[r] || r).join(', ') || 'alert'),
         a.status === 'skipped' ? ' (muted)' : '')))));
 }
 

@@ -62,7 +62,7 @@ async function summary() {
     // check-in's or a run's during or after — the same rule as the therapist's page.
     const [data, sum] = await Promise.all([fetchHistory(27), api('GET', `/me/summary?to=${localDate()}`)]);
     const since = weekRows((data.load.weeks || []).slice(-4), sum.days);
-    const FLAGS = { swelling: 'swelling', fever: 'fever', locking_or_giving_way: 'locking or giving way', hard_to_straighten: 'hard to straighten' };
+    const FLAGS = { swelling: 'swelling', fever: 'fever with knee pain', fever_alone: 'fever', locking_or_giving_way: 'locking or giving way', hard_to_straighten: 'hard to straighten' };
     box.replaceChildren(
       h('h2', {}, 'Last 4 weeks'),
       h('p', {}, `${me()?.display_name || me()?.email || ''} · printed ${formatDay(localDate())}`),

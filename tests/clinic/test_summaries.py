@@ -94,8 +94,10 @@ def test_the_runners_summary_range_and_its_errors(flare, app):
 def test_red_flags_are_listed_in_the_summary(app):
     runner = Runner(app)
     runner.put(f"/api/v1/checkins/{day(-2)}", json={"pain": 2, "swelling": True})
-    runner.put(f"/api/v1/checkins/{day(-1)}", json={"pain": 0, "fever": True})  # fever alone: not a knee flag
-    assert runner.get("/api/v1/me/summary").get_json()["red_flags"] == [{"date": day(-2), "flags": ["swelling"]}]
+    runner.put(f"/api/v1/checkins/{day(-1)}", json={"pain": 0, "fever": True})  # fever alone: its own flag
+    # The one table's ids: a fever with no knee pain or swelling is `fever_alone`, not `fever`.
+    assert runner.get("/api/v1/me/summary").get_json()["red_flags"] == [
+        {"date": day(-2), "flags": ["swelling"]}, {"date": day(-1), "flags": ["fever_alone"]}]
 
 
 def test_worst_pain_of_day_is_one_pure_rule():

@@ -192,7 +192,7 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         alerts=[
             {"id": r.id, "kind": r.kind, "local_date": r.local_date, "created_at": r.created_at,
              "status": r.status, "reasons": list(r.context.get("reasons") or []),
-             "flags": list(r.context.get("flags") or [])}
+             "flags": list(r.context.get("flags") or []), "flares": r.context.get("flares")}
             for r in clinic_alerts.recent_alerts(therapist.id, patient.id)
         ],
         limit_history=[{"at": e.at, "action": e.action, "changes": e.detail.get("changes", {})} for e in history],

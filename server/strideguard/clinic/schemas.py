@@ -7,6 +7,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from strideguard.clinic.models import INSTRUCTION_MAX
+from strideguard.clinic.rules import KINDS
 from strideguard.day import redflags
 from strideguard.guidance.schemas import GuidanceSchema
 from strideguard.plan.schemas import STATES, VERDICTS, PlanWithHistorySchema, ReasonSchema
@@ -167,12 +168,13 @@ class PatientLimitsSchema(Schema):
 
 class TherapistAlertSchema(Schema):
     id = fields.Integer()
-    kind = fields.String(metadata={"enum": ["patient_urgent", "patient_alert"]})
+    kind = fields.String(metadata={"enum": list(KINDS)})
     local_date = fields.Date()
     created_at = fields.DateTime()
     status = fields.String()
     reasons = fields.List(fields.String())
     flags = fields.List(fields.String())
+    flares = fields.Integer(allow_none=True, metadata={"description": "patient_recurrence: flares within six weeks"})
 
 
 class LimitChangeSchema(Schema):
