@@ -28,7 +28,7 @@ def later(monkeypatch):
 def test_entries_are_marked_edited_after_a_later_put(app, later) -> None:
     runner, therapist = linked(app)
     day = local_today("UTC").isoformat()
-    run = {"date": day, "distance_m": 82000.0, "duration_s": 3000.0}
+    run = {"date": day, "distance_m": 82000.0, "duration_s": 30000.0}
     assert runner.put(f"/api/v1/checkins/{day}", json={"pain": 2}).status_code == 201
     created = runner.put(f"/api/v1/runs/{RUN_ID}", json=run)
     assert created.status_code == 201

@@ -46,7 +46,7 @@ def history(runner: Runner) -> date:
     rests them), manual runs and one imported from a FIT file."""
     assert runner.patch("/api/v1/me", json={
         "display_name": "Ana", "timezone": "Europe/Berlin", "units": "mi", "reminder_time": "07:15",
-        "quiet_hours": {"start": "22:00", "end": "06:30"}, "pain_threshold": 4, "weekly_increase_pct": 8,
+        "quiet_hours": {"start": "22:00", "end": "06:30"}, "pain_threshold": 2, "weekly_increase_pct": 8,
         "conditions": ["runners_knee"], "notification_detail": "detailed",
         "therapist": {"name": "Dana Reyes, PT", "phone": "+49 30 1234567"},
     }).status_code == 200

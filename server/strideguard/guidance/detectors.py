@@ -3,10 +3,12 @@
 They never sound louder than the seed's own rules: severity is at most ``caution`` and the
 action is ``reduce_volume``, ``reduce_intensity`` or ``info``. Thresholds are strict.
 
-The two load-rise detectors (a single long run, a two-week increase) are quiet during a
-graded return — the walk–run phases grow by design and say how much to run — and live again
-from the first day of normal running after it: the seed names the return after an injury as
-the moment the 10% rule matters most, and the ramp's cap alone would not name a long run.
+The two load-rise detectors are quiet in rest and in a graded return, where the walk–run
+phases grow by design and say how much to run. After the return the single-run detector is
+live from the first normal day: a long run right after a comeback is what the seed warns of
+most. The two-week detector waits until its current 14 days hold no return day: before
+that it would compare the return's phases with each other (1 mile growing to 2 by design),
+and the ramp's weekly cap already holds those first weeks to +10% a week.
 """
 
 from __future__ import annotations
@@ -29,14 +31,16 @@ ONSET_EARLIER_PCT = 10.0
 
 
 def _normal_since(snapshot: DaySnapshot, first: date) -> bool:
-    """True when the plan is in ``normal`` today (the detectors are quiet in rest and return)."""
+    """True when the plan is in ``normal`` and has been since ``first`` (no plan: True)."""
     plan = snapshot.plan
-    return plan is None or plan.name == NORMAL
+    if plan is None:
+        return True
+    return plan.name == NORMAL and (plan.state.since is None or plan.state.since <= first)
 
 
 def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
     """Today's longest run is more than 10% longer than the longest of the previous 30 days."""
-    if not _normal_since(snapshot, snapshot.as_of - timedelta(days=30)):
+    if not _normal_since(snapshot, snapshot.as_of):
         return []
     longest_before = snapshot.load.longest_run_30d_m
     todays = [run.distance_m for run in snapshot.todays_runs]
@@ -72,7 +76,7 @@ def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
 def two_week_increase(snapshot: DaySnapshot) -> list[Advice]:
     """The last 14 days hold more than 30% more distance than the 14 before."""
     change = snapshot.load.two_week_change_pct
-    if not _normal_since(snapshot, snapshot.load.week_start - timedelta(days=21)):
+    if not _normal_since(snapshot, snapshot.as_of - timedelta(days=13)):
         return []
     if change is None or not exceeds(change, TWO_WEEK_PCT):
         return []
