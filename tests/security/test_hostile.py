@@ -384,7 +384,7 @@ class World:
         self.spec = Spec(app.test_client().get(f"{API}/openapi.json").get_json())
         self.path_values = {
             "day": today, "run_id": RUN_ID, "shoe_id": str(self.shoe_id), "patient_id": str(self.runner.user["id"]),
-            "import_id": "1", "invitation_id": str(self.invitation_id), "therapist_id": str(self.therapist.user["id"]),
+            "import_id": "1", "file_id": "1", "invitation_id": str(self.invitation_id), "therapist_id": str(self.therapist.user["id"]),
         }
         self.bodies = Bodies(self.spec, {
             # Values a field's own pattern or the service needs; the rest comes from the schema.

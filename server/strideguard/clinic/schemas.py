@@ -211,8 +211,8 @@ class SummarySchema(Schema):
 
 
 class SummaryQuerySchema(Schema):
-    from_ = fields.Date(data_key="from", metadata={"description": "default: 27 days before 'to'"})
-    to = fields.Date(metadata={"description": "default: today (the runner's local date)"})
+    from_ = fields.Date(data_key="from", validate=QUERY_DAY, metadata={"description": "default: 27 days before 'to'"})
+    to = fields.Date(validate=QUERY_DAY, metadata={"description": "default: today (the runner's local date)"})
 
 
 class PatientPageSchema(PatientRowSchema):
