@@ -31,9 +31,13 @@ def test_sign_up_check_in_and_guidance_shown(page: Any) -> None:
     advice = page.get_by_role("region", name="Guidance for today")
     expect(advice).to_be_visible()
     expect(advice.get_by_text("Today: no running")).to_be_visible()
-    expect(advice.locator('[data-advice-id="core.pain_threshold"]')).to_be_visible()
-    expect(advice.locator('[data-advice-id="core.swelling"]')).to_be_visible()
-    advice.locator('[data-advice-id="core.pain_threshold"]').get_by_text("Why?").click()
+    # One verdict card: the rest card carries the pain and the swelling that started it.
+    verdict = advice.locator('[data-advice-id="core.rest_day"]')
+    expect(verdict).to_be_visible()
+    expect(verdict).to_contain_text("Wait until the swelling has gone")
+    expect(advice.locator('[data-advice-id="core.pain_threshold"]')).to_have_count(0)
+    verdict.get_by_text("Why?").click()
+    expect(verdict.locator(".why li").first).to_contain_text("6/10")
     screenshot(page, "03-checkin-guidance")
 
     stored = api_json(page, "/checkins")
