@@ -193,7 +193,9 @@ export async function showCheckin() {
   mount(`Check-in · ${formatDay(today)}`, planSlot, intro, form, result);
 
   if (navigator.onLine) {
-    loadPlanCard().then((card) => { if (card) planSlot.replaceChildren(card); });
+    // A plan card that arrives after the check-in was saved is stale: the advice carries the
+    // plan then (and one verdict card is all the screen shows).
+    loadPlanCard().then((card) => { if (card && !result.hasChildNodes()) planSlot.replaceChildren(card); });
     await loadQuestions();
   }
 

@@ -72,7 +72,7 @@ def test_pain_alert_push_reaches_a_notification_that_opens_the_right_screen(
     page.get_by_role("navigation", name="Screens").get_by_role("link", name="Today").click()
     choose_pain(page, 7)
     page.get_by_role("button", name="Save check-in").click()
-    expect(page.locator('[data-advice-id="core.pain_threshold"]')).to_be_visible()
+    expect(page.locator('[data-advice-id="core.rest_day"]')).to_be_visible()  # the verdict card
 
     live_server.cli("reminders", "tick")
     deadline = time.monotonic() + 20

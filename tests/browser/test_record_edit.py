@@ -86,17 +86,18 @@ def test_edit_a_runs_distance_and_see_the_week_and_the_plan_change(sized: Any) -
     page = sized
     sign_up(page)
     day = today(page)
-    # A mistyped 82 km for 8.2 km, 50 minutes.
-    assert send(page, "PUT", f"/runs/{RUN_ID}", {"date": day.isoformat(), "distance_m": 82000, "duration_s": 3000})["status"] == 201
+    # A mistyped 32 km for 8.2 km, 50 minutes (82 km in 50 minutes is refused outright now:
+    # faster than anyone runs, 45 km/h).
+    assert send(page, "PUT", f"/runs/{RUN_ID}", {"date": day.isoformat(), "distance_m": 32000, "duration_s": 3000})["status"] == 201
     open_history(page)
     week = page.locator("#week-line")
     plan = page.get_by_role("region", name="Your plan")
-    expect(week).to_have_text("This week: 82.0 km in 1 run · 0:37 /km")
-    expect(plan).to_contain_text("This week: 82.0 km of")
+    expect(week).to_have_text("This week: 32.0 km in 1 run · 1:34 /km")
+    expect(plan).to_contain_text("This week: 32.0 km of")
     plan_before = plan.inner_text()
     page.wait_for_timeout(1100)  # a correction comes later than the save (the edited mark)
 
-    edit = page.get_by_role("button", name=f"Edit run of {day_label(page, day)}, 82.0 km")
+    edit = page.get_by_role("button", name=f"Edit run of {day_label(page, day)}, 32.0 km")
     edit.click()
     expect(page.get_by_role("heading", name=f"Edit run · {day_label(page, day)}")).to_be_visible()
     # The History tab leads back to the list from the editor (same hash, no navigation).
@@ -105,9 +106,9 @@ def test_edit_a_runs_distance_and_see_the_week_and_the_plan_change(sized: Any) -
     edit.click()
     expect(page.get_by_role("heading", name=f"Edit run · {day_label(page, day)}")).to_be_visible()
     form = page.get_by_role("form", name="Edit run")
-    expect(form.get_by_label("Distance (km)")).to_have_value("82")
+    expect(form.get_by_label("Distance (km)")).to_have_value("32")
     expect(form.get_by_label("Time (h:mm:ss)")).to_have_value("0:50:00")
-    expect(form.get_by_text("Pace: 0:37 /km")).to_be_visible()
+    expect(form.get_by_text("Pace: 1:34 /km")).to_be_visible()
     form.get_by_label("Distance (km)").fill("8.2")
     expect(form.get_by_text("Pace: 6:06 /km")).to_be_visible()
     if page.size == "phone":
