@@ -67,9 +67,18 @@ async function route() {
   }
 }
 
+let outboxTimer = null;
 async function renderOutbox() {
   const box = document.getElementById('outbox-status');
   const items = await list().catch(() => []);
+  // A deletion held for its undo window joins the count when the window ends, even offline
+  // (nothing else changes the outbox then): look again at the earliest end.
+  const waiting = (await list({ held: true }).catch(() => [])).filter((i) => i.hold_until && i.hold_until > Date.now());
+  clearTimeout(outboxTimer);
+  if (waiting.length) {
+    const next = Math.min(...waiting.map((i) => i.hold_until));
+    outboxTimer = setTimeout(renderOutbox, Math.max(0, next - Date.now()) + 50);
+  }
   box.hidden = items.length === 0;
   if (!items.length) { box.replaceChildren(); return; }
   const failed = items.filter((i) => i.error);
