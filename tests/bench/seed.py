@@ -72,7 +72,7 @@ def plan_tail(hist_checkins, hist_runs, as_of: date) -> tuple[Any, ...]:
     """The plan day of ``as_of - 1`` replayed from a template (the pure state machine)."""
     from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap
     from strideguard.plan.machine import PlanState, inputs_from, replay
-    from strideguard.plan.service import _row_values
+    from strideguard.plan.rows import _row_values
 
     yesterday = as_of - timedelta(days=1)
     checkins = [CheckinSnap(date=r[0], pain=r[1], morning_pain=r[2], location=r[3]) for r in hist_checkins

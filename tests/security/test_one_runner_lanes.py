@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -24,19 +23,10 @@ from sqlalchemy import create_engine, text
 
 from strideguard.config import database_uri
 from tests.security.live import serving, server_env
-from tests.support.postgres import throwaway_database
+from tests.security.test_crash_safety import database  # noqa: F401  (the same fresh database per backend)
 
 #: Writes per lane (``make fuzz`` sends more: SG_LANES_WRITES).
 WRITES_PER_LANE = int(os.environ.get("SG_LANES_WRITES", "24"))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request, tmp_path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'lanes.sqlite3'}"
-        return
-    with throwaway_database("sg_lanes") as url:
-        yield url
 
 
 def _gpx(start: datetime, metres: float, seconds: float) -> bytes:

@@ -28,16 +28,9 @@ from strideguard.extensions import core_rows, db, ids_match, insert_rows
 from strideguard.day.values import CheckinSnap, RunSnap
 from strideguard.plan.machine import inputs_from, replay
 from strideguard.plan.models import PlanDayRow, PlanEventRow
-from strideguard.plan.service import (
-    CHECKIN_COLUMNS,
-    RUN_COLUMNS,
-    _event_values,
-    _row_values,
-    checkin_snap,
-    latest_days,
-    lock_runners,
-    run_snap,
-)
+from strideguard.plan.records import CHECKIN_COLUMNS, RUN_COLUMNS, checkin_snap, run_snap
+from strideguard.plan.rows import _event_values, _row_values
+from strideguard.plan.service import latest_days, lock_runners
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run
 

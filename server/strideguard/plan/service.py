@@ -20,15 +20,11 @@ from strideguard.day.values import RunnerSettings
 from strideguard.extensions import core_rows, db, ids_match
 from strideguard.plan.machine import PlanDay, PlanEvent, PlanState, replay
 from strideguard.plan.models import PlanDayRow, PlanEventRow
-from strideguard.plan.records import (  # noqa: F401  (re-exported: the plan's readers use these names)
-    CHECKIN_COLUMNS,
-    RUN_COLUMNS,
+from strideguard.plan.records import (  # noqa: F401  (Recorded, recorded, runner_today: re-exported)
     Recorded,
-    checkin_snap,
     first_data,
     inputs,
     recorded,
-    run_snap,
     runner_today,
     with_assessments,
 )
