@@ -28,6 +28,8 @@ const METRIC_WORDS = {
   speed_pct: 'average pace against your reference week',
   sessions_in_phase: 'sessions done in the phase',
   morning_pain: 'morning pain',
+  exercise_adherence_pct: 'exercises done in the last 7 days',
+  knee_after_exercise: 'knee after yesterday\'s exercises',
 };
 export const KIND_WORDS = {
   rest_started: 'Rest started',
@@ -43,6 +45,7 @@ export const KIND_WORDS = {
   session_early: 'Ran on a day off between sessions',
   recurrence: 'Pain came back within six weeks',
   assessed: 'Knee checked',
+  phase_held: 'Phase held: exercises under the minimum',
 };
 const STATUS_LABEL = { ok: 'Today: good to run', caution: 'Today: take it easy', stop: 'Today: no running' };
 

@@ -38,6 +38,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.operations import health, metrics
     from strideguard.operations.proxy import TrustedProxyFix
     from strideguard.push import api as push_api
+    from strideguard.rehab import api as rehab_api
     from strideguard.reminders import api as reminders_api
     from strideguard.training import api as training_api
 
@@ -67,7 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for blueprint in (
         accounts_api.auth_bp, accounts_api.me_bp, export_bp, training_api.bp,
         guidance_api.bp, push_api.bp, reminders_api.bp, imports_api.bp,
-        clinic_api.sharing_bp, clinic_api.clinic_bp,
+        clinic_api.sharing_bp, clinic_api.clinic_bp, rehab_api.bp,
     ):
         api.register_blueprint(blueprint)
     app.extensions["strideguard.api"] = api

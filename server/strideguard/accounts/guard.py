@@ -37,7 +37,7 @@ MULTIPART_ENDPOINTS = frozenset({"imports.create_import"})
 THERAPIST_BLUEPRINTS = frozenset({"clinic"})
 #: What every account may use, whatever its role.
 ACCOUNT_BLUEPRINTS = frozenset({"auth", "me", "export", "push", "reminders", "api-docs"})
-ACCOUNT_ENDPOINTS = frozenset({"guidance.list_conditions"})
+ACCOUNT_ENDPOINTS = frozenset({"guidance.list_conditions", "rehab.list_exercises"})
 
 
 def role_allowed(role: str, endpoint: str, blueprint: str | None) -> bool:

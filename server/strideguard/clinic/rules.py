@@ -52,8 +52,10 @@ if TYPE_CHECKING:
 
 RECENT_DAYS = 3
 URGENT, ALERT, LOAD, RECURRENCE = "patient_urgent", "patient_alert", "patient_load", "patient_recurrence"
+#: Pain during an exercise above its ceiling, the second time within seven days (``rehab``).
+EXERCISE_PAIN = "patient_rehab"
 #: Therapist alert kinds, in the order one push carries them.
-KINDS = (URGENT, ALERT, RECURRENCE, LOAD)
+KINDS = (URGENT, ALERT, RECURRENCE, LOAD, EXERCISE_PAIN)
 LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "flag": 2, "weekly_jump": 1}
 #: Plan events that tell a therapist about load: (event kind, alert reason).
 LOAD_EVENTS = {"over_cap": "over_cap", "speed_over": "speed_over", "ran_during_rest": "ran_during_rest",

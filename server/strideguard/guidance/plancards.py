@@ -165,8 +165,23 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
         lead = (f"Back to phase {phase.number}: the knee did not take the last session well. Take "
                 f"{EASY_DAYS} easy days without running; the next session is {next_text}. ")
 
+    rehab = [e.reason for e in plan.events if e.kind == "phase_held"
+             or (e.kind == "phase_down" and e.reason.metric == "knee_after_exercise")]
+    if any(e.kind == "phase_down" and e.reason.metric == "knee_after_exercise" for e in plan.events):
+        lead = (f"Back to phase {phase.number}: your knee was worse after yesterday's exercises. Take "
+                f"{EASY_DAYS} easy days without running; the next session is {next_text}. Tell your "
+                "therapist how the exercises went. ")
+    held = next((e.reason for e in plan.events if e.kind == "phase_held"), None)
+    if held is not None:
+        lead = (f"Session counted, but you stay in phase {phase.number}: your exercises were at "
+                f"{held.value}% over the last 7 days, under the {held.threshold}% your therapist set. "
+                "Keep up your exercises to move up. ")
+
     checkin = snapshot.todays_checkin
-    if "session_too_long" in notes:
+    if "worse_after_exercise" in notes:
+        title = f"Back to phase {phase.number}: {EASY_DAYS} easy days"
+        message = f"{lead}{where}"
+    elif "session_too_long" in notes:
         title = "That was more than today's session"
         message = (f"Today's run was longer than the session ({session}), so it does not count. "
                    f"Keep to the session for now. {where}")
@@ -206,7 +221,7 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
             title,
             message,
             ([plan.state.cause] if plan.state.cause and "return_started" in today_events else [])
-            + _session_reasons(plan, phase),
+            + rehab + _session_reasons(plan, phase),
             EVIDENCE["return_plan"],
             kind="plan",
         )

@@ -21,7 +21,7 @@ from strideguard.guidance.snapshot import DaySnapshot, ShoeSnap
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.day.redflags import ASSESSED_ANSWER
-from strideguard.plan.machine import BREAK_ANSWER, PlanDay
+from strideguard.plan.machine import BREAK_ANSWER, EXERCISE_ANSWER, PlanDay
 from strideguard.training.models import Run, Shoe
 
 EXTENSION_KEY = "strideguard.plugins"
@@ -124,10 +124,28 @@ ASSESSED_QUESTION = {
 }
 
 
+#: Asked the day after an exercise session: a worse knee counts like a worse morning after a
+#: return session (``plan.machine``).
+EXERCISE_QUESTION = {
+    "id": EXERCISE_ANSWER,
+    "prompt": "How is your knee after yesterday's exercises?",
+    "type": "choice",
+    "options": ["better", "same", "worse"],
+    "condition": None,
+}
+
+
 def checkin_questions(user: User) -> list[dict[str, Any]]:
     """Core questions plus those of the runner's conditions (all conditions when none chosen);
-    the assessment question while the care plan holds a rest for it."""
+    the assessment question while the care plan holds a rest for it; the knee after
+    yesterday's exercises when a session was logged yesterday."""
+    from strideguard.rehab.store import session_dates
+
     chosen = list(user.conditions or []) or sorted(known_condition_ids())
     today = plan_service.runner_today(user)
-    held = user.role == "runner" and plan_service.day_for(user, today, today).state.hold
-    return CORE_QUESTIONS + ([ASSESSED_QUESTION] if held else []) + host().checkin_questions(chosen)
+    runner = user.role == "runner"
+    held = runner and plan_service.day_for(user, today, today).state.hold
+    yesterday = today - timedelta(days=1)
+    exercised = runner and yesterday in session_dates(user.id, yesterday, yesterday)
+    return (CORE_QUESTIONS + ([ASSESSED_QUESTION] if held else []) + ([EXERCISE_QUESTION] if exercised else [])
+            + host().checkin_questions(chosen))

@@ -89,6 +89,7 @@ from strideguard.load.weekly import (
     weekly_cap_m,
 )
 from strideguard.plan import phases
+from strideguard.rehab.adherence import Rehab
 
 NORMAL, REST, RETURN = "normal", "rest", "return"
 STATES = (NORMAL, REST, RETURN)
@@ -107,6 +108,8 @@ RECURRENCE_DAYS = 42
 EASY_DAYS = 2
 #: The check-in answer with which a runner flags a comeback after a break.
 BREAK_ANSWER = "core.back_from_break"
+#: The check-in answer to "how is the knee after yesterday's exercises": better, same, worse.
+EXERCISE_ANSWER = "core.knee_after_exercise"
 VERDICTS = ("ok", "caution", "stop")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _DAY = timedelta(days=1)
@@ -121,6 +124,12 @@ class DayInput:
     checkin: CheckinSnap | None = None
     runs: tuple[RunSnap, ...] = ()
     assessed: tuple[str, ...] = ()
+    #: An exercise session was logged the day before (the check-in's answer about the knee
+    #: after it counts like the morning after a run session).
+    exercised_before: bool = False
+    #: The runner's exercise programme and logged exercises (``rehab.adherence.Rehab``), when
+    #: it sets a minimum adherence for the return: below it, the return does not move up.
+    rehab: Rehab | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +138,8 @@ class PlanEvent:
 
     ``kind``: rest_started, rest_extended, return_started, phase_up, phase_down,
     return_completed, ramp_completed, over_cap, speed_over, ran_during_rest,
-    session_too_long, session_early, recurrence, assessed.
+    session_too_long, session_early, recurrence, assessed, phase_held (the session counted,
+    but the exercise programme's minimum adherence is not met).
     """
 
     day: date
@@ -405,8 +415,11 @@ def _return_volume(s: PlanState) -> float:
     return max(s.week_m, s.prev_week_m, float(last))
 
 
-def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason, session: date) -> PlanState:
-    """Count a clean session (``up``) or drop a phase for a broken one (then easy days)."""
+def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason, session: date,
+                short: Reason | None = None) -> PlanState:
+    """Count a clean session (``up``) or drop a phase for a broken one (then easy days).
+    ``short``: the exercise programme's minimum adherence is not met — the session counts,
+    but the phase holds (the next clean session with the minimum met moves it up)."""
     if not up:
         lower = max(1, s.phase - 1)
         easy = session + EASY_DAYS * _DAY
@@ -416,6 +429,10 @@ def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason, session: dat
     done = s.phase_sessions + 1
     if done < phases.SESSIONS_PER_PHASE:
         return _with(s, phase_sessions=done)
+    if short is not None:
+        work.notes.append("rehab_below_minimum")
+        work.event(RETURN, RETURN, "phase_held", short, phase=s.phase)
+        return _with(s, phase_sessions=phases.SESSIONS_PER_PHASE - 1)
     if s.phase >= phases.LAST_PHASE:
         ramp: float | None = _return_volume(s)
         if s.baseline_m and ramp >= s.baseline_m:
@@ -430,10 +447,15 @@ def _phase_move(s: PlanState, work: _Day, up: bool, reason: Reason, session: dat
     return _with(s, phase=s.phase + 1, phase_sessions=0)
 
 
-def _confirm_pending(s: PlanState, checkin: CheckinSnap, work: _Day, limit: int, ceiling: int) -> PlanState:
+#: The reason a worse knee the morning after exercises gives.
+WORSE_AFTER_EXERCISE = Reason("knee_after_exercise", "worse", "same")
+
+
+def _confirm_pending(s: PlanState, checkin: CheckinSnap, work: _Day, limit: int, ceiling: int,
+                     inp: DayInput | None = None) -> PlanState:
     """The check-in after a session decides whether the session counts: pain within the
     limit, and the knee no worse than before the session — its morning pain, or its pain
-    when the morning field is empty."""
+    when the morning field is empty, or the runner's answer after yesterday's exercises."""
     session = s.pending or work.day
     ref = s.pending_ref if s.pending_ref is not None else ceiling
     morning, field_name = ((checkin.morning_pain, "morning_pain") if checkin.morning_pain is not None
@@ -445,9 +467,19 @@ def _confirm_pending(s: PlanState, checkin: CheckinSnap, work: _Day, limit: int,
     if morning > ref:
         work.notes.append("session_broken")
         return _phase_move(s, work, False, Reason(field_name, morning, ref), session)
+    if inp is not None and worse_after_exercise(inp):
+        work.notes.append("session_broken")
+        return _phase_move(s, work, False, WORSE_AFTER_EXERCISE, session)
     work.notes.append("session_counted")
+    short = inp.rehab.short(work.day, s.since) if inp is not None and inp.rehab is not None else None
     return _phase_move(s, work, True, Reason("sessions_in_phase", s.phase_sessions + 1,
-                                             phases.SESSIONS_PER_PHASE), session)
+                                             phases.SESSIONS_PER_PHASE), session, short)
+
+
+def worse_after_exercise(inp: DayInput) -> bool:
+    """The runner's check-in says the knee is worse after yesterday's exercise session."""
+    return bool(inp.exercised_before and inp.checkin is not None
+                and inp.checkin.answers.get(EXERCISE_ANSWER) == "worse")
 
 
 def _return_runs(s: PlanState, inp: DayInput, work: _Day, ceiling: int, blocked: Reason | None) -> PlanState:
@@ -590,7 +622,10 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             s = _enter_return(s, day, reason)
         if s.state == RETURN:
             if s.pending is not None and checkin is not None and s.pending < day:
-                s = _confirm_pending(s, checkin, work, threshold, ceiling)
+                s = _confirm_pending(s, checkin, work, threshold, ceiling, inp)
+            elif worse_after_exercise(inp):  # like a worse morning after a run session
+                work.notes.append("worse_after_exercise")
+                s = _phase_move(s, work, False, WORSE_AFTER_EXERCISE, day - _DAY)
             blocked = None
             if fever_day:
                 blocked = Reason(redflags.FEVER.id, True, None)

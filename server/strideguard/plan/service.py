@@ -20,6 +20,7 @@ from strideguard.day.values import RunnerSettings
 from strideguard.extensions import core_rows, db, ids_match
 from strideguard.plan.machine import PlanDay, PlanEvent, PlanState, replay
 from strideguard.plan.models import PlanDayRow, PlanEventRow
+from strideguard.rehab.store import with_rehab
 from strideguard.plan.records import (  # noqa: F401  (Recorded, recorded, runner_today: re-exported)
     Recorded,
     first_data,
@@ -138,6 +139,7 @@ def refresh(user: User, since: date | None, today: date,
         found = known.inputs(first)
     else:
         found = inputs(user.id, first, today)
+    found = with_rehab(user.id, found, first, today)
     days = replay(state, found, today, settings, first=first)
     if state.hold or any(d.state.hold for d in days):  # rare: only then read the assessments
         days = replay(state, with_assessments(user.id, found, first, today), today, settings, first=first)
@@ -177,7 +179,8 @@ def day_for(user: User, day: date, today: date) -> PlanDay:
         raise ValueError("the plan of a future date is not known")
     settings = runner_settings(user)
     first = max(min([*first_data(user.id), day]), day - timedelta(days=HORIZON_DAYS))
-    return replay(PlanState(), inputs(user.id, first, day), day, settings, first=first)[-1]
+    found = with_rehab(user.id, inputs(user.id, first, day), first, day)
+    return replay(PlanState(), found, day, settings, first=first)[-1]
 
 
 def history(user: User, limit: int = 200) -> list[PlanEvent]:

@@ -33,7 +33,7 @@ from strideguard.day import redflags
 from strideguard.load.weekly import shown_distance
 
 #: Alerts to a therapist about a patient (``strideguard.clinic.alerts``).
-THERAPIST_KINDS = ("patient_urgent", "patient_alert", "patient_recurrence", "patient_load")
+THERAPIST_KINDS = ("patient_urgent", "patient_alert", "patient_recurrence", "patient_load", "patient_rehab")
 KINDS = ("checkin_due", "rest", "reduce_volume", "contact_pt", "contact_doctor", "weekly_plan", *THERAPIST_KINDS)
 ALERT_KINDS = ("rest", "reduce_volume", "contact_pt", "contact_doctor")
 DETAILS = ("discreet", "detailed")
@@ -52,6 +52,7 @@ URLS: dict[str, str] = {
     "patient_alert": "/#clinic",
     "patient_recurrence": "/#clinic",
     "patient_load": "/#clinic",
+    "patient_rehab": "/#clinic",
 }
 
 
@@ -77,6 +78,7 @@ _OPTIONS: dict[str, DeliveryOptions] = {
     "patient_alert": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-patient_alert"),
     "patient_recurrence": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-patient_recur"),
     "patient_load": DeliveryOptions(ttl=24 * 3600, urgency="low", topic="strideguard-patient_load"),
+    "patient_rehab": DeliveryOptions(ttl=24 * 3600, urgency="normal", topic="strideguard-patient_rehab"),
 }
 
 # (title, discreet body) per kind; the action comes first.
@@ -91,6 +93,7 @@ _DISCREET: dict[str, tuple[str, str]] = {
     "patient_alert": ("A patient needs your attention", "Open StrideGuard to see who and why."),
     "patient_recurrence": ("A patient's knee pain came back", "Open StrideGuard to see who and when."),
     "patient_load": ("A patient ran more than the plan", "Open StrideGuard to see who and how much."),
+    "patient_rehab": ("A patient's exercises hurt too much", "Open StrideGuard to see who and which."),
 }
 
 # Short sentence added for a kind folded into another push ("also").
@@ -105,6 +108,7 @@ _ALSO: dict[str, str] = {
     "patient_alert": "A limit was passed.",
     "patient_recurrence": "The pain came back within six weeks.",
     "patient_load": "They ran more than the plan allows.",
+    "patient_rehab": "An exercise hurt above its ceiling again.",
 }
 
 #: How a therapist reads each red flag (``day.redflags``, the one table of their words).
@@ -201,6 +205,11 @@ def _patient_body(kind: str, context: Mapping[str, Any]) -> str | None:
     if kind == "patient_urgent":
         flags = [_FLAGS[f] for f in context.get("flags") or () if f in _FLAGS]
         return f"{name} reported {' and '.join(flags) or 'a warning sign'}." if flags else None
+    if kind == "patient_rehab":
+        found = [f"{_clip(str(e.get('name')), 40)} {_score(e.get('pain'))}/10 (ceiling {_score(e.get('ceiling'))})"
+                 for e in context.get("exceedances") or () if isinstance(e, Mapping)
+                 and _score(e.get("pain")) is not None and _score(e.get("ceiling")) is not None]
+        return f"{name}: exercise pain above its ceiling twice in 7 days: {'; '.join(found)}." if found else None
     if kind == "patient_recurrence":
         flares = _score(context.get("flares"))
         return f"{name}: knee pain stopped running {flares} times within six weeks." if flares else None

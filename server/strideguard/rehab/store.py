@@ -1,0 +1,92 @@
+"""Reading a runner's programme versions and logged exercises as the pure values of
+``rehab.adherence`` (Core rows, bound parameters built once), and joining them to the care
+plan's inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from strideguard.extensions import core_rows
+from strideguard.plan.machine import DayInput
+from strideguard.rehab.adherence import ItemPlan, Logged, Rehab, VersionPlan
+from strideguard.rehab.models import ExerciseEntry, ExerciseSession, Programme, ProgrammeItem
+
+
+class _Reads:
+    def __init__(self) -> None:
+        uid, first, last = bindparam("uid"), bindparam("first"), bindparam("last")
+        self.versions = select(
+            Programme.id, Programme.version, Programme.starts_on, Programme.effective_from,
+            Programme.min_adherence_pct,
+        ).where(Programme.user_id == uid).order_by(Programme.version)
+        self.items = select(
+            ProgrammeItem.programme_id, ProgrammeItem.exercise, ProgrammeItem.name,
+            ProgrammeItem.per_week, ProgrammeItem.weekdays, ProgrammeItem.pain_ceiling,
+        ).where(ProgrammeItem.user_id == uid).order_by(ProgrammeItem.programme_id, ProgrammeItem.position)
+        self.logged = select(
+            ExerciseEntry.date, ExerciseEntry.exercise, ExerciseEntry.sets, ExerciseEntry.pain,
+            ExerciseEntry.ceiling,
+        ).where(ExerciseEntry.user_id == uid, ExerciseEntry.date.between(first, last)).order_by(
+            ExerciseEntry.date, ExerciseEntry.position)
+        self.session_dates = select(ExerciseSession.date).where(
+            ExerciseSession.user_id == uid, ExerciseSession.date.between(first, last)).distinct()
+        self.minimum = select(Programme.id).where(
+            Programme.user_id == uid, Programme.min_adherence_pct.is_not(None)).limit(1)
+
+
+_R: _Reads | None = None
+
+
+def _q() -> _Reads:
+    global _R
+    if _R is None:
+        _R = _Reads()
+    return _R
+
+
+def versions(user_id: int) -> tuple[VersionPlan, ...]:
+    """Every programme version of the runner, oldest first (two queries)."""
+    rows = core_rows(_q().versions, {"uid": user_id}).all()
+    if not rows:
+        return ()
+    items: dict[int, list[ItemPlan]] = {}
+    for row in core_rows(_q().items, {"uid": user_id}):
+        items.setdefault(row.programme_id, []).append(ItemPlan(
+            row.exercise, row.name, row.per_week, tuple(row.weekdays or ()), row.pain_ceiling))
+    return tuple(VersionPlan(r.version, r.starts_on, r.effective_from, tuple(items.get(r.id, ())),
+                             r.min_adherence_pct) for r in rows)
+
+
+def sets_done(sets: Any) -> int:
+    """Sets with something done in them (repetitions or seconds above 0)."""
+    return sum(1 for s in sets or () if (s.get("reps") or 0) > 0 or (s.get("seconds") or 0) > 0)
+
+
+def logged(user_id: int, first: date, last: date) -> tuple[Logged, ...]:
+    """The runner's logged exercises from ``first`` through ``last``, oldest first."""
+    return tuple(Logged(r.date, r.exercise, sets_done(r.sets), r.pain, r.ceiling)
+                 for r in core_rows(_q().logged, {"uid": user_id, "first": first, "last": last}))
+
+
+def session_dates(user_id: int, first: date, last: date) -> set[date]:
+    """The dates from ``first`` through ``last`` with an exercise session logged."""
+    return set(core_rows(_q().session_dates, {"uid": user_id, "first": first, "last": last}).scalars())
+
+
+def with_rehab(user_id: int, inputs: list[DayInput], first: date, last: date) -> list[DayInput]:
+    """``inputs`` (the care plan's days ``first``..``last``) with what the exercise programme
+    adds: whether an exercise session was logged the day before a check-in, and — when a
+    programme sets a minimum adherence for the return — the programme and logged exercises.
+    A runner who never logged an exercise and has no minimum costs two indexed reads."""
+    dates = session_dates(user_id, first - timedelta(days=1), last)
+    rehab = None
+    if core_rows(_q().minimum, {"uid": user_id}).first() is not None:
+        rehab = Rehab(versions(user_id), logged(user_id, first - timedelta(days=8), last))
+    if not dates and rehab is None:
+        return inputs
+    return [dataclasses.replace(i, exercised_before=(i.day - timedelta(days=1)) in dates, rehab=rehab)
+            if i.checkin is not None else i for i in inputs]
