@@ -1,0 +1,1 @@
+"""The rehab half: the exercise library, the programme a therapist prescribes, the sessions a runner logs."""
