@@ -85,3 +85,31 @@ def questions_for(
     if condition_id not in conditions:
         return []
     return [{**q, "condition": condition_id} for q in questions]
+
+
+#: What every built-in starter set says at the end of its ``why``: general, not prescribed.
+TAILOR = "A general start, not a prescription: have your therapist tailor it to your knee."
+
+
+def starter_sets_for(
+    conditions: Sequence[str],
+    condition_id: str,
+    items: Sequence[tuple[str, int, int | None, int | None]],
+    why: str,
+    sources: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The condition's starter set (as the plain dict the host validates) when it is among
+    ``conditions``, else none. ``items`` are ``(exercise id, sets, reps, seconds)``."""
+    if condition_id not in conditions:
+        return []
+    return [
+        {
+            "condition": condition_id,
+            "items": [
+                {"exercise": exercise, "sets": sets, "reps": reps, "seconds": seconds}
+                for exercise, sets, reps, seconds in items
+            ],
+            "why": f"{why} {TAILOR}",
+            "sources": list(sources),
+        }
+    ]

@@ -12,6 +12,7 @@ from strideguard_knee._common import (
     plan_state,
     questions_for,
     relevant,
+    starter_sets_for,
     todays_checkin,
     todays_pain,
 )
@@ -55,6 +56,35 @@ def strideguard_conditions() -> list[dict[str, Any]]:
 def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
     """Ask about swelling on the kneecap and tenderness on the inside."""
     return questions_for(conditions, ID, QUESTIONS)
+
+
+STARTER = (
+    ("core.quad_set", 2, 10, 5),
+    ("core.straight_leg_raise", 3, 12, None),
+    ("core.side_lying_hip_abduction", 3, 12, None),
+    ("core.mini_squat", 3, 12, None),
+    ("core.hamstring_stretch", 1, 3, 30),
+    ("core.calf_stretch", 1, 3, 30),
+)
+STARTER_WHY = (
+    "For an irritated bursa, the usual care is gentle strength and movement that keeps the "
+    "knee working without pressing on the sore spot, with light stretches for the back of the "
+    "thigh and the calf. Avoid kneeling while the kneecap is swollen. With a fever, or a hot, "
+    "red knee, contact your doctor instead."
+)
+STARTER_SOURCES = (
+    "Clinical practice and expert opinion: gentle strengthening and stretching for pes "
+    "anserine and prepatellar bursitis. We found no controlled trial of these exercises for "
+    "knee bursitis.",
+    "Physical-therapy clinic article (StrideGuard seed): compression, early movement and gentle "
+    "exercise usually work best; a fever needs a doctor. Clinical advice, not a study.",
+)
+
+
+@hookimpl
+def strideguard_starter_sets(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Gentle strength and stretching (clinical practice; no trial to cite)."""
+    return starter_sets_for(conditions, ID, STARTER, STARTER_WHY, STARTER_SOURCES)
 
 
 @hookimpl

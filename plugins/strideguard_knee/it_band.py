@@ -6,7 +6,14 @@ from typing import Any
 
 from strideguard import hookimpl
 from strideguard.guidance.snapshot import DaySnapshot
-from strideguard_knee._common import advice, answer, questions_for, relevant, todays_pain
+from strideguard_knee._common import (
+    advice,
+    answer,
+    questions_for,
+    relevant,
+    starter_sets_for,
+    todays_pain,
+)
 
 PLUGIN_API_VERSION = 1
 ID = "it_band"
@@ -47,6 +54,63 @@ def strideguard_conditions() -> list[dict[str, Any]]:
 def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
     """Ask about outside-of-knee pain and foam rolling."""
     return questions_for(conditions, ID, QUESTIONS)
+
+
+HIP_HIKE = f"{ID}.hip_hike"
+EXERCISES = (
+    {
+        "id": HIP_HIKE,
+        "name": "Hip hike (pelvic drop)",
+        "instructions": (
+            "Stand side-on at the edge of a step on one leg, the other foot hanging free, both "
+            "knees straight. Let the free side of your pelvis drop a few centimetres, then lift "
+            "it back up past level using the side of the standing hip. Keep your trunk upright: "
+            "only the pelvis moves. Hold a wall for balance."
+        ),
+        "trains": ["hips", "glutes"],
+        "dose": "reps",
+        "sets": 3,
+        "reps": 12,
+        "seconds": None,
+        "sides": "each",
+        "equipment": ["step"],
+        "conditions": [ID, "runners_knee"],
+    },
+)
+STARTER = (
+    ("core.side_lying_hip_abduction", 3, 12, None),
+    (HIP_HIKE, 3, 12, None),
+    ("core.banded_side_steps", 3, 10, None),
+    ("core.single_leg_bridge", 3, 10, None),
+    ("core.side_plank", 3, None, 20),
+)
+STARTER_WHY = (
+    "Runners with pain on the outside of the knee often have weaker hip muscles on that side. "
+    "The usual rehab builds the muscles that keep the pelvis level: the side of the hip, the "
+    "buttocks and the trunk. The evidence is thin (small studies without a control group), "
+    "but it matches what therapists commonly do. Leave out foam rolling the band."
+)
+STARTER_SOURCES = (
+    "Fredericson et al., Clin J Sport Med 2000: 24 distance runners with IT band syndrome had "
+    "weaker hip abductors on the painful side; after six weeks of hip abductor strengthening "
+    "most were back running without pain. Small study, no control group.",
+    "Baker, Souza & Fredericson, PM&R 2011: review of IT band syndrome; hip and trunk strength "
+    "and control are central to rehab. Narrative review, expert opinion.",
+    "Beers et al., Physiotherapy Canada 2008: in 16 patients, hip abductor strength rose over a "
+    "six-week programme and went with better function. Observational, no control group.",
+)
+
+
+@hookimpl
+def strideguard_exercises() -> list[dict[str, Any]]:
+    """The hip hike, a hip-abductor exercise the built-in library lacks."""
+    return [dict(ex) for ex in EXERCISES]
+
+
+@hookimpl
+def strideguard_starter_sets(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Hip abductor and trunk strength for the outside of the knee."""
+    return starter_sets_for(conditions, ID, STARTER, STARTER_WHY, STARTER_SOURCES)
 
 
 @hookimpl

@@ -11,6 +11,7 @@ from strideguard_knee._common import (
     answer,
     questions_for,
     relevant,
+    starter_sets_for,
     todays_checkin,
     todays_pain,
 )
@@ -49,6 +50,63 @@ def strideguard_conditions() -> list[dict[str, Any]]:
 def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
     """Ask whether a twist started it."""
     return questions_for(conditions, ID, QUESTIONS)
+
+
+HEEL_SLIDE = f"{ID}.heel_slide"
+EXERCISES = (
+    {
+        "id": HEEL_SLIDE,
+        "name": "Heel slide",
+        "instructions": (
+            "Lie on your back with both legs straight. Slowly slide one heel along the floor "
+            "towards your buttock, bending the knee as far as is comfortable, then slide it "
+            "back until the knee is straight again. Move smoothly and stop short of a pinching "
+            "pain."
+        ),
+        "trains": ["flexibility"],
+        "dose": "reps",
+        "sets": 2,
+        "reps": 15,
+        "seconds": None,
+        "sides": "each",
+        "equipment": [],
+        "conditions": [ID],
+    },
+)
+STARTER = (
+    ("core.quad_set", 2, 10, 5),
+    ("core.straight_leg_raise", 3, 12, None),
+    (HEEL_SLIDE, 2, 15, None),
+    ("core.mini_squat", 3, 12, None),
+    ("core.glute_bridge", 3, 12, None),
+    ("core.single_leg_balance", 3, None, 30),
+)
+STARTER_WHY = (
+    "For a worn (degenerative) meniscus, a programme of strength and control exercise is the "
+    "usual first step before surgery is considered. These start gently: thigh and hip "
+    "strength, bending the knee, balance. A knee that locks, catches, gives way or will not "
+    "straighten needs your therapist before any of them."
+)
+STARTER_SOURCES = (
+    "Kise et al., BMJ 2016: in 140 adults aged 35-60 with a degenerative meniscal tear, 12 weeks "
+    "of supervised exercise did as well at two years as keyhole surgery and built more thigh "
+    "strength. Randomised trial; it does not cover sudden tears from a twist.",
+    "Physical-therapy clinic article (StrideGuard seed): rest and ice ease a mild case but do "
+    "not mend the tear; a recovery plan with the therapist can make surgery less likely. "
+    "Clinical advice, not a study.",
+)
+
+
+@hookimpl
+def strideguard_exercises() -> list[dict[str, Any]]:
+    """The heel slide, for getting the knee to bend and straighten again."""
+    return [dict(ex) for ex in EXERCISES]
+
+
+@hookimpl
+def strideguard_starter_sets(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Exercise therapy first, as for degenerative meniscal tears; locking goes to the therapist."""
+    return starter_sets_for(conditions, ID, STARTER, STARTER_WHY, STARTER_SOURCES)
 
 
 @hookimpl

@@ -16,6 +16,7 @@ from strideguard_knee._common import (
     plan_state,
     questions_for,
     relevant,
+    starter_sets_for,
     todays_pain,
 )
 from strideguard_knee._frequency import (
@@ -66,6 +67,65 @@ def strideguard_conditions() -> list[dict[str, Any]]:
 def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
     """Ask about jumping/stair pain and stretching."""
     return questions_for(conditions, ID, QUESTIONS)
+
+
+DECLINE_HOLD = f"{ID}.decline_squat_hold"
+EXERCISES = (
+    {
+        "id": DECLINE_HOLD,
+        "name": "Decline squat hold",
+        "instructions": (
+            "Stand on a slant board with your heels higher than your toes (a firm wedge or a "
+            "thick book under the heels will do). On one leg, or both to start, bend the knee "
+            "to about a quarter squat and hold still with your body upright. It loads the "
+            "tendon below the kneecap; your therapist sets how deep and how long."
+        ),
+        "trains": ["quadriceps"],
+        "dose": "hold",
+        "sets": 1,
+        "reps": 5,
+        "seconds": 30,
+        "sides": "each",
+        "equipment": ["decline_board"],
+        "conditions": [ID],
+    },
+)
+STARTER = (
+    ("core.spanish_squat", 1, 5, 45),
+    ("core.split_squat", 3, 8, None),
+    ("core.single_leg_calf_raise", 3, 12, None),
+    ("core.single_leg_bridge", 3, 10, None),
+)
+STARTER_WHY = (
+    "Tendon rehab usually starts with long, heavy holds that load the tendon without moving "
+    "the knee, then moves on to slow, heavy strength work as the tendon allows: do the split "
+    "squats slowly, about three seconds down and three up. Leave out stretching the front of "
+    "the thigh for now. Your therapist sets how much pain is acceptable during these."
+)
+STARTER_SOURCES = (
+    "Rio et al., BJSM 2015: five 45-second heavy isometric holds eased patellar tendon pain for "
+    "at least 45 minutes. Small crossover study (6 volleyball players).",
+    "Holden et al., J Sci Med Sport 2020: in 21 people, heavy holds eased pain no more than "
+    "slow moving repetitions did, and the effect was small and brief. Randomised crossover "
+    "trial.",
+    "Kongsgaard et al., Scand J Med Sci Sports 2009: heavy slow resistance training helped "
+    "at 12 weeks and still at six months, unlike a steroid injection. Randomised trial, 39 "
+    "men.",
+    "Malliaras et al., JOSPT 2015: staged tendon loading, from isometric holds to slow heavy "
+    "strength to faster, springier work. Clinical commentary, expert opinion.",
+)
+
+
+@hookimpl
+def strideguard_exercises() -> list[dict[str, Any]]:
+    """The decline squat hold, a classic tendon-loading hold the built-in library lacks."""
+    return [dict(ex) for ex in EXERCISES]
+
+
+@hookimpl
+def strideguard_starter_sets(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Isometric holds first, then slow heavy strength (the tendon loading literature)."""
+    return starter_sets_for(conditions, ID, STARTER, STARTER_WHY, STARTER_SOURCES)
 
 
 def _onsets(snapshot: DaySnapshot) -> tuple[float | None, float | None]:

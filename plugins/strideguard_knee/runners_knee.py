@@ -12,6 +12,7 @@ from strideguard_knee._common import (
     answer,
     questions_for,
     relevant,
+    starter_sets_for,
     todays_pain,
 )
 
@@ -54,6 +55,34 @@ def strideguard_conditions() -> list[dict[str, Any]]:
 def strideguard_checkin_questions(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
     """Ask about pain after sitting and on stairs."""
     return questions_for(conditions, ID, QUESTIONS)
+
+
+STARTER = (
+    ("core.side_lying_hip_abduction", 3, 12, None),
+    ("core.clamshell", 3, 15, None),
+    ("core.glute_bridge", 3, 12, None),
+    ("core.wall_sit", 1, 3, 30),
+    ("core.step_down", 3, 10, None),
+)
+STARTER_WHY = (
+    "Kneecap pain often eases with strength work for the hips and the thigh together. These "
+    "start gently: two exercises for the side of the hip, a bridge, a wall sit and a low "
+    "step-down. Stop any that brings on sharp pain."
+)
+STARTER_SOURCES = (
+    "Crossley et al., BJSM 2016: patellofemoral pain consensus statement (part 2, physical "
+    "interventions) recommends exercise therapy, hip and knee exercises combined. Expert "
+    "consensus weighing randomised trials.",
+    "Collins et al., BJSM 2018: consensus statement on exercise therapy for patellofemoral "
+    "pain recommends combining hip and knee exercises. Expert consensus weighing randomised "
+    "trials.",
+)
+
+
+@hookimpl
+def strideguard_starter_sets(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Hip and knee strength work, as the kneecap pain consensus statements recommend."""
+    return starter_sets_for(conditions, ID, STARTER, STARTER_WHY, STARTER_SOURCES)
 
 
 @hookimpl

@@ -42,6 +42,9 @@ CHECK = textwrap.dedent(
         "questions": host.checkin_questions(["back_of_knee"]),
         "behind": assess_day(behind, host).to_dict(),
         "elsewhere": [a["id"] for a in assess_day(elsewhere, host).to_dict()["advice"]],
+        "exercises": [e.to_dict() for e in host.exercises()],
+        "starter_sets": [s.to_dict() for s in host.starter_sets(["back_of_knee", "runners_knee"])],
+        "failures": host.failures_seen,
     }))
     """
 )
@@ -89,3 +92,18 @@ def test_example_plugin_adds_its_condition_question_and_advice(installed: dict) 
     assert behind["status"] == "caution"
     assert {"name": "back_of_knee", "status": "active"} in behind["plugins"]
     assert "back_of_knee.see_pt" not in installed["elsewhere"]
+
+
+def test_example_plugin_adds_an_exercise_and_a_starter_set(installed: dict) -> None:
+    exercises = {e["id"]: e for e in installed["exercises"]}
+    mine = exercises["back_of_knee.seated_hamstring_curl"]
+    assert mine["source"] == "back_of_knee"
+    assert (mine["dose"], mine["sets"], mine["reps"], mine["seconds"]) == ("reps", 3, 12, None)
+    assert mine["trains"] == ["hamstrings"] and mine["equipment"] == ["band", "chair"]
+    sets = {(s["condition"], s["source"]): s for s in installed["starter_sets"]}
+    assert set(sets) == {("back_of_knee", "back_of_knee"), ("runners_knee", "runners_knee")}
+    items = sets[("back_of_knee", "back_of_knee")]["items"]
+    assert items[0] == {"exercise": "back_of_knee.seated_hamstring_curl", "sets": 3, "reps": 12,
+                        "seconds": None}  # the plugin left the dose out: the exercise's default
+    assert [i["exercise"] for i in items[1:]] == ["core.calf_raise", "core.glute_bridge"]
+    assert installed["failures"] == 0

@@ -29,10 +29,11 @@ def signature_line(name: str, fn: object) -> str:
     return f"def {name}({params}) -> {sig.return_annotation}"
 
 
-def test_there_are_three_hooks_in_version_1() -> None:
+def test_there_are_five_hooks_in_version_1() -> None:
     assert hookspecs.PLUGIN_API_VERSION == 1
     assert sorted(hook_specs()) == [
-        "strideguard_assess", "strideguard_checkin_questions", "strideguard_conditions"
+        "strideguard_assess", "strideguard_checkin_questions", "strideguard_conditions",
+        "strideguard_exercises", "strideguard_starter_sets",
     ]
 
 

@@ -1,7 +1,8 @@
 """Example StrideGuard plugin: pain behind the knee.
 
 A template for third-party plugins. It adds one condition (pain at the back of the knee, which
-none of the built-in conditions covers), one check-in question and one advice. Everything a
+none of the built-in conditions covers), one check-in question, one advice, one exercise for
+the library and a starter set for its condition. Everything a
 plugin needs is ``from strideguard import hookimpl``; it receives frozen snapshots and returns
 plain dicts, which StrideGuard validates.
 """
@@ -19,6 +20,7 @@ PLUGIN_API_VERSION = 1
 CONDITION_ID = "back_of_knee"
 LOCATIONS = ["back_of_knee"]
 QUESTION_ID = f"{CONDITION_ID}.bending_pain"
+EXERCISE_ID = f"{CONDITION_ID}.seated_hamstring_curl"
 
 
 @hookimpl
@@ -76,5 +78,51 @@ def strideguard_assess(snapshot: Any) -> list[dict[str, Any]]:
                 {"metric": "pain", "value": checkin.pain, "threshold": None},
             ],
             "evidence": "Example plugin: a template, not clinical guidance.",
+        }
+    ]
+
+
+@hookimpl
+def strideguard_exercises() -> list[dict[str, Any]]:
+    """One exercise for the library, under this plugin's own id prefix."""
+    return [
+        {
+            "id": EXERCISE_ID,
+            "name": "Seated hamstring curl with band",
+            "instructions": (
+                "Sit on a chair with a loop band tied to something solid in front of you and "
+                "around one ankle. Starting with the knee nearly straight, pull the heel back "
+                "under the chair against the band, then let it return slowly."
+            ),
+            "trains": ["hamstrings"],
+            "dose": "reps",
+            "sets": 3,
+            "reps": 12,
+            "seconds": None,
+            "sides": "each",
+            "equipment": ["band", "chair"],
+            "conditions": [CONDITION_ID],
+        }
+    ]
+
+
+@hookimpl
+def strideguard_starter_sets(conditions: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A starter set for our condition only: our exercise plus two built-in ones."""
+    if CONDITION_ID not in conditions:
+        return []
+    return [
+        {
+            "condition": CONDITION_ID,
+            "items": [
+                {"exercise": EXERCISE_ID},  # no dose given: the exercise's default
+                {"exercise": "core.calf_raise", "sets": 3, "reps": 15, "seconds": None},
+                {"exercise": "core.glute_bridge", "sets": 3, "reps": 12, "seconds": None},
+            ],
+            "why": (
+                "Gentle strength for the muscles behind the knee. A general start, not a "
+                "prescription: have your therapist tailor it."
+            ),
+            "sources": ["Example plugin: a template, not clinical guidance."],
         }
     ]

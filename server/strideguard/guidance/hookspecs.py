@@ -15,6 +15,9 @@ not loaded. Every hook is called for each plugin on its own, results from all pl
 collected (no hook is ``firstresult``), and the host validates whatever comes back. The full
 guide is ``plugins/README.md``.
 
+``strideguard_exercises`` and ``strideguard_starter_sets`` were added later within version 1:
+additions only, so a plugin written before them still loads unchanged.
+
 This module imports only pluggy, the standard library and the snapshot/advice dataclasses, so
 importing it is cheap.
 """
@@ -28,6 +31,7 @@ import pluggy
 
 from strideguard.guidance.advice import Advice, Condition, Question
 from strideguard.guidance.snapshot import DaySnapshot
+from strideguard.rehab.library import Exercise, StarterSet
 
 #: Version of the hook API described in this file.
 PLUGIN_API_VERSION = 1
@@ -85,4 +89,47 @@ def strideguard_assess(snapshot: DaySnapshot) -> Sequence[Advice | dict[str, Any
     list when nothing applies. Must finish within the host's time budget (0.5 s by default).
 
     Not first-result: the lists of all plugins are concatenated, then de-duplicated by id.
+    """
+
+
+@hookspec
+def strideguard_exercises() -> Sequence[Exercise | dict[str, Any]]:
+    """Add exercises to the exercise library.
+
+    Called with no arguments. Return a list of exercises (at most 20), each a
+    :class:`~strideguard.rehab.library.Exercise` or a dict with ``id`` (``<prefix>.<name>``,
+    your plugin's own prefix; ``core.`` and ``custom.`` are reserved), ``name`` (≤ 80 chars),
+    ``instructions`` (≤ 1000 chars, plain steps in your own words), ``trains`` (one or more of
+    ``hips, glutes, quadriceps, hamstrings, calves, core, feet_ankles, balance,
+    flexibility``), ``dose`` (``reps``: sets × ``reps``; ``hold``: sets × ``reps`` holds of
+    ``seconds`` each; ``time``: sets of ``seconds``), the default ``sets`` (1–10), ``reps``
+    (1–100, ``None`` for ``time``) and ``seconds`` (1–600, ``None`` for ``reps``), ``sides``
+    (``each`` or ``both``), ``equipment`` (short names such as ``band``, ``step``; empty for
+    none) and ``conditions`` (condition ids it is commonly used for — never a diagnosis). The
+    host sets ``source`` to the plugin's name. Return an empty list when you add none.
+
+    Not first-result: the lists of all plugins are concatenated after the built-in
+    exercises; an id already taken keeps its first exercise. The host calls this hook until it
+    succeeds once, then caches the result.
+    """
+
+
+@hookspec
+def strideguard_starter_sets(
+    conditions: tuple[str, ...],
+) -> Sequence[StarterSet | dict[str, Any]]:
+    """Offer starter sets — general exercises for a condition — for the given conditions.
+
+    ``conditions`` is a tuple of condition ids (the runner's chosen conditions). Return a
+    starter set only for conditions among them that you know, at most one per condition, each
+    a :class:`~strideguard.rehab.library.StarterSet` or a dict with ``condition`` (the
+    condition id), ``items`` (3–8 of ``{exercise, sets, reps, seconds}``; ``exercise`` is an id
+    in the library — built-in, yours or another plugin's; leave the dose out to take the
+    exercise's default), ``why`` (≤ 500 chars, plain words: why these exercises, and that a
+    therapist should tailor them) and ``sources`` (1–6 citations, each saying how strong the
+    evidence is). The host sets ``source`` to the plugin's name. Return an empty list when none
+    apply.
+
+    Not first-result: the lists of all plugins are concatenated (a condition may get a set
+    from more than one plugin); sets for conditions not asked about are dropped.
     """

@@ -28,8 +28,11 @@ from strideguard.guidance.validation import (
     PluginOutputError,
     validate_advice,
     validate_conditions,
+    validate_exercises,
     validate_questions,
+    validate_starter_sets,
 )
+from strideguard.rehab.library import Exercise, StarterSet, library
 
 log = logging.getLogger("strideguard.plugins")
 
@@ -50,6 +53,7 @@ class PluginRecord:
     failures: int = 0
     abandoned: int = 0  # calls that ran past the budget and are still running
     conditions: tuple[Condition, ...] | None = None  # cached once a call succeeds
+    exercises: tuple[Exercise, ...] | None = None  # cached once a call succeeds
 
     def report(self) -> dict[str, Any]:
         """Plain-dict form for ``GET /plugins`` and ``strideguard plugins list``."""
@@ -369,6 +373,54 @@ class PluginHost:
                     seen.add(question.id)
                     questions.append({**question.to_dict(), "plugin": record.name})
         return questions
+
+    def exercises(self) -> list[Exercise]:
+        """Exercises the active plugins add to the library, validated, each with ``source``
+        set to its plugin's name; the first plugin to use an id keeps it.
+
+        Like the conditions, each plugin's answer is cached once a call succeeds (a plugin
+        that failed is asked again next time).
+        """
+        missing = {r.name for r in self._active() if r.exercises is None}
+        if missing:
+            implementing = {
+                impl.plugin_name for impl in self._pm.hook.strideguard_exercises.get_hookimpls()
+            }
+            for name in missing - implementing:
+                self._records[name].exercises = ()
+            for record, items in self._validated(
+                "strideguard_exercises",
+                {},
+                lambda r, res: validate_exercises(res, source=r.name),
+                only=missing & implementing,
+            ):
+                record.exercises = tuple(items)
+        seen: set[str] = set()
+        out: list[Exercise] = []
+        for record in self._active():
+            for exercise in record.exercises or ():
+                if exercise.id not in seen:
+                    seen.add(exercise.id)
+                    out.append(exercise)
+        return out
+
+    def starter_sets(self, conditions: Sequence[str]) -> list[StarterSet]:
+        """Starter sets the active plugins offer for ``conditions``, validated against the
+        library (built-in and plugin exercises), each with ``source`` set to its plugin's name.
+
+        A set for a condition not in ``conditions`` is dropped; a plugin naming an exercise
+        the library does not know has its whole answer rejected and counted as a failure.
+        """
+        asked = tuple(conditions)
+        known = library(self.exercises())
+        out: list[StarterSet] = []
+        for _, items in self._validated(
+            "strideguard_starter_sets",
+            {"conditions": asked},
+            lambda r, res: validate_starter_sets(res, known, source=r.name),
+        ):
+            out.extend(s for s in items if s.condition in asked)
+        return out
 
     def assess(self, snapshot: DaySnapshot) -> list[Advice]:
         """Advice from every active plugin for the day in ``snapshot``."""

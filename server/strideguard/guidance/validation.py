@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from strideguard.guidance.advice import (
@@ -23,6 +23,18 @@ from strideguard.guidance.advice import (
     Question,
     Reason,
     Source,
+)
+from strideguard.rehab.library import (
+    ID_RE,
+    MAX_INSTRUCTIONS,
+    MAX_WHY,
+    RESERVED_PREFIXES as RESERVED_EXERCISE_PREFIXES,
+    STARTER_ITEMS,
+    Exercise,
+    StarterItem,
+    StarterSet,
+    exercise_problems,
+    starter_set_problems,
 )
 
 #: Size caps: a plugin returning a megabyte of text is rejected, not shown.
@@ -221,3 +233,111 @@ def validate_questions(result: Any) -> list[Question]:
             )
         )
     return questions
+
+
+# -- the exercise library's hooks --------------------------------------------------------------
+
+
+def _names(data: Mapping[str, Any], key: str, *, required: bool = False) -> tuple[Any, ...]:
+    value = data.get(key)
+    if value is None and not required:
+        return ()
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise PluginOutputError(f"{key} must be a list")
+    return tuple(value)
+
+
+def _exercise_id(data: Mapping[str, Any]) -> str:
+    value = data.get("id")
+    if not isinstance(value, str) or not ID_RE.match(value):
+        raise PluginOutputError("id must look like 'prefix.name' in lower-case snake_case")
+    prefix = value.split(".", 1)[0]
+    if prefix in RESERVED_EXERCISE_PREFIXES:
+        raise PluginOutputError(f"id may not use the reserved prefix '{prefix}.'")
+    return value
+
+
+def validate_exercises(result: Any, source: str = "plugin") -> list[Exercise]:
+    """Validate a ``strideguard_exercises`` result; every exercise gets ``source``.
+
+    The rules are the library's own (``rehab.library.exercise_problems``); on top, a plugin's
+    ids may not use the reserved prefixes ``core.`` and ``custom.``, and may not repeat.
+    """
+    exercises: list[Exercise] = []
+    seen: set[str] = set()
+    for item in _items(result, "exercises"):
+        data = _as_mapping(item, "exercise")
+        ex = Exercise(
+            id=_exercise_id(data),
+            name=_text(data, "name", MAX_NAME),
+            instructions=_text(data, "instructions", MAX_INSTRUCTIONS),
+            trains=_names(data, "trains", required=True),
+            dose=data.get("dose"),  # type: ignore[arg-type]  # checked just below
+            sets=data.get("sets"),  # type: ignore[arg-type]
+            reps=data.get("reps"),
+            seconds=data.get("seconds"),
+            sides=data.get("sides"),  # type: ignore[arg-type]
+            equipment=_names(data, "equipment"),
+            conditions=_names(data, "conditions"),
+            source=source,
+        )
+        problems = exercise_problems(ex)
+        if problems:
+            raise PluginOutputError(f"exercise {ex.id}: {'; '.join(problems)}")
+        if ex.id in seen:
+            raise PluginOutputError(f"exercise {ex.id} is returned twice")
+        seen.add(ex.id)
+        exercises.append(ex)
+    return exercises
+
+
+def _starter_item(raw: Any, known: Mapping[str, Exercise] | Collection[str]) -> StarterItem:
+    data = _as_mapping(raw, "a starter item")
+    exercise = data.get("exercise")
+    if not isinstance(exercise, str) or exercise not in known:
+        raise PluginOutputError(f"unknown exercise {exercise!r} in a starter set")
+    default = known[exercise] if isinstance(known, Mapping) else None
+    # a plugin may leave the dose out and take the exercise's default one
+    sets, reps, seconds = (
+        data.get(key, getattr(default, key)) if default is not None else data.get(key)
+        for key in ("sets", "reps", "seconds")
+    )
+    return StarterItem(exercise, sets, reps, seconds)  # type: ignore[arg-type]  # checked later
+
+
+def validate_starter_sets(
+    result: Any, known_ids: Mapping[str, Exercise] | Collection[str], source: str = "plugin"
+) -> list[StarterSet]:
+    """Validate a ``strideguard_starter_sets`` result against the library; each set gets
+    ``source``.
+
+    ``known_ids`` is the library's ids — or, better, the id → exercise mapping
+    (``rehab.library.library(...)``), which also checks each item's dose against its
+    exercise's dose type and lets an item leave its dose out to take the default. An
+    exercise id the library does not know makes the whole result invalid, as do two sets for
+    one condition.
+    """
+    sets: list[StarterSet] = []
+    seen: set[str] = set()
+    for item in _items(result, "starter sets"):
+        data = _as_mapping(item, "starter set")
+        raw_items = data.get("items")
+        if isinstance(raw_items, (str, bytes, Mapping)) or not isinstance(raw_items, (list, tuple)):
+            raise PluginOutputError("items must be a list of starter items")
+        if len(raw_items) > STARTER_ITEMS[1]:
+            raise PluginOutputError(f"a starter set holds at most {STARTER_ITEMS[1]} exercises")
+        starter = StarterSet(
+            condition=data.get("condition"),  # type: ignore[arg-type]  # checked just below
+            items=tuple(_starter_item(raw, known_ids) for raw in raw_items),
+            why=_text(data, "why", MAX_WHY),
+            sources=_names(data, "sources", required=True),
+            source=source,
+        )
+        problems = starter_set_problems(starter, known_ids)
+        if problems:
+            raise PluginOutputError(f"starter set for {starter.condition}: {'; '.join(problems)}")
+        if starter.condition in seen:
+            raise PluginOutputError(f"two starter sets for {starter.condition}")
+        seen.add(starter.condition)
+        sets.append(starter)
+    return sets
