@@ -145,7 +145,7 @@ class Window:
         return pct(self.done, self.prescribed)
 
     def to_dict(self) -> dict:
-        return {"from": self.first.isoformat(), "to": self.last.isoformat(), "done": self.done,
+        return {"from": self.first, "to": self.last, "done": self.done,
                 "prescribed": self.prescribed, "pct": self.pct,
                 "exercises": [c.to_dict() for c in self.items]}
 

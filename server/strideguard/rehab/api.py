@@ -119,7 +119,7 @@ def create_exercise(data: dict):
 
 @clinic_bp.route("/exercises/<string:exercise_id>", methods=["PATCH"])
 @_documented(patient=False)
-@clinic_bp.arguments(CustomExercisePatchSchema)
+@clinic_bp.arguments(CustomExercisePatchSchema(partial=True))
 @clinic_bp.response(200, ExerciseSchema)
 @clinic_bp.alt_response(404, description="Not one of your exercises")
 def patch_exercise(changes: dict, exercise_id: str):

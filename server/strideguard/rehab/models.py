@@ -33,12 +33,13 @@ from strideguard.timeutil import utcnow
 
 class CustomExercise(db.Model):
     """An exercise a therapist wrote for their own patients (``custom.<id>`` in the library).
-    Retiring hides it from the library; programmes that use it keep their copy."""
+    Retiring hides it from the library; programmes that use it keep their copy. ``user_id``
+    is the therapist's account: their export holds it, their erasure removes it."""
 
     __tablename__ = "custom_exercises"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     instructions: Mapped[str] = mapped_column(String(1000))
     trains: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -80,10 +80,8 @@ class CustomExerciseInSchema(Schema):
 
 
 class CustomExercisePatchSchema(CustomExerciseInSchema):
-    """Every field optional; the result must still be a whole exercise."""
-
-    class Meta:
-        partial = True
+    """Every field optional (used as ``CustomExercisePatchSchema(partial=True)``); the result
+    must still be a whole exercise (checked on the merged result)."""
 
     @validates_schema
     def _dose(self, data: dict[str, Any], **_: Any) -> None:  # checked on the merged result

@@ -58,7 +58,7 @@ def shared_library() -> dict[str, Exercise]:
 
 
 def _own(therapist: User, retired: bool = False) -> list[CustomExercise]:
-    query = select(CustomExercise).where(CustomExercise.therapist_id == therapist.id)
+    query = select(CustomExercise).where(CustomExercise.user_id == therapist.id)
     if not retired:
         query = query.where(CustomExercise.retired_at.is_(None))
     return list(db.session.execute(query.order_by(CustomExercise.id)).scalars())
@@ -85,7 +85,7 @@ def _custom_row(therapist: User, exercise_id: str) -> CustomExercise:
     row = None
     if number.isdigit() and 0 < int(number) <= MAX_ID:
         row = db.session.execute(select(CustomExercise).where(
-            CustomExercise.id == int(number), CustomExercise.therapist_id == therapist.id)).scalar_one_or_none()
+            CustomExercise.id == int(number), CustomExercise.user_id == therapist.id)).scalar_one_or_none()
     if row is None:
         raise NotFound("No such exercise of yours.")
     return row
@@ -104,7 +104,7 @@ CUSTOM_FIELDS = ("name", "instructions", "trains", "dose", "sets", "reps", "seco
 
 
 def create_custom(therapist: User, data: dict[str, Any]) -> dict[str, Any]:
-    row = CustomExercise(therapist_id=therapist.id, **{k: data.get(k) for k in CUSTOM_FIELDS})
+    row = CustomExercise(user_id=therapist.id, **{k: data.get(k) for k in CUSTOM_FIELDS})
     db.session.add(row)
     db.session.commit()
     return exercise_out(_custom_exercise(row))
