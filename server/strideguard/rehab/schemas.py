@@ -6,13 +6,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from strideguard.rehab.library import DOSES, SIDES, TRAINS
 from strideguard.training.schemas import PAIN, QUERY_DAY
 
-DOSES = ("reps", "hold", "time")
-SIDES = ("each", "both")
 ITEM_SIDES = ("each", "both", "left", "right")
 LOADS = ("bodyweight", "kg", "band")
-TRAINS = ("hips", "glutes", "quadriceps", "hamstrings", "calves", "core", "feet_ankles", "balance", "flexibility")
 KEY = validate.Regexp(r"^[a-z0-9_]{1,40}\.[a-z0-9_]{1,40}$", error="Use an exercise id from GET /exercises.")
 SETS = validate.Range(min=1, max=10)
 REPS = validate.Range(min=1, max=100)
