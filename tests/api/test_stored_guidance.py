@@ -23,7 +23,8 @@ from tests.conftest import Runner, linked
 
 GUIDANCE = "/api/v1/guidance"
 #: Every table migration 0007 puts a trigger on, with the runner column.
-TRIGGER_TABLES = ("checkins", "runs", "shoes", "plan_days", "plan_events", "care_links")
+TRIGGER_TABLES = ("checkins", "runs", "shoes", "plan_days", "plan_events", "care_links",
+                  "programmes", "exercise_entries")
 
 
 def today() -> date:
@@ -93,6 +94,12 @@ def test_every_write_to_a_table_guidance_reads_raises_the_runners_rev(app, table
     runner.put(f"/api/v1/runs/{uuid.uuid4()}", json={"date": today().isoformat(), "distance_m": 5000.0,
                                                      "duration_s": 1800.0, "pain_during": 1})
     runner.post("/api/v1/shoes", json={"name": "Daily"})
+    # An exercise programme and a logged session (the plan reads both: minimum adherence,
+    # the knee after exercises).
+    assert therapist.put(f"/api/v1/clinic/patients/{uid}/programme", json={"items": [
+        {"exercise": "core.glute_bridge", "per_week": 3}]}).status_code == 200
+    assert runner.put(f"/api/v1/exercise-sessions/{uuid.uuid4()}", json={"date": today().isoformat(), "entries": [
+        {"exercise": "core.glute_bridge", "sets": [{"reps": 10}], "pain": 1}]}).status_code == 201
     other = Runner(app)
     other_rev = rev_of(app, other.user["id"])
     with app.app_context():  # raw SQL: no ORM, no service, nothing that could remember to bump
