@@ -17,7 +17,10 @@ const outboxKey = (id) => `exercise:${id}`;
 function stored(day) {
   try { return JSON.parse(localStorage.getItem(keyOf(day)) || 'null') || {}; } catch { return {}; }
 }
-function keep(day, data) { localStorage.setItem(keyOf(day), JSON.stringify({ ...stored(day), ...data })); }
+function keep(day, data) {
+  Object.keys(localStorage).filter((k) => k.startsWith('sg.ex.') && k !== keyOf(day)).forEach((k) => localStorage.removeItem(k));
+  localStorage.setItem(keyOf(day), JSON.stringify({ ...stored(day), ...data }));
+}
 
 /** The day's exercises (GET /me/programme/today), or this phone's copy when offline; and the
  * session's UUID (the server's, else this phone's, else a new one kept for the day). */
@@ -158,7 +161,7 @@ export async function showExercises() {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     error.textContent = '';
-    const body = { date: day, entries: readSession(form, items) };
+    const body = { date: today.date || day, entries: readSession(form, items) };
     if (!body.entries.length) { error.textContent = 'Tick the sets you did first.'; return; }
     button.disabled = true;
     try {

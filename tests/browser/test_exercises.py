@@ -128,6 +128,9 @@ def test_prescribed_session_is_ticked_and_saved(page: Any, live_server: Any) -> 
     expect(card).to_contain_text("From your therapist")
     expect(card).to_contain_text("Glute bridge · Split squat · Wall sit")
     screenshot(page, "70-exercises-today-card")
+    page.set_viewport_size({"width": 1280, "height": 900})  # a desktop: the two cards side by side
+    screenshot(page, "70b-exercises-today-card-desktop")
+    page.set_viewport_size({"width": 412, "height": 915})
 
     card.get_by_role("link", name="Start exercises").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Exercises · "))).to_be_visible()
