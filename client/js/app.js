@@ -1,5 +1,5 @@
 // App start-up and the hash router. Runners: #checkin #run #guidance #history #therapist
-// #settings; therapists: #clinic #clinic/patient/ID #clinic/accept/CODE #settings; #signin.
+// #exercises #programme #settings; therapists: #clinic #clinic/patient/ID #clinic/accept/CODE #settings; #signin.
 
 import { onCsrf } from './api.js';
 import { h, mount } from './dom.js';
@@ -19,6 +19,8 @@ const ROUTES = {
   history: [lazy('./history.js', 'showHistory'), ['runner']],
   import: [lazy('./imports.js', 'showImports'), ['runner']],
   therapist: [lazy('./therapist.js', 'showTherapist'), ['runner']],
+  exercises: [lazy('./exercises.js', 'showExercises'), ['runner']],
+  programme: [lazy('./exercises.js', 'showProgramme'), ['runner']],
   settings: [lazy('./settings.js', 'showSettings'), ['runner', 'therapist']],
   clinic: [lazy('./clinic.js', 'showClinic'), ['therapist']],
   'clinic/patient': [lazy('./patient.js', 'showPatient'), ['therapist']],

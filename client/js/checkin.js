@@ -2,7 +2,7 @@
 // The same form shows and edits a saved check-in (Today's, or any day's from History).
 
 import { api, showFieldErrors } from './api.js';
-import { h, mount, toggle, field, errorLine, toast } from './dom.js';
+import { h, mount, toggle, field, errorLine, toast, segmented } from './dom.js';
 import { kneeDiagram } from './knee.js';
 import { guidanceView, offlineRedFlags } from './guidance.js';
 import { loadPlanCard } from './plan.js';
@@ -31,12 +31,11 @@ function questionInput(q, key, value) {
   if (q.type === 'boolean') return toggle(prompt, `q:${key}`, value === true);
   if (q.type === 'scale') return painScale(prompt, `q:${key}`, { value: typeof value === 'number' ? value : null });
   if (q.type === 'choice') {
-    const select = h('select', { name: `q:${key}` }, h('option', { value: '' }, 'Choose…'),
-      (q.options || []).map((o) => (typeof o === 'object'
-        ? h('option', { value: String(o.value ?? o.id) }, o.label ?? o.text ?? String(o.value ?? o.id))
-        : h('option', { value: String(o) }, String(o)))));
-    if (value !== undefined && value !== null) select.value = String(value);
-    return field(prompt, select);
+    // A few words to tap (better / same / worse): radio buttons, not a drop-down.
+    const options = (q.options || []).map((o) => (typeof o === 'object'
+      ? [String(o.value ?? o.id), String(o.label ?? o.text ?? o.value ?? o.id)] : [String(o), String(o)]))
+      .map(([v, text]) => [v, text.charAt(0).toUpperCase() + text.slice(1)]);
+    return segmented(prompt, `q:${key}`, options, value === undefined || value === null ? null : String(value));
   }
   return field(prompt, h('input', { type: 'text', name: `q:${key}`, maxlength: 200, value: typeof value === 'string' ? value : '' }));
 }
@@ -182,6 +181,8 @@ export async function showCheckin() {
   const today = localDate();
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
   const planSlot = h('div', { class: 'plan-slot' });
+  const exSlot = h('div', { class: 'ex-slot' });
+  const exercises = () => import('./exercises.js').then((m) => m.fillTodayCard(exSlot)).catch(() => {});
   const intro = h('div', { class: 'saved-intro' });
   const saved = await savedCheckin(today);
   const { form, loadQuestions } = checkinForm({ date: today, checkin: saved, onSaved: shown });
@@ -190,7 +191,8 @@ export async function showCheckin() {
       ? `Your check-in for today is saved on this phone (pain ${saved.pain}/10). Change anything and save again.`
       : `You checked in today: pain ${saved.pain}/10. Change anything and save again.`));
   }
-  mount(`Check-in · ${formatDay(today)}`, planSlot, intro, form, result);
+  mount(`Check-in · ${formatDay(today)}`, h('div', { class: 'today-cards' }, planSlot, exSlot), intro, form, result);
+  exercises();
 
   if (navigator.onLine) {
     // A plan card that arrives after the check-in was saved is stale: the advice carries the
@@ -208,6 +210,7 @@ export async function showCheckin() {
     if (res.sent) {
       toast('Check-in saved.');
       planSlot.replaceChildren();  // the advice below carries the updated plan
+      exercises();  // a red flag pauses them
       result.replaceChildren(line, h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
     } else {
       toast('Saved on this phone. It will be sent when you are back online.');

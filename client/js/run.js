@@ -4,7 +4,7 @@
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, toast } from './dom.js';
 import { guidanceView } from './guidance.js';
-import { units, toUnit, fromUnit, localDate, formatDay, formatClock, parseClock, formatPace } from './state.js';
+import { units, toUnit, fromUnit, localDate, formatDay, formatClock, parseClock, formatPace, uuid } from './state.js';
 import { save } from './sync.js';
 
 const SURFACES = [['', 'Not set'], ['road', 'Road'], ['trail', 'Trail'], ['track', 'Track'],
@@ -14,14 +14,6 @@ function painSelect(name, value) {
   const opts = [h('option', { value: '' }, 'Not set')];
   for (let i = 0; i <= 10; i += 1) opts.push(h('option', { value: String(i), selected: value === i }, String(i)));
   return h('select', { name }, opts);
-}
-
-function uuid() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 /** A number in the runner's unit for an input: 8.2, not 8.200000001. */
