@@ -345,3 +345,19 @@ def test_the_pure_bundle_validates_a_weekday_programme_and_a_session():
     assert plan.activity[0].detail.scheduledTiming.repeat.dayOfWeek == ["tue", "sat"]
     [pain] = observations(parsed, "72514-3")
     assert pain.valueQuantity.value == 0 and pain.interpretation is None
+
+
+def test_two_patients_programmes_and_sessions_have_different_ids():
+    def one(patient_id: int) -> set[str]:
+        body = bundle(
+            instance="clinic-a", patient={"id": patient_id, "name": None, "email": f"{patient_id}@example.org"},
+            checkins=[], runs=[], generated_at=datetime(2026, 5, 1, tzinfo=timezone.utc),
+            programme={"version": 1, "status": "active", "starts_on": date(2026, 4, 1), "ends_on": None,
+                       "created_at": datetime(2026, 4, 1, tzinfo=timezone.utc), "therapist": "Dr A",
+                       "therapist_id": 9, "note": None, "items": []},
+            exercise_sessions=[{"uuid": SESSION_A, "date": date(2026, 4, 30), "entries": [
+                {"exercise": "core.plank", "name": "Plank", "sets": [{"seconds": 30}], "sets_done": 1, "pain": 1,
+                 "ceiling": 3}]}])
+        return {e["fullUrl"] for e in body["entry"]}
+
+    assert one(1).isdisjoint(one(2))

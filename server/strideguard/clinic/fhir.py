@@ -39,7 +39,8 @@ and Bundle are R4's (R4B changed neither). The Bundle is a ``collection`` of:
 
 Every Observation's ``effectiveDateTime`` is the runner's local calendar date of the entry
 (FHIR allows a date-only dateTime); ids are stable (``urn:uuid`` from the entry's key), so
-exporting twice gives the same resources.
+exporting twice gives the same resources. The programme's and the logged exercises' ids also
+name the patient (a session UUID is unique per runner only).
 """
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ def care_plan(instance: str, patient_url: str, programme: Mapping[str, Any]) -> 
     completed), ``starts_on``, ``ends_on`` (or None), ``created_at``, ``therapist`` (the
     name), ``therapist_id`` (or None), ``note`` and ``items`` (the API's programme items:
     exercise, name, sets, dose_text, schedule_text, per_week, weekdays, ceiling, note)."""
-    full_url = _urn(instance, f"programme:{programme['version']}")
+    full_url = _urn(instance, f"{patient_url}:programme:{programme['version']}")
     author: dict[str, Any] = {"display": programme["therapist"]}
     if programme.get("therapist_id") is not None:
         author["identifier"] = {"system": f"urn:strideguard:{instance}:user", "value": str(programme["therapist_id"])}
@@ -231,7 +232,7 @@ def exercise_entries(instance: str, patient_url: str, session: Mapping[str, Any]
     out: list[dict[str, Any]] = []
     day, ident = session["date"], [{"system": "urn:strideguard:exercise-session", "value": session["uuid"]}]
     for entry in session["entries"]:
-        key = f"exercise-session:{session['uuid']}:{entry['exercise']}"
+        key = f"{patient_url}:exercise-session:{session['uuid']}:{entry['exercise']}"
         sets = entry.get("sets") or ()
         components = []
         reps = sum(s.get("reps") or 0 for s in sets)
