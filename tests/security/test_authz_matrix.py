@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from strideguard.timeutil import local_today
 from tests.conftest import Runner, Therapist, invite
 from tests.imports.support import fixture, upload, wait_done
 
@@ -44,6 +45,14 @@ class Row:
 
 
 RUN_BODY = {"date": DAY, "distance_m": 5000, "duration_s": 1800}
+SESSION = str(uuid.UUID(int=0x5E55))
+#: The owner's exercise session (logged today: a programme starts at most 90 days back).
+SESSION_BODY = {"date": local_today("UTC").isoformat(),
+                "entries": [{"exercise": "core.glute_bridge", "sets": [{"reps": 12}, {"reps": 10}], "pain": 2}]}
+PROGRAMME = {"items": [{"exercise": "core.glute_bridge", "sets": 3, "reps": 12, "per_week": 3},
+                       {"exercise": "core.wall_sit", "per_week": 7, "pain_ceiling": 5}]}
+EXERCISE = {"name": "Towel squeeze", "instructions": "Squeeze a rolled towel between the knees.",
+            "trains": ["quadriceps"], "dose": "hold", "sets": 1, "reps": 10, "seconds": 5, "sides": "both"}
 LOGIN = {"email": "owner@example.org", "password": "knee-safe-42x"}
 ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/auth/register"): Row.account(422, 422, LOGIN),  # taken: the malformed-email answer
@@ -101,6 +110,29 @@ ROWS: dict[tuple[str, str], Row] = {
     ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits"): Row.clinic(200, {"pain_threshold": 5}),
     ("GET", "/api/v1/clinic/patients/<int:patient_id>/fhir"): Row.clinic(200),
     ("POST", "/api/v1/clinic/patients/<int:patient_id>/assessment"): Row.clinic(201, {"note": "Knee checked."}),
+    # The rehab half. The library: every account (a therapist also sees their own exercises).
+    ("GET", "/api/v1/exercises"): Row.account(200, 401),
+    # A therapist's own exercises: any therapist adds theirs; the one the invited therapist
+    # wrote is theirs alone (the revoked and the stranger: 404); runners 403.
+    ("POST", "/api/v1/clinic/exercises"): Row.clinic(201, EXERCISE, foreign=201),
+    ("PATCH", "/api/v1/clinic/exercises/<string:exercise_id>"): Row.clinic(200, {"reps": 12}),
+    ("DELETE", "/api/v1/clinic/exercises/<string:exercise_id>"): Row.clinic(204),
+    # The owner's programme, adherence and sessions: the invited therapist only; a runner,
+    # the owner included, never changes a prescription (403).
+    ("GET", "/api/v1/clinic/patients/<int:patient_id>/programme"): Row.clinic(200),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/programme"): Row.clinic(200, PROGRAMME),
+    ("GET", "/api/v1/clinic/patients/<int:patient_id>/adherence"): Row.clinic(200),
+    ("GET", "/api/v1/clinic/patients/<int:patient_id>/exercise-sessions"): Row.clinic(200),
+    # The runner's side (runner accounts only): their own programme, day, sessions, adherence.
+    ("GET", "/api/v1/me/programme"): Row(200, 200, 401),
+    ("GET", "/api/v1/me/programme/today"): Row(200, 200, 401),
+    # Another runner PUTting the owner's UUID logs a session of their own (a general starter
+    # exercise): the owner's is untouched.
+    ("PUT", "/api/v1/exercise-sessions/<string:session_id>"): Row(200, 201, 401, SESSION_BODY),
+    ("GET", "/api/v1/exercise-sessions"): Row(200, 200, 401),
+    ("GET", "/api/v1/exercise-sessions/<string:session_id>"): Row(200, 404, 401),
+    ("DELETE", "/api/v1/exercise-sessions/<string:session_id>"): Row(204, 404, 401),
+    ("GET", "/api/v1/me/adherence"): Row(200, 200, 401),
 }
 
 
@@ -151,10 +183,18 @@ def world(app) -> World:
     assert revoked.accept(invite(owner)["code"]).status_code == 200
     assert owner.delete(f"/api/v1/me/therapists/{revoked.user['id']}").status_code == 204
     invitation_id = invite(owner)["id"]
+    # The rehab objects: the invited therapist's programme for the owner and an exercise of
+    # their own; a session the owner logged.
+    prescribed = therapist.put(f"/api/v1/clinic/patients/{owner.user['id']}/programme", json=PROGRAMME)
+    assert prescribed.status_code == 200, prescribed.get_json()
+    exercise = therapist.post("/api/v1/clinic/exercises", json=EXERCISE)
+    assert exercise.status_code == 201, exercise.get_json()
+    assert owner.put(f"/api/v1/exercise-sessions/{SESSION}", json=SESSION_BODY).status_code == 201
     ids = {"<string:day>": DAY, "<string:run_id>": RUN, "<int:shoe_id>": str(shoe_id),
            "<int:patient_id>": str(owner.user["id"]), "<int:therapist_id>": str(therapist.user["id"]),
            "<int:invitation_id>": str(invitation_id), "<int:import_id>": str(import_id),
-           "<int:file_id>": str(file_id)}
+           "<int:file_id>": str(file_id), "<string:session_id>": SESSION,
+           "<string:exercise_id>": exercise.get_json()["id"]}
     return World(owner, Runner(app), therapist, revoked, stranger, app.test_client(), ids)
 
 
@@ -186,6 +226,13 @@ def test_route_answers_each_actor_as_the_matrix_says(app, world, method, rule):
         assert owner.get(f"/api/v1/checkins/{DAY}").get_json()["note"] == "owner-secret", who
         assert owner.get(f"/api/v1/runs/{RUN}").get_json()["distance_m"] == RUN_BODY["distance_m"], who
         assert [s["id"] for s in owner.get("/api/v1/shoes").get_json()] == [int(world.ids["<int:shoe_id>"])], who
+        # Nobody but the owner writes their exercise sessions; nobody but the invited
+        # therapist changes their programme.
+        logged = owner.get(f"/api/v1/exercise-sessions/{SESSION}").get_json()
+        assert [(e["exercise"], e["sets_done"], e["pain"]) for e in logged["entries"]] == [
+            ("core.glute_bridge", 2, 2)], who
+        if who != "therapist":
+            assert owner.get("/api/v1/me/programme").get_json()["programme"]["version"] == 1, who
         # Nobody but the owner and the invited therapist ever sees the owner's data (auth:
         # the owner's own credentials are the body).
         if who != "therapist" and response.is_json and not rule.startswith("/api/v1/auth/"):
@@ -200,6 +247,55 @@ def test_the_invited_therapist_sees_the_owner_and_the_others_do_not(app, world):
     assert row["patient"] == {"id": world.owner.user["id"], "name": "Owner Person", "email": "owner@example.org"}
     assert world.revoked.get("/api/v1/clinic/patients").get_json() == []
     assert world.stranger.get("/api/v1/clinic/patients").get_json() == []
+
+
+def test_a_revoked_therapist_reads_no_rehab_from_the_next_request_on(app, world):
+    """The same signed-in therapist client: 200 before the owner revokes, 404 on the very
+    next request to every rehab route about the owner; their own exercise stays theirs; the
+    owner's exercise pain alerts go to the therapist linked now, not the revoked one."""
+    from sqlalchemy import select
+
+    from strideguard.extensions import db
+    from strideguard.reminders.models import Reminder
+
+    owner, therapist = world.owner, world.therapist
+    base = f"/api/v1/clinic/patients/{owner.user['id']}"
+    reads = [base, f"{base}/programme", f"{base}/adherence", f"{base}/exercise-sessions", f"{base}/fhir"]
+    for url in reads:
+        assert therapist.get(url).status_code == 200, url
+    assert owner.delete(f"/api/v1/me/therapists/{therapist.user['id']}").status_code == 204
+    for url in reads:
+        response = therapist.get(url)
+        assert response.status_code == 404, url
+        assert "Owner Person" not in response.get_data(as_text=True) and "glute" not in response.get_data(as_text=True)
+    changed = therapist.put(f"{base}/programme", json={"items": []})
+    assert changed.status_code == 404
+    assert owner.get("/api/v1/me/programme").get_json()["programme"]["version"] == 1
+    assert therapist.get("/api/v1/clinic/patients").get_json() == []
+    assert therapist.patch(f"/api/v1/clinic/exercises/{world.ids['<string:exercise_id>']}",
+                           json={"reps": 8}).status_code == 200
+    # Pain above both ceilings twice in one day: the alert goes to whoever is linked now.
+    successor = Therapist(app)
+    assert successor.accept(invite(owner)["code"]).status_code == 200
+    hurt = {"date": SESSION_BODY["date"], "entries": [
+        {"exercise": "core.glute_bridge", "sets": [{"reps": 10}], "pain": 9},
+        {"exercise": "core.wall_sit", "sets": [{"seconds": 30}], "pain": 9}]}
+    assert owner.put(f"/api/v1/exercise-sessions/{uuid.UUID(int=0x5E56)}", json=hurt).status_code == 201
+    with app.app_context():
+        to = db.session.execute(select(Reminder.user_id).where(Reminder.kind == "patient_rehab")).scalars().all()
+        db.session.remove()
+    assert to == [successor.user["id"]]
+
+
+def test_a_runner_cannot_set_a_ceiling_or_a_programme_through_a_session(app, world):
+    """The ceiling stored with an entry is the prescription's, whatever the runner sends."""
+    owner = world.owner
+    body = {**SESSION_BODY, "entries": [{**SESSION_BODY["entries"][0], "ceiling": 10}]}
+    refused = owner.put(f"/api/v1/exercise-sessions/{SESSION}", json=body)
+    assert refused.status_code == 422 and "entries" in refused.get_json()["error"]["fields"]
+    [entry] = owner.get(f"/api/v1/exercise-sessions/{SESSION}").get_json()["entries"]
+    prescribed = owner.get("/api/v1/me/programme").get_json()["programme"]["items"][0]
+    assert entry["ceiling"] == prescribed["ceiling"] and prescribed["pain_ceiling"] is None
 
 
 MASS_ASSIGNMENT = [
@@ -219,6 +315,14 @@ MASS_ASSIGNMENT = [
     ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits", {"pain_threshold": 5, "therapist_id": 1}),
     ("PUT", "/api/v1/clinic/patients/<int:patient_id>/limits", {"pain_threshold": 5, "user_id": 1}),
     ("PATCH", "/api/v1/clinic/patients/<int:patient_id>", {"muted": True, "alerts_seen_at": "2020-01-01T00:00:00Z"}),
+    ("PUT", f"/api/v1/exercise-sessions/{SESSION}", {**SESSION_BODY, "user_id": 1}),
+    ("PUT", f"/api/v1/exercise-sessions/{SESSION}", {**SESSION_BODY, "programme_id": 1}),
+    ("PUT", f"/api/v1/exercise-sessions/{SESSION}", {**SESSION_BODY, "general": False}),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/programme", {**PROGRAMME, "version": 7}),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/programme", {**PROGRAMME, "therapist_id": 1}),
+    ("PUT", "/api/v1/clinic/patients/<int:patient_id>/programme", {**PROGRAMME, "user_id": 1}),
+    ("POST", "/api/v1/clinic/exercises", {**EXERCISE, "user_id": 1}),
+    ("PATCH", "/api/v1/clinic/exercises/<string:exercise_id>", {"reps": 8, "retired_at": "2020-01-01T00:00:00Z"}),
 ]
 
 
@@ -227,5 +331,6 @@ def test_no_request_can_set_ids_owners_hashes_or_timestamps(app, world, method, 
     actor = world.therapist if url.startswith("/api/v1/clinic/") else world.owner
     response = _call(actor, method, _url(url, world.ids), body)
     assert response.status_code == 422
-    bad = set(body) - {"pain", "name", "email", "password", "pain_threshold", "muted", *RUN_BODY}
+    bad = set(body) - {"pain", "name", "email", "password", "pain_threshold", "muted", *RUN_BODY, *SESSION_BODY,
+                       *PROGRAMME, *EXERCISE}
     assert bad <= set(response.get_json()["error"]["fields"])

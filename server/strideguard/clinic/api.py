@@ -212,6 +212,38 @@ def put_limits(data: dict, patient_id: int):
             "changed": changed}
 
 
+def _fhir_programme(patient, first, last) -> dict | None:
+    """The patient's current programme for the FHIR CarePlan, or None (none prescribed, or
+    its period — start to end — misses the export's window). An ended programme (its last
+    version has no items) is the last version with items, ``completed`` the day before."""
+    from sqlalchemy import select
+
+    from strideguard.accounts.limits import runner_settings
+    from strideguard.rehab import service as rehab_service
+    from strideguard.rehab.models import Programme, ProgrammeItem
+
+    versions = list(db.session.execute(select(Programme).where(Programme.user_id == patient.id)
+                                       .order_by(Programme.version)).scalars())
+    items: dict[int, list[ProgrammeItem]] = {v.id: [] for v in versions}
+    if versions:
+        for item in db.session.execute(select(ProgrammeItem).where(ProgrammeItem.user_id == patient.id)
+                                       .order_by(ProgrammeItem.programme_id, ProgrammeItem.position)).scalars():
+            items.setdefault(item.programme_id, []).append(item)
+    prescribed = [v for v in versions if items[v.id]]
+    if not prescribed:
+        return None
+    shown, ends_on = prescribed[-1], None
+    if shown is not versions[-1]:  # a later version without items ended the programme
+        ends_on = max(shown.starts_on, versions[-1].effective_from - timedelta(days=1))
+    if shown.starts_on > last or (ends_on is not None and ends_on < first):
+        return None
+    limit = runner_settings(patient).pain_threshold
+    return {"version": shown.version, "status": "active" if ends_on is None else "completed",
+            "starts_on": shown.starts_on, "ends_on": ends_on, "created_at": shown.created_at,
+            "therapist": shown.therapist, "therapist_id": shown.therapist_id, "note": shown.note,
+            "items": [rehab_service.item_out(i, limit) for i in items[shown.id]]}
+
+
 @clinic_bp.route("/patients/<int:patient_id>/fhir", methods=["GET"])
 @_documented()
 @clinic_bp.arguments(FhirQuerySchema, location="query")
@@ -221,9 +253,12 @@ def put_limits(data: dict, patient_id: int):
     "the body site: the knee region with its side (SNOMED CT 72696002, 82169009 left, 6757004 right, "
     "36701003 both) and, for a check-in with a side or spot, a contained BodyStructure with the spot "
     "and its laterality (R4 extension bodySite); running distance (LOINC 55412-1, m) and duration (LOINC "
-    "55411-3, min), each with its effective date."), content_type="application/fhir+json")
+    "55411-3, min), each with its effective date; the current exercise programme as a CarePlan "
+    "(one activity per exercise with its dose and schedule) and each logged exercise as an Observation "
+    "(sets done) with the pain during it (72514-3)."), content_type="application/fhir+json")
 def get_fhir(query: dict, patient_id: int):
     """The patient's summary for a clinic's record system (default: the last 90 days)."""
+    from strideguard.rehab import service as rehab_service
     from strideguard.training import service as training
 
     therapist = current_user()
@@ -239,6 +274,8 @@ def get_fhir(query: dict, patient_id: int):
         runs=[{"id": r.uuid, "date": r.date, "distance_m": r.distance_m, "duration_s": r.duration_s,
                "pain_during": r.pain_during, "pain_after": r.pain_after} for r in runs],
         generated_at=utcnow(),
+        programme=_fhir_programme(patient, first, last),
+        exercise_sessions=rehab_service.list_sessions(patient.id, first, last),
     )
     sharing.log(patient.id, therapist, "exported_fhir", **{"from": first.isoformat(), "to": last.isoformat()})
     db.session.commit()

@@ -22,9 +22,25 @@ and Bundle are R4's (R4B changed neither). The Bundle is a ``collection`` of:
   ``activity``, and of the pain during and after it (72514-3 again), each tagged with the
   run's UUID as ``identifier``.
 
+* the runner's current exercise programme, when one was prescribed and its period meets the
+  export's window, as a ``CarePlan`` (intent ``plan``; ``active``, or ``completed`` once the
+  therapist ended it; ``author`` the prescribing therapist by identifier and name — the
+  Bundle has no Practitioner resources): one ``activity`` per exercise whose ``detail``
+  holds the exercise (``code``: its library id under ``urn:strideguard:exercise``, its name),
+  the dose in words, the schedule as a ``scheduledTiming`` (n days a week: ``frequency`` n
+  per 1 ``wk``; chosen weekdays: ``dayOfWeek``) and the sets as ``quantity`` (UCUM
+  ``{set}``). Earlier versions are left out: each is a full list the next one replaced, and
+  the logged exercises carry what was in force when they were done (their pain ceiling);
+* per exercise of a logged session, an ``Observation`` "Exercise performed" (category
+  ``activity``, the exercise as its code, ``valueInteger`` the sets done, components for the
+  repetitions, seconds and heaviest load) and, when the runner gave one, the pain during it
+  as a 72514-3 Observation like the others, its ceiling in ``note`` and ``interpretation``
+  ``H`` when above it; both tagged with the session's UUID and linked by ``derivedFrom``.
+
 Every Observation's ``effectiveDateTime`` is the runner's local calendar date of the entry
 (FHIR allows a date-only dateTime); ids are stable (``urn:uuid`` from the entry's key), so
-exporting twice gives the same resources.
+exporting twice gives the same resources. The programme's and the logged exercises' ids also
+name the patient (a session UUID is unique per runner only).
 """
 
 from __future__ import annotations
@@ -44,6 +60,10 @@ DURATION = {"system": LOINC, "code": "55411-3", "display": "Exercise duration"}
 KNEE = {"system": SNOMED, "code": "72696002", "display": "Knee region structure"}
 SURVEY = {"system": CATEGORY, "code": "survey", "display": "Survey"}
 ACTIVITY = {"system": CATEGORY, "code": "activity", "display": "Activity"}
+EXERCISE_SYSTEM = "urn:strideguard:exercise"
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+HIGH = {"system": INTERPRETATION, "code": "H", "display": "High"}
+FHIR_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Namespace of the stable resource ids (uuid5 of "<instance>:<key>").
 NAMESPACE = uuid.UUID("6b0c7c8e-8f2a-4b7e-9d0c-5f3a2e1d4c21")
 
@@ -143,6 +163,117 @@ def pain_entry(instance: str, patient_url: str, key: str, value: int, day: date 
                         referenceRange=_RANGE, **site, **extra)
 
 
+def _sets(value: int) -> dict[str, Any]:
+    return {"value": value, "unit": "sets", "system": UCUM, "code": "{set}"}
+
+
+def _timing(per_week: int | None, weekdays: Iterable[int] | None) -> dict[str, Any]:
+    """n days a week: n per 1 week; chosen weekdays (ISO, 1 = Monday): once on each."""
+    days = sorted(set(weekdays or ()))
+    if days:
+        return {"repeat": {"dayOfWeek": [FHIR_WEEKDAYS[d - 1] for d in days]}}
+    return {"repeat": {"frequency": per_week or 1, "period": 1, "periodUnit": "wk"}}
+
+
+def care_plan(instance: str, patient_url: str, programme: Mapping[str, Any]) -> dict[str, Any]:
+    """The programme as a CarePlan entry. ``programme``: ``version``, ``status`` (active or
+    completed), ``starts_on``, ``ends_on`` (or None), ``created_at``, ``therapist`` (the
+    name), ``therapist_id`` (or None), ``note`` and ``items`` (the API's programme items:
+    exercise, name, sets, dose_text, schedule_text, per_week, weekdays, ceiling, note)."""
+    full_url = _urn(instance, f"{patient_url}:programme:{programme['version']}")
+    author: dict[str, Any] = {"display": programme["therapist"]}
+    if programme.get("therapist_id") is not None:
+        author["identifier"] = {"system": f"urn:strideguard:{instance}:user", "value": str(programme["therapist_id"])}
+    period: dict[str, Any] = {"start": _iso(programme["starts_on"])}
+    if programme.get("ends_on") is not None:
+        period["end"] = _iso(programme["ends_on"])
+    done = programme["status"] == "completed"
+    activities = []
+    for item in programme["items"]:
+        words = f"{item['name']}: {item['dose_text']}, {item['schedule_text']}; pain ceiling {item['ceiling']}/10"
+        if item.get("note"):
+            words += f". {item['note']}"
+        activities.append({"detail": {
+            "code": {"coding": [{"system": EXERCISE_SYSTEM, "code": item["exercise"], "display": item["name"]}],
+                     "text": f"{item['name']} ({item['exercise']})"},
+            "status": "completed" if done else "in-progress",
+            "scheduledTiming": _timing(item.get("per_week"), item.get("weekdays")),
+            "quantity": _sets(item["sets"]),
+            "description": words,
+        }})
+    resource: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": full_url.rsplit(":", 1)[1],
+        "identifier": [{"system": f"urn:strideguard:{instance}:programme", "value": str(programme["version"])}],
+        "status": programme["status"],
+        "intent": "plan",
+        "title": "Exercise programme",
+        "description": "Strengthening and flexibility exercises prescribed by the physical therapist.",
+        "subject": {"reference": patient_url},
+        "period": period,
+        "created": programme["created_at"].isoformat() if isinstance(programme["created_at"], datetime)
+        else str(programme["created_at"]),
+        "author": author,
+        "activity": activities,
+    }
+    if programme.get("note"):
+        resource["note"] = [{"text": programme["note"]}]
+    return {"fullUrl": full_url, "resource": resource}
+
+
+def _component(text: str, **value: Any) -> dict[str, Any]:
+    return {"code": {"text": text}, **value}
+
+
+def exercise_entries(instance: str, patient_url: str, session: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A logged session: per exercise an "Exercise performed" Observation and, with a pain
+    given, the pain during it. ``session``: ``uuid``, ``date``, ``entries`` (exercise, name,
+    sets, sets_done, pain, ceiling)."""
+    out: list[dict[str, Any]] = []
+    day, ident = session["date"], [{"system": "urn:strideguard:exercise-session", "value": session["uuid"]}]
+    for entry in session["entries"]:
+        key = f"{patient_url}:exercise-session:{session['uuid']}:{entry['exercise']}"
+        sets = entry.get("sets") or ()
+        components = []
+        reps = sum(s.get("reps") or 0 for s in sets)
+        seconds = sum(s.get("seconds") or 0 for s in sets)
+        loads = [float(s["load_kg"]) for s in sets if s.get("load_kg") is not None]
+        if reps:
+            components.append(_component("Repetitions done", valueInteger=reps))
+        if seconds:
+            components.append(_component("Time under load", valueQuantity={
+                "value": seconds, "unit": "s", "system": UCUM, "code": "s"}))
+        if loads:
+            components.append(_component("Heaviest load", valueQuantity={
+                "value": max(loads), "unit": "kg", "system": UCUM, "code": "kg"}))
+        performed: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": _urn(instance, key).rsplit(":", 1)[1],
+            "identifier": ident,
+            "status": "final",
+            "category": [{"coding": [dict(ACTIVITY)]}],
+            "code": {"coding": [{"system": EXERCISE_SYSTEM, "code": entry["exercise"], "display": entry["name"]}],
+                     "text": "Exercise performed"},
+            "subject": {"reference": patient_url},
+            "effectiveDateTime": _iso(day),
+            "valueInteger": entry["sets_done"],
+            "note": [{"text": f"{entry['name']}: {entry['sets_done']} sets done"}],
+        }
+        if components:
+            performed["component"] = components
+        out.append({"fullUrl": _urn(instance, key), "resource": performed})
+        if entry.get("pain") is not None:
+            extra: dict[str, Any] = {
+                "identifier": ident, "derivedFrom": [{"reference": _urn(instance, key)}],
+                "note": [{"text": f"Pain ceiling for {entry['name']}: {entry['ceiling']}/10"}],
+            }
+            if entry["pain"] > entry["ceiling"]:
+                extra["interpretation"] = [{"coding": [dict(HIGH)], "text": "Above the exercise's pain ceiling"}]
+            out.append(pain_entry(instance, patient_url, f"{key}:pain", entry["pain"], day,
+                                  f"Knee pain during {entry['name']}", _site(None, None), **extra))
+    return out
+
+
 def bundle(
     *,
     instance: str,
@@ -150,9 +281,13 @@ def bundle(
     checkins: Iterable[Mapping[str, Any]],
     runs: Iterable[Mapping[str, Any]],
     generated_at: datetime,
+    programme: Mapping[str, Any] | None = None,
+    exercise_sessions: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """The Bundle for one patient. ``patient``: ``id``, ``name`` (or None), ``email``.
-    ``checkins``/``runs``: the API's check-in and run fields (dates, pains, metres, seconds)."""
+    ``checkins``/``runs``: the API's check-in and run fields (dates, pains, metres, seconds).
+    ``programme``: see :func:`care_plan` (None: no CarePlan); ``exercise_sessions``: see
+    :func:`exercise_entries`."""
     patient_url = _urn(instance, f"patient:{patient['id']}")
     person: dict[str, Any] = {
         "resourceType": "Patient",
@@ -184,6 +319,10 @@ def bundle(
             if r.get(name) is not None:
                 entries.append(pain_entry(instance, patient_url, f"run:{r['id']}:{name}", r[name], day, text,
                                           _site(None, None), identifier=ident))
+    if programme is not None:
+        entries.append(care_plan(instance, patient_url, programme))
+    for s in sorted(exercise_sessions, key=lambda s: (_iso(s["date"]), s["uuid"])):
+        entries.extend(exercise_entries(instance, patient_url, s))
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid5(NAMESPACE, f"{instance}:bundle:{patient['id']}:{generated_at.isoformat()}")),
