@@ -236,8 +236,8 @@ def test_signer_needs_a_mailto_or_https_subject(vapid_key: PrivateKey, subject: 
 def test_delivery_is_concurrent(push_service: LocalPushService, vapid_key: PrivateKey) -> None:
     subs = [push_service.subscriber(Behaviour(latency_s=0.05)) for _ in range(20)]
     jobs = [job_for(subs[i % 20], job_id=i) for i in range(200)]
-    started = time.monotonic()
     results = send(push_service, vapid_key, jobs)
-    elapsed = time.monotonic() - started
     assert [r.outcome for r in results] == ["sent"] * 200
-    assert elapsed < 2.5, f"{elapsed:.2f}s for 200 x 50 ms (one at a time would take 10 s)"
+    # Many deliveries were open at once (one at a time would never exceed 1): counted at the
+    # push service, not timed, so a busy machine cannot make it flaky.
+    assert push_service.peak_in_flight >= 10, push_service.peak_in_flight

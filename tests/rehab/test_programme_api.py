@@ -130,6 +130,14 @@ def test_without_a_therapist_starter_sets_are_general(app, runner):
     assert mine["starter_sets"] and "therapist" in mine["general_note"]
     day = runner.get(f"{API}/me/programme/today").get_json()
     assert day["kind"] == "general" and day["count"] == len(day["items"]) > 0
+    # One set for the day (runner's knee without chosen conditions), not every set at once.
+    knee = next(s for s in mine["starter_sets"] if s["condition"] == "runners_knee")
+    assert [i["exercise"] for i in day["items"]] == [i["exercise"]["id"] for i in knee["items"]]
+    assert all(i["dose_text"] and i["schedule_text"] == "3 days a week" for i in day["items"])
+    assert runner.patch(f"{API}/me", json={"conditions": ["it_band"]}).status_code == 200
+    band = next(s for s in runner.get(f"{API}/me/programme").get_json()["starter_sets"] if s["condition"] == "it_band")
+    assert [i["exercise"] for i in runner.get(f"{API}/me/programme/today").get_json()["items"]] == [
+        i["exercise"]["id"] for i in band["items"]]
     first = day["items"][0]["exercise"]
     key, response = log(runner, today(), [done(first)])
     assert response.status_code == 201

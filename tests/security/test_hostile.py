@@ -39,6 +39,7 @@ from tests.conftest import Runner, Therapist, invite
 FULL = os.environ.get("SG_HOSTILE_FULL") == "1"
 API = "/api/v1"
 RUN_ID = "0b0e8a8e-1c1a-4c55-9a43-4ab2a9e30c77"
+SESSION_ID = "5e551011-1c1a-4c55-9a43-4ab2a9e30c77"
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 #: Routes anyone may call: sent from a fresh client (a signed-in one would switch accounts).
 PUBLIC = {f"{API}/auth/register", f"{API}/auth/login"}
@@ -381,10 +382,16 @@ class World:
         assert shoe.status_code == 201
         self.shoe_id = shoe.get_json()["id"]
         self.invitation_id = invite(self.runner)["id"]
+        own = self.therapist.post(f"{API}/clinic/exercises", json={
+            "name": "Towel squeeze", "instructions": "Squeeze a towel between the knees.", "trains": ["quadriceps"],
+            "dose": "reps", "sets": 2, "reps": 10, "sides": "both"})
+        assert own.status_code == 201, own.get_json()
+        self.exercise_id = own.get_json()["id"]
         self.spec = Spec(app.test_client().get(f"{API}/openapi.json").get_json())
         self.path_values = {
             "day": today, "run_id": RUN_ID, "shoe_id": str(self.shoe_id), "patient_id": str(self.runner.user["id"]),
             "import_id": "1", "file_id": "1", "invitation_id": str(self.invitation_id), "therapist_id": str(self.therapist.user["id"]),
+            "exercise_id": self.exercise_id, "session_id": SESSION_ID,
         }
         self.bodies = Bodies(self.spec, {
             # Values a field's own pattern or the service needs; the rest comes from the schema.
@@ -396,7 +403,13 @@ class World:
             "distance_m": 5000.0, "duration_s": 1800.0, "pain_onset_m": 1000.0, "limit_m": 800000.0,
             "weekly_increase_pct": 10.0, "speed_increase_pct": 10.0, "pain_threshold": 3, "date": today,
             "answers": {"core.back_from_break": False}, "conditions": [], "display_name": "Kim",
-        }, {f"{API}/auth/register": {"email": "hostile-new@example.org", "password": "knee-safe-44z"}})
+            # The exercise programme: a valid list (arrays are not walked, their items are fixed).
+            "items": [{"exercise": "core.glute_bridge", "per_week": 3}],
+            "entries": [{"exercise": "core.glute_bridge", "sets": [{"reps": 10}], "pain": 1}],
+            "trains": ["quadriceps"],
+        }, {f"{API}/auth/register": {"email": "hostile-new@example.org", "password": "knee-safe-44z"},
+            f"{API}/clinic/exercises": {"seconds": None},
+            f"{API}/clinic/exercises/{{exercise_id}}": {"seconds": None, "dose": "reps"}})
         self._seed(today)
 
     def _seed(self, today: str) -> None:
@@ -405,7 +418,11 @@ class World:
         run = self.bodies.example(self.spec.json_body(self._op("put", "/runs/{run_id}")))
         limits = self.bodies.example(self.spec.json_body(self._op("put", "/clinic/patients/{patient_id}/limits")))
         profile = self.bodies.example(self.spec.json_body(self._op("patch", "/me")))
+        programme = {"items": [{"exercise": "core.glute_bridge", "per_week": 3}]}
         for response in (
+            self.therapist.put(f"{API}/clinic/patients/{self.runner.user['id']}/programme", json=programme),
+            self.runner.put(f"{API}/exercise-sessions/{SESSION_ID}", json={
+                "date": today, "entries": [{"exercise": "core.glute_bridge", "sets": [{"reps": 10}], "pain": 1}]}),
             self.runner.put(f"{API}/checkins/{today}", json=checkin),
             self.runner.put(f"{API}/runs/{RUN_ID}", json=run),
             self.runner.patch(f"{API}/me", json=profile),

@@ -125,6 +125,10 @@ class LocalPushService:
         self._cond = threading.Condition(self._lock)
         self._counter = 0
         self.redirect_hits = 0
+        #: Requests sleeping out their behaviour's latency now, and the most at once: how
+        #: many deliveries a sender had open together (its concurrency, without a clock).
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -329,7 +333,14 @@ class LocalPushService:
                 await asyncio.sleep(behaviour.hang_s)
                 return self._record(sid, 201, "behaviour")  # too late: the client gave up
             if behaviour.latency_s:
-                await asyncio.sleep(behaviour.latency_s)
+                with self._lock:
+                    self.in_flight += 1
+                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                try:
+                    await asyncio.sleep(behaviour.latency_s)
+                finally:
+                    with self._lock:
+                        self.in_flight -= 1
             if behaviour.redirect_to is not None:
                 self._record(sid, 302, "behaviour")
                 raise web.HTTPFound(behaviour.redirect_to)

@@ -363,9 +363,11 @@ def starter_sets(user: User) -> list[dict[str, Any]]:
             exercise = shared.get(item.exercise)
             if exercise is None:
                 continue
-            items.append({"exercise": exercise_out(exercise), "sets": item.sets, "reps": item.reps,
-                          "seconds": item.seconds,
-                          "dose_text": dose_text(exercise.dose, item.sets, item.reps, item.seconds, exercise.sides)})
+            sets = item.sets or exercise.sets  # a plugin may leave the dose to the exercise's default
+            reps = item.reps if item.reps is not None else exercise.reps
+            seconds = item.seconds if item.seconds is not None else exercise.seconds
+            items.append({"exercise": exercise_out(exercise), "sets": sets, "reps": reps, "seconds": seconds,
+                          "dose_text": dose_text(exercise.dose, sets, reps, seconds, exercise.sides)})
         out.append({"condition": starter.condition, "condition_name": conditions.get(starter.condition),
                     "why": starter.why, "sources": list(starter.sources), "source": starter.source,
                     "items": items})
@@ -399,13 +401,27 @@ def paused_by(plan: PlanDay, flags: tuple[redflags.RedFlag, ...]) -> dict[str, A
                         "will tell you when to start again.")}
 
 
+#: Without chosen conditions, the general set a runner's day lists: runner's knee is the
+#: most common knee complaint in runners (the other sets stay one tap away in the programme).
+DEFAULT_CONDITION = "runners_knee"
+#: Days a week a general starter exercise is listed (the sets say "two or three times a week").
+GENERAL_PER_WEEK = 3
+
+
+def _general_set(user: User) -> list[dict[str, Any]]:
+    """The items of ONE general starter set for the runner's day: the set of their first
+    chosen condition, or of runner's knee when none is chosen (every set is listed in the
+    programme view; a day of 19 exercises helps nobody)."""
+    sets = starter_sets(user)
+    if not sets:
+        return []
+    chosen = list(runner_settings(user).conditions or ()) or [DEFAULT_CONDITION]
+    return next((s for c in chosen for s in sets if s["condition"] == c), sets[0])["items"]
+
+
 def _general_items(user: User) -> list[adherence.ItemPlan]:
-    seen: dict[str, adherence.ItemPlan] = {}
-    for starter in starter_sets(user):
-        for item in starter["items"]:
-            ex = item["exercise"]
-            seen.setdefault(ex["id"], adherence.ItemPlan(ex["id"], ex["name"], per_week=3))
-    return list(seen.values())
+    return [adherence.ItemPlan(item["exercise"]["id"], item["exercise"]["name"], per_week=GENERAL_PER_WEEK)
+            for item in _general_set(user)]
 
 
 def _caution(entry: adherence.Logged, name: str) -> dict[str, Any]:
@@ -444,20 +460,20 @@ def today(user: User, day: date | None = None) -> dict[str, Any]:
         items_by_key = {i.exercise: item_out(i, limit) for i in _items([programme.id])[programme.id]}
         due = adherence.due_on(version, logged, day)
     else:  # no prescription in force: the general starter sets of the runner's conditions
-        general = _general_items(user)
+        picked = _general_set(user)
+        general = [adherence.ItemPlan(i["exercise"]["id"], i["exercise"]["name"], per_week=GENERAL_PER_WEEK)
+                   for i in picked]
         due = []
         if general:
             kind = "general"
-            shared = shared_library()
-            for item in general:
-                ex = shared[item.exercise]
-                items_by_key[item.exercise] = {
-                    "exercise": ex.id, "name": ex.name, "instructions": ex.instructions, "dose": ex.dose,
-                    "sets": ex.sets, "reps": ex.reps, "seconds": ex.seconds, "load": "bodyweight",
-                    "load_kg": None, "band": None, "side": ex.sides, "ceiling": limit, "note": None,
-                    "dose_text": dose_text(ex.dose, ex.sets, ex.reps, ex.seconds, ex.sides),
-                    "schedule_text": schedule_text(item.per_week, None), "per_week": item.per_week,
-                    "weekdays": None, "pain_ceiling": None,
+            for item in picked:
+                ex = item["exercise"]
+                items_by_key[ex["id"]] = {
+                    "exercise": ex["id"], "name": ex["name"], "instructions": ex["instructions"], "dose": ex["dose"],
+                    "sets": item["sets"], "reps": item["reps"], "seconds": item["seconds"], "load": "bodyweight",
+                    "load_kg": None, "band": None, "side": ex["sides"], "ceiling": limit, "note": None,
+                    "dose_text": item["dose_text"], "schedule_text": schedule_text(GENERAL_PER_WEEK, None),
+                    "per_week": GENERAL_PER_WEEK, "weekdays": None, "pain_ceiling": None,
                 }
             due = adherence.due_on(adherence.VersionPlan(0, day, day, tuple(general)), logged, day)
     plan = plan_service.day_for(user, day, now_day)
