@@ -16,6 +16,7 @@ from datetime import datetime
 #: Formats by file name ending (a trailing ``.gz`` is a gzip stream of the same format).
 FORMATS = {".gpx": "gpx", ".tcx": "tcx", ".fit": "fit"}
 RUNNING = "running"
+STRENGTH = "strength_training"
 
 
 class ParseError(Exception):
@@ -42,6 +43,25 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class StrengthSet:
+    """One active set of a strength activity (FIT ``set`` message, ``set_type`` active).
+
+    ``category`` and ``subtype`` are the FIT profile's names (``exercise_category`` and
+    ``<category>_exercise_name``), e.g. ("lunge", None) or ("hip_raise", "single_leg_hip_raise"):
+    the first of the watch's ranked guesses, never a lower-ranked one. ``category`` is
+    "unknown" when the watch could not tell and None when the set names none; a subtype the
+    profile does not list is kept as its number ("subtype_117").
+    """
+
+    category: str | None
+    subtype: str | None
+    repetitions: int | None
+    weight_kg: float | None  # the FIT value is always kilograms (display unit aside)
+    duration_s: float | None
+    started_at: datetime | None  # timezone-aware UTC
+
+
+@dataclass(frozen=True)
 class Activity:
     """One recorded activity: what a run is made of, before it is a run.
 
@@ -64,10 +84,21 @@ class Activity:
     #: The device's wall-clock start when the file gives no UTC time (a FIT file whose times
     #: are counted from power-on and whose only clock time is ``local_timestamp``).
     local_start: datetime | None = None
+    #: FIT only: the sub sport ("strength_training", "treadmill", ...) and, for a strength
+    #: activity, its active sets in order; the recording device's serial number (with the
+    #: start, it names the activity whatever file it is exported in).
+    sub_sport: str | None = None
+    sets: tuple[StrengthSet, ...] = ()
+    serial: int | None = None
 
     @property
     def is_run(self) -> bool:
         return self.sport == RUNNING
+
+    @property
+    def is_strength(self) -> bool:
+        """A strength activity (FIT sub sport strength_training, or any non-run with sets)."""
+        return not self.is_run and (self.sub_sport == STRENGTH or bool(self.sets))
 
 
 def format_of(name: str) -> tuple[str | None, bool]:
