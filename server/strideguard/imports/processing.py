@@ -32,6 +32,9 @@ from strideguard.imports.models import HELD, Import, ImportItem
 from strideguard.imports.parse import Activity, ParseError, parse_activity_file, unreadable
 from strideguard.imports.plausible import verdict
 from strideguard.imports.parse.strava import StravaActivity, by_file, read_index
+from strideguard.rehab import garmin
+from strideguard.rehab import service as rehab
+from strideguard.rehab.schemas import SessionInSchema
 from strideguard.timeutil import utcnow, zone
 from strideguard.training import service as training
 from strideguard.training.models import Run
@@ -46,6 +49,22 @@ MAX_ATTEMPTS = 3
 
 def run_uuid(content: bytes, session: int) -> str:
     return str(uuid_lib.uuid5(RUN_NAMESPACE, f"{hashlib.sha256(content).hexdigest()}:{session}"))
+
+
+#: Exercise-session UUIDs of imported strength workouts: the recording watch (serial number)
+#: and the session's start name the workout, so the same workout exported again as another
+#: file (other bytes) is still the same session. Without a serial, the file's content decides.
+STRENGTH_NAMESPACE = uuid_lib.UUID("3c1d8e0a-6b55-4f7e-a0d2-9f4e1b7c2a61")
+#: A logged session holds at most this many sets per exercise (rehab.schemas.EntryInSchema).
+MAX_SETS_PER_EXERCISE = 20
+
+
+def strength_uuid(act: Activity, content: bytes) -> str:
+    if act.serial is not None and act.started_at is not None:
+        key = f"fit:{act.serial}:{act.started_at.astimezone(timezone.utc).isoformat()}"
+    else:
+        key = f"{hashlib.sha256(content).hexdigest()}:{act.index}"
+    return str(uuid_lib.uuid5(STRENGTH_NAMESPACE, key))
 
 
 def _finish(imp: Import, status: str, error: str | None = None) -> None:
@@ -118,13 +137,19 @@ class _Lost(Exception):
 
 
 def _after_import(user: User, imp: Import) -> None:
-    """The one after-write path, ONCE for the whole import, from the earliest imported date:
-    the care plan replays over the imported weeks (they count like logged ones), and today's
-    alerts to the runner and their therapists are queued once."""
+    """The one after-write path, ONCE for the whole import, from the earliest imported date
+    (of its runs and of the exercise sessions its strength workouts logged): the care plan
+    replays over the imported weeks (they count like logged ones), and today's alerts to the
+    runner and their therapists are queued once."""
     from strideguard import afterwrite
 
     afterwrite.begin_write(user)
-    earliest = db.session.execute(select(func.min(Run.date)).where(Run.import_id == imp.id)).scalar()
+    dates = [db.session.execute(select(func.min(Run.date)).where(Run.import_id == imp.id)).scalar()]
+    dates += [date.fromisoformat(summary["date"]) for summary in db.session.execute(
+        select(ImportItem.summary).where(ImportItem.import_id == imp.id, ImportItem.status == "created",
+                                         ImportItem.run_uuid.is_(None))).scalars()
+        if (summary or {}).get("strength") and summary.get("date")]
+    earliest = min((d for d in dates if d is not None), default=None)
     if earliest is None:
         return
     afterwrite.after_write(user, earliest)
@@ -257,6 +282,8 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     sport = act.sport if act.sport is not None else (row.sport if row else None)
     if confirmed:
         sport = "running"
+    if act.is_strength and act.sets and not confirmed:
+        return _strength(imp, user, position, name, data, act, day, summary)
     if sport is not None and sport != "running":
         return _item(imp, position, name, "skipped", f"Not a run ({sport.replace('_', ' ')}): only runs are imported.",
                      session, summary=summary)
@@ -304,6 +331,79 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
         detail = "; ".join(" ".join(map(str, v)) for v in exc.fields.values()) or exc.message
         return _item(imp, position, name, "failed", detail, session, summary=summary)
     return _item(imp, position, name, "created", None, session, uuid, summary)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _strength(imp: Import, user: User, position: int, name: str, data: bytes, act: Activity,
+              day: date | None, summary: dict[str, Any]) -> ImportItem:
+    """A strength workout (a watch's ``set`` messages) never becomes a run: its sets of
+    exercises in force on its date (the runner's programme, else their general set) fill one
+    exercise session, written once (:func:`rehab.log_imported_session`); what is not logged is
+    counted and said."""
+    session = act.index
+    mapped = garmin.map_sets(act.sets)
+    unknown = mapped.unmapped.get(garmin.label(None, None), 0)
+    strength: dict[str, Any] = {
+        "sets": len(act.sets), "session_uuid": None, "logged": [], "not_in_programme": [],
+        "not_in_library": [{"garmin": k, "sets": v} for k, v in mapped.unmapped.items()],
+    }
+    summary = {**summary, "strength": strength}
+    if day is None:
+        return _item(imp, position, name, "failed", "It has no start time, so its date is unknown.", session,
+                     summary=summary)
+    entries, over = [], 0
+    for key, sets in mapped.by_exercise.items():
+        rows = [{"reps": s.repetitions if s.repetitions is not None and s.repetitions > 0 else None,
+                 "seconds": round(s.duration_s) if s.duration_s is not None else None,
+                 "load_kg": round(s.weight_kg, 1) if s.weight_kg else None} for s in sets]
+        over += max(0, len(rows) - MAX_SETS_PER_EXERCISE)
+        entries.append({"exercise": key, "sets": rows[:MAX_SETS_PER_EXERCISE]})
+    missing = []
+    if unknown:
+        missing.append(f"{_plural(unknown, 'set')} the watch did not recognise")
+    if mapped.unmapped_sets - unknown:
+        missing.append(f"{_plural(mapped.unmapped_sets - unknown, 'set')} of exercises not in StrideGuard's library")
+    if over:
+        missing.append(f"{_plural(over, 'set')} over {MAX_SETS_PER_EXERCISE} of one exercise")
+    result = None
+    if entries:
+        uuid = strength_uuid(act, data)
+        try:
+            body = SessionInSchema().load({"date": day.isoformat(), "entries": entries,
+                                           "note": f"Imported from {act.device or 'a FIT file'}."[:500]})
+            with db.session.begin_nested():
+                result = rehab.log_imported_session(user, uuid, body)
+        except ValidationError as exc:
+            return _item(imp, position, name, "failed", f"Its sets cannot be logged ({exc.messages}).", session,
+                         summary=summary)
+        except DomainError as exc:
+            detail = "; ".join(" ".join(map(str, v)) for v in exc.fields.values()) or exc.message
+            return _item(imp, position, name, "failed", detail, session, summary=summary)
+        strength["logged"] = result["entries"]
+        strength["not_in_programme"] = [{"exercise": k, "sets": v} for k, v in result["not_in_force"].items()]
+        if result["existing"] or result["entries"]:
+            strength["session_uuid"] = result["uuid"]
+        outside = sum(result["not_in_force"].values())
+        if outside:
+            where = "your starter exercises" if result["general"] else "your programme"
+            missing.insert(0, f"{_plural(outside, 'set')} of exercises not in {where} on {day.isoformat()}")
+    not_logged = f" Not logged: {'; '.join(missing)}." if missing else ""
+    if result is not None and result["existing"]:
+        return _item(imp, position, name, "duplicate",
+                     f"Already imported (your exercise session of {result['date'].isoformat()}).", session,
+                     summary=summary)
+    if result is None or not result["entries"]:
+        return _item(imp, position, name, "skipped",
+                     f"Strength training: no exercise session logged.{not_logged}", session, summary=summary)
+    exercises = result["entries"]
+    count = sum(e["sets"] for e in exercises)
+    names = ", ".join(e["name"] for e in exercises)
+    return _item(imp, position, name, "created",
+                 f"Exercise session of {day.isoformat()}: {_plural(len(exercises), 'exercise')}, "
+                 f"{_plural(count, 'set')} ({names}).{not_logged}", session, summary=summary)
 
 
 class NotHeld(Exception):

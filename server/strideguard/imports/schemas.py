@@ -34,6 +34,36 @@ class FileErrorSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class StrengthLoggedSchema(Schema):
+    exercise = fields.String(metadata={"description": "The library's exercise id"})
+    name = fields.String()
+    sets = fields.Integer()
+
+
+class StrengthOutsideSchema(Schema):
+    exercise = fields.String()
+    sets = fields.Integer()
+
+
+class StrengthUnknownSchema(Schema):
+    garmin = fields.String(metadata={"description": 'The watch\'s name of the exercise ("lunge", "deadlift: '
+                                                    'barbell deadlift", "unknown exercise")'})
+    sets = fields.Integer()
+
+
+class StrengthSummarySchema(Schema):
+    """What a strength workout's sets became (FIT ``set`` messages; never a run)."""
+
+    sets = fields.Integer(metadata={"description": "Active sets in the file"})
+    session_uuid = fields.String(allow_none=True, metadata={
+        "description": "The exercise session they filled (GET /exercise-sessions?from=&to=), if any"})
+    logged = fields.List(fields.Nested(StrengthLoggedSchema))
+    not_in_programme = fields.List(fields.Nested(StrengthOutsideSchema), metadata={
+        "description": "Sets of library exercises not in the programme (or general set) in force that day"})
+    not_in_library = fields.List(fields.Nested(StrengthUnknownSchema), metadata={
+        "description": "Sets of exercises the library does not hold or the watch did not recognise"})
+
+
 class ItemSummarySchema(Schema):
     format = fields.String(allow_none=True)
     sport = fields.String(allow_none=True)
@@ -46,6 +76,8 @@ class ItemSummarySchema(Schema):
     device = fields.String(allow_none=True)
     local_start = fields.String(allow_none=True, metadata={
         "description": "The device's wall-clock start, when the file holds no UTC time (placed in the runner's zone)"})
+    strength = fields.Nested(StrengthSummarySchema, metadata={
+        "description": "A strength workout's sets (a Garmin strength activity): the exercise session they filled"})
 
 
 class ItemSchema(Schema):

@@ -509,31 +509,25 @@ def _sets_json(sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "load_kg": float(s["load_kg"]) if s.get("load_kg") is not None else None} for s in sets]
 
 
-@retrying
-def put_session(user: User, session_uuid: str, data: dict[str, Any], now: datetime | None = None) -> tuple[dict, bool]:
-    """Create or replace a logged session by its client UUID (a replay of the same body
-    changes nothing), replay the care plan from its date, alert the therapists when pain
-    above a ceiling came back within seven days. One transaction."""
-    begin_write(user)
-    day = data["date"]
-    _not_future(user, day)
+def _in_force(user: User, day: date) -> tuple[adherence.VersionPlan | None, int | None, bool,
+                                               dict[str, tuple[str, int]]]:
+    """What may be logged on ``day``: (version in force, its programme row id, general?,
+    {exercise: (name, pain ceiling)}) — the prescription in force, else the general set."""
     versions = store.versions(user.id)
     version = adherence.version_on(versions, day)
     limit = runner_settings(user).pain_threshold
-    programme_id, general = None, False
-    allowed: dict[str, tuple[str, int]] = {}
     if version is not None and version.items:
         programme_id = db.session.execute(select(Programme.id).where(
             Programme.user_id == user.id, Programme.version == version.version)).scalar_one()
-        allowed = {i.exercise: (i.name, i.pain_ceiling if i.pain_ceiling is not None else limit)
-                   for i in version.items}
-    else:
-        general = True
-        allowed = {i.exercise: (i.name, limit) for i in _general_items(user)}
-    for entry in data["entries"]:
-        if entry["exercise"] not in allowed:
-            where = "your programme" if not general else "your starter exercises"
-            raise Invalid(fields={"entries": [f"{entry['exercise']} is not in {where} on {day.isoformat()}."]})
+        return version, programme_id, False, {
+            i.exercise: (i.name, i.pain_ceiling if i.pain_ceiling is not None else limit) for i in version.items}
+    return version, None, True, {i.exercise: (i.name, limit) for i in _general_items(user)}
+
+
+def _store_session(user: User, session_uuid: str, data: dict[str, Any], programme_id: int | None, general: bool,
+                   allowed: dict[str, tuple[str, int]]) -> tuple[ExerciseSession, bool, bool, date | None]:
+    """Create or replace the session (no commit, no after-write): (row, created, changed, old date)."""
+    day = data["date"]
     existing = db.session.execute(select(ExerciseSession).where(
         ExerciseSession.user_id == user.id, ExerciseSession.uuid == session_uuid)).scalar_one_or_none()
     old_day = existing.date if existing is not None else None
@@ -564,10 +558,61 @@ def put_session(user: User, session_uuid: str, data: dict[str, Any], now: dateti
         for values in new_entries:
             db.session.add(ExerciseEntry(session_id=existing.id, user_id=user.id, **values))
         db.session.flush()
+    return existing, created, changed, old_day
+
+
+@retrying
+def put_session(user: User, session_uuid: str, data: dict[str, Any], now: datetime | None = None) -> tuple[dict, bool]:
+    """Create or replace a logged session by its client UUID (a replay of the same body
+    changes nothing), replay the care plan from its date, alert the therapists when pain
+    above a ceiling came back within seven days. One transaction."""
+    begin_write(user)
+    day = data["date"]
+    _not_future(user, day)
+    version, programme_id, general, allowed = _in_force(user, day)
+    for entry in data["entries"]:
+        if entry["exercise"] not in allowed:
+            where = "your programme" if not general else "your starter exercises"
+            raise Invalid(fields={"entries": [f"{entry['exercise']} is not in {where} on {day.isoformat()}."]})
+    existing, created, changed, old_day = _store_session(user, session_uuid, data, programme_id, general, allowed)
+    if changed:
         after_write(user, min(day, old_day) if old_day else day, now)
         _queue_alert(user, day, now)
     db.session.commit()
     return _session_out(existing, _entries_of([existing.id])[existing.id], version.version if programme_id else None), created
+
+
+def log_imported_session(user: User, session_uuid: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A session from an imported activity file (a watch's strength workout), in the caller's
+    transaction: the caller holds the runner's lock (``begin_write``) and runs the after-write
+    path once for the whole import. Logged exactly once: when a session of this UUID exists
+    (imported before, perhaps edited by the runner since) nothing is written. Only the
+    exercises in force on the day (the prescription, else the general set) are logged; the
+    rest are returned as ``not_in_force``. ``data`` is a :class:`SessionInSchema` body with
+    at least one entry. No pain is known, so no exercise-pain alert can follow."""
+    day = data["date"]
+    _not_future(user, day)
+    version, programme_id, general, allowed = _in_force(user, day)
+    entries = [e for e in data["entries"] if e["exercise"] in allowed]
+    out: dict[str, Any] = {
+        "uuid": session_uuid, "date": day, "general": general,
+        "version": version.version if programme_id else None, "existing": False, "entries": [],
+        "not_in_force": {e["exercise"]: len(e["sets"]) for e in data["entries"] if e["exercise"] not in allowed},
+    }
+    existing = db.session.execute(select(ExerciseSession).where(
+        ExerciseSession.user_id == user.id, ExerciseSession.uuid == session_uuid)).scalar_one_or_none()
+    if existing is not None:
+        out.update(existing=True, date=existing.date,
+                   entries=[{"exercise": e.exercise, "name": e.name, "sets": len(e.sets)}
+                            for e in _entries_of([existing.id])[existing.id]])
+        return out
+    if not entries:
+        return out
+    row, _created, _changed, _old = _store_session(user, session_uuid, {**data, "entries": entries},
+                                                  programme_id, general, allowed)
+    out["entries"] = [{"exercise": e.exercise, "name": e.name, "sets": len(e.sets)}
+                      for e in _entries_of([row.id])[row.id]]
+    return out
 
 
 def _entries_of(session_ids: list[int]) -> dict[int, list[ExerciseEntry]]:
