@@ -61,11 +61,17 @@ def by_session(body: dict) -> dict[int, dict]:
     return {f["session"]: f for f in body["files"]}
 
 
-def test_the_sets_fill_a_session_of_the_programme_once_and_never_a_run(app):
+def test_the_sets_fill_a_session_of_the_programme_once_and_never_a_run(app, monkeypatch):
+    from strideguard import afterwrite
+
     runner, therapist = linked(app, Runner(app, timezone=ZONE))
     prescribe(app, therapist, runner, ["core.glute_bridge", "core.mini_squat", "core.split_squat"])
+    calls = []
+    real = afterwrite.after_write
+    monkeypatch.setattr(afterwrite, "after_write", lambda user, day, *a, **k: calls.append(day) or real(user, day, *a, **k))
 
     body = import_file(runner, FILE, fixture(FILE))
+    assert calls == [DAY]  # the import's one after-write path, from the session's date
     assert body["status"] == "done"
     ride, strength = by_session(body)[0], by_session(body)[1]
     assert ride["status"] == "skipped" and ride["reason"].startswith("Not a run (cycling)")
@@ -109,6 +115,7 @@ def test_the_sets_fill_a_session_of_the_programme_once_and_never_a_run(app):
     assert session_count(app, runner) == 1
     assert [s["uuid"] for s in sessions(runner)] == [session["uuid"]]
     assert runs(runner) == []
+    assert calls == [DAY]  # nothing new was written: no replay
 
 
 def test_nothing_is_logged_for_exercises_outside_the_programme_and_the_item_says_why(app):
@@ -136,3 +143,22 @@ def test_without_a_programme_only_the_general_set_counts(app):
     assert strength["status"] == "skipped"
     assert "7 sets of exercises not in your starter exercises on 2025-10-21" in strength["reason"]
     assert session_count(app, runner) == 0 and runs(runner) == []
+
+
+def test_a_session_the_runner_edited_is_not_overwritten_by_a_second_import(app):
+    runner, therapist = linked(app, Runner(app, timezone=ZONE))
+    prescribe(app, therapist, runner, ["core.mini_squat", "core.split_squat"])
+    import_file(runner, FILE, fixture(FILE))
+    [session] = sessions(runner)
+    # The runner adds the pain they felt (and drops a set) to the imported session.
+    edited = {"date": DAY.isoformat(), "note": "Knee fine.", "entries": [
+        {"exercise": "core.mini_squat", "sets": [{"reps": 6, "load_kg": 20}], "pain": 2},
+        {"exercise": "core.split_squat", "sets": [{"reps": 12, "load_kg": 15}], "pain": 1}]}
+    response = runner.put(f"{API}/exercise-sessions/{session['uuid']}", json=edited)
+    assert response.status_code == 200, response.get_json()
+    again = import_file(runner, FILE, fixture(FILE))
+    assert by_session(again)[1]["status"] == "duplicate"
+    [after] = sessions(runner)
+    assert after["note"] == "Knee fine."
+    assert [(e["exercise"], len(e["sets"]), e["pain"]) for e in after["entries"]] == [
+        ("core.mini_squat", 1, 2), ("core.split_squat", 1, 1)]
