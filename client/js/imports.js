@@ -77,7 +77,8 @@ function fileLine(item, imp, onAnswered) {
   const kids = [h('span', { class: 'when' }, item.file), h('span', {}, what.trim())];
   if (item.reason) kids.push(h('span', { class: 'hint reason' }, item.reason));
   if (item.status === 'needs_answer') kids.push(answerButtons(imp, item, onAnswered));
-  if (item.status === 'created' && s.date) {
+  // A strength workout filled an exercise session, not a run: it is not in the run history.
+  if (item.status === 'created' && s.date && !s.strength) {
     kids.push(h('button', { type: 'button', class: 'link', onclick: () => { historyEnding(s.date); location.hash = '#history'; } },
       'See in history'));
   }
