@@ -162,3 +162,16 @@ def test_a_session_the_runner_edited_is_not_overwritten_by_a_second_import(app):
     assert after["note"] == "Knee fine."
     assert [(e["exercise"], len(e["sets"]), e["pain"]) for e in after["entries"]] == [
         ("core.mini_squat", 1, 2), ("core.split_squat", 1, 1)]
+
+
+def test_sets_over_a_sessions_limit_per_exercise_are_counted_not_logged(app, monkeypatch):
+    # A logged session holds at most 20 sets of one exercise; with a limit of 2 the six squats overflow.
+    monkeypatch.setattr("strideguard.imports.processing.MAX_SETS_PER_EXERCISE", 2)
+    runner, therapist = linked(app, Runner(app, timezone=ZONE))
+    prescribe(app, therapist, runner, ["core.mini_squat", "core.split_squat"])
+    strength = by_session(import_file(runner, FILE, fixture(FILE)))[1]
+    assert strength["status"] == "created"
+    assert strength["reason"].startswith("Exercise session of 2025-10-21: 2 exercises, 3 sets (Mini squat, Split squat).")
+    assert "4 sets over 2 of one exercise" in strength["reason"]
+    [session] = sessions(runner)
+    assert [(e["exercise"], len(e["sets"])) for e in session["entries"]] == [("core.mini_squat", 2), ("core.split_squat", 1)]

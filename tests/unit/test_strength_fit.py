@@ -113,3 +113,16 @@ def test_exercise_for(category, subtype, expected) -> None:
 def test_every_target_is_a_built_in_exercise() -> None:
     ids = {row["id"] for row in CORE_ROWS}
     assert set(garmin.TABLE.values()) <= ids
+
+
+def test_a_set_goes_to_the_last_session_started_before_it() -> None:
+    from strideguard.imports.parse.fit import _owner
+
+    utc = timezone.utc
+    starts = [datetime(2025, 1, 1, 10, tzinfo=utc), datetime(2025, 1, 1, 11, tzinfo=utc)]
+    assert _owner(starts, datetime(2025, 1, 1, 10, 30, tzinfo=utc)) == 0
+    assert _owner(starts, datetime(2025, 1, 1, 11, 30, tzinfo=utc)) == 1
+    assert _owner(starts, datetime(2025, 1, 1, 9, tzinfo=utc)) == 0  # before any: the first
+    assert _owner(starts, None) == 0
+    # A wall-clock time (no zone) is never compared with a UTC one.
+    assert _owner(starts, datetime(2025, 1, 1, 11, 30)) == 0

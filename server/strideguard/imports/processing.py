@@ -377,8 +377,11 @@ def _strength(imp: Import, user: User, position: int, name: str, data: bytes, ac
             with db.session.begin_nested():
                 result = rehab.log_imported_session(user, uuid, body)
         except ValidationError as exc:
-            return _item(imp, position, name, "failed", f"Its sets cannot be logged ({exc.messages}).", session,
-                         summary=summary)
+            problem = (f"Its date cannot be logged: {' '.join(map(str, exc.messages['date']))}"
+                       if isinstance(exc.messages, dict) and "date" in exc.messages else
+                       "Its sets cannot be logged: a set's repetitions (at most 200), duration (at most an hour) "
+                       "or weight (at most 300 kg) is out of range.")
+            return _item(imp, position, name, "failed", problem, session, summary=summary)
         except DomainError as exc:
             detail = "; ".join(" ".join(map(str, v)) for v in exc.fields.values()) or exc.message
             return _item(imp, position, name, "failed", detail, session, summary=summary)

@@ -143,7 +143,8 @@ def _owner(starts: list[datetime | None], at: datetime | None) -> int:
     owner = 0
     if at is not None:
         for index, start in enumerate(starts):
-            if start is not None and start <= at:
+            # A UTC time and a wall-clock one (a file with both kinds) cannot be compared.
+            if start is not None and (start.tzinfo is None) == (at.tzinfo is None) and start <= at:
                 owner = index
     return owner
 
