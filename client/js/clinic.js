@@ -18,6 +18,7 @@ const LEVEL_CLASS = ['none', 'jump', 'pain', 'rest', 'flag'];
 export function reasonChip(r, plan) {
   if (r.kind === 'red_flag') return `Red flag: ${FLAG_WORDS[r.metric] || r.metric} (${formatDay(r.date)})`;
   if (r.kind === 'rest') return plan && plan.of_days ? `Plan: rest, day ${plan.day} of ${plan.of_days}` : 'Plan: rest';
+  if (r.kind === 'exercise_pain') return `Exercise pain ${r.value}/10 in ${r.name}, ceiling ${r.threshold} (${formatDay(r.date)})`;
   if (r.kind === 'pain_above_limit') return `${PAIN_WORDS[r.metric] || 'Pain'} ${r.value}/10, limit ${r.threshold} (${formatDay(r.date)})`;
   if (r.metric === 'speed_pct') return `Pace +${r.value.toFixed(1)}% (limit ${r.threshold}%)`;
   return `Distance +${r.value.toFixed(1)}% on baseline (limit ${r.threshold}%)`;
@@ -44,6 +45,16 @@ export function sparkline(trend, limit, today) {
     ...points.map((p) => s('circle', { class: p.pain > limit ? 'spark-dot over' : 'spark-dot', cx: x(p.date), cy: y(p.pain), r: 2 })));
 }
 
+/** The exercise programme on a card: adherence over 7 and 28 days, pain above a ceiling. */
+function rehabFacts(rehab) {
+  if (!rehab) return null;
+  const pct = (w) => (w && w.pct !== null ? `${w.pct}% (${w.done}/${w.prescribed})` : '–');
+  const over = rehab.exceedances;
+  return h('div', { class: 'rehab-facts' },
+    h('p', {}, rehab.items ? `Exercises: ${pct(rehab.last_7_days)} in 7 days, ${pct(rehab.last_28_days)} in 28 days` : 'Exercise programme ended'),
+    over.length ? h('p', { class: 'over' }, `Exercise pain above its ceiling: ${over.map((e) => `${e.name} ${e.pain}/10 (ceiling ${e.ceiling}) ${formatDay(e.date)}`).join('; ')}`) : null);
+}
+
 function patientCard(row) {
   const { patient, plan, week } = row;
   const badge = row.alerts_unseen ? h('span', { class: 'badge', 'aria-label': `${row.alerts_unseen} new alerts` }, String(row.alerts_unseen)) : null;
@@ -57,6 +68,7 @@ function patientCard(row) {
     h('div', { class: 'patient-facts' },
       h('p', {}, last), h('p', {}, weekText),
       h('p', {}, `Plan: ${plan ? PLAN_WORDS[plan.state] || plan.state : '–'}`)),
+    rehabFacts(row.rehab),
     h('div', { class: 'spark-wrap' }, h('span', { class: 'hint' }, 'Pain, 28 days'),
       sparkline(row.pain_trend, row.limits.pain_threshold, row.today)));
 }
