@@ -101,10 +101,13 @@ export async function showClinic(code = null) {
   const list = h('ol', { class: 'patients', 'aria-label': 'Patients, most urgent first' });
   const add = h('details', { class: 'card', open: Boolean(code) }, h('summary', {}, 'Add a patient'),
     acceptForm(code, (patient) => { location.hash = `#clinic/patient/${patient.id}`; }));
-  const main = mount('Your patients', add, h('p', { class: 'loading' }, 'Loading…'), list);
+  const loading = h('p', { class: 'loading' }, 'Loading…');
+  const hash = location.hash;
+  mount('Your patients', add, loading, list);
   try {
     const rows = await api('GET', '/clinic/patients');
-    main.querySelector('.loading').remove();
+    if (location.hash !== hash) return; // the therapist moved on (accepted a patient) while it loaded
+    loading.remove();
     if (!rows.length) {
       list.replaceWith(h('p', { class: 'empty' }, 'No patients yet. A patient shares their data with you by giving you a code from their app.'));
       add.open = true;
@@ -112,6 +115,6 @@ export async function showClinic(code = null) {
     }
     list.replaceChildren(...rows.map(patientCard));
   } catch (err) {
-    main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
+    loading.replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
   }
 }

@@ -134,13 +134,14 @@ function ownExercises(library, conditions, rerender) {
 /** The programme card of the patient page (loads the programme and the library itself). */
 export async function programmeSection(page, conditions) {
   const id = page.patient.id;
-  const card = h('section', { class: 'card programme no-print', 'aria-label': 'Exercise programme' }, h('h2', {}, 'Exercise programme'), h('p', { class: 'loading' }, 'Loading…'));
+  const loading = h('p', { class: 'loading' }, 'Loading…');
+  const card = h('section', { class: 'card programme no-print', 'aria-label': 'Exercise programme' }, h('h2', {}, 'Exercise programme'), loading);
   const rerender = () => programmeSection(page, conditions).then((fresh) => card.replaceWith(fresh));
   let prog; let library;
   try {
     [prog, library] = await Promise.all([api('GET', `/clinic/patients/${id}/programme`), api('GET', '/exercises')]);
   } catch (err) {
-    card.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
+    loading.replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
     return card;
   }
   const limit = page.limits.in_force.pain_threshold;
@@ -181,6 +182,6 @@ export async function programmeSection(page, conditions) {
   card.replaceChildren(h('h2', {}, 'Exercise programme'),
     h('p', {}, current && current.items.length ? `Version ${current.version} by ${current.therapist}, ${formatDay(current.created_at.slice(0, 10))}; started ${formatDay(current.starts_on)}.`
       : current ? 'The programme has ended.' : 'No programme yet.'),
-    form, history(prog.versions), ownExercises(library, conditions, rerender));
+    ...[form, history(prog.versions), ownExercises(library, conditions, rerender)].filter(Boolean));
   return card;
 }

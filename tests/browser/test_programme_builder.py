@@ -57,6 +57,10 @@ class RunnerApi:
         assert response.status_code == 201, response.text
         return response.json()["code"]
 
+    def put(self, path: str, body: dict) -> None:
+        response = self.http.put(f"{self.base}{path}", json=body, timeout=30)
+        assert response.status_code in (200, 201), response.text
+
     def log(self, day: str, *entries: tuple[str, int]) -> dict:
         body = {"date": day, "entries": [{"exercise": ex, "sets": [{"reps": 10}, {"reps": 10}], "pain": pain}
                                          for ex, pain in entries]}
@@ -194,8 +198,15 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     [mine] = [r for r in dashboard if r["patient"]["id"] == runner.id]
     assert mine["rehab"]["last_7_days"]["pct"] == 31 and mine["urgency"]["level"] == 2
 
+    # -- Load and the care plan on the same chart: runs, then a check-in at 6/10 starts a rest.
+    for offset, metres in ((-40, 5000), (-33, 6000), (-26, 6500), (-19, 7000), (-12, 7000)):
+        runner.put(f"/runs/{uuid.uuid4()}", {"date": today(offset), "distance_m": metres, "duration_s": metres * 0.36})
+    runner.put(f"/checkins/{today(-4)}", {"pain": 6})
+
     # -- The patient page: exercise pain on the chart (its own series, a legend, in words)
-    # and adherence per exercise per week.
+    # over the weekly distance and the plan's states, and adherence per exercise per week.
+    page.reload()
+    row = page.locator(f"[data-patient-id='{runner.id}']")
     row.get_by_role("link", name="Robin Rehab").click()
     chart = page.get_by_role("img", name=re.compile("Bars: weekly distance.*Squares: each day’s worst exercise pain"))
     expect(chart).to_be_visible()
@@ -203,8 +214,11 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     expect(chart.locator("rect.ex-dot.over")).to_have_count(1)
     figure = page.get_by_role("figure", name="Weekly distance and daily pain")
     expect(figure).to_contain_text("Exercise pain (dark: above its ceiling)")
+    expect(chart.locator("rect.bar")).to_have_count(12)
+    expect(chart.locator("rect.band-rest")).to_have_count(1)
     figure.get_by_text("The chart in words").click()
     expect(figure).to_contain_text("6/10 (above the ceiling 5/10)")
+    expect(figure).to_contain_text("Care plan: rest")
     pains = page.get_by_role("table", name="Exercise pain")
     expect(pains.get_by_role("row").filter(has_text="Wall sit").filter(has_text="6/10 — above")).to_have_count(1)
     weeks = page.get_by_role("table", name="Exercise adherence per week")
