@@ -45,14 +45,11 @@ export function sparkline(trend, limit, today) {
     ...points.map((p) => s('circle', { class: p.pain > limit ? 'spark-dot over' : 'spark-dot', cx: x(p.date), cy: y(p.pain), r: 2 })));
 }
 
-/** The exercise programme on a card: adherence over 7 and 28 days, pain above a ceiling. */
-function rehabFacts(rehab) {
-  if (!rehab) return null;
-  const pct = (w) => (w && w.pct !== null ? `${w.pct}% (${w.done}/${w.prescribed})` : '–');
-  const over = rehab.exceedances;
-  return h('div', { class: 'rehab-facts' },
-    h('p', {}, rehab.items ? `Exercises: ${pct(rehab.last_7_days)} in 7 days, ${pct(rehab.last_28_days)} in 28 days` : 'Exercise programme ended'),
-    over.length ? h('p', { class: 'over' }, `Exercise pain above its ceiling: ${over.map((e) => `${e.name} ${e.pain}/10 (ceiling ${e.ceiling}) ${formatDay(e.date)}`).join('; ')}`) : null);
+/** Exercise adherence (7 and 28 days), pain above a ceiling (7 days). */
+function rehabFacts(r) {
+  const pct = (w) => (w?.pct != null ? `${w.pct}% (${w.done}/${w.prescribed})` : '–');
+  return r && h('div', {}, h('p', {}, `Exercises: ${pct(r.last_7_days)} in 7 days, ${pct(r.last_28_days)} in 28 days`),
+    r.exceedances.map((e) => h('p', { class: 'over' }, `Exercise pain above its ceiling: ${e.name} ${e.pain}/10 (ceiling ${e.ceiling}) ${formatDay(e.date)}`)));
 }
 
 function patientCard(row) {

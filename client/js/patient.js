@@ -7,7 +7,7 @@
 
 import { api, showFieldErrors } from './api.js';
 import { h, s, mount, field, errorLine, toast, toggle } from './dom.js';
-import { formatDay, formatDistance, formatDuration, addDays, units } from './state.js';
+import { formatDay, formatDistance, formatDuration, addDays } from './state.js';
 import { programmeSection } from './programme.js';
 import { chart, weekRows, weekTable } from './history.js';
 import { KIND_WORDS } from './plan.js';
@@ -193,67 +193,32 @@ function alertsSection(page) {
         a.status === 'skipped' ? ' (muted)' : '')))));
 }
 
-/** The care plan's states as date spans ({state, from, to}) from its history, through today. */
-export function planSpans(plan, today) {
-  if (!plan) return [];
-  const events = [...(plan.history || [])].filter((e) => e.to && e.to !== e.from).sort((a, b) => a.at.localeCompare(b.at));
-  const spans = []; let state = events.length ? events[0].from : plan.state; let since = '0000-01-01';
-  for (const e of events) {
-    if (e.at > since) spans.push({ state, from: since, to: addDays(e.at, -1) });
-    state = e.to; since = e.at;
-  }
-  spans.push({ state: plan.state, from: since, to: today });
-  return spans.filter((p) => p.state !== 'normal');
-}
+/** Plan spans behind the bars; each day's worst exercise pain on top. */
+const overlay = (page) => (x, y) => ({
+  back: page.plan_spans.map((p) => s('rect', { class: `band-${p.state}`, x: x(p.from), y: y(10), width: x(addDays(p.to, 1)) - x(p.from), height: y(0) - y(10) })),
+  front: [s('polyline', { class: 'ex-line', points: page.exercise_pains.map((d) => `${x(d.date) + 2},${y(d.pain)}`).join(' ') }),
+    page.exercise_pains.map((d) => s('rect', { class: d.above ? 'ex-dot over' : 'ex-dot', x: x(d.date) - 1, y: y(d.pain) - 3, width: 6, height: 6 }))],
+});
 
-const PLAN_NAMES = { rest: 'rest', return: 'return to running' };
+/** The chart in words: the plan's spans and every exercise pain. */
+const chartWords = (page) => h('div', {},
+  h('p', {}, `Care plan: ${page.plan_spans.map((p) => `${p.state} ${formatDay(p.from)} – ${formatDay(p.to)}`).join('; ') || 'normal running'}.`),
+  h('ul', { 'aria-label': 'Exercise pain' }, page.exercise_pains.flatMap((d) => d.exercises).map((p) => h('li', { class: p.pain > p.ceiling ? 'over' : null },
+    `${formatDay(p.date)}: ${p.name} ${p.pain}/10${p.pain > p.ceiling ? ', above' : ', within'} its ceiling ${p.ceiling}/10`))));
 
-/** Behind the bars: the plan's rest and return spans; over the pain line: each day's worst
- * exercise pain (squares, dashed), ringed when above its exercise's ceiling. */
-function overlay(page, first) {
-  return (x, y) => {
-    const top = y(10); const bottom = y(0);
-    const back = planSpans(page.plan, page.today).filter((p) => p.to >= first).map((p) => {
-      const from = p.from < first ? first : p.from;
-      return s('rect', { class: `band band-${p.state}`, x: x(from), y: top, width: Math.max(1, x(addDays(p.to, 1)) - x(from)), height: bottom - top });
-    });
-    const pts = page.exercise_pains.filter((d) => d.date >= first);
-    const front = [pts.length > 1 ? s('polyline', { class: 'ex-line', points: pts.map((d) => `${x(d.date) + 2},${y(d.pain)}`).join(' ') }) : null,
-      ...pts.map((d) => s('rect', { class: d.above ? 'ex-dot over' : 'ex-dot', x: x(d.date) - 1, y: y(d.pain) - 3, width: 6, height: 6 }))];
-    return { back, front };
-  };
-}
+const pctText = (c) => (c?.prescribed ? `${c.done}/${c.prescribed} (${c.pct}%)` : '–');
 
-/** The chart in words (its text alternative): plan spans and the exercise pains. */
-function chartWords(page, first) {
-  const spans = planSpans(page.plan, page.today).filter((p) => p.to >= first);
-  const pains = page.exercise_pains.filter((d) => d.date >= first);
-  return h('div', { class: 'chart-words', id: 'chart-words' },
-    h('p', {}, spans.length ? `Care plan: ${spans.map((p) => `${PLAN_NAMES[p.state] || p.state} ${formatDay(p.from < first ? first : p.from)} – ${formatDay(p.to)}`).join('; ')}.` : 'Care plan: normal running throughout.'),
-    h('p', {}, pains.length ? `Exercise pain: ${pains.map((d) => `${formatDay(d.date)} ${d.pain}/10${d.above ? ` (above the ceiling ${d.ceiling}/10)` : ''}`).join('; ')}.` : 'No exercise pain logged.'));
-}
-
-const pctText = (c) => (c && c.prescribed ? `${c.done}/${c.prescribed} (${c.pct}%)` : '–');
-
-/** Adherence per exercise per week (rows: weeks) and each exercise pain of the 12 weeks. */
 function rehabSection(page) {
-  const weeks = page.rehab_weeks;
-  if (!page.rehab && !page.exercise_pains.length) return null;
-  const names = [];
-  weeks.forEach((w) => w.exercises.forEach((e) => { if (!names.some((n) => n.exercise === e.exercise)) names.push(e); }));
-  const r = page.rehab;
-  const pains = page.exercise_pains.flatMap((d) => d.exercises).reverse();
+  const r = page.rehab; const weeks = page.rehab_weeks;
+  if (!r) return null;
+  const names = [...new Map(weeks.flatMap((w) => w.exercises).map((e) => [e.exercise, e.name]))];
+  const th = (t, scope = 'col') => h('th', { scope }, t);
   return h('section', { class: 'card rehab', 'aria-label': 'Exercises' }, h('h2', {}, 'Exercises'),
-    r ? h('p', {}, `Adherence: ${r.last_7_days?.pct ?? '–'}% over 7 days, ${r.last_28_days?.pct ?? '–'}% over 28 days`,
-      r.min_adherence_pct ? ` (minimum for the return ${r.min_adherence_pct}%)` : '', '.') : null,
-    weeks.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'data' }, h('caption', {}, 'Exercise adherence per week'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Week of'), names.map((n) => h('th', { scope: 'col' }, n.name)), h('th', { scope: 'col' }, 'All'))),
-      h('tbody', {}, weeks.map((w) => h('tr', {}, h('th', { scope: 'row' }, formatDay(w.from)),
-        names.map((n) => h('td', {}, pctText(w.exercises.find((e) => e.exercise === n.exercise)))), h('td', {}, pctText(w))))))) : null,
-    pains.length ? h('div', { class: 'table-scroll' }, h('table', { class: 'data' }, h('caption', {}, 'Exercise pain'),
-      h('thead', {}, h('tr', {}, ['Date', 'Exercise', 'Pain', 'Ceiling'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, pains.map((p) => h('tr', { class: p.pain > p.ceiling ? 'over' : null }, h('td', {}, formatDay(p.date)), h('td', {}, p.name),
-        h('td', {}, `${p.pain}/10${p.pain > p.ceiling ? ' — above' : ''}`), h('td', {}, `${p.ceiling}/10`)))))) : h('p', { class: 'hint' }, 'No exercise pain logged.'));
+    h('p', {}, `Adherence: ${r.last_7_days?.pct ?? '–'}% over 7 days, ${r.last_28_days?.pct ?? '–'}% over 28; minimum for the return ${r.min_adherence_pct ?? '–'}%.`),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data' }, h('caption', {}, 'Exercise adherence per week'),
+      h('thead', {}, h('tr', {}, th('Week of'), names.map(([, n]) => th(n)), th('All'))),
+      h('tbody', {}, weeks.map((w) => h('tr', {}, th(formatDay(w.from), 'row'),
+        names.map(([k]) => h('td', {}, pctText(w.exercises.find((e) => e.exercise === k)))), h('td', {}, pctText(w))))))));
 }
 
 async function downloadFhir(id) {
@@ -295,8 +260,7 @@ export async function showPatient(id) {
   print.addEventListener('click', () => window.print());
   const weeks = page.load.weeks || [];
   const days = page.summary.days; // each day's worst pain, check-in or run (the server's one rule)
-  const first = weeks.length ? weeks[0].week_start : addDays(page.today, -83);
-  const programme = h('div', { class: 'programme-slot' });
+  const programme = h('div');
   programmeSection(page, conditions).then((card) => { if (location.hash === hash) programme.replaceChildren(card); });
   mount(page.patient.name,
     h('p', { class: 'hint' }, `${page.patient.email} · sharing since ${formatDay(page.since.slice(0, 10))} · printed ${formatDay(page.today)}`),
@@ -304,11 +268,10 @@ export async function showPatient(id) {
     h('div', { class: 'contact actions no-print' }, h('a', { class: 'button', href: '#clinic' }, 'All patients'), fhir, print, mute),
     h('div', { class: 'patient-grid' },
       h('div', { class: 'patient-main' },
-        h('figure', { class: 'card chart-card', 'aria-label': 'Weekly distance and daily pain' }, chart(weeks, days, { overlay: overlay(page, first),
-          label: `Bars: weekly distance in ${units()}. Red line: daily pain from 0 to 10. Squares: each day’s worst exercise pain, dark when above its ceiling. Shaded: care plan rest and return. In words below the chart.` }),
-          h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain (worst of check-in and runs)'), ' ',
-            h('span', { class: 'key-ex' }, 'Exercise pain (dark: above its ceiling)'), ' ', h('span', { class: 'key-rest' }, 'Plan: rest'), ' ', h('span', { class: 'key-return' }, 'Plan: return'),
-            h('details', { class: 'no-print' }, h('summary', {}, 'The chart in words'), chartWords(page, first)))),
+        h('figure', { class: 'card chart-card', 'aria-label': 'Weekly distance and daily pain' }, chart(weeks, days, overlay(page)),
+          h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain (worst of check-in and runs)'),
+            h('span', { class: 'key-ex' }, 'Exercise pain (dark: above ceiling)'), h('span', { class: 'key-rest' }, 'Plan: rest'), h('span', { class: 'key-return' }, 'return'),
+            h('details', { class: 'no-print' }, h('summary', {}, 'The chart in words'), chartWords(page)))),
         h('section', { class: 'card summary weeks' }, weekTable(weekRows(weeks, days), 'Last 12 weeks')),
         rehabSection(page),
         planSection(page.plan)),

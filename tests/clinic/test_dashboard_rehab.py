@@ -187,3 +187,40 @@ def test_the_dashboard_reads_the_programmes_in_batches(app):
         counts[size] = len(seen)
     # versions, items and logged exercises: three reads whatever the number of patients.
     assert counts[3] == counts[50] == 3, counts
+
+
+def test_the_patient_page_has_the_plans_rest_and_return_as_spans(app):
+    therapist = Therapist(app)
+    runner = patient(app, therapist, "Spans")
+    runner.put(f"{API}/checkins/{day(-6)}", json={"pain": 6})  # above the limit: a rest starts
+    page = therapist.get(f"{API}/clinic/patients/{runner.user['id']}").get_json()
+    spans = page["plan_spans"]
+    assert spans and spans[0]["state"] == "rest" and spans[0]["from"] == day(-6)
+    assert spans[-1]["to"] == day()
+    for before, after in zip(spans, spans[1:]):  # back to back, never overlapping
+        assert before["to"] < after["from"]
+    history = {(e["at"], e["to"]) for e in page["plan"]["history"] if e["to"] != e["from"]}
+    assert (day(-6), "rest") in history
+
+
+def _event(offset: int, frm: str, to: str):
+    from strideguard.day.reason import Reason
+    from strideguard.plan.machine import PlanEvent
+
+    return PlanEvent(date(2026, 3, 1) + timedelta(days=offset), frm, to, "x", Reason("pain", 6, 3))
+
+
+def test_plan_spans_from_transitions():
+    from strideguard.clinic.dashboard import plan_spans
+
+    first, today_ = date(2026, 3, 1), date(2026, 3, 31)
+    d = lambda n: first + timedelta(days=n)  # noqa: E731
+    assert plan_spans([], "normal", first, today_) == []
+    assert plan_spans([], "rest", first, today_) == [{"state": "rest", "from": first, "to": today_}]
+    events = [_event(3, "normal", "rest"), _event(6, "rest", "return"), _event(6, "return", "return"),
+              _event(20, "return", "normal")]
+    assert plan_spans(events, "normal", first, today_) == [
+        {"state": "rest", "from": d(3), "to": d(5)}, {"state": "return", "from": d(6), "to": d(19)}]
+    # A rest that began before the chart's first day is cut at it; one still going runs to today.
+    assert plan_spans([_event(-10, "normal", "rest")], "rest", first, today_) == [
+        {"state": "rest", "from": first, "to": today_}]

@@ -24,7 +24,7 @@ from strideguard.day import redflags
 from strideguard.day.values import RunnerSettings, worst_pains_by_day
 from strideguard.extensions import db, ids_match
 from strideguard.plan import service as plan_service
-from strideguard.plan.machine import PlanDay
+from strideguard.plan.machine import PlanDay, PlanEvent
 from strideguard.rehab import adherence, store
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run
@@ -188,17 +188,34 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
     return rows
 
 
+def plan_spans(events: list[PlanEvent], state: str | None, first: date, today: date) -> list[dict[str, Any]]:
+    """The care plan's rest and return as date spans ``{state, from, to}`` within
+    ``first``..``today`` (from its transitions, oldest first; ``state``: today's), for the
+    patient chart's shading."""
+    spans: list[dict[str, Any]] = []
+    since: date | None = None
+    current = None
+    for event in sorted((e for e in events if e.to_state != e.from_state), key=lambda e: e.day):
+        if current is None:
+            current = event.from_state
+        if since is None or event.day > since:
+            spans.append({"state": current, "from": since or first, "to": event.day - timedelta(days=1)})
+        current, since = event.to_state, event.day
+    spans.append({"state": state if state is not None else current, "from": since or first, "to": today})
+    return [{**p, "from": max(p["from"], first)} for p in spans
+            if p["state"] in ("rest", "return") and p["to"] >= first]
+
+
 def _rehab_detail(patient_id: int, today: date) -> dict[str, Any]:
     """The patient page's exercise programme: adherence per exercise per calendar week (the
-    last ``REHAB_WEEKS``, ``rehab.adherence.weekly``) and each day's exercise pains (the
-    day's worst, with every exercise that had a pain), for the chart and the table."""
+    last ``REHAB_WEEKS``, ``rehab.adherence.weekly``) and each day's exercise pains in those
+    weeks (the day's worst, with every exercise that had a pain): the chart's weeks."""
     first = adherence.week_monday(today) - timedelta(weeks=REHAB_WEEKS - 1)
     versions = store.versions(patient_id)
-    logged, names = store.logged_many([patient_id], min(first, today - timedelta(days=DETAIL_DAYS - 1)), today)
+    logged, names = store.logged_many([patient_id], first, today)
     mine = logged.get(patient_id, ())
     paused = store.paused_days_many([patient_id], first, today).get(patient_id, set())
-    weeks = [w.to_dict() for w in adherence.weekly(versions, [e for e in mine if e.date >= first], today,
-                                                    REHAB_WEEKS, paused)] if versions else []
+    weeks = [w.to_dict() for w in adherence.weekly(versions, mine, today, REHAB_WEEKS, paused)] if versions else []
     days: dict[date, list[adherence.Logged]] = defaultdict(list)
     for entry in mine:
         if entry.pain is not None:
@@ -248,6 +265,7 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         ).order_by(AccessLogEntry.id.desc()).limit(50)
     ).scalars()
     checkins = training.list_checkins(patient, first, today)
+    events = plan_service.history(patient)
     runs = training.list_runs(patient, first, today)
     row.update(
         limits=limits_view(link, patient, settings),
@@ -256,7 +274,7 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         runs=runs,
         summary=summarise(checkins, runs, first=first, last=today, pain_threshold=settings.pain_threshold),
         guidance=guidance.to_dict(),
-        plan=guidance.plan_dict(history=plan_service.history(patient)),
+        plan=guidance.plan_dict(history=events),
         alerts=[
             {"id": r.id, "kind": r.kind, "local_date": r.local_date, "created_at": r.created_at,
              "status": r.status, "reasons": list(r.context.get("reasons") or []),
@@ -266,6 +284,8 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         limit_history=[{"at": e.at, "action": e.action, "changes": e.detail.get("changes", {})} for e in history],
         since=link.created_at,
         timezone=patient.timezone,
+        plan_spans=plan_spans(events, guidance.plan.name if guidance.plan is not None else None,
+                              adherence.week_monday(today) - timedelta(weeks=REHAB_WEEKS - 1), today),
         **_rehab_detail(patient.id, today),
     )
     sharing.log(patient.id, therapist, "viewed_patient")

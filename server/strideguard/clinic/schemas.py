@@ -268,6 +268,12 @@ class ExercisePainDaySchema(Schema):
     exercises = fields.List(fields.Nested(ExercisePainSchema))
 
 
+class PlanSpanSchema(Schema):
+    state = fields.String(metadata={"enum": ["rest", "return"]})
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+
+
 class PatientPageSchema(PatientRowSchema):
     limits = fields.Nested(PatientLimitsSchema)
     load = fields.Nested(LoadSchema)
@@ -280,6 +286,8 @@ class PatientPageSchema(PatientRowSchema):
     summary = fields.Nested(SummarySchema, metadata={"description": "the 12 weeks' figures (the table, chart and print)"})
     since = fields.DateTime()
     timezone = fields.String()
+    plan_spans = fields.List(fields.Nested(PlanSpanSchema), metadata={
+        "description": "the care plan's rest and return as date spans within the 12 weeks (the chart's shading)"})
     rehab_weeks = fields.List(fields.Nested(RehabWeekSchema), metadata={
         "description": "adherence per calendar week and exercise, the last 12 weeks (from the programme's start)"})
     exercise_pains = fields.List(fields.Nested(ExercisePainDaySchema), metadata={
