@@ -134,7 +134,6 @@ export async function programmeSection(page, conditions) {
     }
   });
   card.replaceChildren(h('h2', {}, now?.items.length ? `Exercise programme, version ${now.version}` : 'Exercise programme'),
-    now?.items.length ? null : h('p', {}, now ? 'The programme has ended.' : 'No programme yet.'),
-    ...[form, history(prog.versions), ownExercises(library, rerender)].filter(Boolean));
+    ...[!now?.items.length && h('p', {}, now ? 'The programme has ended.' : 'No programme yet.'), form, history(prog.versions), ownExercises(library, rerender)].filter(Boolean));
   return card;
 }

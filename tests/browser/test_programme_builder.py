@@ -100,9 +100,33 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     form.get_by_role("button", name="Add patient").click()
     expect(page.get_by_role("heading", name="Robin Rehab", level=1)).to_be_visible()
 
-    # -- Build three exercises at desktop size: library search, condition filter, doses.
+    # -- An exercise of the therapist's own: added (it joins the library), then retired.
     card = page.get_by_role("region", name="Exercise programme")
     expect(card).to_contain_text("No programme yet.", timeout=20000)  # loads after the page
+    card.get_by_text("Your own exercises (0)").click()
+    own = card.get_by_role("form", name="Add your own exercise")
+    own.get_by_label("Name").fill("Reverse Nordic")
+    own.get_by_label("Instructions").fill("Kneel tall, lean back slowly as far as you control, come up.")
+    own.get_by_label("Trains").select_option(label="quadriceps")
+    own.get_by_label("Sets").fill("3")
+    own.get_by_label("Repetitions").fill("6")
+    own.get_by_role("button", name="Add exercise").click()
+    card = page.get_by_role("region", name="Exercise programme")
+    expect(card.get_by_text("Your own exercises (1)")).to_be_visible()
+    [mine] = [e for e in api_json(page, "/exercises")["body"] if e["source"] == "therapist"]
+    assert (mine["name"], mine["dose"], mine["sets"], mine["reps"], mine["trains"]) == ("Reverse Nordic", "reps", 3, 6, ["quadriceps"])
+    card.get_by_role("form", name="Programme builder").get_by_label("Search exercises").fill("nordic")
+    expect(card.get_by_role("button", name="Add Reverse Nordic")).to_be_visible()
+    card.get_by_text("Your own exercises (1)").click()
+    card.get_by_role("button", name="Retire Reverse Nordic").click()
+    card = page.get_by_role("region", name="Exercise programme")
+    expect(card.get_by_text("Your own exercises (0)")).to_be_visible()
+    [mine] = [e for e in api_json(page, "/exercises")["body"] if e["source"] == "therapist"]
+    assert mine["retired"] is True
+    card.get_by_role("form", name="Programme builder").get_by_label("Search exercises").fill("nordic")
+    expect(card.get_by_role("button", name="Add Reverse Nordic")).to_have_count(0)
+
+    # -- Build three exercises at desktop size: library search, condition filter, doses.
     builder = card.get_by_role("form", name="Programme builder")
     expect(builder.get_by_label("Search exercises")).to_be_visible()
     bridge = add_exercise(builder, "bridge", "Glute bridge")
@@ -150,6 +174,7 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     # -- Edit one dose: version 2, with what changed in words (in the API and on the page).
     card = page.get_by_role("region", name="Exercise programme")
     expect(card.get_by_role("heading", name="Exercise programme, version 1")).to_be_visible()
+    assert not re.search(r"\bnull\b|\bundefined\b", card.inner_text())
     bridge = card.get_by_role("group", name="Glute bridge", exact=True)
     expect(bridge.get_by_label("Repetitions")).to_have_value("12")  # the builder opens on the current version
     bridge.get_by_label("Repetitions").fill("15")
@@ -171,6 +196,7 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     builder = card.get_by_role("form", name="Programme builder")
     expect(builder.get_by_role("group", name="Wall sit", exact=True)).to_be_visible()
     no_sideways_scroll(page)
+    assert not re.search(r"\bnull\b|\bundefined\b", card.inner_text())
     calf = add_exercise(builder, "calf", "Calf raise")
     no_sideways_scroll(page)
     for control in (calf.get_by_label("Sets"), calf.get_by_label("Pain ceiling"), builder.get_by_role("button", name="Save programme")):
@@ -234,6 +260,7 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     expect(region).to_contain_text("Adherence: 31% over 7 days, 31% over 28; minimum for the return 60%.")
     page.get_by_role("figure", name="Weekly distance and daily pain").screenshot(path=str(screenshot_path("patient-chart-exercise-pain")))
     no_sideways_scroll(page)
+    assert not re.search(r"\bnull\b|\bundefined\b", page.locator("main").inner_text())
     screenshot(page, "patient-page-rehab-desktop")
 
 
