@@ -8,7 +8,7 @@ const SHELL = [
   '/js/app.js', '/js/api.js', '/js/dom.js', '/js/state.js', '/js/outbox.js', '/js/sync.js',
   '/js/knee.js', '/js/guidance.js', '/js/checkin.js', '/js/run.js', '/js/history.js', '/js/entries.js',
   '/js/therapist.js', '/js/settings.js', '/js/session.js', '/js/push.js', '/js/plan.js', '/js/imports.js',
-  '/js/sharing.js', '/js/clinic.js', '/js/patient.js', '/js/exercises.js',
+  '/js/sharing.js', '/js/clinic.js', '/js/patient.js', '/js/exercises.js', '/js/programme.js',
   '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-512.png',
 ];
 

@@ -18,6 +18,7 @@ const LEVEL_CLASS = ['none', 'jump', 'pain', 'rest', 'flag'];
 export function reasonChip(r, plan) {
   if (r.kind === 'red_flag') return `Red flag: ${FLAG_WORDS[r.metric] || r.metric} (${formatDay(r.date)})`;
   if (r.kind === 'rest') return plan && plan.of_days ? `Plan: rest, day ${plan.day} of ${plan.of_days}` : 'Plan: rest';
+  if (r.kind === 'exercise_pain') return `Exercise pain ${r.value}/10 in ${r.name}, ceiling ${r.threshold} (${formatDay(r.date)})`;
   if (r.kind === 'pain_above_limit') return `${PAIN_WORDS[r.metric] || 'Pain'} ${r.value}/10, limit ${r.threshold} (${formatDay(r.date)})`;
   if (r.metric === 'speed_pct') return `Pace +${r.value.toFixed(1)}% (limit ${r.threshold}%)`;
   return `Distance +${r.value.toFixed(1)}% on baseline (limit ${r.threshold}%)`;
@@ -44,6 +45,13 @@ export function sparkline(trend, limit, today) {
     ...points.map((p) => s('circle', { class: p.pain > limit ? 'spark-dot over' : 'spark-dot', cx: x(p.date), cy: y(p.pain), r: 2 })));
 }
 
+/** Exercise adherence (7 and 28 days), pain above a ceiling (7 days). */
+function rehabFacts(r) {
+  const pct = (w) => (w?.pct != null ? `${w.pct}% (${w.done}/${w.prescribed})` : '–');
+  return r && h('div', {}, h('p', {}, `Exercises: ${pct(r.last_7_days)} in 7 days, ${pct(r.last_28_days)} in 28 days`),
+    r.exceedances.map((e) => h('p', { class: 'over' }, `Exercise pain above its ceiling: ${e.name} ${e.pain}/10 (ceiling ${e.ceiling}) ${formatDay(e.date)}`)));
+}
+
 function patientCard(row) {
   const { patient, plan, week } = row;
   const badge = row.alerts_unseen ? h('span', { class: 'badge', 'aria-label': `${row.alerts_unseen} new alerts` }, String(row.alerts_unseen)) : null;
@@ -57,6 +65,7 @@ function patientCard(row) {
     h('div', { class: 'patient-facts' },
       h('p', {}, last), h('p', {}, weekText),
       h('p', {}, `Plan: ${plan ? PLAN_WORDS[plan.state] || plan.state : '–'}`)),
+    rehabFacts(row.rehab),
     h('div', { class: 'spark-wrap' }, h('span', { class: 'hint' }, 'Pain, 28 days'),
       sparkline(row.pain_trend, row.limits.pain_threshold, row.today)));
 }
@@ -89,10 +98,13 @@ export async function showClinic(code = null) {
   const list = h('ol', { class: 'patients', 'aria-label': 'Patients, most urgent first' });
   const add = h('details', { class: 'card', open: Boolean(code) }, h('summary', {}, 'Add a patient'),
     acceptForm(code, (patient) => { location.hash = `#clinic/patient/${patient.id}`; }));
-  const main = mount('Your patients', add, h('p', { class: 'loading' }, 'Loading…'), list);
+  const loading = h('p', { class: 'loading' }, 'Loading…');
+  const hash = location.hash;
+  mount('Your patients', add, loading, list);
   try {
     const rows = await api('GET', '/clinic/patients');
-    main.querySelector('.loading').remove();
+    if (location.hash !== hash) return; // the therapist moved on (accepted a patient) while it loaded
+    loading.remove();
     if (!rows.length) {
       list.replaceWith(h('p', { class: 'empty' }, 'No patients yet. A patient shares their data with you by giving you a code from their app.'));
       add.open = true;
@@ -100,6 +112,6 @@ export async function showClinic(code = null) {
     }
     list.replaceChildren(...rows.map(patientCard));
   } catch (err) {
-    main.querySelector('.loading').replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
+    loading.replaceWith(h('p', { class: 'error', role: 'alert' }, err.message));
   }
 }

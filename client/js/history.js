@@ -9,7 +9,7 @@ const W = 340; const H = 200; const PAD = { l: 44, r: 28, t: 12, b: 28 };
 
 /** Weekly distance bars (left axis) and each day's worst pain, dots joined by a line (right
  * axis, 0-10). `checkins`: `{date, pain}` per day (the summary's days, or check-ins). */
-export function chart(weeks, checkins) {
+export function chart(weeks, checkins, overlay) {
   const first = weeks.length ? weeks[0].week_start : addDays(localDate(), -83);
   const days = 7 * Math.max(weeks.length, 12);
   const x = (iso) => {
@@ -41,9 +41,10 @@ export function chart(weeks, checkins) {
     s('text', { class: 'tick', x: PAD.l, y: H - 8 }, weeks.length ? formatDay(first) : ''),
     s('text', { class: 'tick', x: W - PAD.r, y: H - 8, 'text-anchor': 'end' }, ending && ending < localDate() ? formatDay(ending) : 'this week'),
   ];
+  const more = overlay ? overlay(x, yPain) : {}; // the therapist's page: {back, front} nodes
   return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
     'aria-label': `Bars: weekly distance in ${units()}. Line: daily pain from 0 to 10. The table below has the same numbers.` },
-  ...axes, ...bars, line, ...dots);
+  more.back, ...axes, ...bars, line, ...dots, more.front);
 }
 
 /** One row per week: distance, runs, average and worst pain. */

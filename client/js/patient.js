@@ -6,8 +6,9 @@
 // entries only when the therapist asks for them as an appendix).
 
 import { api, showFieldErrors } from './api.js';
-import { h, mount, field, errorLine, toast, toggle } from './dom.js';
-import { formatDay, formatDistance, formatDuration } from './state.js';
+import { h, s, mount, field, errorLine, toast, toggle } from './dom.js';
+import { formatDay, formatDistance, formatDuration, addDays } from './state.js';
+import { programmeSection } from './programme.js';
 import { chart, weekRows, weekTable } from './history.js';
 import { KIND_WORDS } from './plan.js';
 import { chips } from './clinic.js';
@@ -187,8 +188,37 @@ function alertsSection(page) {
       h('span', { class: 'when' }, formatDay(a.local_date)),
       h('span', {}, a.kind === 'patient_urgent' ? `Warning sign: ${a.flags.map((x) => FLAG_WORDS[x] || x).join(', ')}`
         : a.kind === 'patient_recurrence' ? `Pain came back: ${a.flares} flares within six weeks`
+          : a.kind === 'patient_rehab' ? 'Exercise pain above its ceiling twice within 7 days'
           : ((a.reasons || []).map((r) => ALERT_WORDS[r] || r).join(', ') || 'alert'),
         a.status === 'skipped' ? ' (muted)' : '')))));
+}
+
+/** Plan spans behind the bars; each day's worst exercise pain on top. */
+const overlay = (page) => (x, y) => ({
+  back: page.plan_spans.map((p) => s('rect', { class: `band-${p.state}`, x: x(p.from), y: y(10), width: x(addDays(p.to, 1)) - x(p.from), height: y(0) - y(10) })),
+  front: [s('polyline', { class: 'ex-line', points: page.exercise_pains.map((d) => `${x(d.date) + 2},${y(d.pain)}`).join(' ') }),
+    page.exercise_pains.map((d) => s('rect', { class: d.above ? 'ex-dot over' : 'ex-dot', x: x(d.date) - 1, y: y(d.pain) - 3, width: 6, height: 6 }))],
+});
+
+/** The chart in words: the plan's spans and every exercise pain. */
+const chartWords = (page) => h('div', {},
+  h('p', {}, `Care plan: ${page.plan_spans.map((p) => `${p.state} ${formatDay(p.from)} – ${formatDay(p.to)}`).join('; ') || 'normal running'}.`),
+  h('ul', { 'aria-label': 'Exercise pain' }, page.exercise_pains.flatMap((d) => d.exercises).map((p) => h('li', { class: p.pain > p.ceiling ? 'over' : null },
+    `${formatDay(p.date)}: ${p.name} ${p.pain}/10${p.pain > p.ceiling ? ', above' : ', within'} its ceiling ${p.ceiling}/10`))));
+
+const pctText = (c) => (c?.prescribed ? `${c.done}/${c.prescribed} (${c.pct}%)` : '–');
+
+function rehabSection(page) {
+  const r = page.rehab; const weeks = page.rehab_weeks;
+  if (!r) return null;
+  const names = [...new Map(weeks.flatMap((w) => w.exercises).map((e) => [e.exercise, e.name]))];
+  const th = (t, scope = 'col') => h('th', { scope }, t);
+  return h('section', { class: 'card rehab', 'aria-label': 'Exercises' }, h('h2', {}, 'Exercises'),
+    h('p', {}, `Adherence: ${r.last_7_days?.pct ?? '–'}% over 7 days, ${r.last_28_days?.pct ?? '–'}% over 28; minimum for the return ${r.min_adherence_pct ?? '–'}%.`),
+    h('div', { class: 'table-scroll' }, h('table', { class: 'data' }, h('caption', {}, 'Exercise adherence per week'),
+      h('thead', {}, h('tr', {}, th('Week of'), names.map(([, n]) => th(n)), th('All'))),
+      h('tbody', {}, weeks.map((w) => h('tr', {}, th(formatDay(w.from), 'row'),
+        names.map(([k]) => h('td', {}, pctText(w.exercises.find((e) => e.exercise === k)))), h('td', {}, pctText(w))))))));
 }
 
 async function downloadFhir(id) {
@@ -230,20 +260,25 @@ export async function showPatient(id) {
   print.addEventListener('click', () => window.print());
   const weeks = page.load.weeks || [];
   const days = page.summary.days; // each day's worst pain, check-in or run (the server's one rule)
+  const programme = h('div');
+  programmeSection(page, conditions).then((card) => { if (location.hash === hash) programme.replaceChildren(card); });
   mount(page.patient.name,
     h('p', { class: 'hint' }, `${page.patient.email} · sharing since ${formatDay(page.since.slice(0, 10))} · printed ${formatDay(page.today)}`),
     page.urgency.reasons.length ? chips(page.urgency, page.plan) : h('p', {}, 'Nothing above the limits.'),
     h('div', { class: 'contact actions no-print' }, h('a', { class: 'button', href: '#clinic' }, 'All patients'), fhir, print, mute),
     h('div', { class: 'patient-grid' },
       h('div', { class: 'patient-main' },
-        h('figure', { class: 'card chart-card', 'aria-label': 'Weekly distance and daily pain' }, chart(weeks, days),
-          h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain (worst of check-in and runs)'))),
+        h('figure', { class: 'card chart-card', 'aria-label': 'Weekly distance and daily pain' }, chart(weeks, days, overlay(page)),
+          h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain (worst of check-in and runs)'),
+            h('span', { class: 'key-ex' }, 'Exercise pain (dark: above ceiling)'), h('span', { class: 'key-rest' }, 'Plan: rest'), h('span', { class: 'key-return' }, 'return'),
+            h('details', { class: 'no-print' }, h('summary', {}, 'The chart in words'), chartWords(page)))),
         h('section', { class: 'card summary weeks' }, weekTable(weekRows(weeks, days), 'Last 12 weeks')),
+        rehabSection(page),
         planSection(page.plan)),
       h('div', { class: 'patient-side' },
         factsSection(page),
         alertsSection(page),
         guidanceSection(page.guidance),
         limitsForm(page, conditions, () => showPatient(id)))),
-    entriesSection(page));
+    programme, entriesSection(page));
 }

@@ -141,6 +141,38 @@ def test_urgency_levels_and_their_reasons(values, level, kinds):
     assert [r["kind"] for r in found.reasons] == kinds
 
 
+def ex_pain(days_ago: int, pain: int, ceiling: int = 5, name: str = "Wall sit") -> tuple:
+    return (DAY - timedelta(days=days_ago), "core.wall_sit", name, pain, ceiling)
+
+
+@pytest.mark.parametrize("pains,level,value", [
+    ((), 0, None),
+    ((ex_pain(0, 6),), 2, 6),  # 6 against a ceiling of 5: above
+    ((ex_pain(0, 5),), 0, None),  # at the ceiling: within
+    ((ex_pain(2, 7),), 2, 7),  # the third day back still counts
+    ((ex_pain(3, 9),), 0, None),  # the fourth does not (RECENT_DAYS)
+    ((ex_pain(-1, 9),), 0, None),  # a date after the patient's today never counts
+    ((ex_pain(0, 6), ex_pain(1, 8, 7), ex_pain(2, 7)), 2, 7),  # the worst: most above its ceiling
+])
+def test_exercise_pain_above_its_ceiling_in_the_last_three_days(pains, level, value):
+    found = urgency(facts(exercise_pains=pains))
+    assert found.level == level
+    reasons = [r for r in found.reasons if r["kind"] == "exercise_pain"]
+    assert [r["value"] for r in reasons] == ([value] if value is not None else [])
+    if reasons:
+        assert reasons[0]["threshold"] == 5 and reasons[0]["name"] == "Wall sit"
+        assert reasons[0]["count"] == sum(1 for p in pains if 0 <= (DAY - p[0]).days < 3 and p[3] > p[4])
+
+
+def test_exercise_pain_ranks_below_a_red_flag_and_rest_and_with_pain_above_limit():
+    rows = [facts("exercise", exercise_pains=(ex_pain(0, 8),)), facts("jump", distance_pct=Decimal("30.0")),
+            facts("rest", plan_state="rest"), facts("flag", recent_flags=((DAY, "swelling"),))]
+    ordered = sorted(rows, key=lambda f: order_key(f, urgency(f)))
+    assert [f.name for f in ordered] == ["flag", "rest", "exercise", "jump"]
+    assert urgency(facts(exercise_pains=(ex_pain(0, 8),))).level == urgency(
+        facts(recent_pains=((DAY, "pain", 4),))).level
+
+
 def test_urgency_uses_the_limit_in_force():
     relaxed = apply_limits(OWN, [limits(pain_threshold=5)])
     assert urgency(facts(settings=relaxed, recent_pains=((DAY, "pain", 5),))).level == 0

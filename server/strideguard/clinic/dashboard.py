@@ -24,12 +24,53 @@ from strideguard.day import redflags
 from strideguard.day.values import RunnerSettings, worst_pains_by_day
 from strideguard.extensions import db, ids_match
 from strideguard.plan import service as plan_service
-from strideguard.plan.machine import PlanDay
+from strideguard.plan.machine import PlanDay, PlanEvent
+from strideguard.rehab import adherence, store
 from strideguard.timeutil import local_today, utcnow
 from strideguard.training.models import Checkin, Run
 
 TREND_DAYS = 28
 DETAIL_DAYS = 84
+#: The exercise programme on the dashboard: adherence over these windows (days) and the
+#: exceedances of the first one.
+REHAB_WINDOWS = (7, 28)
+REHAB_WEEKS = 12
+
+
+def _rehab_rows(patients: list[User], today: dict[int, date]) -> tuple[dict[int, dict[str, Any]], dict[int, tuple]]:
+    """Each patient's programme on the dashboard (``rehab``; absent: never had one) and their
+    exceedances of the last 7 days as ``PatientFacts.exercise_pains``. Four batched reads for
+    all patients (versions, items, logged exercises, paused days), then the pure
+    ``rehab.adherence`` per patient."""
+    ids = [p.id for p in patients]
+    versions = store.versions_many(ids)
+    if not versions:
+        return {}, {}
+    ids = sorted(versions)
+    first = min(today[uid] for uid in ids) - timedelta(days=max(REHAB_WINDOWS) - 1)
+    last = max(today[uid] for uid in ids)
+    logged, names = store.logged_many(ids, first, last)
+    paused = store.paused_days_many(ids, first, last)
+    rows: dict[int, dict[str, Any]] = {}
+    pains: dict[int, tuple] = {}
+    for uid in ids:
+        day = today[uid]
+        mine = tuple(e for e in logged.get(uid, ()) if e.date <= day)
+        windows = {n: adherence.rolling(versions[uid], mine, day, n, paused.get(uid, set())) for n in REHAB_WINDOWS}
+        since = day - timedelta(days=REHAB_WINDOWS[0] - 1)
+        over = [e for e in adherence.exceedances(mine) if e.date >= since]
+        current = adherence.version_on(versions[uid], day)
+        rows[uid] = {
+            "version": versions[uid][-1].version,
+            "items": len(current.items) if current is not None else 0,
+            **{f"last_{n}_days": w.to_dict() if w is not None else None for n, w in windows.items()},
+            "min_adherence_pct": current.min_adherence_pct if current is not None else None,
+            "exceedances": [{"date": e.date, "exercise": e.exercise, "name": names.get((uid, e.exercise), e.exercise),
+                             "pain": e.pain, "ceiling": e.ceiling} for e in reversed(over)],
+        }
+        pains[uid] = tuple((e.date, e.exercise, names.get((uid, e.exercise), e.exercise), e.pain, e.ceiling)
+                           for e in over)
+    return rows, pains
 
 
 def _plans(patients: list[User], settings: dict[int, RunnerSettings], today: dict[int, date]) -> dict[int, PlanDay]:
@@ -111,6 +152,7 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
     plans = _plans(patients, settings, today)
     therapist_id = links[0][0].therapist_id
     unseen = clinic_alerts.unseen_counts(therapist_id, [link for link, _ in links], now)
+    rehab, exercise_pains = _rehab_rows(patients, today)
     rows = []
     for link, patient in links:
         uid, first = patient.id, today[patient.id] - timedelta(days=RECENT_DAYS - 1)
@@ -126,7 +168,7 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
                                for f in red_flags_of(c, [r for r in run_pains[uid] if r.date == c.date])),
             last_checkin=last[uid][0] if uid in last else None, plan_state=plan.name if plan else None,
             distance_pct=plan.distance_pct if plan else None, speed_pct=plan.speed_pct if plan else None,
-            unseen_alerts=unseen.get(uid, 0),
+            unseen_alerts=unseen.get(uid, 0), exercise_pains=exercise_pains.get(uid, ()),
         )
         found = urgency(facts)
         rows.append({
@@ -141,8 +183,51 @@ def _facts(links: list[tuple[CareLink, User]], now: datetime) -> list[dict[str, 
             "limits": _limits_out(settings[uid]),
             "alerts_unseen": unseen.get(uid, 0),
             "muted": link.muted,
+            "rehab": rehab.get(uid),
         })
     return rows
+
+
+def plan_spans(events: list[PlanEvent], state: str | None, first: date, today: date) -> list[dict[str, Any]]:
+    """The care plan's rest and return as date spans ``{state, from, to}`` within
+    ``first``..``today`` (from its transitions, oldest first; ``state``: today's), for the
+    patient chart's shading."""
+    spans: list[dict[str, Any]] = []
+    since: date | None = None
+    current = None
+    for event in sorted((e for e in events if e.to_state != e.from_state), key=lambda e: e.day):
+        if current is None:
+            current = event.from_state
+        if since is None or event.day > since:
+            spans.append({"state": current, "from": since or first, "to": event.day - timedelta(days=1)})
+        current, since = event.to_state, event.day
+    spans.append({"state": state if state is not None else current, "from": since or first, "to": today})
+    return [{**p, "from": max(p["from"], first)} for p in spans
+            if p["state"] in ("rest", "return") and p["to"] >= first]
+
+
+def _rehab_detail(patient_id: int, today: date) -> dict[str, Any]:
+    """The patient page's exercise programme: adherence per exercise per calendar week (the
+    last ``REHAB_WEEKS``, ``rehab.adherence.weekly``) and each day's exercise pains in those
+    weeks (the day's worst, with every exercise that had a pain): the chart's weeks."""
+    first = adherence.week_monday(today) - timedelta(weeks=REHAB_WEEKS - 1)
+    versions = store.versions(patient_id)
+    logged, names = store.logged_many([patient_id], first, today)
+    mine = logged.get(patient_id, ())
+    paused = store.paused_days_many([patient_id], first, today).get(patient_id, set())
+    weeks = [w.to_dict() for w in adherence.weekly(versions, mine, today, REHAB_WEEKS, paused)] if versions else []
+    days: dict[date, list[adherence.Logged]] = defaultdict(list)
+    for entry in mine:
+        if entry.pain is not None:
+            days[entry.date].append(entry)
+    pains = []
+    for day in sorted(days):
+        worst = max(days[day], key=lambda e: (e.pain, e.above_ceiling))
+        pains.append({"date": day, "pain": worst.pain, "ceiling": worst.ceiling,
+                      "above": any(e.above_ceiling for e in days[day]),
+                      "exercises": [{"date": day, "exercise": e.exercise, "name": names.get((patient_id, e.exercise), e.exercise),
+                                     "pain": e.pain, "ceiling": e.ceiling} for e in days[day]]})
+    return {"rehab_weeks": weeks, "exercise_pains": pains}
 
 
 def dashboard(therapist: User, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -180,6 +265,7 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         ).order_by(AccessLogEntry.id.desc()).limit(50)
     ).scalars()
     checkins = training.list_checkins(patient, first, today)
+    events = plan_service.history(patient)
     runs = training.list_runs(patient, first, today)
     row.update(
         limits=limits_view(link, patient, settings),
@@ -188,7 +274,7 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         runs=runs,
         summary=summarise(checkins, runs, first=first, last=today, pain_threshold=settings.pain_threshold),
         guidance=guidance.to_dict(),
-        plan=guidance.plan_dict(history=plan_service.history(patient)),
+        plan=guidance.plan_dict(history=events),
         alerts=[
             {"id": r.id, "kind": r.kind, "local_date": r.local_date, "created_at": r.created_at,
              "status": r.status, "reasons": list(r.context.get("reasons") or []),
@@ -198,6 +284,9 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         limit_history=[{"at": e.at, "action": e.action, "changes": e.detail.get("changes", {})} for e in history],
         since=link.created_at,
         timezone=patient.timezone,
+        plan_spans=plan_spans(events, guidance.plan.name if guidance.plan is not None else None,
+                              adherence.week_monday(today) - timedelta(weeks=REHAB_WEEKS - 1), today),
+        **_rehab_detail(patient.id, today),
     )
     sharing.log(patient.id, therapist, "viewed_patient")
     db.session.commit()

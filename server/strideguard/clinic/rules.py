@@ -13,8 +13,9 @@ Urgency (the dashboard's order)
     ``red_flag`` (an urgent flag of ``day.redflags``: fever with a painful or swollen knee,
     swelling, a knee that locks, gives way or will not straighten, reported in the
     patient's last ``RECENT_DAYS`` local days) > plan state ``rest`` >
-    ``pain_above_limit`` (any pain of those days above the limit in force) and ``flag``
-    (a fever alone) > ``weekly_jump`` (this week's distance or speed up more than the limit
+    ``pain_above_limit`` (any pain of those days above the limit in force), ``flag``
+    (a fever alone) and ``exercise_pain`` (pain during a prescribed exercise above its
+    ceiling on one of those days: the worst, with its exercise) > ``weekly_jump`` (this week's distance or speed up more than the limit
     on the care plan's baseline) > none. Within a level: unread alerts first, then the
     worst recent pain, then the latest check-in, then the name.
 
@@ -56,7 +57,7 @@ URGENT, ALERT, LOAD, RECURRENCE = "patient_urgent", "patient_alert", "patient_lo
 EXERCISE_PAIN = "patient_rehab"
 #: Therapist alert kinds, in the order one push carries them.
 KINDS = (URGENT, ALERT, RECURRENCE, LOAD, EXERCISE_PAIN)
-LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "flag": 2, "weekly_jump": 1}
+LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "flag": 2, "exercise_pain": 2, "weekly_jump": 1}
 #: Plan events that tell a therapist about load: (event kind, alert reason).
 LOAD_EVENTS = {"over_cap": "over_cap", "speed_over": "speed_over", "ran_during_rest": "ran_during_rest",
                "session_too_long": "session_too_long", "session_early": "session_early"}
@@ -154,6 +155,9 @@ class PatientFacts:
     distance_pct: Decimal | None = None
     speed_pct: Decimal | None = None
     unseen_alerts: int = 0
+    #: (date, exercise id, exercise name, pain, ceiling) of each exercise logged with pain
+    #: above its ceiling (any recent dates: ``urgency`` keeps the last RECENT_DAYS days).
+    exercise_pains: tuple[tuple[date, str, str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +184,13 @@ def urgency(facts: PatientFacts) -> Urgency:
         day, name, value = max(over, key=lambda p: (p[2], p[0]))
         reasons.append({"kind": "pain_above_limit", "metric": name, "value": value,
                         "threshold": s.pain_threshold, "date": day.isoformat()})
+    recent = [e for e in facts.exercise_pains
+              if 0 <= (facts.today - e[0]).days < RECENT_DAYS and e[3] > e[4]]
+    if recent:
+        day, exercise, name, value, ceiling = max(recent, key=lambda e: (e[3] - e[4], e[3], e[0]))
+        reasons.append({"kind": "exercise_pain", "metric": "exercise_pain", "value": value, "threshold": ceiling,
+                        "date": day.isoformat(), "exercise": exercise, "name": name,
+                        "count": len(recent)})
     if exceeds(facts.distance_pct, s.weekly_increase_pct):
         reasons.append({"kind": "weekly_jump", "metric": "distance_pct", "value": float(facts.distance_pct),
                         "threshold": s.weekly_increase_pct, "date": facts.today.isoformat()})

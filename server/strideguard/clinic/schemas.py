@@ -15,7 +15,7 @@ from strideguard.training.schemas import QUERY_DAY, CheckinSchema, LoadSchema, R
 
 ACTIONS = ["access_granted", "access_revoked", "viewed_dashboard", "viewed_patient", "exported_fhir",
            "changed_limits"]
-URGENCY_KINDS = ["red_flag", "rest", "pain_above_limit", "weekly_jump"]
+URGENCY_KINDS = ["red_flag", "rest", "pain_above_limit", "flag", "exercise_pain", "weekly_jump"]
 
 
 def _one_decimal(value: float | None) -> None:
@@ -111,10 +111,14 @@ class AcceptedSchema(Schema):
 class UrgencyReasonSchema(ReasonSchema):
     kind = fields.String(metadata={"enum": URGENCY_KINDS})
     date = fields.String(metadata={"format": "date", "description": "the local date it was reported"})
+    exercise = fields.String(metadata={"description": "exercise_pain: the exercise's id"})
+    name = fields.String(metadata={"description": "exercise_pain: the exercise's name"})
+    count = fields.Integer(metadata={"description": "exercise_pain: exercises above their ceiling in those days"})
 
 
 class UrgencySchema(Schema):
-    level = fields.Integer(metadata={"description": "4 red flag, 3 plan rest, 2 pain above limit, 1 weekly jump, 0 none"})
+    level = fields.Integer(metadata={"description": "4 red flag, 3 plan rest, 2 pain above limit (a day's or an "
+                                                    "exercise's), 1 weekly jump, 0 none"})
     reasons = fields.List(fields.Nested(UrgencyReasonSchema))
 
 
@@ -145,6 +149,34 @@ class LimitsInForceSchema(LimitsSchema):
     locked = fields.List(fields.String(), metadata={"description": "the limits a therapist set"})
 
 
+class RehabWindowSchema(Schema):
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    done = fields.Integer(metadata={"description": "sessions of the exercises done (a day per exercise)"})
+    prescribed = fields.Integer()
+    pct = fields.Integer(allow_none=True, metadata={"description": "null: nothing prescribed in those days"})
+
+
+class ExercisePainSchema(Schema):
+    date = fields.Date()
+    exercise = fields.String()
+    name = fields.String()
+    pain = fields.Integer()
+    ceiling = fields.Integer()
+
+
+class RehabRowSchema(Schema):
+    """The exercise programme on the dashboard (``rehab.adherence``'s numbers)."""
+
+    version = fields.Integer(metadata={"description": "the programme's latest version"})
+    items = fields.Integer(metadata={"description": "exercises in the version in force today (0: ended)"})
+    last_7_days = fields.Nested(RehabWindowSchema, allow_none=True)
+    last_28_days = fields.Nested(RehabWindowSchema, allow_none=True)
+    min_adherence_pct = fields.Integer(allow_none=True)
+    exceedances = fields.List(fields.Nested(ExercisePainSchema), metadata={
+        "description": "exercise pain above its ceiling in the last 7 days, newest first"})
+
+
 class PatientRowSchema(Schema):
     patient = fields.Nested(PatientRefSchema)
     today = fields.Date(metadata={"description": "the patient's local date"})
@@ -157,6 +189,7 @@ class PatientRowSchema(Schema):
     limits = fields.Nested(LimitsInForceSchema)
     alerts_unseen = fields.Integer(metadata={"description": "the badge: alerts since the patient page was last opened"})
     muted = fields.Boolean()
+    rehab = fields.Nested(RehabRowSchema, allow_none=True, metadata={"description": "null: never had a programme"})
 
 
 class PatientLimitsSchema(Schema):
@@ -215,6 +248,32 @@ class SummaryQuerySchema(Schema):
     to = fields.Date(validate=QUERY_DAY, metadata={"description": "default: today (the runner's local date)"})
 
 
+class ExerciseCountSchema(Schema):
+    exercise = fields.String()
+    name = fields.String()
+    done = fields.Integer()
+    prescribed = fields.Integer()
+    pct = fields.Integer(allow_none=True)
+
+
+class RehabWeekSchema(RehabWindowSchema):
+    exercises = fields.List(fields.Nested(ExerciseCountSchema))
+
+
+class ExercisePainDaySchema(Schema):
+    date = fields.Date()
+    pain = fields.Integer(metadata={"description": "the day's worst exercise pain"})
+    ceiling = fields.Integer(metadata={"description": "the ceiling of that exercise"})
+    above = fields.Boolean(metadata={"description": "any exercise of the day above its ceiling"})
+    exercises = fields.List(fields.Nested(ExercisePainSchema))
+
+
+class PlanSpanSchema(Schema):
+    state = fields.String(metadata={"enum": ["rest", "return"]})
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+
+
 class PatientPageSchema(PatientRowSchema):
     limits = fields.Nested(PatientLimitsSchema)
     load = fields.Nested(LoadSchema)
@@ -227,6 +286,12 @@ class PatientPageSchema(PatientRowSchema):
     summary = fields.Nested(SummarySchema, metadata={"description": "the 12 weeks' figures (the table, chart and print)"})
     since = fields.DateTime()
     timezone = fields.String()
+    plan_spans = fields.List(fields.Nested(PlanSpanSchema), metadata={
+        "description": "the care plan's rest and return as date spans within the 12 weeks (the chart's shading)"})
+    rehab_weeks = fields.List(fields.Nested(RehabWeekSchema), metadata={
+        "description": "adherence per calendar week and exercise, the last 12 weeks (from the programme's start)"})
+    exercise_pains = fields.List(fields.Nested(ExercisePainDaySchema), metadata={
+        "description": "each day of the 12 weeks with an exercise pain logged, oldest first"})
 
 
 class PatientPatchSchema(Schema):

@@ -685,11 +685,7 @@ def delete_session(user: User, session_uuid: str) -> None:
 
 def _paused_days(user: User, first: date, last: date) -> set[date]:
     """Days a red flag paused the exercises: its rest, or a hold for an assessment."""
-    from strideguard.plan.models import PlanDayRow
-
-    rows = db.session.execute(select(PlanDayRow.date, PlanDayRow.state, PlanDayRow.cause_metric, PlanDayRow.hold)
-                              .where(PlanDayRow.user_id == user.id, PlanDayRow.date.between(first, last)))
-    return {r.date for r in rows if r.hold or (r.state == "rest" and r.cause_metric in redflags.BY_ID)}
+    return store.paused_days_many([user.id], first, last).get(user.id, set())
 
 
 def adherence_of(user: User, weeks: int, as_of: date | None = None) -> dict[str, Any]:

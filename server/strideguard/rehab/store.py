@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from strideguard.extensions import core_rows
+from strideguard.day import redflags
+from strideguard.extensions import core_rows, db, ids_match
 from strideguard.plan.machine import DayInput
 from strideguard.rehab.adherence import ItemPlan, Logged, Rehab, VersionPlan
 from strideguard.rehab.models import ExerciseEntry, ExerciseSession, Programme, ProgrammeItem
@@ -48,6 +49,15 @@ def _q() -> _Reads:
     return _R
 
 
+def _item_plan(row: Any) -> ItemPlan:
+    return ItemPlan(row.exercise, row.name, row.per_week, tuple(row.weekdays or ()), row.pain_ceiling)
+
+
+def _version_plans(rows: Any, items: dict[int, list[ItemPlan]]) -> tuple[VersionPlan, ...]:
+    return tuple(VersionPlan(r.version, r.starts_on, r.effective_from, tuple(items.get(r.id, ())),
+                             r.min_adherence_pct) for r in rows)
+
+
 def versions(user_id: int) -> tuple[VersionPlan, ...]:
     """Every programme version of the runner, oldest first (two queries)."""
     rows = core_rows(_q().versions, {"uid": user_id}).all()
@@ -55,10 +65,32 @@ def versions(user_id: int) -> tuple[VersionPlan, ...]:
         return ()
     items: dict[int, list[ItemPlan]] = {}
     for row in core_rows(_q().items, {"uid": user_id}):
-        items.setdefault(row.programme_id, []).append(ItemPlan(
-            row.exercise, row.name, row.per_week, tuple(row.weekdays or ()), row.pain_ceiling))
-    return tuple(VersionPlan(r.version, r.starts_on, r.effective_from, tuple(items.get(r.id, ())),
-                             r.min_adherence_pct) for r in rows)
+        items.setdefault(row.programme_id, []).append(_item_plan(row))
+    return _version_plans(rows, items)
+
+
+def versions_many(user_ids: list[int]) -> dict[int, tuple[VersionPlan, ...]]:
+    """:func:`versions` of many runners in two queries (the dashboard); a runner who never
+    had a programme is left out."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(select(
+        Programme.id, Programme.user_id, Programme.version, Programme.starts_on, Programme.effective_from,
+        Programme.min_adherence_pct).where(ids_match(Programme.user_id, user_ids))
+        .order_by(Programme.user_id, Programme.version)).all()
+    if not rows:
+        return {}
+    items: dict[int, list[ItemPlan]] = {}
+    for row in db.session.execute(select(
+            ProgrammeItem.programme_id, ProgrammeItem.exercise, ProgrammeItem.name, ProgrammeItem.per_week,
+            ProgrammeItem.weekdays, ProgrammeItem.pain_ceiling)
+            .where(ids_match(ProgrammeItem.user_id, sorted({r.user_id for r in rows})))
+            .order_by(ProgrammeItem.programme_id, ProgrammeItem.position)):
+        items.setdefault(row.programme_id, []).append(_item_plan(row))
+    by_user: dict[int, list[Any]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+    return {uid: _version_plans(found, items) for uid, found in by_user.items()}
 
 
 def sets_done(sets: Any) -> int:
@@ -70,6 +102,38 @@ def logged(user_id: int, first: date, last: date) -> tuple[Logged, ...]:
     """The runner's logged exercises from ``first`` through ``last``, oldest first."""
     return tuple(Logged(r.date, r.exercise, sets_done(r.sets), r.pain, r.ceiling)
                  for r in core_rows(_q().logged, {"uid": user_id, "first": first, "last": last}))
+
+
+def logged_many(user_ids: list[int], first: date, last: date
+                ) -> tuple[dict[int, tuple[Logged, ...]], dict[tuple[int, str], str]]:
+    """:func:`logged` of many runners in one query, and the name each exercise was logged
+    under (``(user id, exercise) -> name``, the latest)."""
+    found: dict[int, list[Logged]] = {}
+    names: dict[tuple[int, str], str] = {}
+    if user_ids:
+        for r in db.session.execute(select(
+                ExerciseEntry.user_id, ExerciseEntry.date, ExerciseEntry.exercise, ExerciseEntry.name,
+                ExerciseEntry.sets, ExerciseEntry.pain, ExerciseEntry.ceiling)
+                .where(ids_match(ExerciseEntry.user_id, user_ids), ExerciseEntry.date.between(first, last))
+                .order_by(ExerciseEntry.user_id, ExerciseEntry.date, ExerciseEntry.position)):
+            found.setdefault(r.user_id, []).append(Logged(r.date, r.exercise, sets_done(r.sets), r.pain, r.ceiling))
+            names[(r.user_id, r.exercise)] = r.name
+    return {uid: tuple(rows) for uid, rows in found.items()}, names
+
+
+def paused_days_many(user_ids: list[int], first: date, last: date) -> dict[int, set[date]]:
+    """Days a red flag paused the exercises (its rest, or a hold for an assessment), per
+    runner, from the stored care plan: one query."""
+    from strideguard.plan.models import PlanDayRow
+
+    out: dict[int, set[date]] = {}
+    if user_ids:
+        for r in db.session.execute(select(
+                PlanDayRow.user_id, PlanDayRow.date, PlanDayRow.state, PlanDayRow.cause_metric, PlanDayRow.hold)
+                .where(ids_match(PlanDayRow.user_id, user_ids), PlanDayRow.date.between(first, last))):
+            if r.hold or (r.state == "rest" and r.cause_metric in redflags.BY_ID):
+                out.setdefault(r.user_id, set()).add(r.date)
+    return out
 
 
 def session_dates(user_id: int, first: date, last: date) -> set[date]:
