@@ -180,9 +180,11 @@ export function checkinForm({ date, checkin = null, fixedDate = false, onSaved, 
 export async function showCheckin() {
   const today = localDate();
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
-  const planSlot = h('div', { class: 'plan-slot' });
-  const exSlot = h('div', { class: 'ex-slot' });
-  const exercises = () => import('./exercises.js').then((m) => m.fillTodayCard(exSlot)).catch(() => {});
+  // Both cards load after the screen: their room is kept meanwhile (no layout shift).
+  const planSlot = h('div', { class: 'plan-slot', 'data-wait': navigator.onLine ? '' : null });
+  const exSlot = h('div', { class: 'ex-slot', 'data-wait': '' });
+  const exercises = () => import('./exercises.js').then((m) => m.fillTodayCard(exSlot)).catch(() => {})
+    .finally(() => exSlot.removeAttribute('data-wait'));
   const intro = h('div', { class: 'saved-intro' });
   const saved = await savedCheckin(today);
   const { form, loadQuestions } = checkinForm({ date: today, checkin: saved, onSaved: shown });
@@ -197,7 +199,8 @@ export async function showCheckin() {
   if (navigator.onLine) {
     // A plan card that arrives after the check-in was saved is stale: the advice carries the
     // plan then (and one verdict card is all the screen shows).
-    loadPlanCard().then((card) => { if (card && !result.hasChildNodes()) planSlot.replaceChildren(card); });
+    loadPlanCard().then((card) => { if (card && !result.hasChildNodes()) planSlot.replaceChildren(card); })
+      .finally(() => planSlot.removeAttribute('data-wait'));
     await loadQuestions();
   }
 

@@ -121,16 +121,18 @@ export async function showHistory() {
     return;
   }
   const weeks = data.load.weeks || [];
-  const planSlot = h('div', { class: 'plan-slot' });
-  if (navigator.onLine && !data.stale) {
-    import('./plan.js').then((m) => m.loadPlanCard()).then((card) => { if (card) planSlot.replaceChildren(card); });
+  const live = navigator.onLine && !data.stale;
+  const planSlot = h('div', { class: 'plan-slot', 'data-wait': live ? '' : null });  // room kept: no layout shift
+  if (live) {
+    import('./plan.js').then((m) => m.loadPlanCard()).then((card) => { if (card) planSlot.replaceChildren(card); })
+      .finally(() => planSlot.removeAttribute('data-wait'));
   }
   main.querySelector('.loading').replaceWith(...[
     data.stale ? h('p', { class: 'hint' }, 'Offline: showing what was loaded last. Changes are sent when you are back online.') : null,
     h('p', { class: 'week-line', id: 'week-line' }, weekLine(data.load)),
-    planSlot,
     h('figure', { class: 'card' }, chart(weeks, data.days),
       h('figcaption', {}, h('span', { class: 'key-bar' }, 'Weekly distance'), ' ', h('span', { class: 'key-pain' }, 'Daily pain'))),
+    planSlot,  // under the chart: a card that arrives late moves less of the screen
     h('details', { class: 'card' }, h('summary', {}, 'Show as a table'),
       h('div', { class: 'table-scroll' }, weekTable(weekRows(weeks, data.days), 'Last 12 weeks', { pace: true }))),
     h('h2', {}, 'Entries'),
