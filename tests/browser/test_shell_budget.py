@@ -12,7 +12,11 @@ CLIENT = Path(__file__).resolve().parents[2] / "client"
 #: one-page print and the verdict card (issues 21 and 22) brought it to 170 KB (about 45 KB
 #: gzipped); Lighthouse on a phone still scores the shell 0.96 and History 0.99. Raised to
 #: 200 KB with that measurement: a feature that needs more has to show its scores too.
-BUDGET_BYTES = 200 * 1024
+#: The exercise programme (issue 23: the runner's day and session screens, the therapist's
+#: programme builder, the patient chart's plan spans and exercise pain) brought it to 200 KB;
+#: raised to 230 KB with `make lighthouse` at phone size afterwards (scores in the issue's note:
+#: every screen at performance >= 0.9, accessibility and best practices 1.00).
+BUDGET_BYTES = 230 * 1024
 
 
 def shell_files() -> list[Path]:
