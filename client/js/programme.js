@@ -47,10 +47,12 @@ function picker(library, conditions, chosen, onAdd) {
   const search = h('input', { type: 'search', name: 'search' });
   const cond = sel('condition', conditions.map((c) => [c.id, c.name]), '', h('option', { value: '' }, 'All conditions'));
   const list = h('ul', { class: 'library', 'aria-label': 'Exercises in the library' });
+  const names = Object.fromEntries(conditions.map((c) => [c.id, c.name]));
+  const words = (e) => [e.name, ...e.trains, ...e.conditions.map((c) => names[c] || c)].join(' ').replace(/_/g, ' ').toLowerCase();
   const render = () => {
     const q = search.value.trim().toLowerCase();
     const found = library.filter((e) => !e.retired && !chosen().includes(e.id) && (!cond.value || e.conditions.includes(cond.value))
-      && e.name.toLowerCase().includes(q));
+      && words(e).includes(q));
     list.replaceChildren(...found.map((e) => h('li', {}, e.name,
       h('button', { type: 'button', 'aria-label': `Add ${e.name}`, onclick: () => { onAdd(e); render(); } }, 'Add'))));
   };
@@ -58,7 +60,7 @@ function picker(library, conditions, chosen, onAdd) {
   cond.addEventListener('change', render);
   render();
   return Object.assign(h('fieldset', {}, h('legend', {}, 'Add exercises'),
-    h('div', { class: 'row' }, field('Search exercises', search), field('Condition', cond)), list), { render });
+    h('div', { class: 'row' }, field('Search exercises', search, 'Name, what it trains or a condition.'), field('Condition', cond)), list), { render });
 }
 
 const history = (versions) => versions.length && h('details', {}, h('summary', {}, `Version history (${versions.length})`),
@@ -67,7 +69,7 @@ const history = (versions) => versions.length && h('details', {}, h('summary', {
     h('ul', { class: 'changes' }, v.changes.map((c) => h('li', {}, c.text)))))));
 
 /** The therapist's own exercises: retire one, add one. */
-function ownExercises(library, rerender) {
+function ownExercises(library, reload, open) {
   const error = errorLine();
   const mine = library.filter((e) => e.source === 'therapist' && !e.retired);
   const form = h('form', { novalidate: true, 'aria-label': 'Add your own exercise' },
@@ -83,10 +85,10 @@ function ownExercises(library, rerender) {
     const [reps, seconds] = [toNum(v('reps')), toNum(v('seconds'))];
     const body = { name: v('name'), instructions: v('instructions'), trains: [v('trains')], sets: toNum(v('sets')), reps, seconds,
       dose: !seconds ? 'reps' : reps ? 'hold' : 'time', sides: v('sides') };
-    api('POST', '/clinic/exercises', body).then(rerender, (err) => { error.textContent = showFieldErrors(form, err); });
+    api('POST', '/clinic/exercises', body).then(() => reload(`Exercise added: ${body.name}.`), (err) => { error.textContent = showFieldErrors(form, err); });
   });
-  const retire = (e) => api('DELETE', `/clinic/exercises/${e.id}`).then(rerender, (err) => toast(err.message));
-  return h('details', {}, h('summary', {}, `Your own exercises (${mine.length})`),
+  const retire = (e) => api('DELETE', `/clinic/exercises/${e.id}`).then(() => reload(`${e.name} retired.`), (err) => toast(err.message));
+  return h('details', { open }, h('summary', {}, `Your own exercises (${mine.length})`),
     h('ul', { class: 'entries' }, mine.map((e) => h('li', {}, e.name,
       h('button', { type: 'button', 'aria-label': `Retire ${e.name}`, onclick: () => retire(e) }, 'Retire')))), form);
 }
@@ -115,10 +117,12 @@ export async function programmeSection(page, conditions) {
   const error = errorLine();
   const start = h('input', { type: 'date', name: 'starts_on', value: now ? now.starts_on : page.today, max: page.today, min: addDays(page.today, -90) });
   const minimum = num('min_adherence_pct', now?.min_adherence_pct, 100);
+  const note = h('textarea', { name: 'note', maxlength: 1000, rows: 2 }, now?.note || '');
   const form = h('form', { class: 'builder', novalidate: true, 'aria-label': 'Programme builder' }, pick,
     h('div', {}, h('h3', {}, 'In the programme'), items,
       h('div', { class: 'row' }, field('Start date', start, 'At most 90 days back.'),
         field('Minimum adherence for the return (%)', minimum, 'Below it the return holds its phase.')),
+      field('Programme note', note, 'The patient sees it with the programme.'),
       error, h('button', { type: 'submit', class: 'primary' }, 'Save programme')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -126,14 +130,22 @@ export async function programmeSection(page, conditions) {
     if (!list.length && !now) { error.textContent = 'Add at least one exercise.'; return; }
     try {
       const res = await api('PUT', `/clinic/patients/${id}/programme`, { items: list, starts_on: start.value || null,
-        min_adherence_pct: toNum(minimum.value), note: now?.note ?? null });
+        min_adherence_pct: toNum(minimum.value), note: note.value.trim() || null });
       toast(list.length ? `Programme saved: version ${res.programme.version}.` : 'The programme has ended.');
       rerender();
     } catch (err) {
       error.textContent = `${showFieldErrors(form, err)} ${JSON.stringify(err.fields?.items || '').replace(/[{}[\]"]/g, ' ')}`;
     }
   });
+  // Adding or retiring an own exercise reloads the library only: unsaved edits above stay.
+  const reload = (msg) => api('GET', '/exercises').then((fresh) => {
+    library.splice(0, library.length, ...fresh);
+    pick.render();
+    mine.replaceWith(mine = ownExercises(library, reload, true));
+    toast(msg);
+  }, (err) => toast(err.message));
+  let mine = ownExercises(library, reload);
   card.replaceChildren(h('h2', {}, now?.items.length ? `Exercise programme, version ${now.version}` : 'Exercise programme'),
-    ...[!now?.items.length && h('p', {}, now ? 'The programme has ended.' : 'No programme yet.'), form, history(prog.versions), ownExercises(library, rerender)].filter(Boolean));
+    ...[!now?.items.length && h('p', {}, now ? 'The programme has ended.' : 'No programme yet.'), form, history(prog.versions), mine].filter(Boolean));
   return card;
 }

@@ -100,9 +100,19 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     form.get_by_role("button", name="Add patient").click()
     expect(page.get_by_role("heading", name="Robin Rehab", level=1)).to_be_visible()
 
-    # -- An exercise of the therapist's own: added (it joins the library), then retired.
+    # -- An exercise of the therapist's own: added (it joins the library), then retired; an
+    # unsaved item in the builder, with a dose typed, stays through both.
     card = page.get_by_role("region", name="Exercise programme")
     expect(card).to_contain_text("No programme yet.", timeout=20000)  # loads after the page
+    builder = card.get_by_role("form", name="Programme builder")
+    # The search matches what an exercise trains and its conditions, not only its name.
+    builder.get_by_label("Search exercises").fill("glutes")
+    expect(builder.get_by_role("button", name="Add Clamshell")).to_be_visible()  # trains hips, glutes
+    builder.get_by_label("Search exercises").fill("jumper")
+    expect(builder.get_by_role("button", name="Add Wall sit")).to_be_visible()  # patellar tendinopathy
+    expect(builder.get_by_role("button", name="Add Clamshell")).to_have_count(0)
+    unsaved = add_exercise(builder, "squat", "Mini squat")
+    unsaved.get_by_label("Repetitions").fill("8")
     card.get_by_text("Your own exercises (0)").click()
     own = card.get_by_role("form", name="Add your own exercise")
     own.get_by_label("Name").fill("Reverse Nordic")
@@ -111,16 +121,18 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     own.get_by_label("Sets").fill("3")
     own.get_by_label("Repetitions").fill("6")
     own.get_by_role("button", name="Add exercise").click()
-    card = page.get_by_role("region", name="Exercise programme")
+    expect(page.get_by_role("status").filter(has_text="Exercise added: Reverse Nordic.")).to_be_visible()
     expect(card.get_by_text("Your own exercises (1)")).to_be_visible()
+    expect(unsaved.get_by_label("Repetitions")).to_have_value("8")  # the typed dose is still there
     [mine] = [e for e in api_json(page, "/exercises")["body"] if e["source"] == "therapist"]
     assert (mine["name"], mine["dose"], mine["sets"], mine["reps"], mine["trains"]) == ("Reverse Nordic", "reps", 3, 6, ["quadriceps"])
     card.get_by_role("form", name="Programme builder").get_by_label("Search exercises").fill("nordic")
     expect(card.get_by_role("button", name="Add Reverse Nordic")).to_be_visible()
-    card.get_by_text("Your own exercises (1)").click()
-    card.get_by_role("button", name="Retire Reverse Nordic").click()
-    card = page.get_by_role("region", name="Exercise programme")
+    card.get_by_role("button", name="Retire Reverse Nordic").click()  # the list stays open after adding
+    expect(page.get_by_role("status").filter(has_text="Reverse Nordic retired.")).to_be_visible()
     expect(card.get_by_text("Your own exercises (0)")).to_be_visible()
+    expect(unsaved.get_by_label("Repetitions")).to_have_value("8")
+    unsaved.get_by_role("button", name="Remove Mini squat").click()
     [mine] = [e for e in api_json(page, "/exercises")["body"] if e["source"] == "therapist"]
     assert mine["retired"] is True
     card.get_by_role("form", name="Programme builder").get_by_label("Search exercises").fill("nordic")
@@ -153,6 +165,7 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
         clam.get_by_label(day, exact=True).check()
     builder.get_by_label("Start date").fill(today(-6))  # prescribed on paper six days ago
     builder.get_by_label("Minimum adherence for the return (%)").fill("60")
+    builder.get_by_label("Programme note").fill("Easy runs only until the tendon settles.")
     no_sideways_scroll(page)
     card.screenshot(path=str(screenshot_path("programme-builder-desktop")))
     builder.get_by_role("button", name="Save programme").click()
@@ -162,6 +175,7 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     assert saved["status"] == 200
     prog = saved["body"]["programme"]
     assert prog["version"] == 1 and prog["starts_on"] == today(-6) and prog["min_adherence_pct"] == 60
+    assert prog["note"] == "Easy runs only until the tendon settles."
     by = {i["exercise"]: i for i in prog["items"]}
     assert [i["exercise"] for i in prog["items"]] == ["core.glute_bridge", "core.wall_sit", "core.clamshell"]
     assert (by["core.glute_bridge"]["sets"], by["core.glute_bridge"]["reps"], by["core.glute_bridge"]["per_week"],
@@ -178,10 +192,14 @@ def test_a_therapist_builds_edits_and_follows_a_programme(desktop: Any, live_ser
     bridge = card.get_by_role("group", name="Glute bridge", exact=True)
     expect(bridge.get_by_label("Repetitions")).to_have_value("12")  # the builder opens on the current version
     bridge.get_by_label("Repetitions").fill("15")
+    note = card.get_by_label("Programme note")
+    expect(note).to_have_value("Easy runs only until the tendon settles.")
+    note.fill("Easy runs only; hills when the tendon settles.")
     card.get_by_role("button", name="Save programme").click()
     expect(page.get_by_role("status").filter(has_text="Programme saved: version 2.")).to_be_visible()
     second = api_json(page, f"/clinic/patients/{runner.id}/programme")["body"]
     assert second["programme"]["version"] == 2 and len(second["programme"]["items"]) == 3
+    assert second["programme"]["note"] == "Easy runs only; hills when the tendon settles."
     [change] = second["programme"]["changes"]
     assert change["kind"] == "changed" and "3 × 12 → 3 × 15" in change["text"], change
     card = page.get_by_role("region", name="Exercise programme")
