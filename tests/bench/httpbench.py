@@ -289,6 +289,23 @@ def scrape(base_url: str) -> dict[str, float]:
     return parse_metrics(response.text)
 
 
+def settled(base_url: str, pause: float = 0.3, timeout: float = 15.0) -> dict[str, float]:
+    """``scrape`` once the server has finished the requests still in flight when wrk stopped
+    (the request count stands still between two scrapes): they belong to the cell that sent
+    them, not to the next one."""
+    import time
+
+    last = scrape(base_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        now = scrape(base_url)
+        if now["requests"] == last["requests"]:
+            return now
+        last = now
+    return last
+
+
 def lock_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     """What one cell added: request seconds and count, and the lock counters when present."""
     return {key: after[key] - before.get(key, 0.0) for key in after}

@@ -227,18 +227,20 @@ def writes_table(writes: Mapping[str, Any]) -> str:
             cells = []
             for code in codes:
                 rs = found[code]
-                cells += [_fmt([r["median_ms"] for r in rs], 2, " ms"),
+                cpu = [r["cpu_ms"] for r in rs if "cpu_ms" in r]
+                cells += [_fmt([r["median_ms"] for r in rs], 2, " ms"), _fmt(cpu, 2, " ms"),
                           f"{rs[-1]['statements']:.0f} + {rs[-1]['control']:.0f}" if rs else "—"]
             if len(codes) == 2 and found["before"] and found["this"]:
-                pairs = {r["round"]: r["median_ms"] for r in found["before"]}
-                ratio = [r["median_ms"] / pairs[r["round"]] for r in found["this"] if r["round"] in pairs]
-                cells.append(_fmt(ratio, 2, "x"))
+                for key in ("median_ms", "cpu_ms"):
+                    pairs = {r["round"]: r[key] for r in found["before"] if key in r}
+                    ratio = [r[key] / pairs[r["round"]] for r in found["this"] if r["round"] in pairs and key in r]
+                    cells.append(_fmt(ratio, 2, "x"))
             rows.append([write, backend, *cells])
     headers = ["write", "database"]
     for code in codes:
-        headers += [f"ms, {code}", f"statements + transaction commands, {code}"]
+        headers += [f"ms, {code}", f"CPU ms, {code}", f"statements + transaction commands, {code}"]
     if len(codes) == 2:
-        headers.append("this ÷ before, same round")
+        headers += ["ms: this ÷ before, same round", "CPU: this ÷ before, same round"]
     return markdown_table(headers, rows)
 
 
@@ -451,8 +453,10 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
                       f"{ratio.median:.1f}× (median).", ""]
     if "writes" in results:
         parts += ["## The writes in-process (`tests.bench.writes`: Flask test client, no server, no lock waits)", "",
-                  f"{results['writes']['requests']} requests per write and round, median ms per request; statements "
-                  "are the round trips to the database besides BEGIN/COMMIT/SAVEPOINT (\"+ n\").", "",
+                  f"{results['writes']['requests']} requests per write and round, median wall ms per request and "
+                  "this process's mean CPU ms per request (all of SQLite's work; PostgreSQL's client side), "
+                  "which other load on the machine moves less; statements are the round trips to the database "
+                  "besides BEGIN/COMMIT/SAVEPOINT (\"+ n\").", "",
                   writes_table(results["writes"]), ""]
     if "sweep" in results:
         parts += ["## Reminder planning pass (`plan_scheduled`, every runner subscribed)", "",

@@ -131,7 +131,8 @@ def http_phase(workdir: Path, rounds: int, seconds: float, baseline: Path | None
         def measured(url: str, req: httpbench.Request, creds: Any) -> tuple[httpbench.WrkResult, dict[str, float]]:
             before = httpbench.scrape(url)
             result = httpbench.run_wrk(url, req, creds, seconds)
-            return result, httpbench.lock_figures(before, httpbench.scrape(url))
+            # The requests still queued when wrk stopped finish before the next cell starts.
+            return result, httpbench.lock_figures(before, httpbench.settled(url))
 
         ceiling_req = httpbench.Request("GET", "/ceiling")
         for round_ in range(rounds):

@@ -123,6 +123,7 @@ def measure(app: Any, headers: dict[str, str], shoe_id: int, today: date, reques
             response = client.open(path, method=method, json=body, headers=headers)
             assert response.status_code in (200, 201), (path, response.get_json())
     times: dict[str, list[float]] = {name: [] for name in todo}
+    cpu: dict[str, list[float]] = {name: [] for name in todo}
     statements: dict[str, Counter[str]] = {name: Counter() for name in todo}
     texts: dict[str, Counter[str]] = {name: Counter() for name in todo}
     done = 0
@@ -132,9 +133,10 @@ def measure(app: Any, headers: dict[str, str], shoe_id: int, today: date, reques
             for i in range(block):
                 body = variants[(done + i) % len(variants)]
                 with counter.counting():
-                    started = time.perf_counter()
+                    started, started_cpu = time.perf_counter(), time.process_time()
                     response = client.open(path, method=method, json=body, headers=headers)
                     times[name].append(time.perf_counter() - started)
+                    cpu[name].append(time.process_time() - started_cpu)
                 assert response.status_code == 200, (path, response.status_code, response.get_json())
                 statements[name].update(counter.kinds)
                 texts[name].update(counter.texts)
@@ -147,6 +149,9 @@ def measure(app: Any, headers: dict[str, str], shoe_id: int, today: date, reques
         out[name] = {
             "median_ms": statistics.median(times[name]) * 1000,
             "mean_ms": statistics.fmean(times[name]) * 1000,
+            # This process's CPU per request (all of SQLite's work, the client side of
+            # PostgreSQL's): less moved by other load on the machine than the wall clock.
+            "cpu_ms": statistics.fmean(cpu[name]) * 1000,
             "statements": sum(v for k, v in kinds.items() if k not in control),
             "control": sum(v for k, v in kinds.items() if k in control),
             "kinds": kinds,
@@ -202,8 +207,9 @@ def summary(result: dict[str, Any]) -> list[str]:
             if not rows:
                 continue
             ms = sorted(r["median_ms"] for r in rows)
+            cpu = statistics.median(r.get("cpu_ms", 0.0) for r in rows)
             lines.append(f"{backend:<10} {write:<16} {statistics.median(ms):6.2f} ms "
-                         f"({ms[0]:.2f}–{ms[-1]:.2f})  statements {rows[-1]['statements']:.1f} "
+                         f"({ms[0]:.2f}–{ms[-1]:.2f}), CPU {cpu:.2f} ms  statements {rows[-1]['statements']:.1f} "
                          f"+ {rows[-1]['control']:.1f} transaction commands")
     return lines
 

@@ -306,5 +306,10 @@ def test_writes_table_sets_the_code_before_beside_this_code() -> None:
     rows = [{"round": r, "backend": "PostgreSQL", "write": "PUT check-in", "code": code, "median_ms": ms,
              "statements": st, "control": 2.0} for r in range(2) for code, ms, st in (("before", 10.0, 18.0), ("this", 8.0, 15.0))]
     table = report.writes_table({"requests": 10, "rows": rows})
-    assert table.splitlines()[2] == ("| PUT check-in | PostgreSQL | 10.00 ms (10.00–10.00) | 18 + 2 | "
-                                     "8.00 ms (8.00–8.00) | 15 + 2 | 0.80x (0.80–0.80) |")
+    assert table.splitlines()[2] == ("| PUT check-in | PostgreSQL | 10.00 ms (10.00–10.00) | — | 18 + 2 | "
+                                     "8.00 ms (8.00–8.00) | — | 15 + 2 | 0.80x (0.80–0.80) | — |")
+    for row in rows:
+        row["cpu_ms"] = row["median_ms"] / 2
+    assert table != report.writes_table({"requests": 10, "rows": rows})
+    assert report.writes_table({"requests": 10, "rows": rows}).splitlines()[2].endswith(
+        "| 0.80x (0.80–0.80) | 0.80x (0.80–0.80) |")
