@@ -431,7 +431,8 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
                       "(waiting for the runner's row lock on PostgreSQL, SQLite's one writer lock) ÷ the time "
                       "the app spent on the cell's requests (all threads of both workers); and how long each "
                       "write held the lock, to its commit. Writes of one runner (on SQLite: of everybody) hold "
-                      "it one after another, so 1 ÷ hold is the most such writes a second.", "",
+                      "it one after another, so 1 ÷ hold is the most such writes a second (not a bound for "
+                      "PostgreSQL's 16 runners, whose row locks differ).", "",
                       lock_table(results["http"]), ""]
         if any(_has(results["http"], backend, FLOOR_WRITE) for backend in WRITE_GOALS):
             parts += ["### The stack's floors (same servers, same rounds)", "",
