@@ -50,7 +50,7 @@ test-fast: $(TEST_STAMP) services
 
 bench: $(TEST_STAMP) services
 	@command -v wrk >/dev/null 2>&1 || { (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.run $(BENCH_ARGS)
 
 # A longer fuzzing run than the one `make test` includes, and the full hostile-input corpus
 # (every field case anonymously too, both surrogate halves, surrogates as raw UTF-8).

@@ -59,14 +59,16 @@ class Written:
     today: Guidance
 
 
-def after_write(user: User, changed: date, now: datetime | None = None) -> Written:
+def after_write(user: User, changed: date, now: datetime | None = None, today: date | None = None) -> Written:
     """After a change dated ``changed`` was written (not committed; the lock taken first):
     replay the care plan from that date through the runner's today, assess today and the
     changed date, queue today's pushes to the runner and alerts to their therapists. The
-    caller commits once. The rows are read once for the plan's replay and today's snapshot."""
+    caller commits once. The rows are read once for the plan's replay and today's snapshot.
+    ``today``: the runner's today, when the caller read it under the lock and its write
+    cannot have moved it (else it is read here)."""
     now = now or utcnow()
     begin_write(user)  # a no-op when the caller took it, as it should
-    today = plan_service.runner_today(user, now)
+    today = today or plan_service.runner_today(user, now)
     changed = min(changed, today)
     settings = runner_settings(user)
     known = plan_service.recorded(

@@ -52,6 +52,7 @@ PARSERS: dict[str, Any] = {
     "PLUGINS_TRACE": _as_bool,
     "PLUGIN_BUDGET_S": float,
     "PLUGIN_MAX_FAILURES": int,
+    "PLUGINS_INLINE_AFTER": int,
     "VAPID_PRIVATE_KEY": str,
     "VAPID_SUBJECT": str,
     "PUSH_ALLOWED_HOSTS": _as_list,
@@ -118,6 +119,7 @@ def defaults(instance_path: Path) -> dict[str, Any]:
         "PLUGINS_TRACE": False,
         "PLUGIN_BUDGET_S": 0.5,
         "PLUGIN_MAX_FAILURES": 3,
+        "PLUGINS_INLINE_AFTER": 20,
         "VAPID_PRIVATE_KEY": None,
         "VAPID_SUBJECT": "mailto:admin@localhost",
         "PUSH_ALLOWED_HOSTS": None,  # None: the big browser push services

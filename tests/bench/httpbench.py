@@ -252,3 +252,60 @@ def guidance_in_process(app: Any, creds: Credentials, day: date, requests_: int 
     with app.app_context():
         db.engine.dispose()
     return out
+
+
+#: The write-lock counters (``strideguard.operations.writelock``) and the request time the
+#: bench divides them by, read from a served app's ``/metrics`` (all workers added up).
+LOCK_METRICS = {
+    "strideguard_write_locks_total": "locks",
+    "strideguard_write_lock_wait_seconds_total": "lock_wait_s",
+    "strideguard_write_lock_held_seconds_total": "lock_held_s",
+}
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """The write-lock counters and the summed request seconds and count (``/metrics`` itself
+    left out) from a Prometheus text exposition. Counters a server does not have (code from
+    before they existed) are absent."""
+    out: dict[str, float] = {"request_s": 0.0, "requests": 0.0}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name_labels, _, value = line.rpartition(" ")
+        name = name_labels.split("{", 1)[0]
+        if name in LOCK_METRICS:
+            out[LOCK_METRICS[name]] = out.get(LOCK_METRICS[name], 0.0) + float(value)
+        elif name in ("strideguard_http_request_duration_seconds_sum",
+                      "strideguard_http_request_duration_seconds_count") and 'endpoint="metrics.' not in name_labels:
+            key = "request_s" if name.endswith("_sum") else "requests"
+            out[key] += float(value)
+    return out
+
+
+def scrape(base_url: str) -> dict[str, float]:
+    """``parse_metrics`` of the server's ``/metrics`` (loopback: the operator's view)."""
+    response = requests.get(f"{base_url}/metrics", timeout=30)
+    response.raise_for_status()
+    return parse_metrics(response.text)
+
+
+def settled(base_url: str, pause: float = 0.3, timeout: float = 15.0) -> dict[str, float]:
+    """``scrape`` once the server has finished the requests still in flight when wrk stopped
+    (the request count stands still between two scrapes): they belong to the cell that sent
+    them, not to the next one."""
+    import time
+
+    last = scrape(base_url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        now = scrape(base_url)
+        if now["requests"] == last["requests"]:
+            return now
+        last = now
+    return last
+
+
+def lock_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """What one cell added: request seconds and count, and the lock counters when present."""
+    return {key: after[key] - before.get(key, 0.0) for key in after}

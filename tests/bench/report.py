@@ -20,6 +20,22 @@ HTTP_CELLS = ("PUT check-in", "PUT run", "GET guidance", "GET load", LONG_HISTOR
 #: The write goals of issue 13 (share of the ceiling; PUT check-in's p99 ÷ the ceiling's), per database.
 WRITE_GOALS = {"SQLite": 0.20, "PostgreSQL": 0.15}
 P99_GOALS = {"SQLite": 5.0, "PostgreSQL": 6.0}
+#: Appended to a database's name for the cells served by the code before (``--baseline``).
+BEFORE = ", before"
+#: Issue 24's goals against the cheapest write, same round: a PUT's req/s ÷ the cheapest
+#: write's (at least), its p99 ÷ the cheapest write's p99 (at most); the reads' req/s ÷ the
+#: code before's, same round (at least: no regression).
+FLOOR_SHARE_GOAL = 0.6
+FLOOR_P99_GOAL = 1.5
+NO_REGRESSION = 0.9
+
+
+def backends_of(http: Mapping[str, Any]) -> list[str]:
+    """The databases measured, each followed by its baseline when there is one."""
+    out = []
+    for backend in WRITE_GOALS:
+        out += [b for b in (backend, backend + BEFORE) if any(c["backend"] == b for c in http["cells"])]
+    return out
 
 
 def _rounds(cells: Sequence[Mapping[str, Any]], backend: str, cell: str) -> list[Mapping[str, Any]]:
@@ -68,7 +84,7 @@ def http_table(http: Mapping[str, Any]) -> str:
         spread(c["rps"] for c in ceil.values()).fmt(), "100%",
         spread(c["p50_ms"] for c in ceil.values()).fmt(2), spread(c["p99_ms"] for c in ceil.values()).fmt(2), "1.00x", "0",
     ]]
-    for backend in ("SQLite", "PostgreSQL"):
+    for backend in backends_of(http):
         for cell in HTTP_CELLS:
             if not _has(http, backend, cell):  # e.g. results of a run from before the cell existed
                 continue
@@ -89,7 +105,8 @@ def floors_table(http: Mapping[str, Any]) -> str:
     cannot be met by any PUT that also writes its care plan and computes its guidance."""
     rows = []
     shown = ("PUT check-in", MANY_RUNNERS_CELL, "PUT run", FLOOR_WRITE, FLOOR_READ)
-    for backend, goal in WRITE_GOALS.items():
+    for backend in backends_of(http):
+        goal = WRITE_GOALS[backend.split(",")[0]]
         if not all(_has(http, backend, cell) for cell in shown):
             continue
         share = {cell: http_figures(http, backend, cell)["ratio"].median for cell in shown}
@@ -99,7 +116,7 @@ def floors_table(http: Mapping[str, Any]) -> str:
         rows.append([
             backend, f"{goal * 100:.0f}%", *(f"{share[c] * 100:.1f}%" for c in shown),
             f"{spread(per_round).median:.2f}", f"{goal / share[FLOOR_WRITE]:.2f}",
-            f"{P99_GOALS[backend]:.0f}x", f"{http_figures(http, backend, FLOOR_WRITE)['p99_ratio'].median:.2f}x",
+            f"{P99_GOALS[backend.split(',')[0]]:.0f}x", f"{http_figures(http, backend, FLOOR_WRITE)['p99_ratio'].median:.2f}x",
         ])
     return markdown_table(
         ["database", "goal for PUT check-in and PUT run (÷ ceiling)", "PUT check-in", MANY_RUNNERS_CELL,
@@ -108,6 +125,123 @@ def floors_table(http: Mapping[str, Any]) -> str:
          "p99 goal for PUT check-in (÷ ceiling p99)", "cheapest write's p99 ÷ ceiling p99"],
         rows,
     )
+
+
+def per_round(http: Mapping[str, Any], backend: str, cell: str, other_backend: str, other_cell: str,
+              key: str = "rps") -> list[float]:
+    """``cell``'s figure ÷ ``other_cell``'s in each round both were measured in."""
+    mine = {c["round"]: c[key] for c in _rounds(http["cells"], backend, cell)}
+    theirs = {c["round"]: c[key] for c in _rounds(http["cells"], other_backend, other_cell)}
+    both = sorted(set(mine) & set(theirs))
+    return same_round_ratios([mine[r] for r in both], [theirs[r] for r in both])
+
+
+def _fmt(values: list[float], digits: int = 2, suffix: str = "") -> str:
+    return spread(values).fmt(digits, suffix) if values else "—"
+
+
+def floor_goal_rows(http: Mapping[str, Any]) -> list[tuple[str, str, list[float], list[float], str, float]]:
+    """Issue 24's figures per database: (figure, database, the code before's per-round values,
+    this code's, operator, goal). The baseline's list is empty without ``--baseline``."""
+    rows = []
+    for backend in WRITE_GOALS:
+        if not _has(http, backend, FLOOR_WRITE):
+            continue
+        before = backend + BEFORE
+
+        def both(cell: str, other: str, key: str = "rps") -> tuple[list[float], list[float]]:
+            return (per_round(http, before, cell, before, other, key) if _has(http, before, cell) else [],
+                    per_round(http, backend, cell, backend, other, key))
+
+        for cell in ("PUT check-in", "PUT run", MANY_RUNNERS_CELL):
+            rows.append((f"{cell} ÷ cheapest write (req/s, same round)", backend, *both(cell, FLOOR_WRITE),
+                         ">=", FLOOR_SHARE_GOAL))
+            if cell != MANY_RUNNERS_CELL:
+                rows.append((f"{cell} p99 ÷ cheapest write p99", backend, *both(cell, FLOOR_WRITE, "p99_ms"),
+                             "<=", FLOOR_P99_GOAL))
+        for cell in ("GET guidance", "GET load", FLOOR_WRITE):
+            mine = [c["rps"] / ceil for c, ceil in zip(_rounds(http["cells"], backend, cell),
+                                                       [ceilings(http)[c["round"]]["rps"] for c in _rounds(http["cells"], backend, cell)])]
+            theirs = []
+            if _has(http, before, cell):
+                theirs = [c["rps"] / ceilings(http)[c["round"]]["rps"] for c in _rounds(http["cells"], before, cell)]
+            rows.append((f"{cell} ÷ ceiling (same round)", backend, theirs, mine, "", 0.0))
+            if theirs:
+                rows.append((f"{cell}: this code ÷ the code before (req/s, same round)", backend, [],
+                             per_round(http, backend, cell, before, cell), ">=",
+                             1.0 if cell == FLOOR_WRITE else NO_REGRESSION))
+        rows.append(("PUT check-in, 10-year ÷ 90-day history (cost per request, same round)", backend,
+                     [1 / r for r in per_round(http, before, LONG_HISTORY_CELL, before, "PUT check-in")]
+                     if _has(http, before, LONG_HISTORY_CELL) else [],
+                     [1 / r for r in per_round(http, backend, LONG_HISTORY_CELL, backend, "PUT check-in")], "<=", 1.3))
+    return rows
+
+
+def floor_goals_table(http: Mapping[str, Any]) -> str:
+    rows = []
+    for figure, backend, before, mine, op, goal in floor_goal_rows(http):
+        judged = "—"
+        if op and mine:
+            judged = "met" if Goal(figure, goal, spread(mine).median, op).met else "**missed**"
+        rows.append([figure, backend, _fmt(before), _fmt(mine), f"{op} {goal:g}" if op else "—", judged])
+    return markdown_table(["figure", "database", "code before (median, min–max)", "this code", "goal", "result"], rows)
+
+
+def lock_rows(http: Mapping[str, Any]) -> list[list[str]]:
+    """Per database and write cell (this code): the share of request time spent waiting for
+    the write lock, the time each write held it, and the rate that hold time allows one
+    writer at a time (1 ÷ mean hold), beside the measured req/s."""
+    rows = []
+    for backend in backends_of(http):
+        for cell in ("PUT check-in", "PUT run", MANY_RUNNERS_CELL, LONG_HISTORY_CELL):
+            found = [c for c in _rounds(http["cells"], backend, cell)
+                     if c.get("server", {}).get("locks") and c["server"].get("request_s")]
+            if not found:
+                continue
+            wait = [c["server"]["lock_wait_s"] / c["server"]["request_s"] for c in found]
+            held = [c["server"]["lock_held_s"] / c["server"]["locks"] * 1000 for c in found]
+            bound = [c["server"]["locks"] / c["server"]["lock_held_s"] for c in found]
+            in_app = [c["server"]["request_s"] / c["server"]["requests"] * 1000 for c in found]
+            rows.append([cell, backend, f"{spread(wait).median * 100:.0f}% ({spread(wait).low * 100:.0f}–{spread(wait).high * 100:.0f}%)",
+                         spread(in_app).fmt(2), spread(held).fmt(2), spread(bound).fmt(),
+                         spread(c["rps"] for c in found).fmt()])
+    return rows
+
+
+def lock_table(http: Mapping[str, Any]) -> str:
+    return markdown_table(["request", "database", "share of request time waiting for the write lock",
+                           "ms in the app per request", "ms the lock is held per write",
+                           "one writer at a time: 1 ÷ hold (req/s)", "measured req/s"], lock_rows(http))
+
+
+def writes_table(writes: Mapping[str, Any]) -> str:
+    """In-process (no server, no lock waits): ms and statements per write, by code version."""
+    rows = []
+    codes = [c for c in ("before", "this") if any(r.get("code", "this") == c for r in writes["rows"])]
+    for backend in ("SQLite", "PostgreSQL"):
+        for write in ("PUT check-in", "PUT run", "PATCH shoe name"):
+            found = {code: [r for r in writes["rows"] if r["backend"] == backend and r["write"] == write
+                            and r.get("code", "this") == code] for code in codes}
+            if not any(found.values()):
+                continue
+            cells = []
+            for code in codes:
+                rs = found[code]
+                cpu = [r["cpu_ms"] for r in rs if "cpu_ms" in r]
+                cells += [_fmt([r["median_ms"] for r in rs], 2, " ms"), _fmt(cpu, 2, " ms"),
+                          f"{rs[-1]['statements']:.0f} + {rs[-1]['control']:.0f}" if rs else "—"]
+            if len(codes) == 2 and found["before"] and found["this"]:
+                for key in ("median_ms", "cpu_ms"):
+                    pairs = {r["round"]: r[key] for r in found["before"] if key in r}
+                    ratio = [r[key] / pairs[r["round"]] for r in found["this"] if r["round"] in pairs and key in r]
+                    cells.append(_fmt(ratio, 2, "x"))
+            rows.append([write, backend, *cells])
+    headers = ["write", "database"]
+    for code in codes:
+        headers += [f"ms, {code}", f"CPU ms, {code}", f"statements + transaction commands, {code}"]
+    if len(codes) == 2:
+        headers += ["ms: this ÷ before, same round", "CPU: this ÷ before, same round"]
+    return markdown_table(headers, rows)
 
 
 #: The sweep's passes after the nightly step stored today's plan days (what a tick sees).
@@ -224,6 +358,9 @@ def goals(results: Mapping[str, Any]) -> list[Goal]:
                 continue
             f = http_figures(http, backend, "PUT run")
             out.append(Goal(f"PUT run, {backend}: share of ceiling", share, f["ratio"].median, ">=", "%"))
+        for figure, backend, _before, mine, op, goal in floor_goal_rows(http):
+            if op and mine:
+                out.append(Goal(f"{figure}, {backend}", goal, spread(mine).median, op, "x"))
         if _has(http, "SQLite", "GET guidance"):
             f = http_figures(http, "SQLite", "GET guidance")
             out.append(Goal("GET guidance, SQLite: share of ceiling", 0.25, f["ratio"].median, ">=", "%"))
@@ -276,7 +413,27 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
         "",
     ]
     if "http" in results:
-        parts += ["## HTTP (gunicorn, 2 sync workers, `strideguard serve`)", "", http_table(results["http"]), ""]
+        threads = meta.get("threads")
+        serving = (f"{meta.get('workers', 2)} workers × {threads} threads" if threads else "2 sync workers")
+        parts += [f"## HTTP (gunicorn, {serving}, `strideguard serve`)", ""]
+        if results["http"].get("baseline"):
+            parts += [f"Cells labelled \"{BEFORE.strip(', ')}\" are served by the code before this change "
+                      "(another checkout, its own databases with the same runners and history), in the same rounds.", ""]
+        parts += [http_table(results["http"]), ""]
+        if any(_has(results["http"], b, FLOOR_WRITE) for b in WRITE_GOALS):
+            parts += ["### Writes against the cheapest write (issue 24)", "",
+                      "Each figure per round, then the median (min–max) over the rounds; \"code before\" only with "
+                      "`--baseline`.", "", floor_goals_table(results["http"]), ""]
+        locks = lock_rows(results["http"])
+        if locks:
+            parts += ["### The write lock (this code)", "",
+                      "From the servers' `/metrics` around each cell: time in `lock_runner`'s lock statement "
+                      "(waiting for the runner's row lock on PostgreSQL, SQLite's one writer lock) ÷ the time "
+                      "the app spent on the cell's requests (all threads of both workers); and how long each "
+                      "write held the lock, to its commit. Writes of one runner (on SQLite: of everybody) hold "
+                      "it one after another, so 1 ÷ hold is the most such writes a second (not a bound for "
+                      "PostgreSQL's 16 runners, whose row locks differ).", "",
+                      lock_table(results["http"]), ""]
         if any(_has(results["http"], backend, FLOOR_WRITE) for backend in WRITE_GOALS):
             parts += ["### The stack's floors (same servers, same rounds)", "",
                       "What a request costs with no domain work, measured beside the cells above: "
@@ -295,6 +452,13 @@ def render(results: Mapping[str, Any], notes: str = "") -> str:
                       f"{len(costs)} rounds of 200 requests: served as stored {stored.fmt(2, ' ms')}, computed "
                       f"(stored answers deleted before each request) {computed.fmt(2, ' ms')}: "
                       f"{ratio.median:.1f}× (median).", ""]
+    if "writes" in results:
+        parts += ["## The writes in-process (`tests.bench.writes`: Flask test client, no server, no lock waits)", "",
+                  f"{results['writes']['requests']} requests per write and round, median wall ms per request and "
+                  "this process's mean CPU ms per request (all of SQLite's work; PostgreSQL's client side), "
+                  "which other load on the machine moves less; statements are the round trips to the database "
+                  "besides BEGIN/COMMIT/SAVEPOINT (\"+ n\").", "",
+                  writes_table(results["writes"]), ""]
     if "sweep" in results:
         parts += ["## Reminder planning pass (`plan_scheduled`, every runner subscribed)", "",
                   sweep_table(results["sweep"]), ""]

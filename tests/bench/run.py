@@ -3,8 +3,12 @@ runners, push delivery, and imports per format vs the parsers alone — interlea
 one run; writes tests/bench/RESULTS.md.
 
     python -m tests.bench.run [--rounds 3] [--seconds 5] [--runners 100000]
-                              [--messages 10000] [--only http,sweep,push,imports] [--reuse]
-                              [--render-only] [--out FILE]
+                              [--messages 10000] [--only http,writes,sweep,push,imports] [--reuse]
+                              [--baseline CHECKOUT] [--render-only] [--out FILE]
+
+``--baseline CHECKOUT`` serves another checkout (a git worktree of the code before a change)
+beside this one: its HTTP cells run in the same rounds on their own databases, and the
+in-process writes alternate between the two (side-by-side ratios in RESULTS.md).
 
 ``--only imports`` runs the imports benchmark on its own (about a minute).
 
@@ -18,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,35 +49,48 @@ def log(message: str) -> None:
 # --- HTTP ------------------------------------------------------------------------------
 
 
-def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
-    """Three servers up at once; every round: ceiling, both databases' four cells, ceiling."""
+#: The label of a cell served by the code before (``--baseline``): "SQLite, before".
+BEFORE = report.BEFORE
+
+
+def http_phase(workdir: Path, rounds: int, seconds: float, baseline: Path | None = None) -> dict[str, Any]:
+    """The servers up at once; every round: ceiling, each server's cells, ceiling. With
+    ``baseline`` (another checkout: the code before a change), a second server per database
+    serves that code on its own database with the same runners and history, and its cells
+    run in the same rounds, alternating with this code's (labelled "<database>, before")."""
     today = datetime.now(timezone.utc).date()
-    sqlite_instance = workdir / "http-sqlite"
-    # The HTTP cells always start from an empty database (only the sweep data is reused).
-    shutil.rmtree(sqlite_instance, ignore_errors=True)
-    shutil.rmtree(workdir / "http-postgres", ignore_errors=True)
-    sqlite_app = databases.make_app(sqlite_instance)
-    databases.migrate(sqlite_app)
-    pg_name = databases.new_database_name("sg_bench_http")
-    pg_url = databases.create_postgres(pg_name)
-    pg_app = databases.make_app(workdir / "http-postgres", pg_url)
-    databases.migrate(pg_app)
     running: list[servers.Server] = []
+    made: list[Any] = []
+    pg_names: list[str] = []
+    variants = [("SQLite", None, None), ("PostgreSQL", "pg", None)]
+    if baseline is not None:
+        variants += [("SQLite" + BEFORE, None, baseline), ("PostgreSQL" + BEFORE, "pg", baseline)]
     try:
         ceiling = servers.start_ceiling()
         running.append(ceiling)
         apps = {}
-        for backend, instance, url, app in (("SQLite", sqlite_instance, None, sqlite_app),
-                                            ("PostgreSQL", workdir / "http-postgres", pg_url, pg_app)):
-            server = servers.start_app(backend, instance, url)
+        for backend, pg, code in variants:
+            slug = backend.lower().replace(", ", "-").replace(" ", "-")
+            instance = workdir / f"http-{slug}"
+            # The HTTP cells always start from an empty database (only the sweep data is reused).
+            shutil.rmtree(instance, ignore_errors=True)
+            url = None
+            if pg:
+                name = databases.new_database_name("sg_bench_http")
+                pg_names.append(name)
+                url = databases.create_postgres(name)
+            app = databases.make_app(instance, url)
+            made.append(app)
+            databases.migrate(app)
+            server = servers.start_app(backend, instance, url, code)
             running.append(server)
-            creds, uid = httpbench.register(server.url, f"http-{backend.lower()}@strideguard.invalid")
+            creds, uid = httpbench.register(server.url, f"http-{slug}@strideguard.invalid")
             # A second runner with ten years of history (3,650 check-ins, ~2,000 runs in one
             # pair of shoes): a write must not cost more as a runner's history grows.
-            long_creds, long_uid = httpbench.register(server.url, f"http-10y-{backend.lower()}@strideguard.invalid")
+            long_creds, long_uid = httpbench.register(server.url, f"http-10y-{slug}@strideguard.invalid")
             # More runners with the same 90 days, for the PUT cell spread over one runner a
             # connection (writes of different runners do not wait for each other's lock).
-            others = [httpbench.register(server.url, f"http-{i}-{backend.lower()}@strideguard.invalid")
+            others = [httpbench.register(server.url, f"http-{i}-{slug}@strideguard.invalid")
                       for i in range(1, httpbench.MANY_RUNNERS)]
             with app.app_context():
                 from strideguard.extensions import db
@@ -93,16 +111,28 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             httpbench.check(server.url, long_creds, requests_["PUT check-in"])
             for runner in many:
                 httpbench.check(server.url, runner, requests_["PUT check-in"])
-            httpbench.run_wrk(server.url, requests_["GET guidance"], creds, 1)  # warm-up
+            # Warm-up: the plugins' probation (their first calls on the pool) and the caches.
+            httpbench.run_wrk(server.url, requests_["PUT check-in"], creds, 1)
+            httpbench.run_wrk(server.url, requests_["GET guidance"], creds, 1)
         httpbench.run_wrk(ceiling.url, httpbench.Request("GET", "/ceiling"), None, 1)
         cells: list[dict[str, Any]] = []
 
-        def record(round_: int, backend: str, cell: str, result: httpbench.WrkResult) -> None:
+        def record(round_: int, backend: str, cell: str, result: httpbench.WrkResult,
+                   locks: dict[str, float] | None = None) -> None:
             cells.append({"round": round_, "backend": backend, "cell": cell, "rps": result.rps,
                           "p50_ms": result.p50_ms, "p99_ms": result.p99_ms, "errors": result.errors,
-                          "requests": result.requests})
-            log(f"  round {round_} {backend:<10} {cell:<30} {result.rps:8.0f} req/s  p99 {result.p99_ms:6.2f} ms"
-                + (f"  ERRORS {result.errors}" if result.errors else ""))
+                          "requests": result.requests, **({"server": locks} if locks else {})})
+            share = ""
+            if locks and locks.get("request_s") and "lock_wait_s" in locks:
+                share = f"  lock wait {locks['lock_wait_s'] / locks['request_s'] * 100:4.0f}%"
+            log(f"  round {round_} {backend:<18} {cell:<30} {result.rps:8.0f} req/s  p99 {result.p99_ms:6.2f} ms"
+                + share + (f"  ERRORS {result.errors}" if result.errors else ""))
+
+        def measured(url: str, req: httpbench.Request, creds: Any) -> tuple[httpbench.WrkResult, dict[str, float]]:
+            before = httpbench.scrape(url)
+            result = httpbench.run_wrk(url, req, creds, seconds)
+            # The requests still queued when wrk stopped finish before the next cell starts.
+            return result, httpbench.lock_figures(before, httpbench.settled(url))
 
         ceiling_req = httpbench.Request("GET", "/ceiling")
         for round_ in range(rounds):
@@ -111,26 +141,52 @@ def http_phase(workdir: Path, rounds: int, seconds: float) -> dict[str, Any]:
             for backend in order:
                 server, creds, long_creds, many, shoe_id = apps[backend]
                 for name, req in requests_.items():
-                    record(round_, backend, name, httpbench.run_wrk(server.url, req, creds, seconds))
-                record(round_, backend, long_cell,
-                       httpbench.run_wrk(server.url, requests_["PUT check-in"], long_creds, seconds))
-                record(round_, backend, many_cell,
-                       httpbench.run_wrk(server.url, requests_["PUT check-in"], many, seconds))
+                    record(round_, backend, name, *measured(server.url, req, creds))
+                record(round_, backend, long_cell, *measured(server.url, requests_["PUT check-in"], long_creds))
+                record(round_, backend, many_cell, *measured(server.url, requests_["PUT check-in"], many))
                 # The stack's own floors, in the same round as the cells they bound.
                 for name, req in httpbench.floor_cells(shoe_id).items():
-                    record(round_, backend, name, httpbench.run_wrk(server.url, req, creds, seconds))
+                    record(round_, backend, name, *measured(server.url, req, creds))
             record(round_, "ceiling", "ceiling", httpbench.run_wrk(ceiling.url, ceiling_req, None, seconds))
         # GET guidance in-process on the SQLite database, stored vs computed (same run).
-        costs = [httpbench.guidance_in_process(sqlite_app, apps["SQLite"][1], today) for _ in range(rounds)]
+        costs = [httpbench.guidance_in_process(made[0], apps["SQLite"][1], today) for _ in range(rounds)]
         log("  GET guidance in-process, SQLite: " + ", ".join(
             f"stored {c['stored_ms']:.2f} ms / computed {c['computed_ms']:.2f} ms" for c in costs))
-        return {"cells": cells, "guidance_in_process": costs}
+        return {"cells": cells, "guidance_in_process": costs,
+                "baseline": str(baseline) if baseline is not None else None}
     finally:
         for server in running:
             server.stop()
-        for app in (sqlite_app, pg_app):
+        for app in made:
             push.close(app)
-        databases.drop_postgres(pg_name)
+        for name in pg_names:
+            databases.drop_postgres(name)
+
+
+# --- writes in-process ----------------------------------------------------------------------
+
+
+def writes_phase_all(rounds: int, requests: int, baseline: Path | None) -> dict[str, Any]:
+    """``tests.bench.writes`` (statements and milliseconds per write, in-process) in its own
+    process per round and code version, alternating this code and the baseline's."""
+    codes = [("this", None)] + ([("before", baseline)] if baseline is not None else [])
+    rows: list[dict[str, Any]] = []
+    for round_ in range(rounds):
+        for label, code in codes if round_ % 2 == 0 else list(reversed(codes)):
+            argv = [sys.executable, "-m", "tests.bench.writes", "--rounds", "1", "--requests", str(requests), "--json"]
+            if code is not None:
+                argv += ["--code", str(code)]
+            done = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=1800)
+            if done.returncode != 0:
+                raise RuntimeError(f"writes ({label}) failed: {done.stderr[-2000:]}")
+            result = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("{")))
+            for row in result["rows"]:
+                row.pop("texts", None)
+                rows.append({**row, "round": round_, "code": label})
+            log(f"  round {round_} {label:<6} " + ", ".join(
+                f"{r['backend']} {r['write']} {r['median_ms']:.2f} ms / {r['statements']:.0f} st"
+                for r in result["rows"]))
+    return {"requests": requests, "rows": rows}
 
 
 # --- sweep -----------------------------------------------------------------------------
@@ -231,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runners", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--only", default="http,sweep,push,imports")
+    parser.add_argument("--only", default="http,writes,sweep,push,imports")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout (e.g. a git worktree of main) served and measured side by side")
+    parser.add_argument("--write-requests", type=int, default=200, help="requests per write, in-process")
     parser.add_argument("--reuse", action="store_true", help="keep and reuse the seeded sweep databases")
     parser.add_argument("--out", type=Path, default=RESULTS_MD)
     parser.add_argument("--render-only", action="store_true",
@@ -252,6 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"meta": {
         "when": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "cpus": os.cpu_count(),
         "loadavg": " ".join(f"{x:.1f}" for x in os.getloadavg()), "rounds": args.rounds, "seconds": args.seconds,
+        "threads": servers.THREADS, "workers": servers.WORKERS,
     }}
     try:
         if phases & {"http", "sweep", "push"}:
@@ -259,7 +319,10 @@ def main(argv: list[str] | None = None) -> int:
             results["units"] = push.unit_costs()
         if "http" in phases:
             log("HTTP: ceiling, SQLite and PostgreSQL servers")
-            results["http"] = http_phase(workdir, args.rounds, args.seconds)
+            results["http"] = http_phase(workdir, args.rounds, args.seconds, args.baseline)
+        if "writes" in phases:
+            log("writes in-process: statements and ms per PUT check-in, PUT run, shoe rename")
+            results["writes"] = writes_phase_all(args.rounds, args.write_requests, args.baseline)
         if "sweep" in phases:
             log(f"sweep: seeding {args.runners:,} runners x 90 days in PostgreSQL (COPY) and SQLite (executemany)")
             results["sweep"] = sweep_phase(workdir, args.rounds, args.runners, args.reuse)
@@ -273,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.reuse:
             shutil.rmtree(workdir, ignore_errors=True)
     results["meta"]["total_s"] = round(time.perf_counter() - started)
+    results["meta"]["loadavg_end"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     RAW_JSON.parent.mkdir(parents=True, exist_ok=True)
     RAW_JSON.write_text(json.dumps(results, indent=1, default=str))
     notes = NOTES_MD.read_text() if NOTES_MD.exists() else ""

@@ -10,10 +10,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from strideguard.cli import gunicorn_argv
+from strideguard.cli import DEFAULT_THREADS, gunicorn_argv
 
 REPO = Path(__file__).resolve().parents[2]
 WORKERS = 2
+#: Threads per worker (``strideguard serve``'s default, what the bench serves with).
+THREADS = DEFAULT_THREADS
 
 
 def free_port() -> int:
@@ -72,25 +74,28 @@ def _start(name: str, argv: list[str], env: dict[str, str], port: int) -> Server
     return server
 
 
-def bench_env(**extra: str) -> dict[str, str]:
-    """The environment of a served app: rate limits off, code importable."""
+def bench_env(code: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a served app: rate limits off, code importable (``code``: another
+    checkout's, e.g. the code before a change, served side by side with this one)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "server"), str(REPO), env.get("PYTHONPATH")]))
+    root = code or REPO
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "server"), str(root), env.get("PYTHONPATH")]))
     env["STRIDEGUARD_RATELIMIT_ENABLED"] = "0"
     env["STRIDEGUARD_LOG_LEVEL"] = "WARNING"
     env.update(extra)
     return env
 
 
-def start_app(name: str, instance: Path, database_url: str | None = None) -> Server:
-    """``strideguard serve --workers 2`` on a free port (production settings otherwise)."""
+def start_app(name: str, instance: Path, database_url: str | None = None, code: Path | None = None) -> Server:
+    """``strideguard serve --workers 2`` on a free port (production settings otherwise);
+    ``code``: the checkout to serve (default: this one)."""
     port = free_port()
     extra = {"STRIDEGUARD_INSTANCE_PATH": str(instance)}
     if database_url:
         extra["STRIDEGUARD_DATABASE_URL"] = database_url
     argv = [sys.executable, "-m", "strideguard.cli", "serve", "--host", "127.0.0.1",
             "--port", str(port), "--workers", str(WORKERS)]
-    return _start(name, argv, bench_env(**extra), port)
+    return _start(name, argv, bench_env(code, **extra), port)
 
 
 def start_ceiling() -> Server:

@@ -237,3 +237,79 @@ def test_push_bench_seeds_a_due_reminder_per_subscription(tmp_path) -> None:
     finally:
         push.close(app)
     assert rows == [(1, 1, "pending"), (2, 2, "pending"), (3, 3, "pending")]
+
+
+def _side_by_side() -> dict:
+    """Two rounds of the write cells for this code and the code before, with /metrics lock
+    figures on this code's PUT check-in."""
+    cells = []
+    for round_, ceiling in enumerate([1000.0, 2000.0]):
+        cells.append({"round": round_, "backend": "ceiling", "cell": "ceiling", "rps": ceiling,
+                      "p50_ms": 1.0, "p99_ms": 4.0, "errors": 0})
+        for backend, put in (("SQLite", 0.09), ("SQLite" + report.BEFORE, 0.03)):
+            for cell, share, p99 in (("PUT check-in", put, 30.0), ("PUT run", put, 30.0),
+                                     (report.MANY_RUNNERS_CELL, put, 30.0), (report.LONG_HISTORY_CELL, put / 1.1, 33.0),
+                                     ("GET guidance", 0.3, 8.0), ("GET load", 0.2, 9.0),
+                                     (report.FLOOR_WRITE, 0.15, 20.0), (report.FLOOR_READ, 0.4, 5.0)):
+                row = {"round": round_, "backend": backend, "cell": cell, "rps": ceiling * share,
+                       "p50_ms": 3.0, "p99_ms": p99, "errors": 0}
+                if backend == "SQLite" and cell == "PUT check-in":
+                    row["server"] = {"request_s": 10.0, "requests": 1000.0, "locks": 1000.0,
+                                     "lock_wait_s": 4.0, "lock_held_s": 5.0}
+                cells.append(row)
+    return {"meta": {"when": "now", "cpus": 2, "loadavg": "0.1", "rounds": 2, "seconds": 5, "workers": 2,
+                     "threads": 4},
+            "http": {"cells": cells, "baseline": "/elsewhere"}}
+
+
+def test_writes_are_set_against_the_cheapest_write_of_the_same_code_and_round() -> None:
+    results = _side_by_side()
+    rows = {(figure, backend): (before, mine, op, goal)
+            for figure, backend, before, mine, op, goal in report.floor_goal_rows(results["http"])}
+    before, mine, op, goal = rows[("PUT check-in ÷ cheapest write (req/s, same round)", "SQLite")]
+    assert before == pytest.approx([0.2, 0.2]) and mine == pytest.approx([0.6, 0.6]) and (op, goal) == (">=", 0.6)
+    assert rows[("PUT check-in p99 ÷ cheapest write p99", "SQLite")][1] == pytest.approx([1.5, 1.5])
+    assert rows[("GET guidance: this code ÷ the code before (req/s, same round)", "SQLite")][1] == pytest.approx([1.0, 1.0])
+    assert rows[("PUT check-in, 10-year ÷ 90-day history (cost per request, same round)", "SQLite")][1] == pytest.approx([1.1, 1.1])
+    goals = {g.figure: g for g in report.goals(results)}
+    assert goals["PUT check-in ÷ cheapest write (req/s, same round), SQLite"].met
+    assert not any(figure.endswith("PostgreSQL") for figure in goals if "cheapest write" in figure)  # not measured
+    # The lock: 4 s of 10 s waiting (40%), 5 ms held per write, so at most 200 such writes a second.
+    assert report.lock_rows(results["http"]) == [
+        ["PUT check-in", "SQLite", "40% (40–40%)", "10.00 (10.00–10.00)", "5.00 (5.00–5.00)", "200 (200–200)",
+         "135 (90–180)"]]
+    text = report.render(results)
+    assert "gunicorn, 2 workers × 4 threads" in text
+    assert "### Writes against the cheapest write (issue 24)" in text and "### The write lock (this code)" in text
+    assert "| PUT check-in | SQLite, before |" in text
+
+
+def test_metrics_scrape_reads_the_lock_counters_and_the_request_time_without_metrics_itself() -> None:
+    from tests.bench.httpbench import lock_figures, parse_metrics
+
+    text = "\n".join([
+        "# HELP strideguard_write_lock_wait_seconds_total x",
+        "strideguard_write_lock_wait_seconds_total 1.5",
+        "strideguard_write_lock_held_seconds_total 3.0",
+        "strideguard_write_locks_total 100.0",
+        'strideguard_http_request_duration_seconds_sum{endpoint="training.put_checkin",method="PUT"} 4.0',
+        'strideguard_http_request_duration_seconds_count{endpoint="training.put_checkin",method="PUT"} 100.0',
+        'strideguard_http_request_duration_seconds_sum{endpoint="metrics.metrics_view",method="GET"} 9.0',
+    ])
+    after = parse_metrics(text)
+    assert after == {"request_s": 4.0, "requests": 100.0, "lock_wait_s": 1.5, "lock_held_s": 3.0, "locks": 100.0}
+    assert lock_figures({"request_s": 1.0, "requests": 10.0}, after)["request_s"] == 3.0
+    assert "locks" not in parse_metrics("strideguard_http_requests_total 3.0")  # code from before the counters
+
+
+def test_writes_table_sets_the_code_before_beside_this_code() -> None:
+    rows = [{"round": r, "backend": "PostgreSQL", "write": "PUT check-in", "code": code, "median_ms": ms,
+             "statements": st, "control": 2.0} for r in range(2) for code, ms, st in (("before", 10.0, 18.0), ("this", 8.0, 15.0))]
+    table = report.writes_table({"requests": 10, "rows": rows})
+    assert table.splitlines()[2] == ("| PUT check-in | PostgreSQL | 10.00 ms (10.00–10.00) | — | 18 + 2 | "
+                                     "8.00 ms (8.00–8.00) | — | 15 + 2 | 0.80x (0.80–0.80) | — |")
+    for row in rows:
+        row["cpu_ms"] = row["median_ms"] / 2
+    assert table != report.writes_table({"requests": 10, "rows": rows})
+    assert report.writes_table({"requests": 10, "rows": rows}).splitlines()[2].endswith(
+        "| 0.80x (0.80–0.80) | 0.80x (0.80–0.80) |")

@@ -1,10 +1,21 @@
 """The plugin host: discovers, isolates, times and reports StrideGuard plugins.
 
 Built on pluggy, but pluggy's hook caller runs every implementation in one go (one raising
-aborts the rest), so the host calls each plugin's implementation on its own, in a worker
-thread of the host's pool with a time budget, validates what comes back, and disables a plugin after
-``max_failures`` consecutive failures. Create hosts with :func:`create_host` (a factory, never
-a module global, so tests get a fresh one each).
+aborts the rest), so the host calls each plugin's implementation on its own, times it against a
+budget, validates what comes back, and disables a plugin after ``max_failures`` consecutive
+failures. Create hosts with :func:`create_host` (a factory, never a module global, so tests get
+a fresh one each).
+
+Where a call runs: a plugin starts **on probation**, its calls on a thread of the host's pool
+(one thread per hook call runs the probationers one after another; the caller waits for each
+at most the budget from its own start and abandons a late one). After ``inline_after`` calls
+in a row that returned within the budget, the plugin is called **inline**, on the caller's
+thread, and timed: a thread hand-off costs more than a well-behaved plugin's whole call (and
+up to a GIL switch interval in a busy threaded worker). An inline call that overruns the
+budget is a failure, its result is dropped, and the plugin goes back to the pool for good.
+So a plugin's first calls, and every call of one that ever overran, are bounded by the budget;
+an inline call of a plugin that turns slow later delays that one request by its overrun.
+``inline_after=0`` keeps every call on the pool.
 """
 
 from __future__ import annotations
@@ -13,8 +24,8 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
@@ -38,6 +49,8 @@ log = logging.getLogger("strideguard.plugins")
 
 ACTIVE, FAILED, DISABLED = "active", "failed", "disabled"
 MAX_ERROR = 300
+#: Timely calls in a row after which a plugin is called inline (the default probation).
+INLINE_AFTER = 20
 
 
 @dataclass
@@ -52,6 +65,9 @@ class PluginRecord:
     last_error: str | None = None
     failures: int = 0
     abandoned: int = 0  # calls that ran past the budget and are still running
+    timely: int = 0  # calls in a row that returned within the budget (probation)
+    inline: bool = False  # called on the caller's thread (after probation)
+    overran: bool = False  # overran the budget once: never called inline again
     conditions: tuple[Condition, ...] | None = None  # cached once a call succeeds
     exercises: tuple[Exercise, ...] | None = None  # cached once a call succeeds
 
@@ -69,17 +85,33 @@ class PluginRecord:
 
 @dataclass
 class _Call:
-    """One hook call running in its own thread."""
+    """One plugin's hook call."""
 
     record: PluginRecord
     function: Callable[..., Any]
     kwargs: dict[str, Any]
-    future: Future | None = None
     started: float = 0.0
+    ended: float = 0.0
     result: Any = None
     error: BaseException | None = None
     done: bool = False
     abandoned: bool = False
+    inline: bool = False  # run on the caller's thread
+
+
+@dataclass
+class _Lane:
+    """Calls run one after another on ONE pool thread: a hook call costs one hand-off to the
+    pool, not one per plugin, and each call still has its own budget from its own start
+    (the caller abandons a call that overruns and moves the calls not started yet to a new
+    lane). Guarded by the host's lock."""
+
+    calls: list[_Call]
+    submitted: float
+    next: int = 0  # the index of the next call to start
+    current: _Call | None = None
+    cancelled: bool = False
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 def _short(error: BaseException | str) -> str:
@@ -93,8 +125,9 @@ class PluginHost:
     Settings are plain values (the app maps ``STRIDEGUARD_PLUGINS_*`` onto them):
     ``allowlist`` (``None`` = every plugin; else only these names), ``blocklist`` (never these),
     ``budget_s`` (seconds per call; ``0`` = no budget, call inline), ``max_failures``
-    (consecutive failures before a plugin is disabled) and ``trace`` (log every hook call with
-    its duration). ``observer``, when set, hears every call's duration and every failure
+    (consecutive failures before a plugin is disabled), ``inline_after`` (timely calls in a
+    row before a plugin is called inline; ``0`` = never, see the module doc) and ``trace``
+    (log every hook call with its duration). ``observer``, when set, hears every call's duration and every failure
     (``call(plugin, hook, seconds)``, ``failure(plugin, hook, reason)``: the app's metrics).
     """
 
@@ -108,12 +141,14 @@ class PluginHost:
         budget_s: float = 0.5,
         max_failures: int = 3,
         trace: bool = False,
+        inline_after: int = INLINE_AFTER,
     ) -> None:
         self.allowlist = frozenset(allowlist) if allowlist is not None else None
         self.blocklist = frozenset(blocklist)
         self.budget_s = budget_s
         self.max_failures = max(1, max_failures)
         self.trace = trace
+        self.inline_after = max(0, inline_after)
         self._pm = pluggy.PluginManager(PROJECT_NAME)
         self._pm.add_hookspecs(hookspecs)
         self._records: dict[str, PluginRecord] = {}
@@ -238,16 +273,73 @@ class PluginHost:
         except BaseException as exc:  # isolated: reported to the caller, never raised here
             call.error = exc
         finally:
+            ended = time.perf_counter()
             with self._lock:
+                call.ended = ended
                 call.done = True
                 if call.abandoned:
                     call.record.abandoned -= 1
 
+    def _run_lane(self, lane: _Lane) -> None:
+        """A pool thread's part: start the lane's calls in turn until none is left or the
+        caller moved the rest elsewhere (after abandoning a late call)."""
+        try:
+            while True:
+                with self._lock:
+                    if lane.cancelled or lane.next >= len(lane.calls):
+                        return
+                    call = lane.calls[lane.next]
+                    lane.next += 1
+                    call.started = time.perf_counter()
+                    lane.current = call
+                self._run(call)
+        finally:
+            lane.finished.set()
+
+    def _start_lane(self, calls: list[_Call]) -> _Lane:
+        lane = _Lane(calls, time.perf_counter())
+        self._executor().submit(self._run_lane, lane)
+        return lane
+
+    def _deadline(self, lane: _Lane) -> float:
+        """When the lane's running call overruns (or, between calls, when the lane has made
+        no progress for a whole budget). Called under the host's lock."""
+        current = lane.current
+        if current is None:
+            return lane.submitted + self.budget_s
+        return (current.ended if current.done else current.started) + self.budget_s
+
+    def _await(self, lane: _Lane) -> None:
+        """Wait until each of the lane's calls has returned or overrun its budget, measured
+        from its own start. A call not started within the budget of the lane's last progress
+        (every pool thread busy) is not run at all and counts as timed out."""
+        while True:
+            with self._lock:
+                deadline = self._deadline(lane)
+            if lane.finished.wait(max(deadline - time.perf_counter(), 0.0)):
+                return
+            rest: list[_Call] = []
+            with self._lock:
+                if self._deadline(lane) > time.perf_counter():
+                    continue  # the lane moved on meanwhile: wait for its next call
+                current = lane.current
+                lane.cancelled = True
+                if current is not None and not current.done:
+                    current.abandoned = True  # still running: the plugin is skipped until it ends
+                    current.record.abandoned += 1
+                    rest = lane.calls[lane.next:]
+                lane.next = len(lane.calls)
+            if not rest:
+                return
+            lane = self._start_lane(rest)
+
     def _call_each(
         self, hook: str, kwargs: dict[str, Any], only: set[str] | None = None
     ) -> list[tuple[PluginRecord, Any]]:
-        """Call ``hook`` on every active plugin, each on its own, in parallel, within budget.
+        """Call ``hook`` on every active plugin, each on its own, within budget.
 
+        With a budget the calls run one after another on a pool thread (one hand-off per hook
+        call), each abandoned when it overruns; without one (``budget_s=0``) inline.
         Returns ``(record, result)`` for each plugin whose call succeeded; failures (raised,
         timed out, still stuck from an earlier call) are counted and logged.
         """
@@ -264,40 +356,68 @@ class PluginHost:
                 continue
             args = {name: kwargs[name] for name in impl.argnames}
             calls.append(_Call(record, impl.function, args))
-        for call in calls:
+        if not calls:
+            return []
+        if self.budget_s > 0:
+            pooled = [call for call in calls if not call.record.inline]
+            lane = self._start_lane(pooled) if pooled else None
+            inline = [call for call in calls if call.record.inline]
+        else:
+            lane, inline = None, calls
+        for call in inline:
+            call.inline = True
             call.started = time.perf_counter()
-            if self.budget_s > 0:
-                call.future = self._executor().submit(self._run, call)
-            else:
-                self._run(call)
-        pending = [call.future for call in calls if call.future is not None]
-        if pending:
-            wait(pending, timeout=self.budget_s)
+            self._run(call)
+        if lane is not None:
+            self._await(lane)
+        now = time.perf_counter()
         results: list[tuple[PluginRecord, Any]] = []
         for call in calls:
             with self._lock:
                 timed_out = not call.done
-                if timed_out:
-                    call.abandoned = True
-                    call.record.abandoned += 1
-            elapsed_ms = (time.perf_counter() - call.started) * 1000
+                ended = call.ended if call.done else now
+            seconds = ended - call.started if call.started else 0.0
+            late = self.budget_s > 0 and (timed_out or seconds > self.budget_s)
+            self._probation(call.record, late)
             if timed_out:
                 outcome = f"timed out after {self.budget_s:g} s"
                 self._fail(call.record, hook, outcome)
-                self._observe(call.record, hook, elapsed_ms / 1000, "timeout")
+                self._observe(call.record, hook, seconds, "timeout")
+            elif late and call.inline:  # returned after its budget: its result is dropped
+                outcome = f"overran its {self.budget_s:g} s budget inline ({seconds:.2f} s)"
+                self._fail(call.record, hook, outcome)
+                self._observe(call.record, hook, seconds, "timeout")
             elif call.error is not None:
                 outcome = f"raised {_short(call.error)}"
                 self._fail(call.record, hook, outcome)
-                self._observe(call.record, hook, elapsed_ms / 1000, "raised")
+                self._observe(call.record, hook, seconds, "raised")
             else:
                 outcome = "ok"
                 results.append((call.record, call.result))
-                self._observe(call.record, hook, elapsed_ms / 1000, None)
+                self._observe(call.record, hook, seconds, None)
             if self.trace:
                 log.info(
-                    "plugin trace: %s.%s %.1f ms %s", call.record.name, hook, elapsed_ms, outcome
+                    "plugin trace: %s.%s %.1f ms %s%s", call.record.name, hook, seconds * 1000,
+                    outcome, " (inline)" if call.inline else "",
                 )
         return results
+
+    def _probation(self, record: PluginRecord, late: bool) -> None:
+        """Count a call towards the plugin's probation: ``inline_after`` timely calls in a
+        row make it inline; one late call sends it back to the pool for good."""
+        if self.budget_s <= 0 or not self.inline_after:
+            return
+        with self._lock:
+            if late:
+                record.timely, record.overran = 0, True
+                if record.inline:
+                    record.inline = False
+                    log.warning("plugin %s overran its budget inline: called on the pool from now on",
+                                record.name)
+            elif not record.overran and not record.inline:
+                record.timely += 1
+                if record.timely >= self.inline_after:
+                    record.inline = True
 
     def _validated(
         self,
@@ -451,6 +571,7 @@ def create_host(
     budget_s: float = 0.5,
     max_failures: int = 3,
     trace: bool = False,
+    inline_after: int = INLINE_AFTER,
     load_entrypoints: bool = True,
 ) -> PluginHost:
     """Build a plugin host and (by default) load every ``strideguard.plugins`` entry point."""
@@ -460,6 +581,7 @@ def create_host(
         budget_s=budget_s,
         max_failures=max_failures,
         trace=trace,
+        inline_after=inline_after,
     )
     if load_entrypoints:
         host.load_entrypoints()

@@ -44,6 +44,7 @@ def init_plugins(app: Flask) -> None:
         blocklist=cfg.get("PLUGINS_BLOCK") or (),
         budget_s=cfg["PLUGIN_BUDGET_S"],
         max_failures=cfg["PLUGIN_MAX_FAILURES"],
+        inline_after=cfg["PLUGINS_INLINE_AFTER"],
         trace=cfg["PLUGINS_TRACE"],
     )
 

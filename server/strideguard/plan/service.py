@@ -8,6 +8,7 @@ for one runner, or for views over many (the reminder sweep, a therapist's dashbo
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.day.values import RunnerSettings
 from strideguard.extensions import core_rows, db, ids_match
+from strideguard.operations import writelock
 from strideguard.plan.machine import PlanDay, PlanEvent, PlanState, replay
 from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.rehab.store import with_rehab
@@ -81,19 +83,38 @@ def _q() -> _Statements:
     return _Q
 
 
+#: ``session.info`` key: (the root transaction, the runners it locked) on PostgreSQL.
+_LOCKED = "strideguard.locked_runners"
+
+
 def lock_runner(user_id: int) -> None:
     """Serialise writers of one runner's plan until the transaction ends.
 
-    PostgreSQL: ``SELECT … FOR UPDATE`` on the runner's row. SQLite: a no-op UPDATE, which
-    makes this connection the database's writer now (later writers wait on busy_timeout),
-    so the reads that follow see every earlier commit.
+    PostgreSQL: ``SELECT … FOR UPDATE`` on the runner's row, once per transaction (a write
+    asks at its start, in the after-write path and in the plan's refresh: the later asks cost
+    no round trip). SQLite: a no-op UPDATE, which makes this connection the database's writer
+    now (later writers wait on busy_timeout), so the reads that follow see every earlier commit.
     """
+    session = db.session()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    elif not db.session.connection().connection.dbapi_connection.in_transaction:
+        held = session.info.get(_LOCKED)
+        if held is not None and held[0] is session.get_transaction() and user_id in held[1]:
+            return
+        started = time.perf_counter()
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        writelock.took(session, started)
+        if session.in_nested_transaction():
+            return  # a savepoint rolled back would release it: not remembered
+        root = session.get_transaction()
+        if held is None or held[0] is not root:
+            held = session.info[_LOCKED] = (root, set())
+        held[1].add(user_id)
+    elif not session.connection().connection.dbapi_connection.in_transaction:
         # pysqlite begins a transaction at the first write: once one is open, this
         # connection already holds the write lock (the caller wrote the change first).
-        db.session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        started = time.perf_counter()
+        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        writelock.took(session, started)
 
 
 def lock_runners(user_ids: Sequence[int]) -> None:

@@ -59,8 +59,8 @@ EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(2100, 12, 31)
 
 
-def _not_future(user: User, day: date, field: str = "date") -> None:
-    if day > today_for(user):
+def _not_future(user: User, day: date, field: str = "date", today: date | None = None) -> None:
+    if day > (today or today_for(user)):
         raise Invalid(fields={field: ["This date is in the future in your time zone."]})
     if day < EARLIEST_DAY:
         raise Invalid(fields={field: [f"Use a date from {EARLIEST_DAY.isoformat()} on."]})
@@ -95,15 +95,21 @@ def _by_key(model: type, names: tuple[str, ...]) -> Any:
     return select(model).where(*(getattr(model, name) == bindparam(name) for name in names))
 
 
-def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[Any, bool]:
+#: "Not looked up yet" (``None`` means looked up and not found).
+_UNREAD: Any = object()
+
+
+def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any], existing: Any = _UNREAD) -> tuple[Any, bool]:
     """Create the row identified by ``key`` or replace its ``fields`` (flushed, not committed:
-    the caller commits it with the care plan it changes).
+    the caller commits it with the care plan it changes). ``existing``: the row by ``key`` (or
+    ``None``) when the caller already read it in this transaction.
 
     Returns (row, created). Replays are idempotent: a concurrent replay that inserts the same
     key first makes our insert fail its unique constraint, and we update that row instead.
     """
     by_key = _by_key(model, tuple(key))
-    existing = db.session.execute(by_key, key).scalar_one_or_none()
+    if existing is _UNREAD:
+        existing = db.session.execute(by_key, key).scalar_one_or_none()
     if existing is None:
         row = model(**key, **fields)
         try:
@@ -124,9 +130,11 @@ def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any]) -> tuple[A
     return existing, False
 
 
-def _settle(user: User, changed: date) -> Guidance:
-    """After a write dated ``changed``: the one after-write path, then one commit."""
-    guidance = after_write(user, changed).changed
+def _settle(user: User, changed: date, today: date | None = None) -> Guidance:
+    """After a write dated ``changed``: the one after-write path, then one commit. ``today``:
+    the runner's today read under their lock before the write, when the write cannot have
+    moved it (see ``record_checkin``)."""
+    guidance = after_write(user, changed, today=today).changed
     db.session.commit()
     return guidance
 
@@ -148,13 +156,16 @@ def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin
     """Save the check-in of a local date, bring the care plan up to date and return the
     day's guidance — one transaction. Returns (check-in, created, guidance)."""
     begin_write(user)
-    checkin, created = put_checkin(user, day, data)
-    return checkin, created, _settle(user, day)
+    # The runner's today, read once: a check-in dated on or before it cannot move it (the
+    # latest date recorded past the local date stays the latest), so after_write reuses it.
+    today = today_for(user)
+    checkin, created = put_checkin(user, day, data, today)
+    return checkin, created, _settle(user, day, today)
 
 
-def put_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool]:
+def put_checkin(user: User, day: date, data: dict[str, Any], today: date | None = None) -> tuple[Checkin, bool]:
     """Create or replace the check-in of a local date (not committed). Returns (check-in, created)."""
-    _not_future(user, day)
+    _not_future(user, day, today=today)
     fields = {
         "pain": data["pain"],
         "morning_pain": data.get("morning_pain"),
@@ -215,20 +226,26 @@ def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bo
     """Save a run, bring the care plan up to date (from the earlier of its old and new date)
     and return the guidance of the run's date — one transaction."""
     begin_write(user)
-    old = db.session.execute(
-        select(Run.date).where(Run.user_id == user.id, Run.uuid == run_uuid)
-    ).scalar()
-    run, created = put_run(user, run_uuid, data)
+    today = today_for(user)
+    existing = db.session.execute(_by_key(Run, ("user_id", "uuid")), {"user_id": user.id, "uuid": run_uuid}
+                                  ).scalar_one_or_none()
+    old = existing.date if existing is not None else None
+    run, created = put_run(user, run_uuid, data, today, existing)
     changed = min(run.date, old) if old is not None else run.date
-    written = after_write(user, changed)
+    # A run added or replaced on its own date cannot move the runner's today; one moved off
+    # a date past the local date can (after_write reads it again).
+    written = after_write(user, changed, today=today if old in (None, run.date) else None)
     guidance = written.changed if changed == run.date else guidance_for(user, run.date)
     db.session.commit()
     return run, created, guidance
 
 
-def put_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool]:
-    """Create or replace a run by its client UUID (not committed). Returns (run, created)."""
-    _not_future(user, data["date"])
+def put_run(user: User, run_uuid: str, data: dict[str, Any], today: date | None = None,
+            existing: Any = _UNREAD) -> tuple[Run, bool]:
+    """Create or replace a run by its client UUID (not committed). Returns (run, created).
+    ``today``: the runner's today when already read; ``existing``: the run by its UUID (or
+    ``None``) when already read in this transaction."""
+    _not_future(user, data["date"], today=today)
     _check_shoe(user, data.get("shoe_id"))
     if data.get("pain_onset_m") is not None and data["pain_onset_m"] > data["distance_m"]:
         raise Invalid(fields={"pain_onset_m": ["Pain cannot start after the end of the run."]})
@@ -236,7 +253,7 @@ def put_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool]
         "date", "distance_m", "duration_s", "pain_during", "pain_after",
         "pain_onset_m", "surface", "shoe_id", "note",
     )}
-    return _upsert(Run, {"user_id": user.id, "uuid": run_uuid}, fields)
+    return _upsert(Run, {"user_id": user.id, "uuid": run_uuid}, fields, existing)
 
 
 def list_runs(user: User, first: date, last: date) -> list[Run]:
