@@ -129,6 +129,7 @@ def test_full_volume_refuses_writes_keeps_reads_and_no_worker_dies(small_volume,
 
 
 @pytest.mark.parametrize("migrated", ["sqlite"], indirect=True)
+@pytest.mark.fresh_app  # hooks the engine: the database is full for this app
 def test_sqlite_full_in_process(app, runner):
     """SQLite's ``max_page_count`` set to the current size: the database is full."""
     today = local_today("UTC")
