@@ -16,6 +16,15 @@ from tests.support.postgres import throwaway_database
 BACKENDS = ("sqlite", "postgres")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` every browser test runs on one worker, in order: one live
+    server and one Chromium (package fixtures), torn down once."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test run, dropped at the end."""

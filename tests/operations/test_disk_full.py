@@ -65,6 +65,7 @@ def fill(folder: Path) -> Path:
     return filler
 
 
+@pytest.mark.process
 def test_full_volume_refuses_writes_keeps_reads_and_no_worker_dies(small_volume, tmp_path):
     instance = small_volume / "instance"
     env = server_env(instance, f"sqlite:///{instance / 'strideguard.sqlite3'}", STRIDEGUARD_LOG_LEVEL="INFO")
