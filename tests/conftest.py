@@ -19,10 +19,14 @@ BACKENDS = ("sqlite", "postgres")
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup`` every browser test runs on one worker, in order: one live
-    server and one Chromium (package fixtures), torn down once."""
+    server and one Chromium (package fixtures), torn down once. The PostgreSQL variant of a
+    backend-parametrised test is marked ``postgres``."""
     for item in items:
         if item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.xdist_group("browser"))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(v, str) and v.startswith("postgres") for v in params.values()):
+            item.add_marker(pytest.mark.postgres)  # the PostgreSQL variant: -m postgres selects them
 
 
 @pytest.fixture(scope="session")
