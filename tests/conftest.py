@@ -29,6 +29,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.postgres)  # the PostgreSQL variant: -m postgres selects them
 
 
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after pytest grouped them by session-scoped parameters
+def pytest_collection_modifyitems_processes_first(items: list[pytest.Item]) -> None:
+    """Tests that start processes first, the longest of them (LONGEST) before the others:
+    xdist hands them out while the in-process tests can still fill the other workers around
+    them, instead of one of them starting last and running alone. The order is otherwise
+    kept (xdist needs the same order on every worker; it is deterministic)."""
+    def key(item: pytest.Item) -> tuple[bool, int]:
+        rank = next((i for i, prefix in enumerate(LONGEST) if item.nodeid.startswith(prefix)), len(LONGEST))
+        return item.get_closest_marker("process") is None, rank
+
+    items.sort(key=key)
+
+
+#: The process tests measured longest (one to nine minutes on a busy 2-core machine), longest first.
+LONGEST = (
+    "tests/reminders/test_concurrency.py::test_workers_send_every_reminder_exactly_once[postgres]",
+    "tests/security/test_one_runner_lanes.py::",
+    "tests/security/test_crash_safety.py::",
+    "tests/operations/test_outages.py::",
+)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test run, dropped at the end."""
