@@ -13,7 +13,7 @@ PORT   ?= 5000
 # The machine kind's PostgreSQL (trust auth); tests create a throwaway database per run.
 export STRIDEGUARD_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-fast bench fuzz lighthouse services chromium clean
+.PHONY: run test test-fast audit bench fuzz lighthouse services chromium clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,11 +42,22 @@ services:
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done
 
-test: $(TEST_STAMP) chromium services
-	$(PY) -m pytest -p no:cacheprovider -q
+# The suite runs on pytest-xdist workers (-n auto: one per core); the browser tests stay
+# together on one worker (one server, one Chromium). Kinds are markers: browser, process
+# (real server/worker/CLI processes), network (pip-audit: `make audit`, not here).
+PYTEST := $(PY) -m pytest -p no:cacheprovider -q
+XDIST  ?= -n auto --dist loadgroup
 
+test: $(TEST_STAMP) chromium services
+	$(PYTEST) $(XDIST) -m "not network"
+
+# No browser, no processes, no network: the in-process tests, both databases.
 test-fast: $(TEST_STAMP) services
-	$(PY) -m pytest -p no:cacheprovider -q -m "not browser"
+	$(PYTEST) $(XDIST) -m "not browser and not process and not network"
+
+# pip-audit asks PyPI for known vulnerabilities of every installed dependency (network).
+audit: $(TEST_STAMP)
+	$(PYTEST) -m network tests/security/test_supply_chain.py
 
 bench: $(TEST_STAMP) services
 	@command -v wrk >/dev/null 2>&1 || { (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }

@@ -16,6 +16,41 @@ from tests.support.postgres import throwaway_database
 BACKENDS = ("sqlite", "postgres")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` every browser test runs on one worker, in order: one live
+    server and one Chromium (package fixtures), torn down once. The PostgreSQL variant of a
+    backend-parametrised test is marked ``postgres``."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(isinstance(v, str) and v.startswith("postgres") for v in params.values()):
+            item.add_marker(pytest.mark.postgres)  # the PostgreSQL variant: -m postgres selects them
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after pytest grouped them by session-scoped parameters
+def pytest_collection_modifyitems_processes_first(items: list[pytest.Item]) -> None:
+    """Tests that start processes first, the longest of them (LONGEST) before the others:
+    xdist hands them out while the in-process tests can still fill the other workers around
+    them, instead of one of them starting last and running alone. The order is otherwise
+    kept (xdist needs the same order on every worker; it is deterministic)."""
+    def key(item: pytest.Item) -> tuple[bool, int]:
+        rank = next((i for i, prefix in enumerate(LONGEST) if item.nodeid.startswith(prefix)), len(LONGEST))
+        return item.get_closest_marker("process") is None, rank
+
+    items.sort(key=key)
+
+
+#: The process tests measured longest (one to nine minutes on a busy 2-core machine), longest first.
+LONGEST = (
+    "tests/reminders/test_concurrency.py::test_workers_send_every_reminder_exactly_once[postgres]",
+    "tests/security/test_one_runner_lanes.py::",
+    "tests/security/test_crash_safety.py::",
+    "tests/operations/test_outages.py::",
+)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this test run, dropped at the end."""
@@ -60,20 +95,141 @@ def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 def _truncate_all() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    """Empty every table. PostgreSQL: DELETE from the tables that hold rows and restart the
+    sequences that were used (what ``TRUNCATE … RESTART IDENTITY`` gives, at a few ms instead
+    of ~80 ms for 18 empty tables); SQLite: DELETE from every table."""
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # children first
     if db.engine.url.get_backend_name() == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables)
+        filled = set(db.session.execute(text(probe)).scalars())
+        for name in tables:
+            if name in filled:
+                db.session.execute(text(f"DELETE FROM {name}"))
+        db.session.execute(text(
+            "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false) "
+            "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        ))
     else:
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))
     db.session.commit()
 
 
-def make_app(migrated, **extra):
-    """An app on the migrated database of ``migrated``, with every table emptied."""
+# -- one app per backend and configuration for the session --------------------------------
+#
+# ``create_app`` costs ~50-70 ms (mostly the OpenAPI document), so apps are built once per
+# (backend, configuration) and reused. Before each use the app is put back to how it was
+# built: its configuration (a test's edits never leak), the extension entries cached lazily
+# during a test (VAPID key, push allowlist, metrics registry, ...), the plugin host (rebuilt
+# when a test registered plugins or one failed), the background import runner (drained),
+# the module-global rate limiter (flask-limiter keeps the last ``init_app``'s settings and
+# storage on its one instance, so each app's are restored), and the tables (emptied).
+#
+# A test that changes the app itself (adds a route, hooks the engine) must have a fresh app:
+# ``@pytest.mark.fresh_app`` for the ``app`` fixture, ``make_app(..., fresh=True)`` otherwise.
+
+#: Settings a cached app reads only per request: they are applied at each use, not part of
+#: the cache key (the per-test push service listens on a new port each time).
+LATE_SETTINGS = frozenset({"PUSH_ALLOWED_HOSTS"})
+#: Extension entries derived lazily from LATE_SETTINGS.
+LATE_EXTENSIONS = frozenset({"strideguard.push_allowlist"})
+
+_APPS: dict[tuple, object] = {}
+_PRISTINE = "tests.pristine"
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    hash(value)  # TypeError: not cacheable
+    return value
+
+
+def _plugin_state(app) -> tuple:
+    from strideguard.guidance.service import EXTENSION_KEY
+
+    host = app.extensions[EXTENSION_KEY]
+    records = tuple(
+        (name, r.version, r.status, r.failures, r.abandoned, r.last_error, id(r.plugin))
+        for name, r in sorted(host._records.items())
+    )
+    return id(host), host.failures_seen, records, type(getattr(host, "observer", None))
+
+
+def _limiter_state() -> dict:
+    from strideguard.extensions import limiter
+
+    return dict(vars(limiter))
+
+
+def _remember_pristine(app) -> None:
+    import copy
+
+    config = dict(app.config)
+    try:
+        config = copy.deepcopy(config)
+    except Exception:  # pragma: no cover - a value that cannot be copied: keep the reference
+        pass
+    app.extensions[_PRISTINE] = {
+        "config": config,
+        "extensions": set(app.extensions) | {_PRISTINE},
+        "plugins": _plugin_state(app),
+        "limiter": _limiter_state(),
+    }
+
+
+def _restore(app, late: dict) -> None:
+    """Put a cached app back to how it was built (see above), with ``late`` settings."""
+    import copy
+
+    from strideguard.extensions import limiter
+    from strideguard.guidance.service import init_plugins
+
+    pristine = app.extensions[_PRISTINE]
+    runner = app.extensions.get("strideguard.imports")
+    if runner is not None:
+        runner.shutdown(wait=True)
+    app.config.clear()
+    app.config.update(copy.deepcopy(pristine["config"]))
+    app.config.update(late)
+    for key in set(app.extensions) - pristine["extensions"] | LATE_EXTENSIONS:
+        app.extensions.pop(key, None)
+    if _plugin_state(app) != pristine["plugins"]:
+        init_plugins(app)  # a test registered plugins, or one failed or was disabled
+        if app.config["METRICS_ENABLED"]:
+            from strideguard.operations.metrics import PluginMetrics
+
+            app.extensions["strideguard.plugins"].observer = PluginMetrics()
+        pristine["plugins"] = _plugin_state(app)
+    vars(limiter).clear()
+    vars(limiter).update(pristine["limiter"])
+    if limiter.enabled and limiter._storage is not None and type(limiter._storage).__name__ != "DatabaseStorage":
+        limiter._storage.reset()  # in-memory counters (database:// ones go with the tables)
+
+
+def make_app(migrated, fresh: bool = False, **extra):
+    """An app on the migrated database of ``migrated``, with every table emptied: the
+    session's app for this backend and configuration, or a new one with ``fresh=True``."""
     backend, url, tmp = migrated
-    app = create_app(app_config(tmp, url, **extra))
-    app.config["BACKEND"] = backend
+    late = {k: v for k, v in extra.items() if k in LATE_SETTINGS}
+    key = None
+    if not fresh:
+        try:
+            key = (backend, url, _frozen({k: v for k, v in extra.items() if k not in LATE_SETTINGS}))
+        except TypeError:
+            key = None
+    app = _APPS.get(key) if key is not None else None
+    if app is None:
+        app = create_app(app_config(tmp, url, **({k: v for k, v in extra.items() if k not in LATE_SETTINGS}
+                                                  if key is not None else extra)))
+        app.config["BACKEND"] = backend
+        if key is not None:
+            _remember_pristine(app)
+            _APPS[key] = app
+    if key is not None:
+        _restore(app, late)
     with app.app_context():
         _truncate_all()
     return app
@@ -85,13 +241,16 @@ def close_app(app) -> None:
         runner.shutdown(wait=True)  # background import jobs finish before the tables go
     with app.app_context():
         db.session.remove()
-        db.engine.dispose()
+        if _PRISTINE not in app.extensions:  # a fresh app: nobody uses it again
+            db.engine.dispose()
 
 
 @pytest.fixture
 def app(migrated, request: pytest.FixtureRequest):
-    """An app on a clean database of the parametrised backend (overrides via indirect param)."""
-    app = make_app(migrated, **(getattr(request, "param", None) or {}))
+    """An app on a clean database of the parametrised backend (overrides via indirect param;
+    ``@pytest.mark.fresh_app`` for a new app instead of the session's)."""
+    fresh = request.node.get_closest_marker("fresh_app") is not None
+    app = make_app(migrated, fresh=fresh, **(getattr(request, "param", None) or {}))
     yield app
     close_app(app)
 

@@ -161,6 +161,7 @@ class TestPublicEndpoints:
 
 
 @pytest.mark.parametrize("app", [{"PROPAGATE_EXCEPTIONS": False}], indirect=True)
+@pytest.mark.fresh_app  # adds a route
 class TestUnexpectedErrors:
     def test_an_unexpected_exception_is_a_500_envelope_without_details(self, app, client) -> None:
         def explode():

@@ -200,10 +200,13 @@ def test_offline_edits_and_deletions_reach_the_server_exactly_once(phone: tuple[
     expect(page.get_by_text("Saved on this phone. Advice appears when you are back online.")).to_be_visible()
     open_history(page)
     page.get_by_role("button", name=f"Delete run of {label}, 3.0 km").click()
+    # Its snackbar first (the click queues the DELETE before showing it), then the window lapses.
+    expect(page.locator("#snackbar").get_by_role("status")).to_have_text("Run deleted ·")
     expect(page.locator("#snackbar")).to_be_hidden(timeout=10000)
 
     # Delete yesterday's check-in offline and let the window lapse.
     page.get_by_role("button", name=f"Delete check-in of {day_label(page, yesterday)}").click()
+    expect(page.locator("#snackbar").get_by_role("status")).to_have_text("Check-in deleted ·")
     expect(page.locator("#snackbar")).to_be_hidden(timeout=10000)
     queued = sorted((i["method"], i["key"].split(":")[0], (i["body"] or {}).get("distance_m")) for i in page.evaluate(OUTBOX))
     assert queued == [("DELETE", "checkin", None), ("DELETE", "run", None), ("PUT", "run", 9500)]

@@ -26,6 +26,8 @@ from tests.reminders.test_concurrency import worker_env
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
+pytestmark = pytest.mark.process  # worker processes
+
 ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = 24
 THERAPISTS = 3

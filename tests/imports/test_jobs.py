@@ -87,6 +87,7 @@ def test_the_sweep_removes_uploads_no_import_refers_to(app, runner):
     assert not stray.exists()
 
 
+@pytest.mark.process
 @SQLITE_ONLY
 def test_an_import_outlives_a_killed_web_server(app, tmp_path):
     """SIGKILL the server right after the 202; `strideguard imports sweep` (what the worker

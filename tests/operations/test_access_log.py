@@ -35,6 +35,7 @@ def raw_request(port: int, target: str, extra: str = "") -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.process
 def test_a_served_app_logs_hostile_paths_escaped(tmp_path) -> None:
     env = operator_env(tmp_path, f"sqlite:///{tmp_path / 'log.sqlite3'}")
     log_path = tmp_path / "server.log"

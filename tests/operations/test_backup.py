@@ -164,6 +164,7 @@ def test_refusals_are_sentences_and_change_nothing(tmp_path) -> None:
     assert (tmp_path / "b" / "vapid_private.pem").read_text() == "another key"
 
 
+@pytest.mark.process
 def test_cli_refuses_with_the_sentence_and_exit_status_1(tmp_path) -> None:
     import subprocess
     import sys

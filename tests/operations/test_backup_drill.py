@@ -31,6 +31,8 @@ from tests.security.live import REPO, LiveServer, cli
 from tests.security.live import server_env
 from tests.support.postgres import throwaway_database
 
+pytestmark = pytest.mark.process  # served apps and the CLI
+
 #: Writes each lane sends at most (the lane stops early once the backup is done + a margin).
 MAX_WRITES = 300
 AFTER_BACKUP = 15  # writes each lane sends after the backup finished

@@ -107,6 +107,7 @@ def redis_db():
     client.flushdb()
 
 
+@pytest.mark.process
 def test_the_containers_command_lines_run_the_whole_stack(tmp_path, redis_db) -> None:
     instance = tmp_path / "data"  # the shared volume
     web_port, metrics_port = free_port(), free_port()

@@ -65,6 +65,7 @@ def fill(folder: Path) -> Path:
     return filler
 
 
+@pytest.mark.process
 def test_full_volume_refuses_writes_keeps_reads_and_no_worker_dies(small_volume, tmp_path):
     instance = small_volume / "instance"
     env = server_env(instance, f"sqlite:///{instance / 'strideguard.sqlite3'}", STRIDEGUARD_LOG_LEVEL="INFO")
@@ -129,6 +130,7 @@ def test_full_volume_refuses_writes_keeps_reads_and_no_worker_dies(small_volume,
 
 
 @pytest.mark.parametrize("migrated", ["sqlite"], indirect=True)
+@pytest.mark.fresh_app  # hooks the engine: the database is full for this app
 def test_sqlite_full_in_process(app, runner):
     """SQLite's ``max_page_count`` set to the current size: the database is full."""
     today = local_today("UTC")

@@ -105,6 +105,7 @@ def wait_for_status(url: str, status: int, timeout: float = 60.0) -> dict:
     raise AssertionError(f"{url} stayed {last.status_code if last else None}: {last.text if last else ''}")
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_served_app_is_ready_while_its_worker_runs_and_not_after(tmp_path, backend, request) -> None:
     url = f"sqlite:///{tmp_path / 'ready.sqlite3'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")

@@ -31,7 +31,7 @@ def test_make_run_installs_the_package_without_test_tools(tmp_path) -> None:
     assert "strideguard run" in script
 
 
-@pytest.mark.parametrize("target", ["test", "test-fast", "bench"])
+@pytest.mark.parametrize("target", ["test", "test-fast", "audit", "bench"])
 def test_the_test_targets_add_the_test_extras(tmp_path, target) -> None:
     found = installs(dry_run(target, tmp_path))
     assert found[0].endswith("pip install --quiet -e .")

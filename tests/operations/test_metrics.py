@@ -54,6 +54,7 @@ def wait_until(check, timeout: float = 60.0):
     raise AssertionError(f"timed out waiting for {check}")
 
 
+@pytest.mark.process
 def test_one_scrape_adds_up_every_gunicorn_worker(tmp_path) -> None:
     env = server_env(tmp_path, f"sqlite:///{tmp_path / 'metrics.sqlite3'}")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -187,6 +188,7 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
+@pytest.mark.process
 def test_a_worker_on_its_own_serves_its_push_counts(subscribed, push_service) -> None:
     port = free_port()
     env = {**subscribed, "STRIDEGUARD_WORKER_METRICS_PORT": str(port)}
@@ -221,6 +223,7 @@ def _try_scrape(url: str):
         return None
 
 
+@pytest.mark.process
 def test_strideguard_run_shows_web_and_worker_in_one_scrape(subscribed, push_service, tmp_path) -> None:
     port = free_port()
     run = subprocess.Popen([sys.executable, "-m", "strideguard.cli", "run", "--port", str(port)],

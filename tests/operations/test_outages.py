@@ -22,6 +22,8 @@ from strideguard.timeutil import local_today
 from tests.operations.stores import PG_BIN, OwnPostgres, OwnRedis
 from tests.security.live import LiveServer, cli, server_env
 
+pytestmark = pytest.mark.process  # a served app, its own PostgreSQL and Redis
+
 PASSWORD = "knee-safe-42x"
 LANES = 2
 

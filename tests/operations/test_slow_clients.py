@@ -6,10 +6,13 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
 import requests
 
 from tests.security.live import serving
 from tests.security.test_limits import operator_env
+
+pytestmark = pytest.mark.process  # a served app
 
 HALF_HEAD = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "  # never finished
 

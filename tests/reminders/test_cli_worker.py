@@ -27,6 +27,8 @@ from strideguard.timeutil import local_today
 from tests.conftest import Runner, app_config
 from tests.support.pushservice import LocalPushService, push_service  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.process  # the CLI: tick, worker, run, vapid
+
 STRIDEGUARD = str(Path(sys.executable).with_name("strideguard"))
 ROOT = Path(__file__).resolve().parents[2]
 SLOW = 60.0  # generous: the machine may be busy; every wait below returns as soon as it can

@@ -62,6 +62,8 @@ from tests.conftest import app_config
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
+pytestmark = pytest.mark.process  # worker processes
+
 SETTINGS = RunnerSettings()  # the simulated runners keep the seed's limits
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -36,6 +36,8 @@ from tests.reminders.test_concurrency import worker_env
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import Behaviour, LocalPushService
 
+pytestmark = pytest.mark.process  # sender processes, one killed
+
 ROOT = Path(__file__).resolve().parents[2]
 # A Wednesday 03:00 UTC: nothing is planned in this tick, it only delivers the test's rows.
 NOW = datetime(2026, 3, 4, 3, 0, tzinfo=timezone.utc)

@@ -31,6 +31,8 @@ from tests.reminders.test_concurrency import worker_env
 from tests.support.pushservice import Behaviour, LocalPushService
 from tests.support.postgres import throwaway_database
 
+pytestmark = pytest.mark.process  # parallel sender processes
+
 ROOT = Path(__file__).resolve().parents[2]
 # A Wednesday 03:00 UTC: no runner's 20:00 reminder and no Sunday plan falls in this tick,
 # so the tick only delivers what the test put in the outbox.

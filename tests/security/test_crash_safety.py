@@ -23,6 +23,8 @@ from strideguard.timeutil import local_today
 from tests.support.postgres import throwaway_database
 from tests.security.live import LiveServer, cli, server_env
 
+pytestmark = pytest.mark.process  # a served app, killed
+
 CHECKINS = 250
 RUNS = 250
 #: Kill the server when this many writes have been acknowledged (mid-traffic, no warning).

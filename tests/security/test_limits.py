@@ -136,6 +136,7 @@ def redis_db():
     client.flushdb()
 
 
+@pytest.mark.process
 def test_login_throttle_is_shared_by_all_gunicorn_workers(tmp_path, redis_db) -> None:
     env = server_env(
         tmp_path, f"sqlite:///{tmp_path / 'limits.sqlite3'}",
@@ -200,6 +201,7 @@ def operator_env(tmp_path, url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.process
 def test_the_default_server_throttles_failed_logins_across_all_its_workers(tmp_path, operator_database) -> None:
     env = operator_env(tmp_path, operator_database)
     wrong = {"email": "operator@example.org", "password": "wrong-password-1"}
@@ -220,6 +222,7 @@ def test_the_default_server_throttles_failed_logins_across_all_its_workers(tmp_p
     assert server.log().count("Booting worker with pid") == workers, server.log()[-1500:]
 
 
+@pytest.mark.process
 def test_a_burst_at_the_default_server_gets_the_allowance_once_not_once_per_worker(tmp_path) -> None:
     env = operator_env(tmp_path, f"sqlite:///{tmp_path / 'burst.sqlite3'}")
     wrong = {"email": "burst@example.org", "password": "wrong-password-1"}
@@ -241,6 +244,7 @@ def strideguard(env: dict[str, str], *args: str, timeout: float = 60) -> subproc
                           capture_output=True, text=True, timeout=timeout)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("command", [["serve"], ["run", "--no-worker"]])
 def test_per_process_counters_are_refused_with_several_workers(tmp_path, command) -> None:
     env = operator_env(tmp_path, f"sqlite:///{tmp_path / 'mem.sqlite3'}",
@@ -251,6 +255,7 @@ def test_per_process_counters_are_refused_with_several_workers(tmp_path, command
     assert "3 web workers" in done.stderr and "redis://" in done.stderr
 
 
+@pytest.mark.process
 def test_per_process_counters_are_fine_for_one_worker_and_when_throttling_is_off(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
     one = operator_env(tmp_path, url, STRIDEGUARD_RATELIMIT_STORAGE_URL="memory://",

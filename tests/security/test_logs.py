@@ -116,7 +116,7 @@ def test_malformed_json_is_not_echoed(app, debug_logs) -> None:
 @pytest.fixture
 def boom_app(migrated):
     """An app with one extra route that fails inside SQL whose parameters hold the canary."""
-    app = make_app(migrated)
+    app = make_app(migrated, fresh=True)  # adds a route
 
     def boom():
         db.session.execute(text("SELECT note FROM no_such_table WHERE note = :note"), {"note": CANARY})

@@ -25,6 +25,8 @@ from strideguard.config import database_uri
 from tests.security.live import serving, server_env
 from tests.security.test_crash_safety import database  # noqa: F401  (the same fresh database per backend)
 
+pytestmark = pytest.mark.process  # a served app
+
 #: Writes per lane (``make fuzz`` sends more: SG_LANES_WRITES).
 WRITES_PER_LANE = int(os.environ.get("SG_LANES_WRITES", "24"))
 

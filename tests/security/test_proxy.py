@@ -85,6 +85,7 @@ def test_gunicorn_gets_the_same_trusted_proxies() -> None:
     assert argv[argv.index("--forwarded-allow-ips") + 1] == "10.0.0.5,10.1.0.0/16"
 
 
+@pytest.mark.process
 def test_a_served_app_behind_a_proxy_throttles_per_client(tmp_path) -> None:
     """The issue's reproduction against a real ``strideguard serve``: ten wrong logins for a
     made-up email through the proxy, then another runner signs in with the right password."""

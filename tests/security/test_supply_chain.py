@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
+import pytest
 import requests
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,6 +49,7 @@ def latest_release_vulns(name: str, version: str) -> tuple[str, list[str]] | Non
     return "latest", [v["id"] for v in data.get("vulnerabilities") or []]
 
 
+@pytest.mark.network  # `make audit`, not `make test`
 def test_pip_audit_finds_no_known_vulnerability() -> None:
     report = run_pip_audit()
     deps = report["dependencies"]
