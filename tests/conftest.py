@@ -47,6 +47,8 @@ LONGEST = (
     "tests/reminders/test_concurrency.py::test_workers_send_every_reminder_exactly_once[postgres]",
     "tests/security/test_one_runner_lanes.py::",
     "tests/security/test_crash_safety.py::",
+    "tests/rehab/test_session_crash.py::",
+    "tests/rehab/test_alert_exactly_once.py::",
     "tests/operations/test_outages.py::",
 )
 

@@ -35,6 +35,8 @@ from tests.security.live import LiveServer, cli, server_env
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
+pytestmark = pytest.mark.process  # a served app, worker processes
+
 PROGRAMME_ITEMS = [
     {"exercise": "core.glute_bridge", "sets": 3, "reps": 12, "per_week": 3},
     {"exercise": "core.wall_sit", "per_week": 7, "pain_ceiling": 5},

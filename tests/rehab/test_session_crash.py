@@ -30,6 +30,8 @@ from strideguard.timeutil import local_today
 from tests.security.live import LiveServer, cli, server_env
 from tests.support.postgres import throwaway_database
 
+pytestmark = pytest.mark.process  # a served app, worker processes
+
 SESSIONS = 90
 #: Kill the server when this many PUTs have been acknowledged (no warning, PUTs in flight).
 KILL_AT = (12, 40, 70)

@@ -12,6 +12,7 @@ arrow that runs back up fails here rather than in review:
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,28 @@ def _type_checking(node: ast.AST) -> bool:
     return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
 
 
+@functools.cache
+def parsed(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once per run. CPython 3.11's ``ast`` can raise
+    ``SystemError: AST constructor recursion depth mismatch`` when another thread of the
+    process runs Python code at the same moment (gh-106905, an interpreter bug); the parse
+    is tried again then — the file itself is fine."""
+    for attempt in range(3):
+        try:
+            return ast.parse(path.read_text())
+        except SystemError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def imports_of(path: Path, typing: bool = True) -> set[str]:
     """Every ``strideguard`` module a file imports, at any depth of the file. ``typing``:
     count the imports under ``if TYPE_CHECKING`` too (a circle through them is still a
     circle; they never run, so purity does not count them). ``from pkg import mod`` names
     the module ``pkg.mod``, not the package."""
     known = modules()
-    tree = ast.parse(path.read_text())
+    tree = parsed(path)
     skip: set[int] = set()
     if not typing:
         for node in ast.walk(tree):
@@ -64,7 +80,7 @@ def pure_modules() -> list[str]:
     or a module of a pure package."""
     out = []
     for name, path in modules().items():
-        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        doc = ast.get_docstring(parsed(path)) or ""
         first = doc.splitlines()[0] if doc else ""
         if "(PURE" in first or any(name == p or name.startswith(p + ".") for p in PURE_PACKAGES):
             out.append(name)
