@@ -93,8 +93,8 @@ class ItemInSchema(Schema):
     reps = fields.Integer(strict=True, allow_none=True, load_default=None, validate=REPS)
     seconds = fields.Integer(strict=True, allow_none=True, load_default=None, validate=SECONDS)
     load = fields.String(load_default="bodyweight", validate=validate.OneOf(LOADS))
-    load_kg = fields.Decimal(places=1, allow_none=True, load_default=None, as_string=False,
-                             validate=validate.Range(min=0.5, max=300))
+    load_kg = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=0.5, max=300),
+                           metadata={"description": "kg, stored to one decimal"})
     band = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=40))
     side = fields.String(load_default=None, validate=validate.OneOf(ITEM_SIDES),
                          metadata={"description": "default: the exercise's sides (each, both); left or right for one leg"})
@@ -263,8 +263,7 @@ class TodayQuerySchema(Schema):
 class SetSchema(Schema):
     reps = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=200))
     seconds = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=0, max=3600))
-    load_kg = fields.Decimal(places=1, allow_none=True, load_default=None, as_string=False,
-                             validate=validate.Range(min=0, max=300))
+    load_kg = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=0, max=300))
 
 
 class EntryInSchema(Schema):

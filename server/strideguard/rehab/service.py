@@ -10,7 +10,7 @@ first, the change, the care plan replayed, one commit.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -150,6 +150,13 @@ def _resolve(therapist: User | None, key: str) -> Exercise:
         if row is not None and row.retired_at is None:
             return _custom_exercise(row)
     raise Invalid(fields={"items": [f"Unknown exercise: {key}. Use an id from GET /exercises."]})
+
+
+def _kg(value: Any) -> Decimal | None:
+    """A load as stored and shown: kilograms to one decimal (half up), exact."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 # --- words ---------------------------------------------------------------------------------
@@ -321,7 +328,7 @@ def put_programme(therapist: User, patient_id: int, data: dict[str, Any]) -> dic
         rows.append(ProgrammeItem(
             user_id=patient.id, position=position, exercise=exercise.id, name=exercise.name,
             instructions=exercise.instructions, dose=exercise.dose, **values,
-            load=raw.get("load") or "bodyweight", load_kg=raw.get("load_kg"), band=raw.get("band"),
+            load=raw.get("load") or "bodyweight", load_kg=_kg(raw.get("load_kg")), band=raw.get("band"),
             side=raw.get("side") or exercise.sides, per_week=raw.get("per_week"),
             weekdays=sorted(set(raw["weekdays"])) if raw.get("weekdays") else None,
             pain_ceiling=raw.get("pain_ceiling"), note=raw.get("note"),
@@ -506,7 +513,7 @@ def _session_out(session: ExerciseSession, entries: list[ExerciseEntry], version
 
 def _sets_json(sets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"reps": s.get("reps"), "seconds": s.get("seconds"),
-             "load_kg": float(s["load_kg"]) if s.get("load_kg") is not None else None} for s in sets]
+             "load_kg": float(_kg(s["load_kg"])) if s.get("load_kg") is not None else None} for s in sets]
 
 
 def _in_force(user: User, day: date) -> tuple[adherence.VersionPlan | None, int | None, bool,
