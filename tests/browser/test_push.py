@@ -103,6 +103,10 @@ def test_pain_alert_push_reaches_a_notification_that_opens_the_right_screen(
     # Click the alert: the app goes to the payload's screen.
     target = next(p for p in payloads if p["kind"] in ("rest", "contact_pt"))
     page.goto("/#settings")
+    # Settings has finished loading (its profile and conditions) before the click: a screen
+    # still loading when the notification opens another may be drawn over it on a busy machine.
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    page.wait_for_load_state("networkidle")
     worker = next(w for w in context.service_workers if w.url.endswith("/sw.js"))
     worker.evaluate("""async (tag) => {
         const [n] = await self.registration.getNotifications({ tag });
