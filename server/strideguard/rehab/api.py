@@ -172,9 +172,4 @@ def patient_adherence(query: dict, patient_id: int):
 @clinic_bp.response(200, SessionSchema(many=True))
 def patient_sessions(query: dict, patient_id: int):
     """The patient's logged exercise sessions between ``from`` and ``to`` (default 90 days)."""
-    from strideguard.clinic import sharing
-
-    therapist = current_user()
-    _link, patient = sharing.care_link(therapist, patient_id)
-    first, last = date_range(patient, query.get("from_"), query.get("to"))
-    return service.sessions_for_therapist(therapist, patient_id, first, last)
+    return service.sessions_for_therapist(current_user(), patient_id, query.get("from_"), query.get("to"))

@@ -723,7 +723,13 @@ def adherence_for_therapist(therapist: User, patient_id: int, weeks: int) -> dic
     return out
 
 
-def sessions_for_therapist(therapist: User, patient_id: int, first: date, last: date) -> list[dict[str, Any]]:
+def sessions_for_therapist(therapist: User, patient_id: int, first: date | None,
+                           last: date | None) -> list[dict[str, Any]]:
+    """The patient's sessions from ``first`` through ``last`` (defaults and bounds as the
+    runner's own list, in the patient's calendar); 404 when not the therapist's patient."""
+    from strideguard.training.service import date_range
+
     _link, patient = sharing.care_link(therapist, patient_id)
+    first, last = date_range(patient, first, last)
     return list_sessions(patient.id, first, last)
 
