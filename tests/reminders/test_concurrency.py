@@ -21,7 +21,7 @@ from scratch costs ~1.7 s of CPU, so a week of 4-process steps would take ~10 mi
 cores. On one 20:00 UTC step (PostgreSQL: the Sunday the US clocks change) the command runs
 as real ``python -m strideguard.cli`` subprocesses instead.
 
-PostgreSQL (``FOR UPDATE SKIP LOCKED``): 500 runners, 4 processes. SQLite (compare-and-set
+PostgreSQL (``FOR UPDATE SKIP LOCKED``): 250 runners, 4 processes. SQLite (compare-and-set
 claim): 80 runners, 2 processes, two days.
 """
 
@@ -415,7 +415,7 @@ CASES = {
     # A week and a half day (every Sunday rule, the US clock change) in 2-hour ticks: 91
     # ticks x 4 processes. Hourly ticks double the CPU (~160 s of worker CPU measured) and
     # find nothing more: a scheduled reminder stays sendable for 3 h after its time.
-    "postgres": {"runners": 500, "processes": 4, "hours": 7 * 24 + 12, "step_h": 2,
+    "postgres": {"runners": 250, "processes": 4, "hours": 7 * 24 + 12, "step_h": 2,
                  "exec_cli_at": {datetime(2026, 3, 8, 20, tzinfo=UTC)}},
     # Two days in hourly ticks.
     "sqlite": {"runners": 80, "processes": 2, "hours": 2 * 24 + 6, "step_h": 1,
