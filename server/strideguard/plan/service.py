@@ -55,8 +55,9 @@ class _Statements:
 
     def __init__(self) -> None:
         uid, first = bindparam("uid"), bindparam("first")
+        # A Core row of every column (the replay only needs its values, not an ORM object).
         self.before = (
-            select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
+            select(PlanDayRow.__table__).where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
             .order_by(PlanDayRow.date.desc()).limit(1)
         )
         self.on = select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date == bindparam("day"))
@@ -71,6 +72,12 @@ class _Statements:
             PlanEventRow.user_id == uid, PlanEventRow.date >= first)
         self.add_days = insert(PlanDayRow.__table__)
         self.add_events = insert(PlanEventRow.__table__)
+        # The runner's lock (``lock_runner``): Core statements on the session's connection,
+        # the same SQL the ORM sent, without its per-call statement building and (for the
+        # UPDATE) its identity-map synchronisation.
+        users = User.__table__
+        self.lock_row = select(users.c.id).where(users.c.id == uid).with_for_update()
+        self.lock_db = update(users).where(users.c.id == uid).values(id=users.c.id)
 
 
 _Q: _Statements | None = None
@@ -101,7 +108,7 @@ def lock_runner(user_id: int) -> None:
         if held is not None and held[0] is session.get_transaction() and user_id in held[1]:
             return
         started = time.perf_counter()
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        session.connection().execute(_q().lock_row, {"uid": user_id})
         writelock.took(session, started)
         if session.in_nested_transaction():
             return  # a savepoint rolled back would release it: not remembered
@@ -109,11 +116,14 @@ def lock_runner(user_id: int) -> None:
         if held is None or held[0] is not root:
             held = session.info[_LOCKED] = (root, set())
         held[1].add(user_id)
-    elif not session.connection().connection.dbapi_connection.in_transaction:
-        # pysqlite begins a transaction at the first write: once one is open, this
-        # connection already holds the write lock (the caller wrote the change first).
+    else:
+        conn = session.connection()
+        if conn.connection.dbapi_connection.in_transaction:
+            # pysqlite begins a transaction at the first write: once one is open, this
+            # connection already holds the write lock (the caller wrote the change first).
+            return
         started = time.perf_counter()
-        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        conn.execute(_q().lock_db, {"uid": user_id})
         writelock.took(session, started)
 
 
@@ -146,7 +156,7 @@ def refresh(user: User, since: date | None, today: date,
     q = _q()
     horizon = today - timedelta(days=HORIZON_DAYS)
     start = max(min(since, today), horizon) if since is not None else today + timedelta(days=1)
-    prev = db.session.execute(q.before, {"uid": user.id, "day": start}).scalar_one_or_none()
+    prev = core_rows(q.before, {"uid": user.id, "day": start}).one_or_none()
     if prev is not None and since is None and prev.date >= today:
         return []  # already stepped through today
     if prev is not None:
