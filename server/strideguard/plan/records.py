@@ -146,7 +146,7 @@ def runner_today(user: User, now: Any = None) -> date:
     Dates the runner reported stay the dates they reported: the plan and the guidance go on
     from there until the local calendar catches up."""
     today = local_today(user.timezone, now)
-    later = db.session.execute(_q().later, {"uid": user.id, "day": today}).scalar()
+    later = core_rows(_q().later, {"uid": user.id, "day": today}).scalar()
     return min(later, today + timedelta(days=AHEAD_DAYS)) if later is not None else today
 
 
