@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
@@ -55,9 +55,14 @@ class _Statements:
 
     def __init__(self) -> None:
         uid, first = bindparam("uid"), bindparam("first")
-        # A Core row of every column (the replay only needs its values, not an ORM object).
+        # A Core row of every column (the replay only needs its values, not an ORM object),
+        # and whether any plan event is dated after it: the replay's store only deletes the
+        # events from the day after it when there are some (most writes change no state).
         self.before = (
-            select(PlanDayRow.__table__).where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
+            select(PlanDayRow.__table__, exists().where(
+                PlanEventRow.user_id == PlanDayRow.user_id, PlanEventRow.date > PlanDayRow.date,
+            ).label("events_after"))
+            .where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
             .order_by(PlanDayRow.date.desc()).limit(1)
         )
         self.on = select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date == bindparam("day"))
@@ -174,16 +179,21 @@ def refresh(user: User, since: date | None, today: date,
     days = replay(state, found, today, settings, first=first)
     if state.hold or any(d.state.hold for d in days):  # rare: only then read the assessments
         days = replay(state, with_assessments(user.id, found, first, today), today, settings, first=first)
-    _store(user.id, first, days)
+    # Events from ``first`` on: ``first`` is the day after ``prev`` (its row said whether any
+    # event is dated after it), or no day is stored before it (then they are deleted).
+    _store(user.id, first, days, events_stored=prev is None or bool(prev.events_after))
     return days
 
 
-def _store(user_id: int, first: date, days: Sequence[PlanDay]) -> None:
-    """Replace the stored days and events from ``first`` on with ``days`` (same transaction)."""
+def _store(user_id: int, first: date, days: Sequence[PlanDay], events_stored: bool = True) -> None:
+    """Replace the stored days and events from ``first`` on with ``days`` (same transaction).
+    ``events_stored=False``: the caller knows no event is stored from ``first`` on (under the
+    runner's lock), so there are none to delete."""
     q, conn = _q(), db.session.connection()
     where = {"uid": user_id, "first": first}
     conn.execute(q.drop_days, where)
-    conn.execute(q.drop_events, where)
+    if events_stored:
+        conn.execute(q.drop_events, where)
     if days:
         conn.execute(q.add_days, [_row_values(user_id, d) for d in days])
     events = [_event_values(user_id, e) for d in days for e in d.events]
