@@ -182,6 +182,24 @@ def test_a_past_edit_replays_the_plan(runner: Runner) -> None:
     assert runner.get("/api/v1/plan").get_json()["history"] == []
 
 
+def test_edits_after_and_before_a_plan_event_keep_the_history_a_replay_from_scratch_has(runner: Runner) -> None:
+    """The replay deletes stored events from its first day only when some are stored there
+    (``plan.service.refresh``): an edit after the rest began keeps its event, an edit before
+    it replays the event away or back, exactly as replaying everything would."""
+    story = Story(runner, date.today() - timedelta(days=6))
+    for n in range(6):
+        story.checkin(n, 0)
+    story.checkin(2, 7)
+    started = [(h["at"], h["kind"]) for h in runner.get("/api/v1/plan").get_json()["history"]]
+    assert started[0] == (story.day(2).isoformat(), "rest_started")
+    story.checkin(5, 1)  # after the event: it stays, once
+    assert [(h["at"], h["kind"]) for h in runner.get("/api/v1/plan").get_json()["history"]] == started
+    story.checkin(1, 0)  # before it: replayed, the same history
+    assert [(h["at"], h["kind"]) for h in runner.get("/api/v1/plan").get_json()["history"]] == started
+    story.checkin(2, 0)  # the day itself, now painless: the event is gone
+    assert runner.get("/api/v1/plan").get_json()["history"] == []
+
+
 def test_another_runners_plan_is_their_own(runner: Runner, other: Runner) -> None:
     Story(runner, date.today()).checkin(0, 8)
     assert runner.get("/api/v1/plan").get_json()["state"] == "rest"

@@ -48,6 +48,13 @@ def run_snap(row: Any) -> RunSnap:
     )
 
 
+#: ``RUN_COLUMNS`` are ``RunSnap``'s fields in its order (``uuid`` is its ``id``): a row of them
+#: is passed positionally (``RunSnap(*row)``), about four times cheaper than by name, and a
+#: check-in reads 13 weeks of runs.
+if [c.key for c in RUN_COLUMNS] != ["uuid"] + [f.name for f in dataclasses.fields(RunSnap)][1:]:  # pragma: no cover
+    raise RuntimeError("RUN_COLUMNS must list RunSnap's fields in its order")
+
+
 class _Reads:
     """Built once with bound parameters (building a ``select`` costs more than running it)."""
 
@@ -119,7 +126,7 @@ def recorded(user_id: int, checkins_from: date, runs_from: date, last: date) -> 
     """Read a runner's check-ins and runs (two queries, the columns the rules need; Core rows)."""
     checkins = {row.date: checkin_snap(row) for row in core_rows(
         _q().checkins, {"uid": user_id, "first": checkins_from, "last": last})}
-    runs = tuple(run_snap(row) for row in core_rows(
+    runs = tuple(RunSnap(*row) for row in core_rows(
         _q().runs, {"uid": user_id, "first": runs_from, "last": last}))
     return Recorded(checkins_from, runs_from, last, checkins, runs)
 
@@ -139,7 +146,7 @@ def runner_today(user: User, now: Any = None) -> date:
     Dates the runner reported stay the dates they reported: the plan and the guidance go on
     from there until the local calendar catches up."""
     today = local_today(user.timezone, now)
-    later = db.session.execute(_q().later, {"uid": user.id, "day": today}).scalar()
+    later = core_rows(_q().later, {"uid": user.id, "day": today}).scalar()
     return min(later, today + timedelta(days=AHEAD_DAYS)) if later is not None else today
 
 

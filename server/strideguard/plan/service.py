@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
@@ -55,8 +55,14 @@ class _Statements:
 
     def __init__(self) -> None:
         uid, first = bindparam("uid"), bindparam("first")
+        # A Core row of every column (the replay only needs its values, not an ORM object),
+        # and whether any plan event is dated after it: the replay's store only deletes the
+        # events from the day after it when there are some (most writes change no state).
         self.before = (
-            select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
+            select(PlanDayRow.__table__, exists().where(
+                PlanEventRow.user_id == PlanDayRow.user_id, PlanEventRow.date > PlanDayRow.date,
+            ).label("events_after"))
+            .where(PlanDayRow.user_id == uid, PlanDayRow.date < bindparam("day"))
             .order_by(PlanDayRow.date.desc()).limit(1)
         )
         self.on = select(PlanDayRow).where(PlanDayRow.user_id == uid, PlanDayRow.date == bindparam("day"))
@@ -71,6 +77,12 @@ class _Statements:
             PlanEventRow.user_id == uid, PlanEventRow.date >= first)
         self.add_days = insert(PlanDayRow.__table__)
         self.add_events = insert(PlanEventRow.__table__)
+        # The runner's lock (``lock_runner``): Core statements on the session's connection,
+        # the same SQL the ORM sent, without its per-call statement building and (for the
+        # UPDATE) its identity-map synchronisation.
+        users = User.__table__
+        self.lock_row = select(users.c.id).where(users.c.id == uid).with_for_update()
+        self.lock_db = update(users).where(users.c.id == uid).values(id=users.c.id)
 
 
 _Q: _Statements | None = None
@@ -101,7 +113,7 @@ def lock_runner(user_id: int) -> None:
         if held is not None and held[0] is session.get_transaction() and user_id in held[1]:
             return
         started = time.perf_counter()
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        session.connection().execute(_q().lock_row, {"uid": user_id})
         writelock.took(session, started)
         if session.in_nested_transaction():
             return  # a savepoint rolled back would release it: not remembered
@@ -109,11 +121,14 @@ def lock_runner(user_id: int) -> None:
         if held is None or held[0] is not root:
             held = session.info[_LOCKED] = (root, set())
         held[1].add(user_id)
-    elif not session.connection().connection.dbapi_connection.in_transaction:
-        # pysqlite begins a transaction at the first write: once one is open, this
-        # connection already holds the write lock (the caller wrote the change first).
+    else:
+        conn = session.connection()
+        if conn.connection.dbapi_connection.in_transaction:
+            # pysqlite begins a transaction at the first write: once one is open, this
+            # connection already holds the write lock (the caller wrote the change first).
+            return
         started = time.perf_counter()
-        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        conn.execute(_q().lock_db, {"uid": user_id})
         writelock.took(session, started)
 
 
@@ -146,7 +161,7 @@ def refresh(user: User, since: date | None, today: date,
     q = _q()
     horizon = today - timedelta(days=HORIZON_DAYS)
     start = max(min(since, today), horizon) if since is not None else today + timedelta(days=1)
-    prev = db.session.execute(q.before, {"uid": user.id, "day": start}).scalar_one_or_none()
+    prev = core_rows(q.before, {"uid": user.id, "day": start}).one_or_none()
     if prev is not None and since is None and prev.date >= today:
         return []  # already stepped through today
     if prev is not None:
@@ -164,16 +179,21 @@ def refresh(user: User, since: date | None, today: date,
     days = replay(state, found, today, settings, first=first)
     if state.hold or any(d.state.hold for d in days):  # rare: only then read the assessments
         days = replay(state, with_assessments(user.id, found, first, today), today, settings, first=first)
-    _store(user.id, first, days)
+    # Events from ``first`` on: ``first`` is the day after ``prev`` (its row said whether any
+    # event is dated after it), or no day is stored before it (then they are deleted).
+    _store(user.id, first, days, events_stored=prev is None or bool(prev.events_after))
     return days
 
 
-def _store(user_id: int, first: date, days: Sequence[PlanDay]) -> None:
-    """Replace the stored days and events from ``first`` on with ``days`` (same transaction)."""
+def _store(user_id: int, first: date, days: Sequence[PlanDay], events_stored: bool = True) -> None:
+    """Replace the stored days and events from ``first`` on with ``days`` (same transaction).
+    ``events_stored=False``: the caller knows no event is stored from ``first`` on (under the
+    runner's lock), so there are none to delete."""
     q, conn = _q(), db.session.connection()
     where = {"uid": user_id, "first": first}
     conn.execute(q.drop_days, where)
-    conn.execute(q.drop_events, where)
+    if events_stored:
+        conn.execute(q.drop_events, where)
     if days:
         conn.execute(q.add_days, [_row_values(user_id, d) for d in days])
     events = [_event_values(user_id, e) for d in days for e in d.events]

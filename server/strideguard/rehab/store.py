@@ -8,7 +8,7 @@ import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, literal, null, select, union_all
 
 from strideguard.day import redflags
 from strideguard.extensions import core_rows, db, ids_match
@@ -35,8 +35,14 @@ class _Reads:
             ExerciseEntry.date, ExerciseEntry.position)
         self.session_dates = select(ExerciseSession.date).where(
             ExerciseSession.user_id == uid, ExerciseSession.date.between(first, last)).distinct()
-        self.minimum = select(Programme.id).where(
-            Programme.user_id == uid, Programme.min_adherence_pct.is_not(None)).limit(1)
+        # ``with_rehab``'s two reads in one statement: the session dates (marked 0) and one
+        # row marked 1 when a programme sets a minimum adherence.
+        self.probe = union_all(
+            select(ExerciseSession.date, literal(0)).where(
+                ExerciseSession.user_id == uid, ExerciseSession.date.between(first, last)).distinct(),
+            select(null(), literal(1)).where(exists().where(
+                Programme.user_id == uid, Programme.min_adherence_pct.is_not(None))),
+        )
 
 
 _R: _Reads | None = None
@@ -145,10 +151,16 @@ def with_rehab(user_id: int, inputs: list[DayInput], first: date, last: date) ->
     """``inputs`` (the care plan's days ``first``..``last``) with what the exercise programme
     adds: whether an exercise session was logged the day before a check-in, and — when a
     programme sets a minimum adherence for the return — the programme and logged exercises.
-    A runner who never logged an exercise and has no minimum costs two indexed reads."""
-    dates = session_dates(user_id, first - timedelta(days=1), last)
+    A runner who never logged an exercise and has no minimum costs one indexed read."""
+    dates: set[date] = set()
+    minimum = False
+    for day, marker in core_rows(_q().probe, {"uid": user_id, "first": first - timedelta(days=1), "last": last}):
+        if marker:
+            minimum = True
+        else:
+            dates.add(day)
     rehab = None
-    if core_rows(_q().minimum, {"uid": user_id}).first() is not None:
+    if minimum:
         rehab = Rehab(versions(user_id), logged(user_id, first - timedelta(days=8), last))
     if not dates and rehab is None:
         return inputs

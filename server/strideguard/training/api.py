@@ -34,12 +34,19 @@ class RunResultSchema(Schema):
     guidance = fields.Nested(GuidanceSchema)
 
 
+#: The PUT bodies' schemas, made once: given a class, webargs makes a schema per request (a
+#: marshmallow schema copies its declared fields when made); marshmallow 4 schemas keep no
+#: per-load state, so one serves every request.
+CHECKIN_IN = CheckinInSchema()
+RUN_IN = RunInSchema()
+
+
 def _created(body: dict, created: bool) -> tuple[dict, int]:
     return body, 201 if created else 200
 
 
 @bp.route("/checkins/<string:day>", methods=["PUT"])
-@bp.arguments(CheckinInSchema)
+@bp.arguments(CHECKIN_IN)
 @bp.response(200, CheckinResultSchema, description="Replaced the check-in of that date")
 @bp.alt_response(201, schema=CheckinResultSchema, description="Created")
 def put_checkin(data: dict, day: str):
@@ -74,7 +81,7 @@ def delete_checkin(day: str):
 
 
 @bp.route("/runs/<string:run_id>", methods=["PUT"])
-@bp.arguments(RunInSchema)
+@bp.arguments(RUN_IN)
 @bp.response(200, RunResultSchema, description="Replaced the run with that UUID")
 @bp.alt_response(201, schema=RunResultSchema, description="Created")
 def put_run(data: dict, run_id: str):
