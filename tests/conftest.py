@@ -35,12 +35,12 @@ def pytest_collection_modifyitems_processes_first(items: list[pytest.Item]) -> N
     xdist hands them out while the in-process tests can still fill the other workers around
     them, instead of one of them starting last and running alone. The order is otherwise
     kept (xdist needs the same order on every worker; it is deterministic)."""
-    grouped = [item for item in items if item.get_closest_marker("xdist_group") is not None]
-    if getattr(items[0].config.option, "loadgroup", False) if items else False:
+    if items and getattr(items[0].config.option, "loadgroup", False):
         # A worker under --dist loadgroup: xdist has named each grouped test's group in its
         # node id. When a pytest release stops that (pytest 9.2: pytest-xdist#1386), the
         # groups would silently spread over the workers: refuse instead.
-        lost = [item.nodeid for item in grouped if "@" not in item.nodeid]
+        lost = [item.nodeid for item in items
+                if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid]
         if lost:
             raise pytest.UsageError(f"pytest-xdist ignored the xdist_group of {len(lost)} tests "
                                     f"(e.g. {lost[0]}): keep pytest < 9.2 (pyproject.toml)")

@@ -38,8 +38,7 @@ class _Reads:
         # ``with_rehab``'s two reads in one statement: the session dates (marked 0) and one
         # row marked 1 when a programme sets a minimum adherence.
         self.probe = union_all(
-            select(ExerciseSession.date, literal(0)).where(
-                ExerciseSession.user_id == uid, ExerciseSession.date.between(first, last)).distinct(),
+            self.session_dates.add_columns(literal(0)),
             select(null(), literal(1)).where(exists().where(
                 Programme.user_id == uid, Programme.min_adherence_pct.is_not(None))),
         )
