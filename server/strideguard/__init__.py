@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from strideguard.guidance.service import init_plugins
     from strideguard.imports import api as imports_api
     from strideguard.imports import jobs as import_jobs
-    from strideguard.operations import health, metrics
+    from strideguard.operations import health, metrics, writergate
     from strideguard.operations.proxy import TrustedProxyFix
     from strideguard.push import api as push_api
     from strideguard.rehab import api as rehab_api
@@ -58,6 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             event.listen(
                 extensions.db.engine, "connect", extensions.sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"])
             )
+            writergate.install(extensions.db.engine)  # writers queue instead of polling
     extensions.migrate.init_app(
         app, extensions.db, directory=str(Path(__file__).resolve().parents[2] / "migrations")
     )

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, case, create_engine, delete, event, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from strideguard.extensions import upsert_insert
+from strideguard.operations import writergate
 from strideguard.operations.models import RateLimitCounter
 
 SCHEME = "database"
@@ -156,6 +157,7 @@ def delete_expired(session: Any, now: float | None = None) -> int:
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 15})
+        writergate.install(engine)  # the app's database: its writers share one queue
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
