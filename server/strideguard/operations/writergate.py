@@ -152,24 +152,21 @@ def gate_for(database: str) -> Gate:
 
 class _GatedCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> Any:
-        connection: GatedConnection = self.connection  # type: ignore[assignment]
-        if connection.in_transaction or connection.gate_held or not _begins_write(sql):
-            return super().execute(sql, parameters)
-        connection.take_gate()
-        try:
-            return super().execute(sql, parameters)
-        finally:
-            connection.after_statement()
+        return self._through_gate(sqlite3.Cursor.execute, sql, parameters)
 
     def executemany(self, sql: str, seq: Any, /) -> Any:
+        return self._through_gate(sqlite3.Cursor.executemany, sql, seq)
+
+    def _through_gate(self, run: Any, sql: str, args: Any) -> Any:
+        """Run a statement; one that begins a write transaction takes the gate first."""
         connection: GatedConnection = self.connection  # type: ignore[assignment]
         if connection.in_transaction or connection.gate_held or not _begins_write(sql):
-            return super().executemany(sql, seq)
+            return run(self, sql, args)
         connection.take_gate()
         try:
-            return super().executemany(sql, seq)
+            return run(self, sql, args)
         finally:
-            connection.after_statement()
+            connection.settle()  # failed before its BEGIN: no transaction holds the turn
 
 
 class GatedConnection(sqlite3.Connection):
@@ -193,9 +190,9 @@ class GatedConnection(sqlite3.Connection):
         self.gate.acquire(self.gate_timeout)
         self.gate_held = True
 
-    def after_statement(self) -> None:
-        """A statement that should have begun the transaction did not (it failed before
-        ``BEGIN``): give the turn back."""
+    def settle(self) -> None:
+        """Give the turn back once no transaction holds it (after a commit, a rollback, or
+        a statement that failed before it began one)."""
         if self.gate_held and not self.in_transaction:
             self._give_back()
 
@@ -207,15 +204,13 @@ class GatedConnection(sqlite3.Connection):
         try:
             super().commit()
         finally:
-            if self.gate_held and not self.in_transaction:
-                self._give_back()
+            self.settle()
 
     def rollback(self) -> None:
         try:
             super().rollback()
         finally:
-            if self.gate_held and not self.in_transaction:
-                self._give_back()
+            self.settle()
 
     def close(self) -> None:
         try:
