@@ -88,15 +88,21 @@ def test_pain_alert_push_reaches_a_notification_that_opens_the_right_screen(
     assert not any(re.search(r"\b7\s*/\s*10\b", p["body"]) for p in payloads)
 
     cdp, reg_id = registration_id(context, page, live_server.base_url)
-    for delivery in deliveries:
-        cdp.send("ServiceWorker.deliverPushMessage", {
-            "origin": live_server.base_url, "registrationId": reg_id, "data": delivery.plaintext.decode(),
-        })
-    deadline = time.monotonic() + 10
     shown: list[dict[str, Any]] = []
-    while len(shown) < len(payloads) and time.monotonic() < deadline:
-        shown = notifications(page)
-        page.wait_for_timeout(100)
+    # DevTools hands each push to the service worker; on a loaded machine a hand-off can be
+    # lost (the worker was being stopped), so a push not shown after 5 s is handed over
+    # again. Each notification has its payload's tag: a second copy replaces the first.
+    for _attempt in range(2):
+        for delivery in deliveries:
+            cdp.send("ServiceWorker.deliverPushMessage", {
+                "origin": live_server.base_url, "registrationId": reg_id, "data": delivery.plaintext.decode(),
+            })
+        deadline = time.monotonic() + 5
+        while len(shown) < len(payloads) and time.monotonic() < deadline:
+            shown = notifications(page)
+            page.wait_for_timeout(100)
+        if len(shown) >= len(payloads):
+            break
     assert sorted(n["title"] for n in shown) == sorted(p["title"] for p in payloads)
     assert {n["tag"] for n in shown} == {p["tag"] for p in payloads}
 
