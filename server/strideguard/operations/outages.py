@@ -32,8 +32,9 @@ SQLITE_FULL = 13
 #: PostgreSQL's SQLSTATE for disk_full (class 53: insufficient resources).
 PG_DISK_FULL = "53100"
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
-#: SQLite result codes of a store that cannot serve now (busy/locked past the busy timeout,
-#: out of memory, read-only, I/O error, cannot open, lock protocol): not "no such table".
+#: SQLite result codes of a store that cannot serve now (busy/locked past the busy timeout or
+#: the writer gate's wait, out of memory, read-only, I/O error, cannot open, lock protocol):
+#: not "no such table".
 SQLITE_OUTAGES = frozenset({5, 6, 7, 8, 10, 14, 15})
 #: PostgreSQL SQLSTATE classes of an outage: connection exception, operator intervention
 #: (shutting down, starting up), insufficient resources, transaction rollback (deadlock,

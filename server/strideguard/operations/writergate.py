@@ -60,7 +60,6 @@ class Gate:
 
     def __init__(self, lock_path: str) -> None:
         self.lock_path = lock_path
-        self._pid = -1
         self._start()
 
     def _start(self) -> None:

@@ -105,7 +105,8 @@ def lock_runner(user_id: int) -> None:
     PostgreSQL: ``SELECT … FOR UPDATE`` on the runner's row, once per transaction (a write
     asks at its start, in the after-write path and in the plan's refresh: the later asks cost
     no round trip). SQLite: a no-op UPDATE, which makes this connection the database's writer
-    now (later writers wait on busy_timeout), so the reads that follow see every earlier commit.
+    now (later writers queue at the database's gate, ``operations.writergate``), so the reads
+    that follow see every earlier commit.
     """
     session = db.session()
     if db.engine.dialect.name == "postgresql":
