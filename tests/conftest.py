@@ -31,9 +31,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")  # after pytest grouped them by session-scoped parameters
 def pytest_collection_modifyitems_processes_first(items: list[pytest.Item]) -> None:
-    """Tests that start processes first, the longest of them (LONGEST) before the others:
-    xdist hands them out while the in-process tests can still fill the other workers around
-    them, instead of one of them starting last and running alone. The order is otherwise
+    """Tests that start processes first, the longest of them (LONGEST) before the others,
+    then the longest in-process tests: xdist hands them out while the short tests can still
+    fill the other workers around them, instead of one of them starting last and running
+    alone. The order is otherwise
     kept (xdist needs the same order on every worker; it is deterministic)."""
     if items and getattr(items[0].config.option, "loadgroup", False):
         # A worker under --dist loadgroup: xdist has named each grouped test's group in its
@@ -52,7 +53,8 @@ def pytest_collection_modifyitems_processes_first(items: list[pytest.Item]) -> N
     items.sort(key=key)
 
 
-#: The process tests measured longest (one to nine minutes on a busy 2-core machine), longest first.
+#: The tests measured longest, longest first: process tests (one to nine minutes on a busy
+#: 2-core machine), then in-process ones.
 LONGEST = (
     "tests/reminders/test_concurrency.py::test_workers_send_every_reminder_exactly_once[postgres]",
     "tests/security/test_one_runner_lanes.py::",
@@ -60,6 +62,9 @@ LONGEST = (
     "tests/rehab/test_session_crash.py::",
     "tests/rehab/test_alert_exactly_once.py::",
     "tests/operations/test_outages.py::",
+    # In-process tests, after every process test: the longest of them (10-30 s each).
+    "tests/security/test_fuzz.py::",
+    "tests/security/test_hostile.py::",
 )
 
 

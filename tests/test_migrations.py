@@ -23,6 +23,8 @@ from strideguard.extensions import db
 from tests.conftest import app_config
 from tests.support.postgres import throwaway_database
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def empty_app(request, tmp_path):

@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import Runner
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 DAY = "2025-03-12"
 FULL = {
     "pain": 4,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from strideguard.extensions import core_rows, db
@@ -18,6 +19,8 @@ from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.timeutil import local_today
 from strideguard.training.models import Checkin
 from tests.conftest import Runner
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 
 def test_core_reads_see_what_the_session_has_not_flushed(app) -> None:

@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from strideguard.extensions import db
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 EXPORT = "/api/v1/export"
 ME = "/api/v1/me"
 MY_RUN = "11111111-1111-4111-8111-111111111111"

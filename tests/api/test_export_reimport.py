@@ -11,9 +11,13 @@ import json
 import zipfile
 from datetime import date, timedelta
 
+import pytest
+
 from tests.conftest import Runner
 from tests.imports.support import fixture, import_file
 from tests.support.envelope import assert_error
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 EXPORT = "/api/v1/export"
 #: Columns that name a row or a moment of writing, not the runner's data.

@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import Runner
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 LOAD = "/api/v1/load"
 AS_OF = date(2025, 3, 12)  # a Wednesday
 # (days before AS_OF, metres, seconds): four calendar weeks, the last one over its cap.

@@ -15,6 +15,8 @@ from strideguard.guidance.advice import RUN_ACTIONS
 from strideguard.plan.phases import PHASES
 from tests.conftest import Runner
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 PLAN_CARDS = ("core.rest_day", "core.return_session", "core.all_clear", "core.distance_jump")
 
 

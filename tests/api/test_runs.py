@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import Runner
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 RUN_ID = "3f2c9a4e-8b1d-4c6e-9f0a-1b2c3d4e5f60"
 OTHER_ID = "7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6"
 RUN = {

@@ -21,6 +21,8 @@ from strideguard.guidance.schemas import GuidanceSchema
 from strideguard.timeutil import utcnow
 from tests.conftest import Runner, linked
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 GUIDANCE = "/api/v1/guidance"
 #: Every table migration 0007 puts a trigger on, with the runner column.
 TRIGGER_TABLES = ("checkins", "runs", "shoes", "plan_days", "plan_events", "care_links",

@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from strideguard.extensions import db
 from strideguard.operations import writelock
 from strideguard.timeutil import local_today, utcnow
 from tests.conftest import Runner
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 RUN = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
 

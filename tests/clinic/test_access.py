@@ -14,6 +14,8 @@ from strideguard.timeutil import local_today
 from tests.conftest import Runner, Therapist, invite, linked
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 def patient_urls(runner: Runner) -> list[tuple[str, str, dict | None]]:
     base = f"/api/v1/clinic/patients/{runner.user['id']}"

@@ -10,12 +10,15 @@ import uuid
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import event
 
 from strideguard.extensions import db
 from strideguard.rehab import adherence
 from strideguard.timeutil import local_today
 from tests.conftest import Therapist, invite, Runner
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 API = "/api/v1"
 

@@ -17,6 +17,8 @@ from strideguard.extensions import db
 from tests.conftest import Runner, Therapist, close_app, invite, make_app
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 ACCEPT = "/api/v1/clinic/invitations/accept"
 
 

@@ -18,6 +18,8 @@ from tests.conftest import Runner
 from tests.imports.support import STRAVA_FILES, fixture, import_file, strava_export, upload, wait_done
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 RUN_FILES = [name for name, kind, _ in STRAVA_FILES if kind == "Run"]
 
 

@@ -19,6 +19,8 @@ from tests.imports.support import fixture, strava_export, upload, wait_done
 from tests.security.backends import SQLITE_ONLY
 from tests.security.live import cli, serving, server_env
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 NO_THREADS = {"IMPORT_WORKERS": 0, "IMPORT_SWEEP_S": 0}
 
 

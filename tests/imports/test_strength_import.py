@@ -14,12 +14,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select, update
 
 from strideguard.extensions import db
 from strideguard.rehab.models import ExerciseSession, Programme
 from tests.conftest import Runner, linked
 from tests.imports.support import fixture, import_file
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 API = "/api/v1"
 FILE = "garmin-fr965-bike-then-strength.fit"

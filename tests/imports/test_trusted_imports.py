@@ -25,6 +25,8 @@ from tests.imports.support import CORPUS, fixture, import_file
 from tests.support.envelope import assert_error
 from tests.unit.test_import_parsers import gpx_points, tcx_points_moving, within
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 RIDE = "mapmyride-road-ride-no-type.gpx"
 FR70 = "garmin-fr70-relative-times.fit"
 STRAVA_FIT = "strava-android-app.fit"

@@ -28,6 +28,8 @@ from tests.conftest import app_config
 from tests.security.live import server_env
 from tests.support.postgres import throwaway_database
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 def settings_for(instance: Path, url: str) -> dict:
     return {"INSTANCE_PATH": str(instance), "DATABASE_URL": url, "SECRET_KEY": None, "VAPID_PRIVATE_KEY": None}

@@ -19,6 +19,8 @@ from strideguard.timeutil import utcnow
 from tests.conftest import app_config
 from tests.security.live import REPO, serving, server_env
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 def test_healthz_answers_without_touching_the_database(tmp_path) -> None:
     # A database that does not exist: the process is still up.

@@ -13,6 +13,8 @@ from strideguard.timeutil import utcnow
 from tests.imports.support import fixture, import_file, upload
 from tests.support.envelope import assert_error
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 def kept_files(app) -> list[str]:
     return sorted(p.name for p in (Path(app.instance_path) / "imports").glob("*.upload"))

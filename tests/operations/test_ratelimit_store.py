@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from strideguard.operations.models import RateLimitCounter
 from strideguard.operations.ratelimit import SWEEP_EVERY, DatabaseStorage, per_process_problem
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 @pytest.fixture
 def storage(migrated):

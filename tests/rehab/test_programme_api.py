@@ -7,11 +7,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from strideguard.extensions import db
 from strideguard.reminders.models import Reminder
 from tests.conftest import linked
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 API = "/api/v1"
 

@@ -17,6 +17,8 @@ from strideguard.timeutil import local_today
 from tests.conftest import Runner, close_app, make_app
 from tests.support.pushservice import Behaviour, push_service  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 
 @pytest.fixture
 def push_app(migrated, push_service):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
 from sqlalchemy import select
 
 from strideguard.extensions import db
@@ -13,6 +14,8 @@ from strideguard.reminders import outbox
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import PlannedReminder
 from tests.conftest import Runner
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 DAY = date(2026, 11, 10)
 DUE = datetime(2026, 11, 10, 20, 0, tzinfo=timezone.utc)

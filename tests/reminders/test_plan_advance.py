@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
+import pytest
 from sqlalchemy import delete, select
 
 from strideguard.accounts.models import User
@@ -21,6 +22,8 @@ from strideguard.training.models import Checkin
 from tests.conftest import Runner
 from tests.reminders.test_scheduled import push_app, subscribed  # noqa: F401  (fixture)
 from tests.support.pushservice import push_service  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
 SKIP = ("id", "created_at")
 

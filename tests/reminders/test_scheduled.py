@@ -23,6 +23,8 @@ from strideguard.training.models import Checkin
 from tests.conftest import Runner, close_app, make_app
 from tests.support.pushservice import push_service  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 SUNDAY = date(2026, 11, 15)  # in the past, so the API accepts runs and check-ins on it
 TUESDAY = date(2026, 11, 10)
 

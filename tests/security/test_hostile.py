@@ -36,6 +36,8 @@ import pytest
 
 from tests.conftest import Runner, Therapist, invite
 
+pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
+
 FULL = os.environ.get("SG_HOSTILE_FULL") == "1"
 API = "/api/v1"
 RUN_ID = "0b0e8a8e-1c1a-4c55-9a43-4ab2a9e30c77"

@@ -167,6 +167,7 @@ def test_discreet_push_payload_carries_no_health_data(migrated, push_service) ->
         close_app(app)
 
 
+@pytest.mark.process  # a served app (gunicorn, two workers)
 def test_gunicorn_stderr_has_no_health_data(tmp_path) -> None:
     env = server_env(tmp_path, f"sqlite:///{tmp_path / 'logs.sqlite3'}", STRIDEGUARD_LOG_LEVEL="DEBUG")
     with serving(env, tmp_path / "server.log", workers=2) as server:
