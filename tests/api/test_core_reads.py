@@ -8,7 +8,7 @@ statements, must leave one row per runner and day however often a day is replaye
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -52,3 +52,75 @@ def test_replaying_a_day_again_and_again_keeps_one_stored_day_and_its_own_events
     assert events == []  # the rest that pain 6 started is gone with the replay of pain 1
     plan = runner.get("/api/v1/plan").get_json()
     assert plan["state"] != "rest"
+
+
+# --- a long replay rewrites only the days that changed --------------------------------------
+
+_SKIP = ("id", "created_at")
+
+
+def _plan_rows(uid: int) -> tuple[dict, dict, dict]:
+    """(values by date, when each day's row was written, events by date) of the runner's
+    stored plan."""
+    days, written, events = {}, {}, {}
+    for row in db.session.execute(select(PlanDayRow.__table__).where(PlanDayRow.user_id == uid)).mappings():
+        days[row["date"]] = {k: v for k, v in row.items() if k not in _SKIP}
+        written[row["date"]] = row["created_at"]
+    for row in db.session.execute(select(PlanEventRow.__table__).where(PlanEventRow.user_id == uid)
+                                  .order_by(PlanEventRow.date, PlanEventRow.id)).mappings():
+        events.setdefault(row["date"], []).append({k: v for k, v in row.items() if k not in _SKIP})
+    return days, written, events
+
+
+def _forty_days(app, runner: Runner) -> list:
+    with app.app_context():
+        today = local_today("UTC")
+    dates = [today - timedelta(days=n) for n in range(39, -1, -1)]
+    for n, day in enumerate(dates):
+        assert runner.put(f"/api/v1/checkins/{day}", {"pain": 1}).status_code == 201
+        if n % 3 == 0:  # a run every third day: weeks with load
+            assert runner.put(f"/api/v1/runs/00000000-0000-4000-8000-{n:012d}",
+                              {"date": day.isoformat(), "distance_m": 6000, "duration_s": 2100}).status_code == 201
+    return dates
+
+
+def _as_one_full_replay(app, uid: int, first) -> tuple[dict, dict]:
+    """The plan a replay from scratch stores (every day written), for comparison."""
+    from strideguard.accounts.models import User
+
+    with app.app_context():
+        db.session.execute(PlanEventRow.__table__.delete().where(PlanEventRow.user_id == uid))
+        db.session.execute(PlanDayRow.__table__.delete().where(PlanDayRow.user_id == uid))
+        plan_service.refresh(db.session.get(User, uid), first, local_today("UTC"))
+        db.session.commit()
+        days, _, events = _plan_rows(uid)
+    return days, events
+
+
+@pytest.mark.parametrize("pain,at_most", [(2, 3), (6, 40)], ids=["a-small-change", "rest-starts"])
+def test_an_edit_weeks_back_rewrites_only_the_days_that_changed(app, pain, at_most) -> None:
+    """Editing the check-in 30 days back replays 31 days. Pain 2 instead of 1 changes that
+    day's row (and at most what it carries to the next days): every other day keeps its stored
+    row. Pain 6 starts a rest there, which changes the days after it. Either way the stored
+    plan is exactly what a full rewrite stores."""
+    runner = Runner(app)
+    dates = _forty_days(app, runner)
+    uid, edited = runner.user["id"], dates[9]
+    long_ago = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    with app.app_context():
+        # Every stored day marked as written long ago (a rewritten row gets a new created_at;
+        # ids are no mark: SQLite hands a deleted highest rowid out again).
+        db.session.execute(PlanDayRow.__table__.update().where(PlanDayRow.user_id == uid).values(created_at=long_ago))
+        db.session.commit()
+        before, _, _ = _plan_rows(uid)
+    assert sorted(before) == dates
+    assert runner.put(f"/api/v1/checkins/{edited}", {"pain": pain}).status_code == 200
+    with app.app_context():
+        after, written, events = _plan_rows(uid)
+    differ = {d for d in dates if before[d] != after[d]}
+    assert edited in differ and len(differ) <= at_most
+    if pain == 6:
+        assert len(differ) > 3 and events  # the rest and what followed it changed
+    # Only the days whose values differ were rewritten: every other row is the same row.
+    assert {d for d in dates if written[d] != long_ago} == differ
+    assert (after, events) == _as_one_full_replay(app, uid, dates[0])

@@ -1,7 +1,7 @@
-"""The writes in-process: statements and milliseconds per PUT check-in, PUT run and the
-cheapest write (a shoe rename), on SQLite and PostgreSQL, with the Flask test client (no
-gunicorn, no lock waits): what each write costs on its own, and how many round trips it
-makes to the database.
+"""The writes in-process: statements and milliseconds per PUT check-in, PUT run, an edit of
+the check-in six weeks back and the cheapest write (a shoe rename), on SQLite and
+PostgreSQL, with the Flask test client (no gunicorn, no lock waits): what each write costs on
+its own, and how many round trips it makes to the database.
 
     python -m tests.bench.writes [--requests 200] [--rounds 3] [--backends sqlite,postgresql]
                                  [--set PLUGIN_BUDGET_S=0] [--json] [--texts] [--code CHECKOUT]
@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,9 @@ from tests.bench import databases, seed  # noqa: E402
 
 RUN_UUID = "6f1c2d3e-4b5a-4c6d-8e7f-901a2b3c4d5e"
 #: The writes measured (the floor last).
-WRITES = ("PUT check-in", "PUT run", "PATCH shoe name")
+#: A correction: the check-in six weeks back edited (the plan replays 43 days).
+EDIT_BACK = "PUT check-in 6 weeks back"
+WRITES = ("PUT check-in", "PUT run", EDIT_BACK, "PATCH shoe name")
 
 
 def bodies(today: date, shoe_id: int) -> dict[str, tuple[str, str, list[dict[str, Any]]]]:
@@ -50,6 +52,8 @@ def bodies(today: date, shoe_id: int) -> dict[str, tuple[str, str, list[dict[str
                           {"pain": 1, "morning_pain": 1, "location": "outside"}]),
         "PUT run": ("PUT", f"/api/v1/runs/{RUN_UUID}",
                     [run, {**run, "distance_m": 6100.0, "duration_s": 2070.0}]),
+        EDIT_BACK: ("PUT", f"/api/v1/checkins/{today - timedelta(days=42)}",
+                    [{"pain": 2, "note": "typed the wrong day"}, {"pain": 1, "note": "typed the wrong day"}]),
         "PATCH shoe name": ("PATCH", f"/api/v1/shoes/{shoe_id}", [{"name": "Daily A"}, {"name": "Daily B"}]),
     }
 

@@ -4,7 +4,8 @@
 :class:`~strideguard.plan.machine.PlanState`, column by column, plus the day's outputs), so
 the next step needs only the previous row and that day's data, however long the history.
 ``plan_events`` holds every transition with the number that caused it — what a therapist
-reads. Both are rewritten from a date onward when data on or before it changes.
+reads. Both are replayed from a date onward when data on or before it changes; a long
+replay rewrites only the days whose row or events came out different.
 """
 
 from __future__ import annotations

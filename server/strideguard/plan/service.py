@@ -77,6 +77,17 @@ class _Statements:
             PlanEventRow.user_id == uid, PlanEventRow.date >= first)
         self.add_days = insert(PlanDayRow.__table__)
         self.add_events = insert(PlanEventRow.__table__)
+        # A long replay's store (``_store_changes``): what is stored from ``first`` on, and
+        # the deletes of the days that changed.
+        self.days_from = select(PlanDayRow.__table__).where(
+            PlanDayRow.user_id == uid, PlanDayRow.date >= first)
+        self.events_from = select(PlanEventRow.__table__).where(
+            PlanEventRow.user_id == uid, PlanEventRow.date >= first).order_by(PlanEventRow.date, PlanEventRow.id)
+        dates = bindparam("dates", expanding=True)
+        self.drop_days_on = delete(PlanDayRow.__table__).where(
+            PlanDayRow.user_id == uid, PlanDayRow.date.in_(dates))
+        self.drop_events_on = delete(PlanEventRow.__table__).where(
+            PlanEventRow.user_id == uid, PlanEventRow.date.in_(dates))
         # The runner's lock (``lock_runner``): Core statements on the session's connection,
         # the same SQL the ORM sent, without its per-call statement building and (for the
         # UPDATE) its identity-map synchronisation.
@@ -186,18 +197,64 @@ def refresh(user: User, since: date | None, today: date,
     return days
 
 
+#: A replay of at least this many days (an edit of an older entry, an import, a limit the
+#: therapist changed) writes only the days whose row or events differ from the stored ones:
+#: an edit four weeks back mostly changes that one day. A shorter replay (today's check-in)
+#: replaces its days outright: reading them first would cost more than it saves.
+DIFF_FROM_DAYS = 8
+
+
 def _store(user_id: int, first: date, days: Sequence[PlanDay], events_stored: bool = True) -> None:
     """Replace the stored days and events from ``first`` on with ``days`` (same transaction).
     ``events_stored=False``: the caller knows no event is stored from ``first`` on (under the
     runner's lock), so there are none to delete."""
     q, conn = _q(), db.session.connection()
     where = {"uid": user_id, "first": first}
+    if len(days) >= DIFF_FROM_DAYS:
+        _store_changes(user_id, first, days, events_stored)
+        return
     conn.execute(q.drop_days, where)
     if events_stored:
         conn.execute(q.drop_events, where)
     if days:
         conn.execute(q.add_days, [_row_values(user_id, d) for d in days])
     events = [_event_values(user_id, e) for d in days for e in d.events]
+    if events:
+        conn.execute(q.add_events, events)
+
+
+def _store_changes(user_id: int, first: date, days: Sequence[PlanDay], events_stored: bool) -> None:
+    """``_store`` for a long replay: compare each replayed day (its row and its events) with
+    the stored one and rewrite only the days that differ, and delete stored days from
+    ``first`` on that the replay no longer has (a date after a new, earlier today). The
+    result is what ``_store`` would leave, less the rewriting of days that did not change."""
+    q, conn = _q(), db.session.connection()
+    where = {"uid": user_id, "first": first}
+    stored = {row["date"]: row for row in conn.execute(q.days_from, where).mappings()}
+    stored_events: dict[date, list[dict[str, Any]]] = {}
+    if events_stored:
+        for row in conn.execute(q.events_from, where).mappings():
+            stored_events.setdefault(row["date"], []).append(row)
+    rows, events, changed = [], [], set(stored) - {d.date for d in days}
+    for day in days:
+        values = _row_values(user_id, day)
+        day_events = [_event_values(user_id, e) for e in day.events]
+        old, old_events = stored.get(day.date), stored_events.get(day.date, [])
+        if (old is None or any(old[k] != v for k, v in values.items())
+                or len(old_events) != len(day_events)
+                or any(old_e[k] != v for old_e, new_e in zip(old_events, day_events) for k, v in new_e.items())):
+            changed.add(day.date)
+            rows.append(values)
+            events.extend(day_events)
+    changed.update(set(stored_events) - {d.date for d in days})
+    if not changed:
+        return
+    on = {"uid": user_id, "dates": sorted(changed)}
+    conn.execute(q.drop_days_on, on)
+    if stored_events:
+        conn.execute(q.drop_events_on, on)
+    if rows:
+        conn.execute(q.add_days, rows)
     if events:
         conn.execute(q.add_events, events)
 
