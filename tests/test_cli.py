@@ -15,7 +15,8 @@ def test_demo_creates_a_runner_with_six_weeks_that_signs_in_and_gets_guidance(ap
     assert result.exit_code == 0, result.output
     assert "demo@strideguard.local" in result.output
     with app.app_context():
-        assert 36 <= db.session.execute(select(func.count()).select_from(Checkin)).scalar() <= 42
+        # Daily from the Monday five weeks before the flare's week through today: 38-44 days.
+        assert 38 <= db.session.execute(select(func.count()).select_from(Checkin)).scalar() <= 44
         assert 18 <= db.session.execute(select(func.count()).select_from(Run)).scalar() <= 26
     client = app.test_client()
     login = client.post("/api/v1/auth/login", json={"email": "demo@strideguard.local", "password": "demo-runner-2026"})
@@ -34,9 +35,12 @@ def test_demo_creates_a_runner_with_six_weeks_that_signs_in_and_gets_guidance(ap
 def test_demo_twice_replaces_the_demo_runner(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        once = db.session.execute(select(func.count()).select_from(Checkin)).scalar()
     assert runner.invoke(args=["demo"]).exit_code == 0
     with app.app_context():
-        assert 36 <= db.session.execute(select(func.count()).select_from(Checkin)).scalar() <= 42
+        assert db.session.execute(select(func.count()).select_from(Checkin)).scalar() == once
+    assert 38 <= once <= 44
 
 
 def test_plugins_list_reports_the_five_built_in_conditions(app):

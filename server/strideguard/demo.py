@@ -20,9 +20,10 @@ DEMO_TZ = "Europe/Berlin"
 
 
 def create_demo_runner(email: str, password: str) -> User:
-    """(Re)create the demo runner: four steady weeks, a 35% jump last week, pain 5/10 after
-    a run two days ago (a two-day rest), pain settling since — so today the care plan starts
-    the graded return, and its history shows the whole story."""
+    """(Re)create the demo runner: four steady weeks, a 35% jump the week after, then pain
+    5/10 after a run two days ago (a two-day rest), pain settling since — so today the care
+    plan starts the graded return, and its history shows the whole story. The weeks count
+    back from the week of that run, so the jump week is whole on every day of the week."""
     existing = db.session.execute(select(User).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
     if existing is not None:
         db.session.delete(existing)
@@ -41,11 +42,11 @@ def create_demo_runner(email: str, password: str) -> User:
 
     rng = random.Random(42)  # nosec B311 # reproducible demo data, not security
     today = local_today(DEMO_TZ)
-    first_monday = today - timedelta(days=today.weekday(), weeks=5)
     flare = today - timedelta(days=2)  # the run after which the knee hurt: 5/10
+    first_monday = flare - timedelta(days=flare.weekday(), weeks=5)
     day = first_monday
     while day <= today:
-        week = (day - first_monday).days // 7  # 0-3 steady, 4 the jump, 5 this week
+        week = (day - first_monday).days // 7  # 0-3 steady, 4 the jump, 5 the flare's week (6: this one)
         jump = week == 4
         if day.weekday() in (1, 3, 5, 6) and day < flare or day == flare:
             km = (3.0 + 0.2 * min(week, 3)) * (1.35 if jump else 1.0) * rng.uniform(0.98, 1.02)

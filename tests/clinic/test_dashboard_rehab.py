@@ -135,8 +135,19 @@ def test_the_patient_page_has_adherence_per_exercise_per_week_and_exercise_pains
         assert set(by) == {"core.glute_bridge", "core.wall_sit"}
         assert by["core.wall_sit"]["name"] == "Wall sit"
         assert week["done"] == sum(e["done"] for e in week["exercises"])
-    bridge_done = sum({e["exercise"]: e for e in w["exercises"]}["core.glute_bridge"]["done"] for w in weeks)
-    assert bridge_done == 2
+    # The bridge (3 days a week) was done on days -8 and -1. A week counts the days done up to
+    # the whole days it prescribes: 3/7 a day, so a week cut to its first two days (today a
+    # Tuesday) prescribes none and counts none.
+    bridge_days = {date.fromisoformat(day(-8)), date.fromisoformat(day(-1))}
+    expected = []
+    for week in weeks:
+        first, last = date.fromisoformat(week["from"]), date.fromisoformat(week["to"])
+        prescribed = ((last - first).days + 1) * 3 // 7
+        bridge = {e["exercise"]: e for e in week["exercises"]}["core.glute_bridge"]
+        assert bridge["prescribed"] == prescribed, week
+        expected.append(min(prescribed, sum(first <= d <= last for d in bridge_days)))
+    assert [{e["exercise"]: e for e in w["exercises"]}["core.glute_bridge"]["done"] for w in weeks] == expected
+    assert sum(expected) >= 1  # the full week before this one holds day -8
     assert page["exercise_pains"] == [
         {"date": day(-8), "pain": 1, "ceiling": 3, "above": False, "exercises": [
             {"date": day(-8), "exercise": "core.glute_bridge", "name": "Glute bridge", "pain": 1, "ceiling": 3}]},
