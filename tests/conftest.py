@@ -34,8 +34,8 @@ def pytest_collection_modifyitems_processes_first(items: list[pytest.Item]) -> N
     """Tests that start processes first, the longest of them (LONGEST) before the others,
     then the longest in-process tests: xdist hands them out while the short tests can still
     fill the other workers around them, instead of one of them starting last and running
-    alone. The order is otherwise
-    kept (xdist needs the same order on every worker; it is deterministic)."""
+    alone. The order is otherwise kept (xdist needs the same order on every worker; it is
+    deterministic)."""
     if items and getattr(items[0].config.option, "loadgroup", False):
         # A worker under --dist loadgroup: xdist has named each grouped test's group in its
         # node id. When a pytest release stops that (pytest 9.2: pytest-xdist#1386), the

@@ -8,7 +8,7 @@ statements, must leave one row per runner and day however often a day is replaye
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from strideguard.plan.models import PlanDayRow, PlanEventRow
 from strideguard.timeutil import local_today
 from strideguard.training.models import Checkin
 from tests.conftest import Runner
+from tests.reminders.test_plan_advance import stored
 
 pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
 
@@ -56,20 +57,10 @@ def test_replaying_a_day_again_and_again_keeps_one_stored_day_and_its_own_events
 
 # --- a long replay rewrites only the days that changed --------------------------------------
 
-_SKIP = ("id", "created_at")
-
-
-def _plan_rows(uid: int) -> tuple[dict, dict, dict]:
-    """(values by date, when each day's row was written, events by date) of the runner's
-    stored plan."""
-    days, written, events = {}, {}, {}
-    for row in db.session.execute(select(PlanDayRow.__table__).where(PlanDayRow.user_id == uid)).mappings():
-        days[row["date"]] = {k: v for k, v in row.items() if k not in _SKIP}
-        written[row["date"]] = row["created_at"]
-    for row in db.session.execute(select(PlanEventRow.__table__).where(PlanEventRow.user_id == uid)
-                                  .order_by(PlanEventRow.date, PlanEventRow.id)).mappings():
-        events.setdefault(row["date"], []).append({k: v for k, v in row.items() if k not in _SKIP})
-    return days, written, events
+def _written(uid: int) -> dict:
+    """When each of the runner's stored plan days was written (``created_at``), by date."""
+    return dict(db.session.execute(select(PlanDayRow.date, PlanDayRow.created_at)
+                                   .where(PlanDayRow.user_id == uid)).all())
 
 
 def _forty_days(app, runner: Runner) -> list:
@@ -84,7 +75,7 @@ def _forty_days(app, runner: Runner) -> list:
     return dates
 
 
-def _as_one_full_replay(app, uid: int, first) -> tuple[dict, dict]:
+def _as_one_full_replay(app, uid: int, first) -> tuple[list, list]:
     """The plan a replay from scratch stores (every day written), for comparison."""
     from strideguard.accounts.models import User
 
@@ -93,8 +84,7 @@ def _as_one_full_replay(app, uid: int, first) -> tuple[dict, dict]:
         db.session.execute(PlanDayRow.__table__.delete().where(PlanDayRow.user_id == uid))
         plan_service.refresh(db.session.get(User, uid), first, local_today("UTC"))
         db.session.commit()
-        days, _, events = _plan_rows(uid)
-    return days, events
+        return stored(uid, date.min)
 
 
 @pytest.mark.parametrize("pain,at_most", [(2, 3), (6, 40)], ids=["a-small-change", "rest-starts"])
@@ -112,15 +102,17 @@ def test_an_edit_weeks_back_rewrites_only_the_days_that_changed(app, pain, at_mo
         # ids are no mark: SQLite hands a deleted highest rowid out again).
         db.session.execute(PlanDayRow.__table__.update().where(PlanDayRow.user_id == uid).values(created_at=long_ago))
         db.session.commit()
-        before, _, _ = _plan_rows(uid)
+        before = {d["date"]: d for d in stored(uid, date.min)[0]}
     assert sorted(before) == dates
     assert runner.put(f"/api/v1/checkins/{edited}", {"pain": pain}).status_code == 200
     with app.app_context():
-        after, written, events = _plan_rows(uid)
+        after_days, events = stored(uid, date.min)
+        written = _written(uid)
+    after = {d["date"]: d for d in after_days}
     differ = {d for d in dates if before[d] != after[d]}
     assert edited in differ and len(differ) <= at_most
     if pain == 6:
         assert len(differ) > 3 and events  # the rest and what followed it changed
     # Only the days whose values differ were rewritten: every other row is the same row.
     assert {d for d in dates if written[d] != long_ago} == differ
-    assert (after, events) == _as_one_full_replay(app, uid, dates[0])
+    assert (after_days, events) == _as_one_full_replay(app, uid, dates[0])

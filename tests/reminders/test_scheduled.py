@@ -28,7 +28,11 @@ pytestmark = pytest.mark.database  # its behaviour depends on the database: make
 #: The Sunday one to two weeks back: in the past, so the API accepts runs and check-ins on
 #: it, and inside the plan's 400-day horizon whatever the date the suite runs on (a fixed
 #: date there made the weekly-plan tests fail from 400 days after it).
-SUNDAY = date.today() - timedelta(days=(date.today().weekday() + 1) % 7 + 7)
+def _sunday_back(today: date) -> date:
+    return today - timedelta(days=(today.weekday() + 1) % 7 + 7)
+
+
+SUNDAY = _sunday_back(date.today())
 TUESDAY = date(2026, 11, 10)
 
 

@@ -208,11 +208,11 @@ def _store(user_id: int, first: date, days: Sequence[PlanDay], events_stored: bo
     """Replace the stored days and events from ``first`` on with ``days`` (same transaction).
     ``events_stored=False``: the caller knows no event is stored from ``first`` on (under the
     runner's lock), so there are none to delete."""
-    q, conn = _q(), db.session.connection()
-    where = {"uid": user_id, "first": first}
     if len(days) >= DIFF_FROM_DAYS:
         _store_changes(user_id, first, days, events_stored)
         return
+    q, conn = _q(), db.session.connection()
+    where = {"uid": user_id, "first": first}
     conn.execute(q.drop_days, where)
     if events_stored:
         conn.execute(q.drop_events, where)
@@ -235,7 +235,9 @@ def _store_changes(user_id: int, first: date, days: Sequence[PlanDay], events_st
     if events_stored:
         for row in conn.execute(q.events_from, where).mappings():
             stored_events.setdefault(row["date"], []).append(row)
-    rows, events, changed = [], [], set(stored) - {d.date for d in days}
+    replayed = {d.date for d in days}
+    rows, events = [], []
+    changed = (set(stored) | set(stored_events)) - replayed  # stored, but no longer replayed
     for day in days:
         values = _row_values(user_id, day)
         day_events = [_event_values(user_id, e) for e in day.events]
@@ -246,7 +248,6 @@ def _store_changes(user_id: int, first: date, days: Sequence[PlanDay], events_st
             changed.add(day.date)
             rows.append(values)
             events.extend(day_events)
-    changed.update(set(stored_events) - {d.date for d in days})
     if not changed:
         return
     on = {"uid": user_id, "dates": sorted(changed)}
