@@ -7,8 +7,10 @@ shows its pace. What the server stored is read back through the API each time.""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -21,6 +23,18 @@ pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 RUN_ID = "0c9b8a7d-6e5f-4a3b-9c2d-1e0f9a8b7c6d"
+CLIENT = Path(__file__).resolve().parents[2] / "client" / "js"
+
+
+def js_constant(file: str, name: str) -> int:
+    """A timing constant of the client's code, read from its source."""
+    return int(re.search(rf"const {name} = (\d+);", (CLIENT / file).read_text()).group(1))
+
+
+#: How long a deletion can be undone, and how much longer a held deletion waits when its page
+#: is gone. The tests drive the page's clock (Playwright's ``page.clock``) past them.
+UNDO_MS = js_constant("entries.js", "UNDO_MS")
+HOLD_GRACE_MS = js_constant("sync.js", "HOLD_GRACE_MS")
 OUTBOX = """async () => {
     const outbox = await import('/js/outbox.js');
     return (await outbox.list({held: true})).map((i) => ({key: i.key, method: i.method, body: i.body ?? null}));
@@ -137,6 +151,7 @@ def test_edit_a_runs_distance_and_see_the_week_and_the_plan_change(sized: Any) -
 def test_delete_a_checkin_with_undo_then_let_it_lapse(sized: Any, console: Any) -> None:
     page = sized
     console.allow(r"404")  # this test's own GET of the deleted check-in, at the end
+    page.clock.install()  # the page's own timers: the undo window runs on the test's word
     sign_up(page)
     day = today(page) - timedelta(days=1)
     assert send(page, "PUT", f"/checkins/{day}", {"pain": 2, "swelling": True})["status"] == 201
@@ -153,13 +168,18 @@ def test_delete_a_checkin_with_undo_then_let_it_lapse(sized: Any, console: Any) 
     bar.get_by_role("button", name="Undo").click()
     expect(bar).to_be_hidden()
     expect(entries).to_contain_text("Pain 2/10, swelling")
-    page.wait_for_timeout(7000)  # past the undo window: still nothing sent
+    page.clock.run_for(UNDO_MS + 1000)  # past the undo window: still nothing sent
     assert api_json(page, f"/checkins/{day}")["body"]["pain"] == 2
     assert page.evaluate(OUTBOX) == []
 
     delete.click()
     expect(bar.get_by_role("button", name="Undo")).to_be_visible()
-    expect(bar).to_be_hidden(timeout=10000)  # the window lapses: the DELETE is sent
+    page.clock.run_for(UNDO_MS - 500)
+    expect(bar.get_by_role("button", name="Undo")).to_be_visible()  # not before the window ends
+    with page.expect_response(lambda r: r.request.method == "DELETE") as deleted:
+        page.clock.run_for(600)  # the window lapses: the DELETE is sent
+    assert deleted.value.status == 204
+    expect(bar).to_be_hidden()
     expect(page.get_by_text("Nothing logged yet")).to_be_visible()
     assert api_json(page, f"/checkins/{day}")["status"] == 404
     assert api_json(page, "/checkins")["body"] == []
@@ -169,6 +189,7 @@ def test_delete_a_checkin_with_undo_then_let_it_lapse(sized: Any, console: Any) 
 def test_offline_edits_and_deletions_reach_the_server_exactly_once(phone: tuple[Any, Any], console: Any) -> None:
     page, ctx = phone
     console.allow(r"404")  # the offline-only run's DELETE finds nothing on the server: done
+    page.clock.install()
     sign_up(page)
     wait_for_service_worker(page)
     day = today(page)
@@ -196,18 +217,26 @@ def test_offline_edits_and_deletions_reach_the_server_exactly_once(phone: tuple[
     page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
     page.get_by_label("Distance (km)").fill("3")
     page.get_by_label("Time (h:mm:ss)").fill("20:00")
+    # The edit's toast is still up (5 s) at the bottom of the phone's screen, where the Save
+    # button is: a tap on it reaches what lies beneath (it used to swallow the tap).
+    expect(page.locator("#toast")).to_be_visible()
+    assert page.locator("#toast").evaluate(
+        "(t) => { const r = t.getBoundingClientRect();"
+        " return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) !== t; }")
     page.get_by_role("button", name="Save run").click()
     expect(page.get_by_text("Saved on this phone. Advice appears when you are back online.")).to_be_visible()
     open_history(page)
     page.get_by_role("button", name=f"Delete run of {label}, 3.0 km").click()
     # Its snackbar first (the click queues the DELETE before showing it), then the window lapses.
     expect(page.locator("#snackbar").get_by_role("status")).to_have_text("Run deleted ·")
-    expect(page.locator("#snackbar")).to_be_hidden(timeout=10000)
+    page.clock.run_for(UNDO_MS + 100)
+    expect(page.locator("#snackbar")).to_be_hidden()
 
     # Delete yesterday's check-in offline and let the window lapse.
     page.get_by_role("button", name=f"Delete check-in of {day_label(page, yesterday)}").click()
     expect(page.locator("#snackbar").get_by_role("status")).to_have_text("Check-in deleted ·")
-    expect(page.locator("#snackbar")).to_be_hidden(timeout=10000)
+    page.clock.run_for(UNDO_MS + 100)
+    expect(page.locator("#snackbar")).to_be_hidden()
     queued = sorted((i["method"], i["key"].split(":")[0], (i["body"] or {}).get("distance_m")) for i in page.evaluate(OUTBOX))
     assert queued == [("DELETE", "checkin", None), ("DELETE", "run", None), ("PUT", "run", 9500)]
     assert writes == []
@@ -305,6 +334,7 @@ def test_a_run_typed_as_h_mm_ss_shows_its_pace_and_pace_fills_the_time(sized: An
 
 def test_a_deletion_whose_page_was_reloaded_in_the_window_is_still_sent_once(phone: tuple[Any, Any]) -> None:
     page, _ = phone
+    page.clock.install()
     sign_up(page)
     day = today(page)
     assert send(page, "PUT", f"/runs/{RUN_ID}", {"date": day.isoformat(), "distance_m": 5000, "duration_s": 1800})["status"] == 201
@@ -315,9 +345,12 @@ def test_a_deletion_whose_page_was_reloaded_in_the_window_is_still_sent_once(pho
     expect(page.get_by_role("heading", name="History", exact=True)).to_be_visible()
     expect(page.get_by_text("Nothing logged yet")).to_be_visible()  # still hidden: it waits
     assert [r["id"] for r in api_json(page, "/runs")["body"]] == [RUN_ID]
+    page.clock.run_for(UNDO_MS)  # the window is over, the hold is not (its grace)
+    assert [r["id"] for r in api_json(page, "/runs")["body"]] == [RUN_ID]
     # The hold ends (window + grace) and the app sends the DELETE by itself, once.
+    page.clock.run_for(HOLD_GRACE_MS + 100)
     deadline = time.monotonic() + 20
     while (api_json(page, "/runs")["body"] or page.evaluate(OUTBOX)) and time.monotonic() < deadline:
-        page.wait_for_timeout(500)
+        page.wait_for_timeout(100)
     assert api_json(page, "/runs")["body"] == []
     assert page.evaluate(OUTBOX) == []
