@@ -98,6 +98,12 @@ def zygote_main() -> None:
     with app.app_context():
         zdb.engine.dispose()
     cli.main.create_app = lambda: app  # type: ignore[attr-defined]
+    # Delivery (pywebpush, aiohttp) and the CLI's plugin commands (Flask loads every
+    # ``flask.commands`` entry point: flask-limiter's imports rich) too, as the long-running
+    # worker has them after its first tick: ~0.17 s of CPU per forked process otherwise,
+    # over half of what a tick costs here.
+    import flask_limiter.commands  # noqa: F401
+    import strideguard.reminders.delivery  # noqa: F401
     gc.freeze()  # keep the children from copying every page the parent owns
     for line in sys.stdin:
         iso, count = line.split()
