@@ -223,6 +223,57 @@ def test_a_forked_process_has_its_own_turn(tmp_path):
     gate.release()
 
 
+def test_a_forked_process_whose_threads_write_at_once_never_shares_the_parents_turn(tmp_path):
+    # gunicorn --preload: a worker is forked from the master that built the gate, and its
+    # first requests take the turn from several threads at once. Rebuilt lazily by the first
+    # of them, the child's side was half-built while that thread opened the lock file (GIL
+    # released): the next thread took the turn on the parent's description, so both
+    # processes held it at once, and a thread that took it there could never give it back
+    # (served: 15 s waits and "database is locked" at the first burst).
+    path = database(tmp_path)
+    gate = writergate.gate_for(path)
+    gate.acquire(1)
+    gate.release()  # the parent has used it: its description is open
+    held, answered = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            child = writergate.gate_for(path)
+            real_open = os.open
+            os.open = lambda *a, **kw: (time.sleep(0.3), real_open(*a, **kw))[1]  # a slow disk
+            first = threading.Lock()
+
+            def writer() -> None:
+                child.acquire(5)
+                try:
+                    if first.acquire(blocking=False):  # the first holder asks the parent
+                        os.write(held[1], b"1")
+                        os.read(answered[0], 1)
+                finally:
+                    child.release()
+
+            threads = [threading.Thread(target=writer) for _ in range(2)]
+            for t in threads:
+                t.start()
+                time.sleep(0.02)
+            for t in threads:
+                t.join()
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        assert os.read(held[0], 1) == b"1"
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            gate.acquire(0.3)  # a thread of the child holds the turn
+    finally:
+        os.write(answered[1], b"1")
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    gate.acquire(1)  # and gave it back
+    gate.release()
+
+
 def test_a_write_that_fails_before_its_transaction_gives_the_turn_back(tmp_path):
     path = database(tmp_path)
     engine = engine_on(path, timeout=0.5)

@@ -65,7 +65,6 @@ class Gate:
     def _start(self) -> None:
         """(Re)build the process's side: after a fork the child needs its own lock file
         description (``flock`` belongs to it, shared with the parent), lock and keeper."""
-        self._pid = os.getpid()
         self._turn = threading.Lock()
         self._state = threading.Condition(threading.Lock())
         self._fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -73,11 +72,23 @@ class Gate:
         self._held = False  # this process holds the flock
         self._keeping = False  # the keeper is inside a blocking flock call
         self._keeper: threading.Thread | None = None
+        self._pid = os.getpid()  # last: a thread that sees it finds the whole side built
+
+    def _forked(self) -> None:
+        """In a forked child: close the parent's description (never unlock it: that would
+        unlock the parent's turn) and build the child's own side."""
+        try:
+            os.close(self._fd)
+        except OSError:
+            pass
+        self._start()
 
     def acquire(self, timeout: float) -> None:
         """Take the writer's turn, or raise SQLite's "database is locked" after ``timeout`` s."""
-        if self._pid != os.getpid():
-            self._start()
+        if self._pid != os.getpid():  # a fork that bypassed os.register_at_fork (C code)
+            with _GATES_LOCK:
+                if self._pid != os.getpid():  # one thread rebuilds; the others use its side
+                    self._forked()
         deadline = time.monotonic() + timeout
         if not self._turn.acquire(timeout=max(timeout, 0)):
             raise locked_error()
@@ -137,6 +148,20 @@ class Gate:
 
 _GATES: dict[str, Gate] = {}
 _GATES_LOCK = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (gunicorn's workers under ``--preload``) rebuilds every gate's side
+    before any of its threads runs: rebuilt lazily instead, two threads taking the turn at
+    once could each rebuild it, and one would keep the ``flock`` of a description nobody
+    releases (the other process then waits for it until its timeout)."""
+    global _GATES_LOCK
+    _GATES_LOCK = threading.Lock()  # another thread of the parent may have held it
+    for gate in _GATES.values():
+        gate._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def gate_for(database: str) -> Gate:
