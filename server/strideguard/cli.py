@@ -58,6 +58,8 @@ def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str |
         "--logger-class", "strideguard.operations.accesslog.AccessLogger",
         # An access-log line without the query string: dates and ids, never health data.
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
+        # The app is built once in the master and the workers are forked from it.
+        "--preload", "--config", "python:strideguard.operations.gunicorn_hooks",
         "strideguard:create_app()",
     ]
 
