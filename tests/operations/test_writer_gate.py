@@ -196,47 +196,21 @@ def test_a_killed_holder_frees_the_turn(tmp_path):
     assert rows(path) == ["after"]  # the killed writer's row was never committed
 
 
-def test_a_forked_process_has_its_own_turn(tmp_path):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_forked_process_has_its_own_turn(tmp_path, threads):
     # As gunicorn's workers forked from a master that had opened the gate (--preload): a
     # lock file description shared with the parent would let both hold the turn at once.
-    path = database(tmp_path)
-    gate = writergate.gate_for(path)
-    gate.acquire(1)
-    gate.release()  # the parent has used it: its description is open
-    taken, done = os.pipe(), os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child takes the turn and keeps it until the parent has tried
-        try:
-            writergate.gate_for(path).acquire(1)
-            os.write(taken[1], b"1")
-            os.read(done[0], 1)
-        finally:
-            os._exit(0)
-    try:
-        assert os.read(taken[0], 1) == b"1"
-        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
-            gate.acquire(0.3)
-    finally:
-        os.write(done[1], b"1")
-        os.waitpid(pid, 0)
-    gate.acquire(1)  # the child's exit freed it
-    gate.release()
-
-
-def test_a_forked_process_whose_threads_write_at_once_never_shares_the_parents_turn(tmp_path):
-    # gunicorn --preload: a worker is forked from the master that built the gate, and its
-    # first requests take the turn from several threads at once. Rebuilt lazily by the first
-    # of them, the child's side was half-built while that thread opened the lock file (GIL
-    # released): the next thread took the turn on the parent's description, so both
-    # processes held it at once, and a thread that took it there could never give it back
-    # (served: 15 s waits and "database is locked" at the first burst).
+    # With two threads writing at once: rebuilt lazily by the first of them, the child's
+    # side was half-built while that thread opened the lock file (GIL released), and the
+    # next thread took the turn on the parent's description, where it could never give it
+    # back (served: 15 s waits and "database is locked" at a worker's first burst).
     path = database(tmp_path)
     gate = writergate.gate_for(path)
     gate.acquire(1)
     gate.release()  # the parent has used it: its description is open
     held, answered = os.pipe(), os.pipe()
     pid = os.fork()
-    if pid == 0:
+    if pid == 0:  # the child's first holder keeps the turn until the parent has tried
         code = 1
         try:
             child = writergate.gate_for(path)
@@ -247,17 +221,17 @@ def test_a_forked_process_whose_threads_write_at_once_never_shares_the_parents_t
             def writer() -> None:
                 child.acquire(5)
                 try:
-                    if first.acquire(blocking=False):  # the first holder asks the parent
+                    if first.acquire(blocking=False):
                         os.write(held[1], b"1")
                         os.read(answered[0], 1)
                 finally:
                     child.release()
 
-            threads = [threading.Thread(target=writer) for _ in range(2)]
-            for t in threads:
+            workers = [threading.Thread(target=writer) for _ in range(threads)]
+            for t in workers:
                 t.start()
                 time.sleep(0.02)
-            for t in threads:
+            for t in workers:
                 t.join()
             code = 0
         finally:
@@ -265,12 +239,12 @@ def test_a_forked_process_whose_threads_write_at_once_never_shares_the_parents_t
     try:
         assert os.read(held[0], 1) == b"1"
         with pytest.raises(sqlite3.OperationalError, match="database is locked"):
-            gate.acquire(0.3)  # a thread of the child holds the turn
+            gate.acquire(0.3)
     finally:
         os.write(answered[1], b"1")
         _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    gate.acquire(1)  # and gave it back
+    gate.acquire(1)  # the child gave it back
     gate.release()
 
 
