@@ -21,9 +21,9 @@ from strideguard.rehab.schemas import (
     ProgrammeInSchema,
     SessionInSchema,
     SessionResultSchema,
-    SessionSchema,
+    ExerciseSessionSchema,
     TodayQuerySchema,
-    TodaySchema,
+    ExerciseTodaySchema,
 )
 from strideguard.training.schemas import RangeQuerySchema
 from strideguard.training.service import date_range, parse_uuid
@@ -51,7 +51,7 @@ def my_programme():
 
 @bp.route("/me/programme/today", methods=["GET"])
 @bp.arguments(TodayQuerySchema, location="query")
-@bp.response(200, TodaySchema)
+@bp.response(200, ExerciseTodaySchema)
 def programme_today(query: dict):
     """Your exercises of a day (default today): each with its dose and whether it is done;
     paused when a red flag stops them; cautions for pain above a ceiling."""
@@ -74,7 +74,7 @@ def put_session(data: dict, session_id: str):
 
 @bp.route("/exercise-sessions", methods=["GET"])
 @bp.arguments(RangeQuerySchema, location="query")
-@bp.response(200, SessionSchema(many=True))
+@bp.response(200, ExerciseSessionSchema(many=True))
 def list_sessions(query: dict):
     """Your exercise sessions between ``from`` and ``to`` (default the last 90 days)."""
     user = current_user()
@@ -83,7 +83,7 @@ def list_sessions(query: dict):
 
 
 @bp.route("/exercise-sessions/<string:session_id>", methods=["GET"])
-@bp.response(200, SessionSchema)
+@bp.response(200, ExerciseSessionSchema)
 def get_session(session_id: str):
     """One exercise session by its UUID."""
     return service.get_session(current_user(), parse_uuid(session_id))
@@ -169,7 +169,7 @@ def patient_adherence(query: dict, patient_id: int):
 @clinic_bp.route("/patients/<int:patient_id>/exercise-sessions", methods=["GET"])
 @_documented()
 @clinic_bp.arguments(RangeQuerySchema, location="query")
-@clinic_bp.response(200, SessionSchema(many=True))
+@clinic_bp.response(200, ExerciseSessionSchema(many=True))
 def patient_sessions(query: dict, patient_id: int):
     """The patient's logged exercise sessions between ``from`` and ``to`` (default 90 days)."""
     return service.sessions_for_therapist(current_user(), patient_id, query.get("from_"), query.get("to"))

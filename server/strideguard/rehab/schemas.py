@@ -134,7 +134,7 @@ class ProgrammeInSchema(Schema):
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=1000))
 
 
-class ItemSchema(Schema):
+class ProgrammeItemSchema(Schema):
     exercise = fields.String()
     name = fields.String()
     instructions = fields.String()
@@ -155,7 +155,7 @@ class ItemSchema(Schema):
     note = fields.String(allow_none=True)
 
 
-class ChangeSchema(Schema):
+class ProgrammeChangeSchema(Schema):
     kind = fields.String(metadata={"enum": ["added", "removed", "changed", "programme"]})
     exercise = fields.String(allow_none=True)
     name = fields.String(allow_none=True)
@@ -170,8 +170,8 @@ class ProgrammeSchema(Schema):
     effective_from = fields.Date()
     min_adherence_pct = fields.Integer(allow_none=True)
     note = fields.String(allow_none=True)
-    items = fields.List(fields.Nested(ItemSchema))
-    changes = fields.List(fields.Nested(ChangeSchema), metadata={"description": "what changed from the version before"})
+    items = fields.List(fields.Nested(ProgrammeItemSchema))
+    changes = fields.List(fields.Nested(ProgrammeChangeSchema), metadata={"description": "what changed from the version before"})
 
 
 class VersionSummarySchema(Schema):
@@ -180,7 +180,7 @@ class VersionSummarySchema(Schema):
     created_at = fields.DateTime()
     effective_from = fields.Date()
     items = fields.Integer()
-    changes = fields.List(fields.Nested(ChangeSchema))
+    changes = fields.List(fields.Nested(ProgrammeChangeSchema))
 
 
 class StarterItemSchema(Schema):
@@ -244,7 +244,7 @@ class PausedSchema(Schema):
     message = fields.String()
 
 
-class TodaySchema(Schema):
+class ExerciseTodaySchema(Schema):
     date = fields.Date()
     kind = fields.String(metadata={"enum": ["prescribed", "general", "none"]})
     version = fields.Integer(allow_none=True)
@@ -295,7 +295,7 @@ class EntrySchema(Schema):
     above_ceiling = fields.Boolean()
 
 
-class SessionSchema(Schema):
+class ExerciseSessionSchema(Schema):
     uuid = fields.String()
     date = fields.Date()
     general = fields.Boolean(metadata={"description": "logged against a general starter set, not a prescription"})
@@ -307,12 +307,12 @@ class SessionSchema(Schema):
 
 
 class SessionResultSchema(Schema):
-    session = fields.Nested(SessionSchema)
+    session = fields.Nested(ExerciseSessionSchema)
     cautions = fields.List(fields.Nested(CautionSchema))
-    today = fields.Nested(TodaySchema)
+    today = fields.Nested(ExerciseTodaySchema)
 
 
-class WindowSchema(Schema):
+class AdherenceWindowSchema(Schema):
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
     done = fields.Integer()
@@ -322,9 +322,9 @@ class WindowSchema(Schema):
 
 
 class AdherenceSchema(Schema):
-    weeks = fields.List(fields.Nested(WindowSchema), metadata={"description": "calendar weeks, oldest first"})
-    last_7_days = fields.Nested(WindowSchema, allow_none=True)
-    last_28_days = fields.Nested(WindowSchema, allow_none=True)
+    weeks = fields.List(fields.Nested(AdherenceWindowSchema), metadata={"description": "calendar weeks, oldest first"})
+    last_7_days = fields.Nested(AdherenceWindowSchema, allow_none=True)
+    last_28_days = fields.Nested(AdherenceWindowSchema, allow_none=True)
     min_adherence_pct = fields.Integer(allow_none=True)
     exceedances = fields.List(fields.Nested(CautionSchema))
 
