@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -27,8 +28,26 @@ def push_app(migrated, push_service):
     close_app(app)
 
 
-def subscribed(app, service, timezone_name: str = "UTC", behaviour: Behaviour | None = None):
+#: Time zones whose 08:00-17:00 together cover every hour of the day.
+DAYTIME_ZONES = ("UTC", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney", "America/New_York",
+                 "America/Los_Angeles", "Pacific/Honolulu")
+
+
+def daytime_zone(now: datetime | None = None) -> str:
+    """A zone where it is now between 08:00 and 17:00: no scheduled reminder (the check-in
+    due at 20:00, the weekly plan on Sunday at 20:00) can be due there, so a test that ticks
+    at the real time sees only what its own check-in raised. (Its runners used to live in
+    UTC, where every Sunday from 20:00 to 23:00 the weekly plan was due as well.)"""
+    now = now or datetime.now(timezone.utc)
+    return next(z for z in DAYTIME_ZONES if 8 <= now.astimezone(ZoneInfo(z)).hour < 17)
+
+
+def subscribed(app, service, timezone_name: str | None = None, behaviour: Behaviour | None = None):
+    """A subscribed runner (in a zone where it is daytime now, unless ``timezone_name``);
+    ``runner.today`` is their local date."""
+    timezone_name = timezone_name or daytime_zone()
     runner = Runner(app, timezone=timezone_name)
+    runner.today = local_today(timezone_name).isoformat()
     sub = service.subscriber(behaviour)
     response = runner.post("/api/v1/push/subscriptions", json=sub.as_json())
     assert response.status_code == 201, response.get_json()
@@ -47,7 +66,7 @@ def payloads(service, sub) -> list[dict]:
 class TestPainAlert:
     def test_pain_5_sends_exactly_one_push_to_rest_and_contact_the_therapist(self, push_app, push_service):
         runner, sub = subscribed(push_app, push_service)
-        today = local_today("UTC").isoformat()
+        today = runner.today
         assert runner.put(f"/api/v1/checkins/{today}", json={"pain": 5}).status_code == 201
 
         run_tick(push_app)
@@ -77,7 +96,7 @@ class TestPainAlert:
 
     def test_replaying_the_same_check_in_does_not_send_again(self, push_app, push_service):
         runner, sub = subscribed(push_app, push_service)
-        today = local_today("UTC").isoformat()
+        today = runner.today
         runner.put(f"/api/v1/checkins/{today}", json={"pain": 6})
         run_tick(push_app)
         runner.put(f"/api/v1/checkins/{today}", json={"pain": 6})
@@ -86,13 +105,13 @@ class TestPainAlert:
 
     def test_pain_3_sends_nothing(self, push_app, push_service):
         runner, sub = subscribed(push_app, push_service)
-        runner.put(f"/api/v1/checkins/{local_today('UTC').isoformat()}", json={"pain": 3})
+        runner.put(f"/api/v1/checkins/{runner.today}", json={"pain": 3})
         run_tick(push_app)
         assert payloads(push_service, sub) == []
 
     def test_fever_with_pain_is_an_urgent_doctor_push(self, push_app, push_service):
         runner, sub = subscribed(push_app, push_service)
-        runner.put(f"/api/v1/checkins/{local_today('UTC').isoformat()}", json={"pain": 4, "fever": True})
+        runner.put(f"/api/v1/checkins/{runner.today}", json={"pain": 4, "fever": True})
         run_tick(push_app)
         [message] = payloads(push_service, sub)
         assert message["kind"] == "contact_doctor"
@@ -143,7 +162,7 @@ class TestCheckinDue:
 class TestDeliveryOutcomes:
     def _alert(self, app, service, behaviour):
         runner, sub = subscribed(app, service, behaviour=behaviour)
-        runner.put(f"/api/v1/checkins/{local_today('UTC').isoformat()}", json={"pain": 7})
+        runner.put(f"/api/v1/checkins/{runner.today}", json={"pain": 7})
         return runner, sub
 
     def _rows(self, app):
@@ -250,7 +269,7 @@ def test_each_delivery_batch_runs_with_the_collector_paused(push_app, push_servi
 
     monkeypatch.setattr(delivery, "delivery_options", recording)
     runner, sub = subscribed(push_app, push_service)
-    assert runner.put(f"/api/v1/checkins/{local_today('UTC').isoformat()}", json={"pain": 5}).status_code == 201
+    assert runner.put(f"/api/v1/checkins/{runner.today}", json={"pain": 5}).status_code == 201
     was = gc.isenabled()
     gc.enable()
     try:
