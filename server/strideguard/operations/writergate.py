@@ -152,9 +152,10 @@ _GATES_LOCK = threading.Lock()
 
 def _after_fork_in_child() -> None:
     """A forked child (gunicorn's workers under ``--preload``) rebuilds every gate's side
-    before any of its threads runs: rebuilt lazily instead, two threads taking the turn at
-    once could each rebuild it, and one would keep the ``flock`` of a description nobody
-    releases (the other process then waits for it until its timeout)."""
+    before any of its threads runs. Rebuilt lazily by the first thread to write, the side was
+    half-built while that thread opened the lock file, and another thread took the turn on
+    the parent's description: both processes held it, and that ``flock`` was never released
+    (the other process waited for it until its timeout)."""
     global _GATES_LOCK
     _GATES_LOCK = threading.Lock()  # another thread of the parent may have held it
     for gate in _GATES.values():
