@@ -14,12 +14,13 @@ one process, with no database) says which reminders must exist. Then we check:
 * direct counts with no planner at all: one ``checkin_due`` per evening runner per local
   date without an earlier check-in; one push per alert-raising check-in.
 
-Workers: most steps fork the processes from a "zygote" that built the app once (like
-gunicorn's ``--preload``) and then run the real CLI entry point (``strideguard.cli.main``)
-with ``reminders tick --now``, each with its own database connections. Starting the app
-from scratch costs ~1.7 s of CPU, so a week of 4-process steps would take ~10 minutes on 2
-cores. On one 20:00 UTC step (PostgreSQL: the Sunday the US clocks change) the command runs
-as real ``python -m strideguard.cli`` subprocesses instead.
+Workers: long-lived processes forked from a pool that built the app once (like gunicorn's
+``--preload``), as ``strideguard worker`` processes live: at every step each of them runs the
+real CLI entry point (``strideguard.cli.main``) with ``reminders tick --now``, with its own
+database connections, all of them at once. Nothing a worker keeps in memory between ticks
+may change what it sends (the outbox is the only state). On one 20:00 UTC step (PostgreSQL:
+the Sunday the US clocks change) the command runs as real ``python -m strideguard.cli``
+subprocesses instead, which start from nothing.
 
 PostgreSQL (``FOR UPDATE SKIP LOCKED``): 250 runners, 4 processes. SQLite (compare-and-set
 claim): 80 runners, 2 processes, two days.
@@ -83,81 +84,95 @@ STALE = timedelta(hours=3)
 # --------------------------------------------------------------------------- workers
 
 
-def zygote_main() -> None:
-    """Fork server (runs in its own process): build the app once, then for each stdin
-    line ``<ISO> <N>`` fork N processes that start together and each run the CLI entry
-    point ``strideguard reminders tick --now <ISO>``; answer one JSON line per request."""
+def pool_main(count: int) -> None:
+    """The worker pool (runs in its own process): build the app once, fork ``count`` worker
+    processes that live for the whole test, like ``strideguard worker`` processes, and for
+    each stdin line ``<ISO>`` have all of them run the CLI entry point
+    ``strideguard reminders tick --now <ISO>`` together; answer one JSON line per tick."""
     from strideguard import cli
     from strideguard.extensions import db as zdb
 
     import gc
 
-    # Like gunicorn --preload: build the app once; every worker gets it by fork, opens its
-    # own database connections (the pool is empty at fork) and runs the CLI command.
+    # Like gunicorn --preload: build the app once; every worker gets it by fork and opens its
+    # own database connections (the pool is empty at fork). Delivery (pywebpush, aiohttp) and
+    # the CLI's plugin commands (flask-limiter's imports rich) too, as a worker has them after
+    # its first tick.
     app = create_app()
     with app.app_context():
         zdb.engine.dispose()
     cli.main.create_app = lambda: app  # type: ignore[attr-defined]
-    # Delivery (pywebpush, aiohttp) and the CLI's plugin commands (Flask loads every
-    # ``flask.commands`` entry point: flask-limiter's imports rich) too, as the long-running
-    # worker has them after its first tick: ~0.17 s of CPU per forked process otherwise,
-    # over half of what a tick costs here.
     import flask_limiter.commands  # noqa: F401
     import strideguard.reminders.delivery  # noqa: F401
     gc.freeze()  # keep the children from copying every page the parent owns
-    for line in sys.stdin:
-        iso, count = line.split()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        go_r, go_w = os.pipe()
-        children: list[tuple[int, int]] = []
-        for _ in range(int(count)):
-            out_r, out_w = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the worker process
-                code = 1
-                try:
-                    os.close(go_w)
-                    os.close(out_r)
-                    os.dup2(out_w, 1)
-                    os.read(go_r, 1)  # EOF once the parent lets every worker go
-                    try:
-                        cli.main(["reminders", "tick", "--now", iso], prog_name="strideguard")
-                        code = 0
-                    except SystemExit as exc:
-                        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-                    sys.stdout.flush()
-                except BaseException:
-                    traceback.print_exc()
-                finally:
-                    os._exit(code)
-            os.close(out_w)
-            children.append((pid, out_r))
-        os.close(go_r)
-        cpu_before = os.times()
-        os.close(go_w)  # go
-        results = []
-        for pid, out_r in children:
-            chunks = []
-            while chunk := os.read(out_r, 65536):
-                chunks.append(chunk)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    workers: list[tuple[int, int, int]] = []  # (pid, command pipe, answer pipe)
+    for _ in range(count):
+        cmd_r, cmd_w = os.pipe()
+        out_r, out_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for _, theirs_w, theirs_r in workers:  # another worker's pipes: not ours to hold
+                os.close(theirs_w)
+                os.close(theirs_r)
+            os.close(cmd_w)
             os.close(out_r)
-            _, status = os.waitpid(pid, 0)
-            results.append({"code": os.waitstatus_to_exitcode(status), "out": b"".join(chunks).decode()})
-        cpu = os.times()
-        cpu_s = cpu.children_user + cpu.children_system - cpu_before.children_user - cpu_before.children_system
+            os._exit(_worker_loop(cli, cmd_r, out_w))
+        os.close(cmd_r)
+        os.close(out_w)
+        workers.append((pid, cmd_w, out_r))
+    answers = [os.fdopen(out_r, "r") for _, _, out_r in workers]
+    for line in sys.stdin:
+        for _, cmd_w, _ in workers:  # every worker waits on its pipe: they start together
+            os.write(cmd_w, line.encode())
+        results, cpu_s = [], 0.0
+        for answer in answers:
+            out = []
+            while not (row := answer.readline()).startswith(END) and row:
+                out.append(row)
+            assert row, "a worker process died"
+            code, cpu = row.split()[1:]
+            results.append({"code": int(code), "out": "".join(out)})
+            cpu_s += float(cpu)
         print(json.dumps({"results": results, "cpu_s": cpu_s}), flush=True)
+    for pid, cmd_w, _ in workers:
+        os.close(cmd_w)  # EOF: the worker exits
+        os.waitpid(pid, 0)
+
+
+END = "\x00end"
+
+
+def _worker_loop(cli, cmd_r: int, out_w: int) -> int:
+    """One worker process: tick at each ``<ISO>`` line, then write ``END <exit code> <CPU s>``."""
+    os.dup2(out_w, 1)
+    commands = os.fdopen(cmd_r, "r")
+    for line in commands:
+        before = os.times()
+        code = 1
+        try:
+            cli.main(["reminders", "tick", "--now", line.strip()], prog_name="strideguard")
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        except BaseException:
+            traceback.print_exc()
+        after = os.times()
+        cpu = after.user + after.system - before.user - before.system
+        print(f"\n{END} {code} {cpu:.4f}", flush=True)
+    return 0
 
 
 class Workers:
-    """Runs one tick with N concurrent worker processes (forked or ``python -m``)."""
+    """Runs one tick with N concurrent worker processes (long-lived, or ``python -m``)."""
 
     def __init__(self, env: dict[str, str], processes: int) -> None:
         self.env = env
         self.processes = processes
         self.cpu_s = 0.0  # CPU time the worker processes used
-        self.zygote = subprocess.Popen(
-            [sys.executable, "-c", "from tests.reminders.test_concurrency import zygote_main; zygote_main()"],
+        self.pool = subprocess.Popen(
+            [sys.executable, "-c", f"from tests.reminders.test_concurrency import pool_main; pool_main({processes})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True,
         )
 
@@ -178,11 +193,11 @@ class Workers:
             self.cpu_s += (after.children_user + after.children_system
                            - before.children_user - before.children_system)
         else:
-            assert self.zygote.stdin and self.zygote.stdout
-            self.zygote.stdin.write(f"{iso} {self.processes}\n")
-            self.zygote.stdin.flush()
-            line = self.zygote.stdout.readline()
-            assert line, "the worker zygote died"
+            assert self.pool.stdin and self.pool.stdout
+            self.pool.stdin.write(f"{iso}\n")
+            self.pool.stdin.flush()
+            line = self.pool.stdout.readline()
+            assert line, "the worker pool died"
             answer = json.loads(line)
             results = answer["results"]
             self.cpu_s += answer["cpu_s"]
@@ -193,9 +208,9 @@ class Workers:
         return summaries
 
     def close(self) -> None:
-        if self.zygote.stdin:
-            self.zygote.stdin.close()
-        self.zygote.wait(timeout=30)
+        if self.pool.stdin:
+            self.pool.stdin.close()
+        self.pool.wait(timeout=30)
 
 
 def worker_env(url: str, instance: Path, service: LocalPushService) -> dict[str, str]:
