@@ -88,3 +88,24 @@ def test_therapist_add_makes_a_therapist_account_and_list_shows_it(app):
     assert again.exit_code != 0 and "already" in again.output.lower()
     weak = runner.invoke(args=["therapist", "add", "weak@clinic.example"], input="short\nshort\n")
     assert weak.exit_code != 0
+
+
+def test_serve_and_run_do_not_build_the_app_they_hand_over(app, monkeypatch):
+    """``strideguard serve`` replaces itself with gunicorn, which builds the app (once, with
+    ``--preload``); ``run`` builds it where it needs it. Finding either command must not
+    build one first, as Flask does to look up an app's own commands (~1 s of CPU per start)."""
+    from click.testing import CliRunner
+
+    from strideguard import cli
+
+    built = []
+    monkeypatch.setattr(cli.main, "create_app", lambda: built.append(1) or app)
+    runner = CliRunner()
+    for command in ("serve", "run", "backup", "restore"):
+        done = runner.invoke(cli.main, [command, "--help"])
+        assert done.exit_code == 0, done.output
+        assert "Usage:" in done.output
+    assert built == []
+    done = runner.invoke(cli.main, ["reminders", "--help"])  # an app command: the app is built
+    assert done.exit_code == 0, done.output
+    assert built == [1]

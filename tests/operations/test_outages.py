@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from strideguard.config import database_uri
 from strideguard.timeutil import local_today
 from tests.operations.stores import PG_BIN, OwnPostgres, OwnRedis
-from tests.security.live import LiveServer, cli, server_env
+from tests.security.live import LiveServer, cli, migrate, server_env
 
 pytestmark = pytest.mark.process  # a served app, its own PostgreSQL and Redis
 
@@ -59,7 +59,7 @@ def own_postgres():
 
 def test_postgres_stopped_under_load_answers_503_and_heals(own_postgres, tmp_path):
     env = server_env(tmp_path, own_postgres.url, STRIDEGUARD_LOG_LEVEL="INFO")
-    cli(env, "db", "upgrade")
+    migrate(env)
     beat(env)
     server = LiveServer(env, tmp_path / "server.log", workers=2)
     server.start()
@@ -174,7 +174,7 @@ def own_redis():
 def test_redis_down_answers_503_on_sign_in_and_readyz_names_it(own_redis, tmp_path):
     env = server_env(tmp_path, f"sqlite:///{tmp_path / 'app.sqlite3'}", STRIDEGUARD_LOG_LEVEL="INFO",
                      STRIDEGUARD_RATELIMIT_ENABLED="true", STRIDEGUARD_RATELIMIT_STORAGE_URL=own_redis.url)
-    cli(env, "db", "upgrade")
+    migrate(env)
     beat(env)
     server = LiveServer(env, tmp_path / "server.log", workers=2)
     server.start()

@@ -31,7 +31,7 @@ from tests.clinic.test_alert_workers import race
 from tests.conftest import Runner, Therapist, app_config, invite
 from tests.reminders.test_concurrency import worker_env
 from tests.rehab.test_session_crash import prescribed, signed_up
-from tests.security.live import LiveServer, cli, server_env
+from tests.security.live import LiveServer, migrate, server_env
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
@@ -135,7 +135,7 @@ def session_rows(url: str) -> Counter:
 @pytest.mark.parametrize("database", ["postgres", "sqlite"], indirect=True)
 def test_four_concurrent_puts_of_the_second_exceedance_write_one_outbox_row(database, tmp_path):
     env = server_env(tmp_path, database, STRIDEGUARD_LOG_LEVEL="WARNING")
-    cli(env, "db", "upgrade")
+    migrate(env)
     server = LiveServer(env, tmp_path / "server.log", workers=CONCURRENT)
     server.start()
     today = local_today("UTC")

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 
 from strideguard.config import database_uri
 from strideguard.timeutil import local_today
-from tests.security.live import LiveServer, cli, server_env
+from tests.security.live import LiveServer, migrate, server_env
 from tests.support.postgres import throwaway_database
 
 pytestmark = pytest.mark.process  # a served app, worker processes
@@ -187,7 +187,7 @@ def prescribed(server: LiveServer, runner: tuple, therapist: tuple, starts_on: d
 
 def test_offline_sessions_replay_exactly_once_across_sigkills(database, tmp_path) -> None:
     env = server_env(tmp_path, database, STRIDEGUARD_LOG_LEVEL="WARNING")
-    cli(env, "db", "upgrade")
+    migrate(env)
     server = LiveServer(env, tmp_path / "server.log", workers=2)
     server.start()
     outcome = Outcome()

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from strideguard.config import database_uri
 from strideguard.timeutil import local_today
 from tests.support.postgres import throwaway_database
-from tests.security.live import LiveServer, cli, server_env
+from tests.security.live import LiveServer, migrate, server_env
 
 pytestmark = pytest.mark.process  # a served app, killed
 
@@ -143,7 +143,7 @@ def stored_rows(url: str, user_email: str) -> tuple[dict[str, list], dict[str, l
 
 def test_acknowledged_writes_survive_sigkill_exactly_once(database, tmp_path) -> None:
     env = server_env(tmp_path, database, STRIDEGUARD_LOG_LEVEL="WARNING")
-    cli(env, "db", "upgrade")
+    migrate(env)
     server = LiveServer(env, tmp_path / "server.log", workers=2)
     server.start()
     outcome = Outcome()
