@@ -1,5 +1,6 @@
 """Exactly once with four worker processes: many patients pass their therapist's 5/10
-limit, then four ``strideguard reminders tick`` processes race over the same outbox (twice).
+limit, then four worker processes race over the same outbox with ``strideguard reminders
+tick`` (twice: the same four processes, as long-lived workers are; ``tests/support/workers``).
 Each therapist gets exactly one push per patient, each runner exactly one of their own.
 
 PostgreSQL claims with ``FOR UPDATE SKIP LOCKED``, SQLite with a compare-and-set UPDATE:
@@ -9,11 +10,8 @@ both run here with real processes, a real database each and the local push servi
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections import Counter
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -22,13 +20,12 @@ from strideguard.extensions import db
 from strideguard.push.service import ensure_vapid_key
 from strideguard.timeutil import local_today
 from tests.conftest import Runner, Therapist, app_config, invite
-from tests.reminders.test_concurrency import worker_env
+from tests.support.workers import Workers, worker_env
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import LocalPushService
 
 pytestmark = pytest.mark.process  # worker processes
 
-ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = 24
 THERAPISTS = 3
 WORKERS = 4
@@ -41,21 +38,6 @@ def database(request, tmp_path):
         return
     with throwaway_database("sg_clinic") as url:
         yield url
-
-
-def race(env: dict[str, str], now: datetime) -> list[dict]:
-    """WORKERS tick processes started together; each one's JSON summary."""
-    procs = [
-        subprocess.Popen([sys.executable, "-m", "strideguard.cli", "reminders", "tick", "--now", now.isoformat()],
-                         stdout=subprocess.PIPE, env=env, cwd=ROOT, text=True)
-        for _ in range(WORKERS)
-    ]
-    out = []
-    for proc in procs:
-        stdout, _ = proc.communicate(timeout=300)
-        assert proc.returncode == 0, stdout
-        out.append(json.loads(stdout.strip().splitlines()[-1]))
-    return out
 
 
 @pytest.mark.parametrize("database", ["postgres", "sqlite"], indirect=True)
@@ -95,8 +77,9 @@ def test_four_workers_send_each_therapist_alert_exactly_once(database, tmp_path)
 
         env = worker_env(database, tmp_path, service)
         now = datetime.now(timezone.utc)
-        first = race(env, now)
-        second = race(env, now)
+        with Workers(env, WORKERS) as workers:  # four processes tick together, twice
+            first = workers.tick(now)
+            second = workers.tick(now)
         deliveries = list(service.deliveries)
 
     got: Counter = Counter()

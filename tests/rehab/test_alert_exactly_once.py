@@ -1,7 +1,7 @@
 """The exercise-pain alert to the therapist is written and delivered exactly once
 (SQLite and PostgreSQL, real processes, the local push service).
 
-* Four ``strideguard reminders tick`` processes race over the outbox (twice) after a runner's
+* Four worker processes race over the outbox with ``strideguard reminders tick`` (twice) after a runner's
   second pain above an exercise's ceiling within seven days: the therapist gets exactly one
   ``patient_rehab`` push and the outbox holds exactly one row.
 * Four concurrent PUTs of that second exceeding session hit a real server (gunicorn, four
@@ -27,9 +27,8 @@ from strideguard.extensions import db
 from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders.models import Reminder
 from strideguard.timeutil import local_today
-from tests.clinic.test_alert_workers import race
 from tests.conftest import Runner, Therapist, app_config, invite
-from tests.reminders.test_concurrency import worker_env
+from tests.support.workers import Workers, worker_env
 from tests.rehab.test_session_crash import prescribed, signed_up
 from tests.security.live import LiveServer, migrate, server_env
 from tests.support.postgres import throwaway_database
@@ -91,8 +90,9 @@ def test_four_workers_deliver_the_exercise_pain_alert_exactly_once(database, tmp
 
         env = worker_env(database, tmp_path, service)
         now = datetime.now(timezone.utc)
-        first_race = race(env, now)
-        second_race = race(env, now)
+        with Workers(env, CONCURRENT) as workers:  # four processes tick together, twice
+            first_race = workers.tick(now)
+            second_race = workers.tick(now)
         deliveries = list(service.deliveries)
         with app.app_context():
             rows = db.session.execute(select(Reminder.user_id, Reminder.subject_id, Reminder.status, Reminder.context)

@@ -32,7 +32,7 @@ from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders import delivery, outbox
 from strideguard.reminders.models import Reminder
 from tests.conftest import app_config
-from tests.reminders.test_concurrency import worker_env
+from tests.support.workers import worker_env
 from tests.support.postgres import throwaway_database
 from tests.support.pushservice import Behaviour, LocalPushService
 

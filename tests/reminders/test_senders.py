@@ -27,7 +27,7 @@ from strideguard.push.models import PushSubscription
 from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders.models import Reminder
 from tests.conftest import app_config
-from tests.reminders.test_concurrency import worker_env
+from tests.support.workers import worker_env
 from tests.support.pushservice import Behaviour, LocalPushService
 from tests.support.postgres import throwaway_database
 
