@@ -29,11 +29,13 @@ def upload(runner, name: str, data: bytes, keep: bool = False, csrf: bool = True
 def wait_done(runner, import_id: int, timeout: float = 60.0) -> dict:
     """Poll GET /imports/{id} until it is done or failed; return it with its items."""
     deadline = time.monotonic() + timeout
+    pause = 0.002  # most imports here take a few ms: look again soon, then less often
     while time.monotonic() < deadline:
         body = runner.get(f"/api/v1/imports/{import_id}?files=false").get_json()["import"]
         if body["status"] in ("done", "failed"):
             return runner.get(f"/api/v1/imports/{import_id}").get_json()["import"]
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
     raise AssertionError(f"import {import_id} did not finish in {timeout} s: {body}")
 
 
