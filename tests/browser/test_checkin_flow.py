@@ -100,7 +100,7 @@ def test_every_main_screen(page: Any) -> None:
     screenshot(page, "06-history")
 
     nav.get_by_role("link", name="Therapist").click()
-    expect(page.get_by_role("heading", name="My therapist")).to_be_visible()
+    expect(page.get_by_role("heading", name="My therapist", exact=True)).to_be_visible()
     page.get_by_label("Name").fill("Dana Reyes")
     page.get_by_label("Phone").fill("+1 (925) 555-0100")
     page.get_by_label("Email").fill("dana@clinic.example")
