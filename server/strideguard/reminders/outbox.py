@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import psycopg
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -73,6 +72,8 @@ def _pg_write(planned: Iterable[PlannedReminder], created: datetime) -> int:
     taken key: if another writer stored one meanwhile (a second worker's tick, a check-in's
     alert), the savepoint is rolled back and the same rows are moved through the staging
     table with ``ON CONFLICT DO NOTHING`` instead."""
+    import psycopg  # PostgreSQL only (an SQLite process never loads the driver: ~60 ms at start)
+
     raw = db.session.connection().connection.dbapi_connection
     rows: list[tuple] = []
     with raw.cursor() as cur:
