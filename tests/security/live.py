@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -152,7 +152,7 @@ def migrate(env: dict[str, str]) -> None:
     if url.get_backend_name() == "sqlite":
         target = Path(url.database)
         if target.parent.is_dir() and not target.exists():  # (the command makes a missing instance folder)
-            with sqlite3.connect(_template(env, "sqlite")) as source, sqlite3.connect(target) as copy:
+            with closing(sqlite3.connect(_template(env, "sqlite"))) as source, closing(sqlite3.connect(target)) as copy:
                 source.backup(copy)
             return
     elif (url.get_backend_name() == "postgresql" and url.set(database="") == make_url(postgres.ADMIN_URL).set(database="")
