@@ -60,8 +60,8 @@ LONGEST = (
     "tests/security/test_one_runner_lanes.py::",
     "tests/security/test_crash_safety.py::",
     "tests/rehab/test_session_crash.py::",
-    "tests/rehab/test_alert_exactly_once.py::",
     "tests/operations/test_outages.py::",
+    "tests/operations/test_backup_drill.py::",
     # In-process tests, after every process test: the longest of them (10-30 s each).
     "tests/security/test_fuzz.py::",
     "tests/security/test_hostile.py::",

@@ -16,14 +16,14 @@ from strideguard.rehab.schemas import (
     CustomExerciseInSchema,
     CustomExercisePatchSchema,
     ExerciseSchema,
+    ExerciseSessionSchema,
+    ExerciseTodaySchema,
     LibraryQuerySchema,
     MyProgrammeSchema,
     ProgrammeInSchema,
     SessionInSchema,
     SessionResultSchema,
-    ExerciseSessionSchema,
     TodayQuerySchema,
-    ExerciseTodaySchema,
 )
 from strideguard.training.schemas import RangeQuerySchema
 from strideguard.training.service import date_range, parse_uuid
