@@ -92,7 +92,7 @@ class Invalid(DomainError):
 
 
 class MalformedJson(DomainError):
-    """A body that is not RFC 8259 JSON (``NaN``) or is nested too deeply (``strictjson``)."""
+    """A body that is not RFC 8259 JSON (``NaN``), names a member twice or is nested too deeply (``strictjson``)."""
 
     status, code = 400, "malformed_json"
 

@@ -6,6 +6,9 @@ every API request before a view or webargs sees the body, see ``security``):
 * RFC 8259 only: ``NaN``, ``Infinity`` and ``-Infinity`` (which Python's json accepts) are
   a 400, as is nesting deeper than :data:`MAX_DEPTH` (no body of ours is deeper than 3; a
   nesting Python's parser cannot follow is a 400 too, not a ``RecursionError``);
+* unambiguous: an object that names a member twice (``{"pain": 1, "pain": 9}``) is a 400.
+  RFC 8259 leaves its meaning to the parser (Python keeps the last, others the first), so a
+  proxy, a log or a plugin could read another value than the one we would store;
 * bounded: a body over :data:`MAX_BYTES` is a 413; an integer of more than
   :data:`MAX_INT_DIGITS` digits, a number that overflows to infinity (``1e400``) and a string
   with a lone UTF-16 surrogate (``"\\ud800"``, which no database driver, argon2 or UTF-8
@@ -71,6 +74,16 @@ def _refuse_constant(name: str) -> Any:
     raise MalformedJson(f"The request body is not valid JSON: {name} is not a JSON number.")
 
 
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(name for name, _ in pairs if name in seen or seen.add(name))
+        shown = json.dumps(twice[:40]) if not _has_lone_surrogate(twice) else "one member"
+        raise MalformedJson(f"The request body names {shown} more than once in one object: send each name once.")
+    return obj
+
+
 def _has_lone_surrogate(text: str) -> bool:
     if text.isascii():
         return False
@@ -114,7 +127,7 @@ def loads_request(data: str | bytes) -> Any:
         raise BodyTooLarge()
     try:
         value = json.loads(data, parse_constant=_refuse_constant, parse_int=_bounded_int,
-                           parse_float=_finite_float)
+                           parse_float=_finite_float, object_pairs_hook=_unique_names)
     except RecursionError:
         raise MalformedJson(f"The request body is nested too deeply (at most {MAX_DEPTH} levels).") from None
     _check(value)

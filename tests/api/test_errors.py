@@ -82,6 +82,16 @@ class TestBodyErrors:
         assert_envelope(response, 400, "malformed_json")
         assert runner.get(CHECKIN).status_code == 404
 
+    @pytest.mark.parametrize("raw", ['{"pain": 1, "pain": 9}', '{"pain": 2, "answers": {"a": 1, "a": 2}}'])
+    def test_a_name_given_twice_is_a_400_and_nothing_is_written(self, runner: Runner, raw: str) -> None:
+        # Python would keep the last value, other parsers the first: neither is guessed.
+        response = runner.client.put(CHECKIN, data=raw, content_type="application/json",
+                                     headers={"X-CSRF-Token": runner.csrf})
+
+        assert_envelope(response, 400, "malformed_json")
+        assert "more than once" in response.get_json()["error"]["message"]
+        assert runner.get(CHECKIN).status_code == 404
+
     def test_malformed_json_to_login_is_a_400_envelope(self, client) -> None:
         response = client.post("/api/v1/auth/login", data="{", content_type="application/json")
 

@@ -36,6 +36,18 @@ def test_nan_and_infinity_are_not_json(token: str) -> None:
     assert error.status == 400 and "not a JSON number" in error.message
 
 
+@pytest.mark.parametrize("body, name", [
+    ('{"pain": 1, "pain": 9}', '"pain"'),
+    ('{"a": [{"x": 1, "y": 2, "x": 1}]}', '"x"'),  # nested, and the same value twice as well
+    ('{"\\ud800": 1, "\\ud800": 2}', "one member"),  # a name that is not text is not echoed
+])
+def test_a_name_given_twice_in_one_object_is_a_400(body: str, name: str) -> None:
+    error = refused(body, MalformedJson)
+    assert error.status == 400 and f"names {name} more than once" in error.message
+    # The same name in different objects is fine.
+    assert loads_request('{"x": {"x": 1}, "y": [{"x": 2}, {"x": 3}]}') == {"x": {"x": 1}, "y": [{"x": 2}, {"x": 3}]}
+
+
 def test_depth_is_bounded_before_anything_recurses() -> None:
     loads_request("[" * MAX_DEPTH + "]" * MAX_DEPTH)
     for levels in (MAX_DEPTH + 1, 600, 30_000):  # 30,000: deeper than Python's parser can follow
