@@ -2,7 +2,7 @@
 body is sent again within the second, as a replay of a lost answer would), true once a later
 PUT replaced it, in the runner's lists and on the linked therapist's patient page. Both
 databases (the `app` fixture). `edited` reads the timestamps: the server bumps `updated_at` on
-every replacing PUT, so an identical PUT more than a second later also reads as edited."""
+every PUT that changes a field; an identical PUT, however much later, changes nothing."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def test_entries_are_marked_edited_after_a_later_put(app, later) -> None:
     assert [r["edited"] for r in page["runs"]] == [False]
 
     later()
+    # The same bodies an hour later (a phone that sends its queue again) change nothing.
+    again = runner.put(f"/api/v1/checkins/{day}", json={"pain": 2})
+    assert (again.status_code, again.get_json()["checkin"]["edited"]) == (200, False)
+    assert runner.put(f"/api/v1/runs/{RUN_ID}", json=run).get_json()["run"]["edited"] is False
     fixed = runner.put(f"/api/v1/runs/{RUN_ID}", json={**run, "distance_m": 8200.0})
     assert fixed.status_code == 200
     assert fixed.get_json()["run"]["edited"] is True

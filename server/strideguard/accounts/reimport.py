@@ -200,9 +200,7 @@ def import_export(user: User, data: dict[str, Any]) -> dict[str, Any]:
             put_checkin(user, day, checkin)
             days.append(day)
         for uuid, run, extras, old_shoe in rows["runs"]:
-            stored, _created = put_run(user, uuid, {**run, "shoe_id": shoe_ids.get(old_shoe)})
-            for name, value in extras.items():
-                setattr(stored, name, value)
+            put_run(user, uuid, {**run, "shoe_id": shoe_ids.get(old_shoe)}, extras=extras)
             days.append(run["date"])
         db.session.flush()
         if days:

@@ -320,10 +320,9 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
         fields = RunInSchema().load({"date": day.isoformat(), "distance_m": act.distance_m,
                                      "duration_s": act.moving_s})
         with db.session.begin_nested():
-            run, _ = training.put_run(user, uuid, fields)
-            run.source, run.device, run.import_id = act.format, act.device, imp.id
-            run.elevation_gain_m, run.started_at = act.elevation_gain_m, act.started_at
-            db.session.flush()
+            training.put_run(user, uuid, fields, extras={
+                "source": act.format, "device": act.device, "import_id": imp.id,
+                "elevation_gain_m": act.elevation_gain_m, "started_at": act.started_at})
     except ValidationError as exc:
         problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items())
         return _item(imp, position, name, "failed", f"Not a plausible run ({problems}).", session, summary=summary)

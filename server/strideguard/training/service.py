@@ -10,7 +10,7 @@ import uuid as uuid_lib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from strideguard.accounts.limits import runner_settings
@@ -89,44 +89,57 @@ def date_range(user: User, first: date | None, last: date | None) -> tuple[date,
     return first, last
 
 
+class _Upsert:
+    """One model's statements for :func:`_upsert`, built once per key and field names: Core
+    with ``RETURNING`` (a PUT runs them inside the runner's lock, where the ORM's flush of
+    one row cost twice its UPDATE)."""
+
+    def __init__(self, model: type, key: tuple[str, ...], fields: tuple[str, ...]) -> None:
+        table = model.__table__
+        self.read = select(table).where(*(table.c[name] == bindparam(name) for name in key))
+        self.add = insert(table).returning(*table.c)
+        # "row_id": a bound parameter named like a column is reserved for the SET clause.
+        self.replace = update(table).where(table.c.id == bindparam("row_id")).values(
+            {name: bindparam(name) for name in (*fields, "updated_at")}).returning(*table.c)
+
+
 @functools.cache
-def _by_key(model: type, names: tuple[str, ...]) -> Any:
-    """``select(model)`` by the key columns ``names`` (bound parameters), built once."""
-    return select(model).where(*(getattr(model, name) == bindparam(name) for name in names))
+def _statements(model: type, key: tuple[str, ...], fields: tuple[str, ...]) -> _Upsert:
+    return _Upsert(model, key, fields)
 
 
 #: "Not looked up yet" (``None`` means looked up and not found).
 _UNREAD: Any = object()
 
 
-def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any], existing: Any = _UNREAD) -> tuple[Any, bool]:
-    """Create the row identified by ``key`` or replace its ``fields`` (flushed, not committed:
-    the caller commits it with the care plan it changes). ``existing``: the row by ``key`` (or
-    ``None``) when the caller already read it in this transaction.
+def read_by_key(model: type, key: dict[str, Any]) -> Any:
+    """The row of ``model`` identified by ``key`` (a Core row of every column), or ``None``."""
+    return db.session.connection().execute(_statements(model, tuple(key), ()).read, key).one_or_none()
 
-    Returns (row, created). Replays are idempotent: a concurrent replay that inserts the same
-    key first makes our insert fail its unique constraint, and we update that row instead.
+
+def _upsert(model: type, key: dict[str, Any], fields: dict[str, Any], existing: Any = _UNREAD) -> tuple[Any, bool]:
+    """Create the row identified by ``key`` or replace its ``fields`` (not committed: the
+    caller commits it with the care plan it changes). ``existing``: the row by ``key`` (or
+    ``None``) when the caller already read it in this transaction (:func:`read_by_key`).
+
+    Returns (row, created): a Core row of every column. Replays are idempotent: a concurrent
+    replay that inserts the same key first makes our insert fail its unique constraint, and
+    we update that row instead; a replay of the same body is not an edit (``updated_at``
+    stays: the therapist sees edits).
     """
-    by_key = _by_key(model, tuple(key))
+    q = _statements(model, tuple(key), tuple(fields))
+    conn = db.session.connection()
     if existing is _UNREAD:
-        existing = db.session.execute(by_key, key).scalar_one_or_none()
+        existing = conn.execute(q.read, key).one_or_none()
     if existing is None:
-        row = model(**key, **fields)
+        now = utcnow()
         try:
             with db.session.begin_nested():
-                db.session.add(row)
+                return conn.execute(q.add, {**key, **fields, "created_at": now, "updated_at": now}).one(), True
         except IntegrityError:
-            existing = db.session.execute(by_key, key).scalar_one()
-        else:
-            return row, True
-    changed = False
-    for name, value in fields.items():
-        if getattr(existing, name) != value:
-            setattr(existing, name, value)
-            changed = True
-    if changed:  # a replay of the same body is not an edit (the therapist sees edits)
-        existing.updated_at = utcnow()
-    db.session.flush()
+            existing = conn.execute(q.read, key).one()
+    if any(existing._mapping[name] != value for name, value in fields.items()):
+        return conn.execute(q.replace, {**fields, "row_id": existing.id, "updated_at": utcnow()}).one(), False
     return existing, False
 
 
@@ -152,7 +165,7 @@ def get_checkin(user: User, day: date) -> Checkin:
 
 
 @retrying
-def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin, bool, Guidance]:
+def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Any, bool, Guidance]:
     """Save the check-in of a local date, bring the care plan up to date and return the
     day's guidance — one transaction. Returns (check-in, created, guidance)."""
     begin_write(user)
@@ -163,8 +176,9 @@ def record_checkin(user: User, day: date, data: dict[str, Any]) -> tuple[Checkin
     return checkin, created, _settle(user, day, today)
 
 
-def put_checkin(user: User, day: date, data: dict[str, Any], today: date | None = None) -> tuple[Checkin, bool]:
-    """Create or replace the check-in of a local date (not committed). Returns (check-in, created)."""
+def put_checkin(user: User, day: date, data: dict[str, Any], today: date | None = None) -> tuple[Any, bool]:
+    """Create or replace the check-in of a local date (not committed). Returns (check-in, created):
+    a Core row."""
     _not_future(user, day, today=today)
     fields = {
         "pain": data["pain"],
@@ -222,13 +236,12 @@ def _check_shoe(user: User, shoe_id: int | None) -> None:
 
 
 @retrying
-def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bool, Guidance]:
+def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Any, bool, Guidance]:
     """Save a run, bring the care plan up to date (from the earlier of its old and new date)
     and return the guidance of the run's date — one transaction."""
     begin_write(user)
     today = today_for(user)
-    existing = db.session.execute(_by_key(Run, ("user_id", "uuid")), {"user_id": user.id, "uuid": run_uuid}
-                                  ).scalar_one_or_none()
+    existing = read_by_key(Run, {"user_id": user.id, "uuid": run_uuid})
     old = existing.date if existing is not None else None
     run, created = put_run(user, run_uuid, data, today, existing)
     changed = min(run.date, old) if old is not None else run.date
@@ -241,10 +254,11 @@ def record_run(user: User, run_uuid: str, data: dict[str, Any]) -> tuple[Run, bo
 
 
 def put_run(user: User, run_uuid: str, data: dict[str, Any], today: date | None = None,
-            existing: Any = _UNREAD) -> tuple[Run, bool]:
-    """Create or replace a run by its client UUID (not committed). Returns (run, created).
-    ``today``: the runner's today when already read; ``existing``: the run by its UUID (or
-    ``None``) when already read in this transaction."""
+            existing: Any = _UNREAD, extras: dict[str, Any] | None = None) -> tuple[Any, bool]:
+    """Create or replace a run by its client UUID (not committed). Returns (run, created): a
+    Core row. ``today``: the runner's today when already read; ``existing``: the run by its
+    UUID (or ``None``) when already read in this transaction (:func:`read_by_key`);
+    ``extras``: columns the runner does not type (an import's source, device, climb, start)."""
     _not_future(user, data["date"], today=today)
     _check_shoe(user, data.get("shoe_id"))
     if data.get("pain_onset_m") is not None and data["pain_onset_m"] > data["distance_m"]:
@@ -253,7 +267,7 @@ def put_run(user: User, run_uuid: str, data: dict[str, Any], today: date | None 
         "date", "distance_m", "duration_s", "pain_during", "pain_after",
         "pain_onset_m", "surface", "shoe_id", "note",
     )}
-    return _upsert(Run, {"user_id": user.id, "uuid": run_uuid}, fields, existing)
+    return _upsert(Run, {"user_id": user.id, "uuid": run_uuid}, {**fields, **(extras or {})}, existing)
 
 
 def list_runs(user: User, first: date, last: date) -> list[Run]:
