@@ -113,10 +113,10 @@ export function offlineRedFlags(checkin) {
     cards.push({ id: 'offline.fever', action: 'stop_running', severity: 'warning', title: 'No running with a fever', message: 'Rest until the fever is gone. See a doctor if it lasts or the knee turns warm or swollen.' });
   }
   if (checkin.swelling) {
-    cards.push({ id: 'offline.swelling', action: 'rest', severity: 'warning', title: 'Do not run until the swelling is down', message: 'Rest the knee and check again tomorrow.' });
+    cards.push({ id: 'offline.swelling', action: 'rest', severity: 'urgent', title: 'Do not run until the swelling is down', message: 'Tell your physical therapist. Rest the knee and check again tomorrow.' });
   }
   if (checkin.locking_or_giving_way || checkin.hard_to_straighten) {
-    cards.push({ id: 'offline.mechanical', action: 'contact_pt', severity: 'warning', title: 'See your physical therapist before you run again', message: 'A knee that locks, gives way or will not straighten should be checked.' });
+    cards.push({ id: 'offline.mechanical', action: 'contact_pt', severity: 'urgent', title: 'See your physical therapist before you run again', message: 'A knee that locks, gives way or will not straighten should be checked.' });
   }
   return cards.map(adviceCard);
 }

@@ -212,6 +212,21 @@ def test_a_fever_with_run_pain_is_urgent_for_the_runner_the_therapist_and_the_da
     assert row["urgency"]["reasons"][0]["kind"] == "red_flag" and row["urgency"]["reasons"][0]["metric"] == "fever"
 
 
+def test_a_swollen_knee_with_pain_above_the_limit_is_an_urgent_card_beside_the_rest(app) -> None:
+    # Found trying it as a runner would: pain 8 and a swollen knee gave a 7-day rest card and
+    # a calm "book your therapist", while the therapist's dashboard showed a red flag.
+    runner, therapist = linked(app)
+    g = checkin(runner, utc_today(), 8, swelling=True, location="whole_knee")
+    assert g["status"] == "stop" and g["plan"]["state"] == "rest"
+    assert g["advice"][0]["id"] == "core.swelling"  # the most severe card comes first
+    swelling = card(g, "core.swelling")
+    assert (swelling["severity"], swelling["action"]) == ("urgent", "rest")
+    assert "Tell your physical therapist" in swelling["message"]
+    assert {"metric": "swelling", "value": True, "threshold": None} in swelling["reasons"]
+    assert card(g, "core.rest_day")  # how long: still said by the rest card
+    assert [k for k, _ in therapist_outbox(app, therapist)][0] == "patient_urgent"
+
+
 # --- 5. a knee that gives way waits for an assessment --------------------------------------
 
 

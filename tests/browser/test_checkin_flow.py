@@ -31,7 +31,11 @@ def test_sign_up_check_in_and_guidance_shown(page: Any) -> None:
     advice = page.get_by_role("region", name="Guidance for today")
     expect(advice).to_be_visible()
     expect(advice.get_by_text("Today: no running")).to_be_visible()
-    # One verdict card: the rest card carries the pain and the swelling that started it.
+    # One verdict card: the rest card carries the pain and the swelling that started it; the
+    # swelling, a red flag, has its own urgent card on top: tell the therapist.
+    flag = advice.locator('[data-advice-id="core.swelling"]')
+    expect(flag).to_have_class(re.compile(r"\bsev-urgent\b"))
+    expect(flag).to_contain_text("Tell your physical therapist")
     verdict = advice.locator('[data-advice-id="core.rest_day"]')
     expect(verdict).to_be_visible()
     expect(verdict).to_contain_text("Wait until the swelling has gone")

@@ -107,8 +107,8 @@ CHECKINS = [
 
 def test_the_offline_red_flags_say_what_the_server_says(page: Any) -> None:
     """Offline, the PWA shows each red flag with the words of the server's one table
-    (``day/redflags.py``); online, the same flag comes back: as its own card, or (swelling)
-    inside the rest card that is the day's verdict."""
+    (``day/redflags.py``); online, the same flag comes back as its own card (a swelling also
+    inside the rest card that is the day's verdict)."""
     from strideguard.day import redflags
     from strideguard.day.values import CheckinSnap, pains_of_day
 
@@ -134,10 +134,9 @@ def test_the_offline_red_flags_say_what_the_server_says(page: Any) -> None:
         assert answer["status"] in (200, 201)
         advice = answer["body"]["guidance"]["advice"]
         for flag in table:
-            if flag is redflags.SWELLING:
+            online = [a for a in advice if a["id"] == flag.advice_id]
+            assert online and (online[0]["title"], online[0]["severity"], online[0]["action"]) == (
+                flag.title, flag.severity, flag.action), checkin
+            if flag is redflags.SWELLING:  # the rest card that is the day's verdict says it too
                 rest = [a for a in advice if a["id"] == "core.rest_day"]
                 assert rest and "swelling has gone" in rest[0]["message"], checkin
-            else:
-                online = [a for a in advice if a["id"] == flag.advice_id]
-                assert online and (online[0]["title"], online[0]["severity"], online[0]["action"]) == (
-                    flag.title, flag.severity, flag.action), checkin

@@ -184,11 +184,17 @@ def test_speed_jump_is_strict_and_shows_the_pace(seconds: float, fires: bool) ->
 def test_swelling_means_rest(swollen: bool, fires: bool) -> None:
     snap = day_snapshot(D, checkin=checkin(swelling=swollen))
     assert (snap.plan.name == "rest") is fires
-    # One verdict: in the rest the rest card says it (no second "do not run" card).
-    assert rules.swelling(snap) == []
+    # A red flag is urgent and plain, in a rest too: the rest card says how long, the
+    # swelling card says what to do (tell the therapist), with the answer that fired it.
     if fires:
         [card] = plancards.rest_day(snap)
         assert "your knee was swollen" in card.message and "swelling has gone" in card.message
+        [flag] = rules.swelling(snap)
+        assert (flag.severity, flag.action) == ("urgent", "rest")
+        assert "physical therapist" in flag.message and "could be" in flag.message
+        assert [(r.metric, r.value) for r in flag.reasons] == [("swelling", True)]
+    else:
+        assert rules.swelling(snap) == []
     # Without a plan the seed's rule says it itself.
     bare = dataclasses.replace(snap, plan=None)
     assert (ids(rules.swelling(bare)) == ["core.swelling"]) is fires

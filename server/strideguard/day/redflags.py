@@ -8,6 +8,11 @@ swelling â€” no running until it is down; fever with a painful or swollen knee â
 assessment by the therapist. A fever on its own is a stop for the day: nobody should run
 with a fever, and a doctor is the next step if it lasts or the knee turns warm or swollen.
 
+A knee red flag (fever with a painful or swollen knee, swelling, locking, giving way, not
+straightening) is an ``urgent`` card for the runner and an urgent alert for the therapist: the
+card shows whatever else the plan says (a rest's card does not replace it). A fever on its own
+is a ``warning``.
+
 ``found(checkin, pains)`` lists the flags of a day, most urgent first. Each flag says what
 it does to the plan (``rest_days``: the least rest it starts, 0 for none; ``stops_day``: no
 running today; ``holds``: the rest lasts until the knee has been assessed), what the runner
@@ -68,10 +73,11 @@ FEVER = RedFlag(
     rest_days=0, urgent=False,
 )
 SWELLING = RedFlag(
-    id="swelling", field="swelling", advice_id="core.swelling", action="rest", severity="warning",
+    id="swelling", field="swelling", advice_id="core.swelling", action="rest", severity="urgent",
     title="Do not run until the swelling is down",
-    message=("Your knee is swollen. Wait until the swelling has gone before you run again; gentle "
-             "movement and compression usually help more than keeping still."),
+    message=("Your knee is swollen. Tell your physical therapist: swelling could be an irritated "
+             "bursa, and they can check it. Run again only once it has gone down; gentle movement "
+             "and compression usually help more than keeping still."),
     cause="your knee was swollen",
     therapist="a swollen knee",
     push_title="Rest your knee",
@@ -80,7 +86,7 @@ SWELLING = RedFlag(
 )
 LOCKING = RedFlag(
     id="locking_or_giving_way", field="locking_or_giving_way", advice_id="core.mechanical",
-    action="contact_pt", severity="warning",
+    action="contact_pt", severity="urgent",
     title="See your physical therapist before you run again",
     message=("A knee that locks or gives way needs to be checked. No running until a therapist or "
              "doctor has seen it; then tell us in your check-in."),
@@ -92,7 +98,7 @@ LOCKING = RedFlag(
 )
 STRAIGHTEN = RedFlag(
     id="hard_to_straighten", field="hard_to_straighten", advice_id="core.mechanical",
-    action="contact_pt", severity="warning",
+    action="contact_pt", severity="urgent",
     title="See your physical therapist before you run again",
     message=("A knee that will not straighten fully needs to be checked. No running until a therapist "
              "or doctor has seen it; then tell us in your check-in."),

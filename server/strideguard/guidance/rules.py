@@ -132,8 +132,9 @@ def fever(snapshot: DaySnapshot) -> list[Advice]:
 
 
 def swelling(snapshot: DaySnapshot) -> list[Advice]:
-    """Swelling reported: no running until it is down (in a rest, the rest card says so)."""
-    if redflags.SWELLING not in _todays_flags(snapshot) or _resting(snapshot):
+    """Swelling reported: tell the therapist, no running until it is down. Shown in a rest as
+    well: the rest's card says how long, this one what to do about the swelling."""
+    if redflags.SWELLING not in _todays_flags(snapshot):
         return []
     return [_flag_advice(redflags.SWELLING, snapshot, [Reason("swelling", True, None)])]
 
