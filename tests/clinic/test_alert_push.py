@@ -160,6 +160,29 @@ def test_a_revoked_therapist_gets_no_more_alerts(push_app, push_service, clinic)
     assert messages(push_service, therapist_sub) == []
 
 
+@pytest.mark.parametrize("detail", ["detailed", "discreet"])
+def test_revoking_withdraws_an_alert_queued_just_before(push_app, push_service, clinic, detail: str):
+    # Found trying it: a fever reported, then access revoked at once; at the next tick the
+    # former therapist's phone still showed "... reported a fever with knee pain or swelling".
+    runner, therapist, _runner_sub, therapist_sub = clinic
+    assert therapist.patch("/api/v1/me", json={"notification_detail": detail}).status_code == 200
+    assert runner.put(f"/api/v1/checkins/{today()}", json={"pain": 7, "fever": True}).status_code == 201
+    with push_app.app_context():
+        queued = db.session.execute(select(Reminder.kind, Reminder.status).where(
+            Reminder.user_id == therapist.user["id"])).all()
+    assert ("patient_urgent", "pending") in queued  # it was on its way
+    assert runner.delete(f"/api/v1/me/therapists/{therapist.user['id']}").status_code == 204
+    run_tick(push_app)
+    run_tick(push_app, datetime.now(timezone.utc) + timedelta(hours=1))
+    assert messages(push_service, therapist_sub) == []
+    with push_app.app_context():
+        rows = db.session.execute(select(Reminder.status, Reminder.last_error).where(
+            Reminder.user_id == therapist.user["id"], Reminder.subject_id == runner.user["id"])).all()
+    assert ("skipped", "access revoked") in rows  # kept for the record, never sent
+    assert {status for status, _ in rows} == {"skipped"}
+    assert messages(push_service, _runner_sub)  # the runner's own push still goes out
+
+
 def test_a_therapist_with_push_on_gets_no_check_in_reminders(push_app, push_service, clinic):
     _runner, _therapist, _runner_sub, therapist_sub = clinic
     evening = datetime.now(timezone.utc).replace(hour=20, minute=0, second=0, microsecond=0)

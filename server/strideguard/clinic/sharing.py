@@ -17,9 +17,11 @@ from strideguard.accounts.models import User
 from strideguard.clinic import codes
 from strideguard.clinic.limits import forget, link_limits, therapist_name
 from strideguard.clinic.models import AccessLogEntry, CareInvitation, CareLink
+from strideguard.clinic.rules import KINDS as ALERT_KINDS
 from strideguard.errors import Conflict, NotFound
 from strideguard.extensions import db
 from strideguard.owned import MAX_ID
+from strideguard.reminders.models import Reminder
 from strideguard.timeutil import utcnow
 
 VALID_FOR = timedelta(days=7)
@@ -135,7 +137,8 @@ def therapists_of(user: User) -> list[dict[str, Any]]:
 
 def revoke(user: User, therapist_id: int) -> None:
     """End a therapist's access now: the link (and with it their limits) is deleted, so
-    their next request finds nothing. The change goes into the access log."""
+    their next request finds nothing, and their alerts about the runner not sent yet are
+    withdrawn. The change goes into the access log."""
     if not 0 < therapist_id <= MAX_ID:
         raise NotFound("No such therapist.")
     _lock(user)
@@ -148,11 +151,29 @@ def revoke(user: User, therapist_id: int) -> None:
     link, therapist = found
     removed = {name: {"old": value, "new": None} for name, value in link_limits(link).items() if value is not None}
     db.session.delete(link)
+    _withdraw_alerts(user, therapist_id)
     forget(user.id)
     log(user.id, therapist, "access_revoked", **({"changes": removed} if removed else {}))
     if removed:
         _replan_today(user)
     db.session.commit()
+
+
+#: ``last_error`` of a therapist's alert that had not gone out when the runner ended the access.
+WITHDRAWN = "access revoked"
+
+
+def _withdraw_alerts(user: User, therapist_id: int) -> int:
+    """The therapist's alerts about ``user`` not sent yet are not sent at all (``skipped``,
+    kept for the record): revoking ends the access to the runner's health details at once,
+    a push already queued included. Returns the rows withdrawn."""
+    return db.session.execute(
+        update(Reminder)
+        .where(Reminder.user_id == therapist_id, Reminder.subject_id == user.id,
+               Reminder.kind.in_(ALERT_KINDS), Reminder.status == "pending")
+        .values(status="skipped", last_error=WITHDRAWN)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def access_log(user: User, before: int | None, limit: int) -> list[AccessLogEntry]:
