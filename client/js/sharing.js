@@ -12,6 +12,11 @@ const ACTIONS = {
   viewed_patient: 'opened your check-ins, runs and plan',
   exported_fhir: 'exported your summary for their clinic records',
   changed_limits: 'changed your limits',
+  recorded_assessment: 'recorded that your knee was assessed',
+  viewed_programme: 'opened your exercise programme',
+  changed_programme: 'changed your exercise programme',
+  viewed_adherence: 'looked at how your exercises are going',
+  viewed_exercise_sessions: 'opened your logged exercise sessions',
 };
 const LIMIT_NAMES = {
   pain_threshold: 'Pain limit', weekly_increase_pct: 'Weekly distance increase',

@@ -56,7 +56,14 @@ def test_every_access_is_in_the_runners_access_log(app):
     therapist.get(f"/api/v1/clinic/patients/{pid}")
     therapist.get(f"/api/v1/clinic/patients/{pid}/fhir")
     therapist.put(f"/api/v1/clinic/patients/{pid}/limits", json={"pain_threshold": 5})
+    # The rehab half's reads too (the exercise sessions were read without a trace).
+    therapist.get(f"/api/v1/clinic/patients/{pid}/programme")
+    therapist.get(f"/api/v1/clinic/patients/{pid}/adherence")
+    assert therapist.get(f"/api/v1/clinic/patients/{pid}/exercise-sessions").status_code == 200
     log = runner.get("/api/v1/me/access-log").get_json()
+    assert [e["action"] for e in log[:3]] == ["viewed_exercise_sessions", "viewed_adherence", "viewed_programme"]
+    assert log[0]["detail"]["to"] == local_today("UTC").isoformat()
+    log = log[3:]
     assert [e["action"] for e in log] == [
         "changed_limits", "exported_fhir", "viewed_patient", "viewed_dashboard", "access_granted"]
     assert {e["therapist"] for e in log} == {f"Dana Reyes ({therapist.email})"}
@@ -111,6 +118,24 @@ def _count(model, **where) -> int:
     for name, value in where.items():
         stmt = stmt.where(getattr(model, name) == value)
     return db.session.execute(stmt).scalar()
+
+
+def test_every_logged_action_is_documented_and_has_words_in_the_app() -> None:
+    # A runner read "Dana viewed_programme": the PWA had words for the first six actions only.
+    import re
+    from pathlib import Path
+
+    import strideguard
+    from strideguard.clinic.schemas import ACTIONS
+
+    server = Path(strideguard.__file__).parent
+    logged = set()
+    for path in server.rglob("*.py"):
+        logged |= set(re.findall(r'\blog\([^,]+, therapist, "([a-z_]+)"', path.read_text()))
+    assert logged and logged == set(ACTIONS)
+    words = (server.parents[1] / "client" / "js" / "sharing.js").read_text()
+    table = words[words.index("const ACTIONS = {"):words.index("};", words.index("const ACTIONS = {"))]
+    assert set(re.findall(r"^\s+([a-z_]+):", table, re.M)) == set(ACTIONS)
 
 
 def test_erasing_a_runner_removes_their_links_log_invitations_and_alerts_about_them(app):

@@ -13,8 +13,10 @@ from strideguard.guidance.schemas import GuidanceSchema
 from strideguard.plan.schemas import STATES, VERDICTS, PlanWithHistorySchema, ReasonSchema
 from strideguard.training.schemas import QUERY_DAY, CheckinSchema, LoadSchema, RunSchema
 
+#: Every action of the access log (the PWA has words for each: client/js/sharing.js).
 ACTIONS = ["access_granted", "access_revoked", "viewed_dashboard", "viewed_patient", "exported_fhir",
-           "changed_limits"]
+           "changed_limits", "recorded_assessment", "viewed_programme", "changed_programme",
+           "viewed_adherence", "viewed_exercise_sessions"]
 URGENCY_KINDS = ["red_flag", "rest", "pain_above_limit", "flag", "exercise_pain", "weekly_jump"]
 
 

@@ -731,5 +731,8 @@ def sessions_for_therapist(therapist: User, patient_id: int, first: date | None,
 
     _link, patient = sharing.care_link(therapist, patient_id)
     first, last = date_range(patient, first, last)
-    return list_sessions(patient.id, first, last)
+    sharing.log(patient.id, therapist, "viewed_exercise_sessions", **{"from": first.isoformat(), "to": last.isoformat()})
+    out = list_sessions(patient.id, first, last)
+    db.session.commit()
+    return out
 
