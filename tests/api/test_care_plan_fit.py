@@ -259,6 +259,29 @@ def test_a_knee_that_gave_way_holds_the_rest_until_it_has_been_assessed(app, who
         assert assessed[0]["detail"]["names"] == [therapist.email]
 
 
+def test_the_therapist_assessing_the_knee_the_day_it_gave_way_lifts_the_hold(app) -> None:
+    # Found trying it: the urgent alert's usual answer (the therapist sees the knee that
+    # afternoon) answered 201 and changed nothing; only an assessment dated later counted.
+    runner, therapist = linked(app)
+    first = utc_today() - timedelta(days=4)
+    checkin(runner, first, 2, locking_or_giving_way=True)
+    response = therapist.post(f"/api/v1/clinic/patients/{runner.user['id']}/assessment",
+                              json={"date": first.isoformat(), "note": "Seen this afternoon."})
+    assert response.status_code == 201, response.get_json()
+    plan = runner.get(f"/api/v1/plan?date={first.isoformat()}").get_json()
+    assert plan["state"] == "rest" and plan["end_condition"]["awaiting_assessment"] is False
+    for n in range(1, 5):  # the rest runs its course: 3 days and two clean check-ins
+        g = checkin(runner, first + timedelta(days=n), 0)
+    assert g["plan"]["state"] == "return"
+    history = runner.get("/api/v1/plan").get_json()["history"]
+    assert [(h["kind"], h["at"], h["detail"]["by"]) for h in history if h["kind"] == "assessed"] == [
+        ("assessed", first.isoformat(), "therapist")]
+    # The runner's own "assessed" in the very check-in that reports the flag does not lift it.
+    other, _ = linked(app)
+    g = checkin(other, first, 2, locking_or_giving_way=True, answers={"core.knee_assessed": True})
+    assert g["plan"]["end_condition"]["awaiting_assessment"] is True
+
+
 def test_the_assessment_question_is_asked_only_while_the_plan_waits_for_it(runner: Runner) -> None:
     asked = lambda: [q["id"] for q in runner.get("/api/v1/checkin-questions").get_json()]  # noqa: E731
     assert "core.knee_assessed" not in asked()

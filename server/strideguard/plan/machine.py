@@ -43,7 +43,10 @@ States
             2007) both pass then. A red flag that ``holds`` (locking, giving way, a knee that
             will not straighten) keeps the rest until the knee has been assessed: a linked
             therapist records it, or the runner confirms it in a check-in
-            (``ASSESSED_ANSWER``); either is an ``assessed`` event with who.
+            (``ASSESSED_ANSWER``); either is an ``assessed`` event with who. A therapist's
+            assessment dated the day of the flag counts (the usual answer to an urgent
+            alert: seen that afternoon); the runner's own confirmation in the check-in
+            that reports the flag does not.
 ``return``  A graded return (``plan.phases``): entered when a rest ends, after 14 days
             without a run, or when the runner flags a comeback (illness, pregnancy,
             injury). Sessions on non-consecutive days; a session counts when it stayed
@@ -609,6 +612,10 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
             work.event(s.state, REST, "rest_started", cause, days=days)
             s = _enter_rest(s, day, cause, days, holds)
             s = _flare(s, day, cause, work)
+        if holds and s.hold and inp.assessed:  # seen by the therapist the day it was flagged
+            work.event(s.state, s.state, "assessed", Reason("assessed_by", "therapist", None),
+                       by="therapist", names=list(inp.assessed))
+            s = _with(s, hold=False)
     elif s.state == REST:
         s = _rest_day(s, inp, checkin, flags, work, ceiling)
         if s.state == RETURN and inp.runs:
