@@ -15,6 +15,7 @@ from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap
 from strideguard.load.weekly import STARTING_CAP_M, week_start, weekly_cap_m
 from strideguard.plan import phases
 from strideguard.plan.machine import (
+    PACE_REFERENCE_WEEKS,
     BREAK_ANSWER,
     NORMAL,
     REST,
@@ -411,6 +412,38 @@ def test_a_speed_jump_against_the_reference_week(seconds: float, fires: bool) ->
     plan = play(*weeks_of(15), run(d(7), 5000, seconds), through=d(7))
     assert ("speed_over" in kinds(plan[d(7)])) is fires
     assert (plan[d(7)].verdict == "caution") is fires
+
+
+def paced_weeks(*pace_s_per_km: float, first_week: int = 0, km: float = 8) -> list[RunSnap]:
+    """Three runs of ``km`` a week (Mon/Wed/Sat), each week at its own pace."""
+    return [run(d(7 * (first_week + i) + offset), km * 1000, km * pace)
+            for i, pace in enumerate(pace_s_per_km) for offset in (0, 2, 5)]
+
+
+def test_one_slower_week_does_not_become_the_pace_reference() -> None:
+    # Found trying it: 5:00 /km for weeks, one week at 6:00 (hills, or a walk imported as a
+    # run), then 5:00 again: "20% faster than the week of ..." every week from then on.
+    plan = play(*paced_weeks(300, 300, 360, 300, 300, 300), through=d(41))
+    assert not [day.date for day in plan.values() if "speed_over" in kinds(day)]
+    assert all(day.verdict == "ok" for day in plan.values() if day.date >= d(21))
+    assert plan[d(41)].state.speed_week == d(28)  # the reference moved on with the usual pace
+
+
+def test_a_real_speed_jump_after_a_slower_week_still_counts() -> None:
+    # 5:00, one slow week, then 4:30 (11.1% faster than 5:00): flagged against 5:00, not 6:00.
+    plan = play(*paced_weeks(300, 300, 360, 270), through=d(27))
+    [event] = [e for day in plan.values() for e in day.events if e.kind == "speed_over"]
+    assert event.day == d(21) and event.reason.value == pytest.approx(11.1)
+
+
+def test_a_slower_pace_kept_for_weeks_becomes_the_reference() -> None:
+    # Slower for longer than PACE_REFERENCE_WEEKS: that is the runner's pace now, and a week
+    # back at 5:00 is a jump of 20% against it.
+    slow = [360] * (PACE_REFERENCE_WEEKS + 1)
+    plan = play(*paced_weeks(300, *slow, 300), through=d(7 * (len(slow) + 2) - 1))
+    jumps = [e for day in plan.values() for e in day.events if e.kind == "speed_over"]
+    assert [e.day for e in jumps] == [d(7 * (len(slow) + 1))]
+    assert jumps[0].reason.value == pytest.approx(20.0)
 
 
 def test_days_must_move_forward() -> None:
