@@ -446,6 +446,17 @@ def test_a_slower_pace_kept_for_weeks_becomes_the_reference() -> None:
     assert jumps[0].reason.value == pytest.approx(20.0)
 
 
+def test_a_faster_pace_kept_for_weeks_becomes_the_reference() -> None:
+    # 5:00, then 4:30 for good: a jump each week while the old reference holds, then 4:30 is
+    # the runner's pace (before, every week was a jump for ever, since a too-fast week never
+    # became the reference).
+    weeks = PACE_REFERENCE_WEEKS + 3
+    plan = play(*paced_weeks(300, *[270] * weeks), through=d(7 * (weeks + 1) - 1))
+    jumps = [e.day for day in plan.values() for e in day.events if e.kind == "speed_over"]
+    assert jumps == [d(7 * w) for w in range(1, PACE_REFERENCE_WEEKS + 1)]
+    assert plan[d(7 * (weeks + 1) - 1)].verdict == "ok"
+
+
 def test_days_must_move_forward() -> None:
     state = step(PlanState(), DayInput(d(0)), SEED).state
     with pytest.raises(ValueError):

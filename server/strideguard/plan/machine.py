@@ -375,16 +375,18 @@ PACE_REFERENCE_WEEKS = 4
 
 
 def _sets_pace(s: PlanState) -> bool:
-    """Whether the week closing becomes the speed reference (it was normal, had runs and was
-    not itself too fast): when there is none yet, when it was at least as fast as the
-    reference, or when the reference is ``PACE_REFERENCE_WEEKS`` old. One slower week (a hilly
-    holiday, a walk taken for a run) does not become the reference: it did, and every later
-    week at the runner's usual pace read as a speed jump against it, for good."""
+    """Whether the week closing (normal running, with runs) becomes the speed reference: when
+    there is none yet; when it was not too fast and at least as fast as the reference; or,
+    whatever its pace, when the reference is ``PACE_REFERENCE_WEEKS`` old.
+
+    One slower week (a hilly holiday, a walk taken for a run) does not become the reference:
+    it did, and every later week at the runner's usual pace read as a speed jump against it,
+    for good. A faster pace kept for weeks does become it: a jump is flagged, but not forever."""
     if s.speed_m is None or s.speed_s is None or s.speed_week is None or s.week is None:
         return True
     if (s.week - s.speed_week).days >= 7 * PACE_REFERENCE_WEEKS:
         return True
-    return s.week_m * s.speed_s >= s.speed_m * s.week_s  # this week's speed >= the reference's
+    return not s.week_fast and s.week_m * s.speed_s >= s.speed_m * s.week_s  # speed >= reference
 
 
 def _close_week(s: PlanState, monday: date) -> PlanState:
@@ -394,7 +396,7 @@ def _close_week(s: PlanState, monday: date) -> PlanState:
     changes: dict[str, Any] = {"prev_week_m": s.week_m if s.week == monday - 7 * _DAY else 0.0}
     if clean_week(s):
         changes.update(_after_clean_week(s))
-    if s.week_normal and s.week_runs and not s.week_fast and s.week_s > 0 and _sets_pace(s):
+    if s.week_normal and s.week_runs and s.week_s > 0 and _sets_pace(s):
         changes.update(speed_m=s.week_m, speed_s=s.week_s, speed_week=s.week)
     return _with(
         s, week=monday, week_m=0.0, week_s=0.0, week_runs=0, week_normal=True,
