@@ -138,7 +138,8 @@ class TestWeeklyPlan:
     def _runner_with_a_week_of_runs(self, app, service, detail: str, checkin: date = SUNDAY):
         runner, sub = subscribed(app, service, self.ZONE, reminder_time="19:00",
                                  notification_detail=detail)
-        for day, metres in ((SUNDAY - timedelta(days=5), 8000), (SUNDAY - timedelta(days=2), 6000)):
+        # From the week's Monday: a week the record starts later in is a part week, no baseline.
+        for day, metres in ((SUNDAY - timedelta(days=6), 8000), (SUNDAY - timedelta(days=2), 6000)):
             response = runner.put(f"/api/v1/runs/{uuid.uuid4()}",
                                   json={"date": day.isoformat(), "distance_m": metres, "duration_s": 3600})
             assert response.status_code in (200, 201), response.get_json()

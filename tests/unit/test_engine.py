@@ -80,7 +80,7 @@ def test_a_jump_week_with_pain_4_stops_with_the_plan_and_the_numbers() -> None:
 
 
 def test_a_jump_week_without_pain_holds_the_cap() -> None:
-    history = [RunSnap(id="w", date=D - timedelta(days=8), distance_m=10000, duration_s=3300)]
+    history = [RunSnap(id="w", date=D - timedelta(days=9), distance_m=10000, duration_s=3300)]
     guidance = assess_day(day_snapshot(D, runs=history + [run(2, 11200)]))
     assert guidance.status == "caution"
     jump = {a.id: a for a in guidance.advice}["core.distance_jump"]

@@ -6,6 +6,7 @@ replayed day by day, and the tables look at the day they care about.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date, timedelta
 
@@ -354,6 +355,40 @@ def test_after_a_jump_the_cap_comes_from_the_weeks_before_the_jump() -> None:
     assert next_week_cap(plan[d(20)], SEED) == 14300
     assert plan[d(21)].week_cap_m == 14300  # the jump never enters the baseline
     assert plan[d(21)].state.baseline_week == d(7)
+
+
+def test_a_first_week_begun_after_its_monday_is_not_the_baseline() -> None:
+    # Found trying it: a first run on a Sunday (6 km), then 3 x 6 km every week: the 6 km
+    # "week" became the baseline and every steady 18 km week after it was over a 6.6 km cap.
+    first = run(d(6), 6000)
+    plan = play(first, *weeks_of(18, 18, 18, first_week=1), through=d(27))
+    # Only the conservative starting cap's caution in the first whole week, then nothing.
+    over = [e for day in plan.values() for e in day.events if e.kind == "over_cap"]
+    assert [(e.day, e.detail.get("starting")) for e in over] == [(d(12), True)]
+    assert plan[d(14)].state.clean_weeks == ((d(7), 18000.0),)
+    assert plan[d(14)].week_cap_m == 19800 and plan[d(27)].verdict == "ok"
+    # Started on the Monday, the same first week is whole: it is the baseline.
+    whole = play(run(d(0), 6000), *weeks_of(6.6, first_week=1), through=d(13))
+    assert whole[d(7)].state.baseline_m == 6000 and whole[d(13)].verdict == "ok"
+
+
+def test_a_load_held_over_the_cap_without_pain_for_four_weeks_becomes_the_baseline() -> None:
+    # 12 km, then 18 km a week for good with no pain: the cap holds (a caution each week) for
+    # BASELINE_WEEKS, then 18 km is the runner's load. Before, 13.2 km held for ever.
+    plan = play(*weeks_of(12, 18, 18, 18, 18, 18, 18), through=d(48))
+    jumps = sorted({day.date for day in plan.values() if "over_cap" in kinds(day)})
+    assert [week_start(j) for j in jumps] == [d(7), d(14), d(21), d(28)]
+    assert plan[d(34)].week_cap_m == 13200 and plan[d(34)].verdict == "caution"
+    assert plan[d(35)].state.baseline_m == 18000 and plan[d(35)].week_cap_m == 19800
+    assert all(day.verdict == "ok" for day in plan.values() if day.date >= d(35))
+
+
+def test_weeks_over_the_cap_with_pain_do_not_enter_the_baseline() -> None:
+    # The same weeks, each with run pain above the limit: rests, never a new baseline.
+    runs = [dataclasses.replace(r, pain_after=5) if r.date >= d(7) and r.date.weekday() == 0 else r
+            for r in weeks_of(12, 18, 18, 18, 18, 18)]
+    plan = play(*runs, through=d(41))
+    assert all(day.state.baseline_m in (None, 12000) for day in plan.values())
 
 
 def test_after_the_return_the_weeks_ramp_from_the_return_to_the_old_baseline() -> None:

@@ -147,7 +147,7 @@ def test_distance_jump_is_strict_against_the_baseline_week(week_km: float, fires
 
 def test_distance_jump_title_gives_the_cap_in_the_runners_unit() -> None:
     mi = RunnerSettings(units="mi")
-    history = [RunSnap(id="a", date=MONDAY - timedelta(days=6), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
+    history = [RunSnap(id="a", date=MONDAY - timedelta(days=7), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
     snap = day_snapshot(D, runs=history + [run(0, 12 * METRES_PER_MILE)], settings=mi)
     [advice] = plancards.distance_jump(snap)
     assert advice.title == "Keep this week under 9.9 mi"
@@ -155,7 +155,7 @@ def test_distance_jump_title_gives_the_cap_in_the_runners_unit() -> None:
 
 def test_exactly_ten_percent_in_miles_after_the_clients_rounding_does_not_fire() -> None:
     mi = RunnerSettings(units="mi")
-    history = [RunSnap(id="a", date=MONDAY - timedelta(days=6), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
+    history = [RunSnap(id="a", date=MONDAY - timedelta(days=7), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
     snap = day_snapshot(D, runs=history + [run(0, round(9.9 * METRES_PER_MILE))], settings=mi)
     assert plancards.distance_jump(snap) == []
     assert str(snap.plan.distance_pct) == "10.0"
@@ -171,7 +171,7 @@ def test_first_week_without_history_is_held_at_the_starting_cap() -> None:
 
 @pytest.mark.parametrize(("seconds", "fires"), [(1500, False), (1498, True)])
 def test_speed_jump_is_strict_and_shows_the_pace(seconds: float, fires: bool) -> None:
-    history = [RunSnap(id="a", date=MONDAY - timedelta(days=6), distance_m=5000, duration_s=1650)]
+    history = [RunSnap(id="a", date=MONDAY - timedelta(days=7), distance_m=5000, duration_s=1650)]
     snap = day_snapshot(D, runs=history + [run(0, 5000, seconds)])
     fired = plancards.speed_jump(snap)
     assert bool(fired) is fires

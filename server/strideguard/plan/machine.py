@@ -19,8 +19,13 @@ States
             off; the 4-week mean is the chronic load of the workload literature (Gabbett,
             BJSM 2016; Hulin et al., BJSM 2016), so one light week (a holiday, a cold) does not
             drop the cap to a tenth more than that week. A week that broke a cap derived
-            from the runner's own history never enters it, so the cap holds after a jump;
-            rest and return weeks never enter it either. With no clean week yet the
+            from the runner's own history never enters it, so the cap holds after a jump —
+            for ``BASELINE_WEEKS``: once the baseline is that old, a week over it without
+            pain above the limit enters it (a load held pain-free for a month is tolerated,
+            and a cap the runner has outgrown for good only teaches them to ignore it).
+            Rest and return weeks never enter it, nor does the first week the plan sees
+            when it starts after that week's Monday (the runner's first entries, an import's
+            first day): only part of it is known. With no clean week yet the
             conservative starting cap (``load.weekly.STARTING_CAP_M``) applies as a caution
             only: a week over it still counts as clean, so steady history (logged or
             imported) becomes the baseline however far above the starting cap it is.
@@ -342,6 +347,16 @@ def clean_week(s: PlanState) -> bool:
     return s.week_normal and s.week_runs > 0 and s.week_m > 0 and not s.week_over and not s.week_pain
 
 
+def _outgrown(s: PlanState) -> bool:
+    """A week over a cap from the runner's own history, otherwise clean (normal, runs, no pain
+    above the limit), when the baseline has not moved for ``BASELINE_WEEKS``: the runner has
+    held more than the cap without pain for a month, and that load enters the baseline. Not
+    in a ramp after a return (the ramp grows one clean week at a time, by design)."""
+    return (s.week_over and s.ramp_m is None and s.baseline_week is not None and s.week is not None
+            and s.week_normal and s.week_runs > 0 and s.week_m > 0 and not s.week_pain
+            and (s.week - s.baseline_week).days >= 7 * BASELINE_WEEKS)
+
+
 def _mean(weeks: tuple[tuple[date, float], ...]) -> float:
     return round(sum(m for _, m in weeks) / len(weeks), 1)
 
@@ -389,12 +404,20 @@ def _sets_pace(s: PlanState) -> bool:
     return not s.week_fast and s.week_m * s.speed_s >= s.speed_m * s.week_s  # speed >= reference
 
 
-def _close_week(s: PlanState, monday: date) -> PlanState:
-    """Roll the week over on its Monday; a clean week enters the baseline or moves the ramp."""
+def _close_week(s: PlanState, day: date) -> PlanState:
+    """Roll the week over on its Monday; a clean week enters the baseline or moves the ramp.
+    ``day``: the day being stepped."""
+    monday = week_start(day)
     if s.week is None or s.week == monday:
-        return s if s.week is not None else _with(s, week=monday)
+        if s.week is not None:
+            return s
+        # The plan's first week: only the days from ``day`` on are known (a runner who started
+        # on a Sunday, a replay from the horizon): unless that is its Monday, it is no clean
+        # week and sets no pace.
+        return _with(s, week=monday, week_normal=day == monday)
+
     changes: dict[str, Any] = {"prev_week_m": s.week_m if s.week == monday - 7 * _DAY else 0.0}
-    if clean_week(s):
+    if clean_week(s) or _outgrown(s):
         changes.update(_after_clean_week(s))
     if s.week_normal and s.week_runs and s.week_s > 0 and _sets_pace(s):
         changes.update(speed_m=s.week_m, speed_s=s.week_s, speed_week=s.week)
@@ -591,7 +614,7 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
     if state.day is not None and day <= state.day:
         raise ValueError(f"step({day}) after {state.day}: days must move forward")
     work = _Day(day)
-    s = _close_week(state, week_start(day))
+    s = _close_week(state, day)
     threshold = settings.pain_threshold
     ceiling = phases.session_pain_max(threshold)
     checkin = inp.checkin if inp.checkin is not None and inp.checkin.date == day else None
