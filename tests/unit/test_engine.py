@@ -96,6 +96,24 @@ def test_a_quiet_day_is_ok_with_the_all_clear_and_a_calm_note() -> None:
     assert [a.id for a in guidance.advice] == ["core.mild_pain", "core.all_clear"]
 
 
+@pytest.mark.parametrize(("morning", "fires"), [(3, False), (4, True), (10, True)])
+def test_a_morning_above_the_limit_is_never_an_all_clear(morning: int, fires: bool) -> None:
+    # Found trying it: pain 0 and a morning of 10/10 ("could barely walk") read "Keep running.
+    # Nothing in your check-in or runs needs a change."
+    history = [RunSnap(id="w", date=D - timedelta(days=9), distance_m=10000, duration_s=3300)]
+    snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=0, morning_pain=morning), runs=history)
+    guidance = assess_day(snap)
+    ids = [a.id for a in guidance.advice]
+    assert ("core.morning_pain" in ids) is fires
+    assert ("core.all_clear" in ids) is not fires
+    assert guidance.status == ("caution" if fires else "ok")
+    if fires:
+        card = {a.id: a for a in guidance.advice}["core.morning_pain"]
+        assert (card.action, card.title) == ("contact_pt", "Tell your therapist about your mornings")
+        assert [(r.metric, r.value, r.threshold) for r in card.reasons] == [("morning_pain", morning, 3)]
+        assert "could" in card.message and snap.plan.name == "normal"  # not pain for the plan
+
+
 def test_fever_comes_first() -> None:
     snap = day_snapshot(D, checkin=CheckinSnap(date=D, pain=5, fever=True, swelling=True))
     guidance = assess_day(snap)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 STATUSES = ("ok", "caution", "stop")
 #: The seed's red flags and pain first, then the plan's cards, then the quieter clinic rules.
 CORE_RULES = (rules.fever, rules.pain_threshold, rules.swelling, rules.mechanical, *plancards.PLAN_CARDS,
-              rules.mild_pain, rules.shoe_limit)
+              rules.mild_pain, rules.morning_pain, rules.shoe_limit)
 
 
 def core_advice(snapshot: DaySnapshot) -> list[Advice]:

@@ -169,6 +169,31 @@ def mild_pain(snapshot: DaySnapshot) -> list[Advice]:
     ]
 
 
+def morning_pain(snapshot: DaySnapshot) -> list[Advice]:
+    """Today's morning pain or stiffness above the runner's pain limit: not pain for the
+    threshold (``day.values.pains_of_day``), but never a day with "nothing needs a change":
+    tell the therapist. (Found trying it: a morning of 10/10, "could barely walk", got the
+    all-clear.)"""
+    checkin = snapshot.todays_checkin
+    limit = snapshot.settings.pain_threshold
+    if checkin is None or checkin.morning_pain is None or checkin.morning_pain <= limit:
+        return []
+    morning = checkin.morning_pain
+    return [
+        make(
+            "core.morning_pain",
+            "contact_pt",
+            "caution",
+            "Tell your therapist about your mornings",
+            f"You rated your knee {morning}/10 when you woke up, above your limit of {limit}/10. "
+            "Stiffness on waking does not count toward the limit, but a knee that sore in the "
+            "morning could mean it is not settling overnight: show your therapist.",
+            [Reason("morning_pain", morning, limit)],
+            EVIDENCE["morning_pain"],
+        )
+    ]
+
+
 def shoe_limit(snapshot: DaySnapshot) -> list[Advice]:
     """A shoe in use has passed its distance limit."""
     worn = [s for s in snapshot.shoes if not s.retired and s.distance_m > s.limit_m]

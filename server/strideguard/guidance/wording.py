@@ -53,6 +53,12 @@ EVIDENCE = {
     "mild_pain": (
         f"The clinic article advises checking any knee pain after running with a therapist. {SEED}."
     ),
+    "morning_pain": (
+        "The clinic article advises checking any knee pain after running with a therapist. "
+        f"{SEED}. Morning stiffness is not counted toward the pain limit (it tells whether the "
+        "knee settled overnight); a morning above that limit is StrideGuard's own cue to ask, "
+        "not a figure from a study."
+    ),
     "start_cap": (
         "The clinic article warns against raising weekly distance by more than 10% a week. "
         f"{SEED}. With no earlier weeks to compare with, the low starting cap is StrideGuard's "
