@@ -88,9 +88,11 @@ def test_without_history_the_starting_cap_is_a_caution_not_a_gate() -> None:
 
 @pytest.mark.parametrize(("units", "base_m", "week_m", "fires"), [
     ("km", 30000, 33000, False),     # exactly +10.0 %
-    ("km", 30000, 33030, True),      # 33.0 km shown... +10.1 %
+    ("km", 30000, 33049, False),     # shown as 33.0 km: +10.0 % as the runner reads it
+    ("km", 30000, 33050, True),      # shown as 33.1 km: +10.3 %
     ("mi", 10 * METRES_PER_MILE, round(11 * METRES_PER_MILE), False),
-    ("mi", 10 * METRES_PER_MILE, round(11.02 * METRES_PER_MILE), True),
+    ("mi", 10 * METRES_PER_MILE, round(11.04 * METRES_PER_MILE), False),  # 11.0 mi shown
+    ("mi", 10 * METRES_PER_MILE, round(11.06 * METRES_PER_MILE), True),   # 11.1 mi shown: +11.0 %
 ])
 def test_the_boundary_is_exact_against_a_mean_baseline(units, base_m, week_m, fires) -> None:
     settings = RunnerSettings(units=units)

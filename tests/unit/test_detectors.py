@@ -31,7 +31,8 @@ def run(days_ago: int, metres: float, seconds: float = 3600.0, **kw) -> RunSnap:
 
 
 @pytest.mark.parametrize(
-    ("today_m", "fires"), [(10000, False), (11000, False), (11004, False), (11005, True), (20000, True)]
+    # Compared as shown: 11.049 km reads 11.0 km (+10.0 %), 11.050 km reads 11.1 km (+11.0 %).
+    ("today_m", "fires"), [(10000, False), (11000, False), (11049, False), (11050, True), (20000, True)]
 )
 def test_single_run_spike_over_the_30_day_longest(today_m: float, fires: bool) -> None:
     snap = normal_day(D, runs=[run(20, 10000), run(3, 8000), run(0, today_m)])
@@ -83,8 +84,8 @@ def test_two_week_increase_from_real_runs() -> None:
         (5000, 5000, False),
         (5000, 6000, False),
         (5000, 4500, False),  # exactly 10% earlier
-        (5000, 4498, False),  # 10.04 % earlier is shown, and compared, as 10.0 %
-        (5000, 4497, True),   # 10.06 % -> 10.1 %
+        (5000, 4450, False),  # shown as 4.5 km against 5.0 km: 10.0 % earlier
+        (5000, 4449, True),   # shown as 4.4 km: 12.0 % earlier
         (3000, 800, True),  # the seed's "mile two or three" becoming "half a mile"
     ],
 )

@@ -153,6 +153,17 @@ def test_distance_jump_title_gives_the_cap_in_the_runners_unit() -> None:
     assert advice.title == "Keep this week under 9.9 mi"
 
 
+def test_the_all_clear_says_what_is_left_from_the_figures_it_shows() -> None:
+    # Found trying it: "Keep running: 17.3 of 17.6 mi this week ... 0.4 mi left": what is left
+    # was rounded on its own. 27,761 m is 17.2498 mi: shown 17.2, so 0.4 left (0.3498 rounded: 0.3).
+    mi = RunnerSettings(units="mi")
+    history = [RunSnap(id="a", date=MONDAY - timedelta(days=7), distance_m=round(16 * METRES_PER_MILE), duration_s=9000)]
+    snap = day_snapshot(D, runs=history + [run(0, 27761)], settings=mi)
+    [card] = plancards.all_clear(snap, [])
+    assert card.title == "Keep running: 17.2 of 17.6 mi this week"
+    assert "0.4 mi left this week" in card.message
+
+
 def test_exactly_ten_percent_in_miles_after_the_clients_rounding_does_not_fire() -> None:
     mi = RunnerSettings(units="mi")
     history = [RunSnap(id="a", date=MONDAY - timedelta(days=7), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]

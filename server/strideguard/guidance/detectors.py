@@ -19,7 +19,7 @@ from strideguard.guidance.advice import Advice, Reason
 from strideguard.guidance.rules import Rule, make
 from strideguard.guidance.snapshot import DaySnapshot
 from strideguard.guidance.wording import EVIDENCE, format_distance
-from strideguard.load.weekly import exceeds, pct_change, weekly_cap_m
+from strideguard.load.weekly import exceeds, shown_pct_change, weekly_cap_m
 from strideguard.plan.machine import NORMAL
 
 #: A single run more than this much longer than the 30-day longest (Frandsen et al. 2025).
@@ -47,10 +47,10 @@ def single_run_spike(snapshot: DaySnapshot) -> list[Advice]:
     if not todays or not longest_before:
         return []
     today = max(todays)
-    spike_pct = pct_change(today, longest_before)
+    units = snapshot.settings.units
+    spike_pct = shown_pct_change(today, longest_before, units)
     if not exceeds(spike_pct, SINGLE_RUN_SPIKE_PCT):
         return []
-    units = snapshot.settings.units
     cap_m = weekly_cap_m(longest_before, SINGLE_RUN_SPIKE_PCT, units)
     cap = format_distance(cap_m, units)
     return [
@@ -106,10 +106,10 @@ def pain_onset_earlier(snapshot: DaySnapshot) -> list[Advice]:
     if not todays or not earlier:
         return []
     today, before = min(todays), earlier[-1]
-    sooner = pct_change(today, before)
+    units = snapshot.settings.units
+    sooner = shown_pct_change(today, before, units)
     if sooner is None or not exceeds(-sooner, ONSET_EARLIER_PCT):
         return []
-    units = snapshot.settings.units
     return [
         make(
             "core.pain_onset_earlier",

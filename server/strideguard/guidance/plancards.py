@@ -321,7 +321,9 @@ def all_clear(snapshot: DaySnapshot, fired: Iterable[Advice]) -> list[Advice]:
     units = snapshot.settings.units
     limit = snapshot.settings.weekly_increase_pct
     cap = format_distance(plan.week_cap_m, units)
-    left = format_distance(max(plan.week_cap_m - plan.state.week_m, 0), units)
+    # What is left, from the two figures as shown (17.6 - 17.3 = 0.3 mi, never 0.4).
+    left_value = max(shown_distance(plan.week_cap_m, units) - shown_distance(plan.state.week_m, units), 0)
+    left = f"{left_value:.1f} {'mi' if units == 'mi' else 'km'}"
     title = f"Keep running: {shown_distance(plan.state.week_m, units)} of {cap} this week"
     if plan.reference_m:
         message = (f"Nothing in your check-in or runs needs a change. {left} left this week (Monday to "

@@ -78,6 +78,13 @@ def pct_change(current: float | int, previous: float | int) -> Decimal | None:
     return shown_pct(_CTX.subtract(_CTX.divide(exact(current), before), 1))
 
 
+def shown_pct_change(current_m: float | int, previous_m: float | int, units: str) -> Decimal | None:
+    """Percent change of one distance over another *as the runner reads them* (each at 0.1 km
+    or 0.1 mi, :func:`shown_distance`), at display precision: "33.0 km, 10.0% more than
+    30.0 km" — never 10.1% beside two figures that make 10.0% (33.015 km is shown as 33.0)."""
+    return pct_change(shown_distance(current_m, units), shown_distance(previous_m, units))
+
+
 def speed_pct_change(
     distance_m: float, duration_s: float, base_distance_m: float, base_duration_s: float
 ) -> Decimal | None:

@@ -91,7 +91,7 @@ from strideguard.load.weekly import (
     STARTING_CAP_M,
     exceeds,
     over_cap,
-    pct_change,
+    shown_pct_change,
     speed_pct_change,
     week_start,
     weekly_cap_m,
@@ -693,7 +693,7 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
 
     normal_cap = week_cap(s, settings)
     reference = s.ramp_m or s.baseline_m
-    distance_pct = pct_change(s.week_m, reference) if reference else None
+    distance_pct = shown_pct_change(s.week_m, reference, settings.units) if reference else None
     speed_pct = (
         speed_pct_change(s.week_m, s.week_s, s.speed_m, s.speed_s)
         if s.speed_m and s.speed_s and s.week_runs else None
