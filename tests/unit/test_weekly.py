@@ -18,6 +18,7 @@ from strideguard.load.weekly import (
     over_cap,
     pct_change,
     shown_distance,
+    shown_pct_change,
     speed_pct_change,
     week_start,
     weekly_cap_m,
@@ -51,6 +52,25 @@ def test_distance_change_is_compared_as_shown(before_m: float, after_m: float, s
     assert str(pct) == shown
     assert exceeds(pct, 10) is fires
     assert exceeds(pct, 10.0) is fires
+
+
+@pytest.mark.parametrize(
+    ("units", "before_m", "after_m", "shown", "fires"),
+    [
+        ("km", 30000, 33030, "10.0", False),   # 33.0 km against 30.0 km, as the runner reads them
+        ("km", 30000, 33049, "10.0", False),
+        ("km", 30000, 33050, "10.3", True),    # 33.1 km
+        ("km", 10000, 11010, "10.0", False),   # 11.0 km
+        ("mi", client_metres(10), client_metres(11.01), "10.0", False),  # 11.0 mi
+        ("mi", client_metres(10), client_metres(11.1), "11.0", True),
+        ("km", 5000, 4450, "-10.0", False),    # 4.5 km
+    ],
+)
+def test_a_change_between_two_shown_distances_agrees_with_them(units, before_m, after_m, shown, fires) -> None:
+    pct = shown_pct_change(after_m, before_m, units)
+    assert str(pct) == shown
+    assert exceeds(pct, 10) is fires
+    assert pct == pct_change(shown_distance(after_m, units), shown_distance(before_m, units))
 
 
 def test_every_exact_ten_percent_mile_week_stays_quiet() -> None:
