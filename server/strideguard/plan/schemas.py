@@ -55,7 +55,7 @@ class CleanWeekSchema(Schema):
 
 class BaselineSchema(Schema):
     week_start = _date(metadata={"description": "the latest clean week"})
-    distance_m = fields.Integer(metadata={"description": "the mean of the clean weeks"})
+    distance_m = fields.Integer(metadata={"description": "the larger of the latest clean week and the mean of the last four clean weeks (m)"})
     weeks = fields.List(fields.Nested(CleanWeekSchema), metadata={
         "description": "the clean weeks (up to 4) the baseline is the mean of, oldest first"})
 
