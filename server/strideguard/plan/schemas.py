@@ -57,7 +57,7 @@ class BaselineSchema(Schema):
     week_start = _date(metadata={"description": "the latest clean week"})
     distance_m = fields.Integer(metadata={"description": "the larger of the latest clean week and the mean of the last four clean weeks (m)"})
     weeks = fields.List(fields.Nested(CleanWeekSchema), metadata={
-        "description": "the clean weeks (up to 4) the baseline is the mean of, oldest first"})
+        "description": "the clean weeks (up to 4) whose mean the baseline is at least, oldest first"})
 
 
 class PlanWeekSchema(Schema):
