@@ -55,6 +55,20 @@ def test_strava_export_imported_twice_gives_the_same_runs_once(app, runner):
     assert sorted(r["uuid"] for r in runs_of(runner)) == sorted(r["uuid"] for r in runs)
 
 
+def test_an_imported_run_moved_to_another_date_drops_the_watchs_start(app, runner):
+    # Found trying it: a run moved to 30 Nov kept its start of 29 Nov 22:50 UTC (29 Nov in Berlin).
+    import_file(runner, "export_12345.zip", strava_export())
+    fenix = next(r for r in runs_of(runner) if r["device"] == "Garmin fenix2")
+    body = {k: fenix[k] for k in ("distance_m", "duration_s")}
+    kept = runner.put(f"/api/v1/runs/{fenix['uuid']}", json={**body, "date": "2015-08-15", "note": "easy"})
+    assert kept.status_code == 200 and kept.get_json()["run"]["started_at"].startswith("2015-08-15T14:45:08")
+    moved = runner.put(f"/api/v1/runs/{fenix['uuid']}", json={**body, "date": "2015-08-16"})
+    assert moved.status_code == 200
+    run = moved.get_json()["run"]
+    assert (run["date"], run["started_at"], run["source"], run["device"]) == ("2015-08-16", None, "fit", "Garmin fenix2")
+    assert next(r for r in runs_of(runner) if r["uuid"] == fenix["uuid"])["started_at"] is None
+
+
 def test_the_runners_zone_decides_the_date(app):
     # 21:29 UTC on 26 Dec is already 27 Dec in Auckland.
     kiwi = Runner(app, timezone="Pacific/Auckland")

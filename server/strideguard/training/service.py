@@ -24,7 +24,7 @@ from strideguard.load import RunPoint, compute_load, window_start
 from strideguard.owned import own_row
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import next_week_cap
-from strideguard.timeutil import utcnow
+from strideguard.timeutil import utcnow, zone
 from strideguard.training.models import Checkin, Run, Shoe
 
 MAX_RANGE_DAYS = 400
@@ -267,7 +267,20 @@ def put_run(user: User, run_uuid: str, data: dict[str, Any], today: date | None 
         "date", "distance_m", "duration_s", "pain_during", "pain_after",
         "pain_onset_m", "surface", "shoe_id", "note",
     )}
-    return _upsert(Run, {"user_id": user.id, "uuid": run_uuid}, {**fields, **(extras or {})}, existing)
+    key = {"user_id": user.id, "uuid": run_uuid}
+    if extras is None or "started_at" not in extras:
+        if existing is _UNREAD:
+            existing = read_by_key(Run, key)
+        if _start_elsewhere(existing, data["date"], user.timezone):
+            # Moved to another date: the watch's start time no longer belongs to the run.
+            extras = {**(extras or {}), "started_at": None}
+    return _upsert(Run, key, {**fields, **(extras or {})}, existing)
+
+
+def _start_elsewhere(run: Any, day: date, tz_name: str) -> bool:
+    """An imported run's recorded start falls on another local date than ``day``."""
+    started = getattr(run, "started_at", None)
+    return started is not None and started.astimezone(zone(tz_name)).date() != day
 
 
 def list_runs(user: User, first: date, last: date) -> list[Run]:
