@@ -70,6 +70,27 @@ function answerButtons(imp, item, onAnswered) {
   return box;
 }
 
+/** "It was another run" for a file taken for a run already saved that day (two runs a day). */
+function anotherRunButton(imp, item, onAnswered) {
+  const error = h('span', { class: 'error', role: 'alert' });
+  const button = h('button', {
+    type: 'button', class: 'link',
+    onclick: async () => {
+      button.disabled = true;
+      error.textContent = '';
+      try {
+        await api('POST', `/imports/${imp.id}/files/${item.id}/answer`, { answer: 'run' });
+        onAnswered();
+      } catch (err) {
+        error.textContent = err.message;
+        button.disabled = false;
+        button.focus();
+      }
+    },
+  }, 'It was another run: add it');
+  return h('span', { class: 'answer', role: 'group', 'aria-label': `Was ${item.file} another run?` }, button, error);
+}
+
 function fileLine(item, imp, onAnswered) {
   const s = item.summary || {};
   const year = s.date && s.date.slice(0, 4) !== String(new Date().getFullYear()) ? ` ${s.date.slice(0, 4)}` : '';
@@ -77,6 +98,7 @@ function fileLine(item, imp, onAnswered) {
   const kids = [h('span', { class: 'when' }, item.file), h('span', {}, what.trim())];
   if (item.reason) kids.push(h('span', { class: 'hint reason' }, item.reason));
   if (item.status === 'needs_answer') kids.push(answerButtons(imp, item, onAnswered));
+  if (item.status === 'possible_duplicate') kids.push(anotherRunButton(imp, item, onAnswered));
   // A strength workout filled an exercise session, not a run: it is not in the run history.
   if (item.status === 'created' && s.date && !s.strength) {
     kids.push(h('button', { type: 'button', class: 'link', onclick: () => { historyEnding(s.date); location.hash = '#history'; } },

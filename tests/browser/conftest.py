@@ -220,6 +220,21 @@ def api_json(page: Any, path: str) -> Any:
     )
 
 
+def api_put(page: Any, path: str, body: dict) -> dict:
+    """PUT with the page's own session and CSRF token (what the app itself sends)."""
+    return page.evaluate(
+        """async ([path, body]) => {
+            const me = await (await fetch('/api/v1/me', {credentials: 'same-origin'})).json();
+            const res = await fetch('/api/v1' + path, {
+                method: 'PUT', credentials: 'same-origin',
+                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token},
+                body: JSON.stringify(body)});
+            return {status: res.status, body: await res.json()};
+        }""",
+        [path, body],
+    )
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save a phone-size screenshot under test-output/screenshots/ (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

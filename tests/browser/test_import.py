@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.imports.support import fixture, strava_export
 
-from .conftest import api_json, screenshot, sign_up
+from .conftest import api_json, api_put, screenshot, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -109,3 +109,25 @@ def test_a_ride_without_a_sport_waits_for_the_runners_answer(page: Any, tmp_path
     runs = api_json(page, "/export")["body"]["runs"]
     assert [(r["date"], r["source"]) for r in runs] == [("2022-11-12", "gpx")]
     screenshot(page, "23-import-answered-run")
+
+
+def test_a_second_run_of_the_day_taken_for_a_duplicate_is_added_on_one_tap(page: Any, tmp_path) -> None:
+    """A watch file of the day's second run looks like the run typed that morning: it shows as
+    already saved, with "It was another run: add it"; one tap adds it."""
+    watch = tmp_path / "evening.fit"
+    watch.write_bytes(fixture("garmin-fr110-run.fit"))
+    sign_up(page)
+    put = api_put(page, "/runs/0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11",
+                  {"date": "2013-02-06", "distance_m": 4900, "duration_s": 2600})
+    assert put["status"] == 201
+    page.goto("/#import")
+    page.get_by_label("Activity file or zip").set_input_files(str(watch))
+    page.get_by_role("button", name="Import").click()
+    result = page.get_by_role("region", name="Import result")
+    question = result.get_by_role("group", name="Was evening.fit another run?")
+    expect(question).to_be_visible(timeout=60_000)
+    question.get_by_role("button", name="It was another run: add it").click()
+    expect(result.get_by_role("region", name="Added")).to_contain_text("evening.fit")
+    expect(result.get_by_role("group", name="Was evening.fit another run?")).to_have_count(0)
+    runs = api_json(page, "/export")["body"]["runs"]
+    assert sorted(r["source"] for r in runs) == ["fit", "manual"]

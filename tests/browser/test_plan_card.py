@@ -11,24 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import api_json, screenshot, sign_up
+from .conftest import api_json, api_put, screenshot, sign_up
 
 pytestmark = pytest.mark.browser
-
-
-def api_put(page: Any, path: str, body: dict) -> dict:
-    """PUT with the page's own session and CSRF token (what the app itself sends)."""
-    return page.evaluate(
-        """async ([path, body]) => {
-            const me = await (await fetch('/api/v1/me', {credentials: 'same-origin'})).json();
-            const res = await fetch('/api/v1' + path, {
-                method: 'PUT', credentials: 'same-origin',
-                headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token},
-                body: JSON.stringify(body)});
-            return {status: res.status, body: await res.json()};
-        }""",
-        [path, body],
-    )
 
 
 def today(page: Any) -> date:

@@ -89,6 +89,48 @@ def test_a_typed_run_of_the_same_day_is_flagged_not_added_twice(app, runner):
     assert runs_of(runner)[0]["source"] == "manual"
 
 
+def test_a_second_run_of_the_day_taken_for_a_duplicate_can_be_added(app, runner):
+    # Found trying it: a typed 10 km and a watch file of another run that evening were one
+    # run to the importer, and the answer route said "answered already" when it never was.
+    typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
+    assert runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900,
+                                                       "duration_s": 2600}).status_code == 201
+    body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
+    [item] = body["files"]
+    assert item["status"] == "possible_duplicate" and "another run" in item["reason"]
+    assert "file_run_id" not in item["summary"]  # kept inside, not shown
+    url = f"/api/v1/imports/{body['id']}/files/{item['id']}/answer"
+    answered = runner.post(url, json={"answer": "run"})
+    assert answered.status_code == 200, answered.get_json()
+    added = answered.get_json()["file"]
+    assert added["status"] == "created" and added["run_id"] != typed
+    runs = runs_of(runner)
+    assert sorted(r["uuid"] for r in runs) == sorted([typed, added["run_id"]])
+    assert {r["source"] for r in runs} == {"manual", "fit"}
+    again = runner.post(url, json={"answer": "run"})
+    assert again.status_code == 409 and "answered already" in again.get_json()["error"]["message"]
+    # The same file again: a duplicate of the run it became, not a third run.
+    [item] = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))["files"]
+    assert (item["status"], item["run_id"]) == ("duplicate", added["run_id"])
+    assert len(runs_of(runner)) == 2
+
+
+def test_a_possible_duplicate_answered_skip_and_a_created_file_say_why_they_wait_for_nothing(app, runner):
+    typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
+    runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900, "duration_s": 2600})
+    body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
+    [item] = body["files"]
+    skipped = runner.post(f"/api/v1/imports/{body['id']}/files/{item['id']}/answer", json={"answer": "skip"})
+    assert skipped.get_json()["file"]["status"] == "skipped" and len(runs_of(runner)) == 1
+    other = Runner(app)
+    body = import_file(other, "fr110.fit", fixture("garmin-fr110-run.fit"))
+    [item] = body["files"]
+    assert item["status"] == "created"
+    refused = other.post(f"/api/v1/imports/{body['id']}/files/{item['id']}/answer", json={"answer": "run"})
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["message"] == "This file does not wait for an answer: it was created."
+
+
 def test_two_recordings_of_one_run_in_one_zip_are_added_once(app, runner):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:

@@ -81,7 +81,10 @@ def get_import(query: dict, import_id: int):
 @bp.alt_response(409, description="The file does not wait for an answer (answered already, or never held)")
 def answer_file(body: dict, import_id: int, file_id: int):
     """Answer a file held as "needs your answer" (status ``needs_answer``: it names no sport
-    and its speed is above the runner-plausible bound). ``run`` imports it as a run through
-    the same checks as any file, then the plan is replayed; ``skip`` leaves it out."""
+    and its speed is above the runner-plausible bound), or a ``possible_duplicate`` (it looked
+    like a run already saved that day). ``run`` imports it as a run (for a possible duplicate:
+    another run that day, under the file's own run id) through the same checks as any file,
+    then the plan is replayed; ``skip`` leaves it out. 409 once answered, or for a file with
+    any other result."""
     imp, item = service.answer_item(current_user(), import_id, file_id, body["answer"] == "run")
     return {"import_": service.import_out(imp), "file": service.item_out(item)}

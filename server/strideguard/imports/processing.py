@@ -271,9 +271,11 @@ def _placed(act: Activity, tz: str) -> Activity:
 
 def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
               act: Activity, row: StravaActivity | None, uuid: str | None = None,
-              confirmed: bool = False) -> ImportItem:
+              confirmed: bool = False, separate: bool = False) -> ImportItem:
     """What one activity becomes. ``confirmed``: the runner answered "this was a run" for an
-    item held because it names no sport (then ``uuid`` is the one the file gave it)."""
+    item held because it names no sport (then ``uuid`` is the one the file gave it).
+    ``separate``: the runner answered "another run" for a possible duplicate: it is not
+    matched against the day's runs again."""
     act = _placed(act, user.timezone)
     day = act.started_at.astimezone(zone(user.timezone)).date() if act.started_at else None
     summary = _summary(act, day)
@@ -311,11 +313,14 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     same_day = [RunKey(r.uuid, r.date, r.distance_m, r.started_at) for r in db.session.execute(
         select(Run.uuid, Run.date, Run.distance_m, Run.started_at).where(Run.user_id == user.id, Run.date == day)
     )]
-    match = find_duplicate(RunKey(uuid, day, act.distance_m, act.started_at), same_day)
+    match = None if separate else find_duplicate(RunKey(uuid, day, act.distance_m, act.started_at), same_day)
     if match is not None:
+        # The file's own run id is kept with it: "it was another run" imports it under that id,
+        # so the same file imported again is a duplicate, not a third run.
         return _item(imp, position, name, "possible_duplicate",
                      f"Looks like your run of {day.isoformat()} ({match.distance_m / 1000:.2f} km) that is "
-                     "already saved: not added twice.", session, match.uuid, summary)
+                     "already saved: not added twice. If it was another run that day, say so.",
+                     session, match.uuid, {**summary, FILE_RUN_ID: uuid})
     try:
         fields = RunInSchema().load({"date": day.isoformat(), "distance_m": act.distance_m,
                                      "duration_s": act.moving_s})
@@ -412,16 +417,24 @@ class NotHeld(Exception):
     """The item is not waiting for an answer (answered already, or never held)."""
 
 
+#: A possible duplicate's summary key: the run id the file itself gives (not returned by the API).
+FILE_RUN_ID = "file_run_id"
+#: The items a runner can answer: held for "was it a run?", and possible duplicates ("it was
+#: another run that day": a runner who runs twice a day lost the second run).
+ANSWERABLE = (HELD, "possible_duplicate")
+
+
 def answer(user: User, imp: Import, item: ImportItem, is_run: bool) -> ImportItem:
-    """The runner's answer to a held item: "this was a run" imports it through the same path
-    as any file's activity (checks, duplicates, the run, the plan's replay once); "skip"
-    records it as skipped. Claimed with a compare-and-set, so a double tap answers once."""
+    """The runner's answer to a held item or a possible duplicate: "this was a run" (or
+    "another run") imports it through the same path as any file's activity (checks, the run,
+    the plan's replay once; a possible duplicate is not matched against the day's runs again);
+    "skip" records it as skipped. Claimed with a compare-and-set, so a double tap answers once."""
     from strideguard.afterwrite import begin_write
 
     now = utcnow()
     begin_write(user)  # the runner's lock before the first write (the after-write path)
     claimed = db.session.execute(
-        update(ImportItem).where(ImportItem.id == item.id, ImportItem.status == HELD,
+        update(ImportItem).where(ImportItem.id == item.id, ImportItem.status.in_(ANSWERABLE),
                                  ImportItem.answered_at.is_(None))
         .values(answered_at=now).execution_options(synchronize_session=False)
     ).rowcount
@@ -429,11 +442,19 @@ def answer(user: User, imp: Import, item: ImportItem, is_run: bool) -> ImportIte
         db.session.rollback()
         raise NotHeld()
     db.session.refresh(item)
+    duplicate = item.status != HELD
     if is_run:
-        act = _from_summary(item.summary or {}, item.session)
-        result = _activity(imp, user, item.position, item.name, b"", act, None, item.run_uuid, confirmed=True)
+        summary = dict(item.summary or {})
+        act = _from_summary(summary, item.session)
+        # An item from before the file's id was kept: an id of its own, stable per item.
+        uuid = (summary.pop(FILE_RUN_ID, None) or str(uuid_lib.uuid5(uuid_lib.NAMESPACE_URL, f"strideguard:import-item:{item.id}"))
+                if duplicate else item.run_uuid)
+        result = _activity(imp, user, item.position, item.name, b"", act, None, uuid,
+                           confirmed=True, separate=duplicate)
         item.status, item.reason, item.run_uuid = result.status, result.reason, result.run_uuid
         item.summary = result.summary
+    elif duplicate:
+        item.status, item.reason = "skipped", "Not added: you said it is the run already saved."
     else:
         item.status, item.reason = "skipped", "Skipped: you said it was not a run."
     _count(imp)

@@ -184,14 +184,17 @@ def get_item(user: User, import_id: int, item_id: int) -> tuple[Import, ImportIt
 
 
 def answer_item(user: User, import_id: int, item_id: int, is_run: bool) -> tuple[Import, ImportItem]:
-    """The runner's answer to a file held as "needs your answer" (409 when it is not held)."""
+    """The runner's answer to a file held as "needs your answer", or to a possible duplicate
+    ("run": it was another run that day). 409 when it waits for no answer, saying why."""
     from strideguard.imports.processing import NotHeld, answer
 
     imp, item = get_item(user, import_id, item_id)
     try:
         item = answer(user, imp, item, is_run)
     except NotHeld:
-        raise Conflict("This file does not wait for an answer (it was answered already).") from None
+        if item.answered_at is not None:
+            raise Conflict("This file does not wait for an answer (it was answered already).") from None
+        raise Conflict(f"This file does not wait for an answer: it was {item.status.replace('_', ' ')}.") from None
     return imp, item
 
 
