@@ -70,8 +70,10 @@ function planSection(plan) {
     h('h2', {}, `Care plan: ${plan.state}${day}`),
     plan.cause ? h('p', {}, `Since ${formatDay(plan.since)}: ${therapistReason(plan.cause)}.`) : null,
     plan.ends_when ? h('p', { class: 'hint' }, plan.ends_when) : null,
-    h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} runs against a cap of ${formatDistance(plan.week.cap_m)}`,
-      plan.week.cap_m ? ` (${Math.round((100 * plan.week.distance_m) / plan.week.cap_m)}% of it)` : '',
+    h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} runs`,
+      // The weekly cap holds in normal running only (in a rest or a return the plan decides).
+      plan.state === 'normal' ? ` against a cap of ${formatDistance(plan.week.cap_m)}` : '',
+      plan.state === 'normal' && plan.week.cap_m ? ` (${Math.round((100 * plan.week.distance_m) / plan.week.cap_m)}% of it)` : '',
       plan.week.baseline ? `; baseline week of ${formatDay(plan.week.baseline.week_start)}: ${formatDistance(plan.week.baseline.distance_m)}` : '', '.'),
     h('h3', {}, 'History'),
     history.length ? h('ol', { class: 'history plan-history' }, history.map((e, i) => h('li', { class: i >= 6 ? 'older' : null },

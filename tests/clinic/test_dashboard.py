@@ -61,6 +61,9 @@ def test_patients_are_ordered_by_urgency_with_the_reasons(app):
     [jumped] = by_name["Jump"]["urgency"]["reasons"]
     assert (jumped["kind"], jumped["metric"], jumped["value"], jumped["threshold"]) == ("weekly_jump", "distance_pct", 100.0, 10.0)
     assert by_name["Jump"]["week"]["distance_m"] == 20_000
+    assert (by_name["Jump"]["week"]["cap_m"], by_name["Jump"]["week"]["distance_pct"]) == (11_000, 100.0)
+    # In a rest the plan decides: no weekly cap to read as permission, no change against it.
+    assert (by_name["Rest"]["week"]["cap_m"], by_name["Rest"]["week"]["distance_pct"]) == (None, None)
     assert by_name["Calm"]["urgency"] == {"level": 0, "reasons": []}
     assert by_name["Calm"]["last_checkin"] == {"date": day(), "pain": 1}
     assert by_name["Calm"]["plan"]["state"] == "normal"

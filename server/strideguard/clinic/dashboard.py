@@ -94,9 +94,14 @@ def _week_out(day: PlanDay | None) -> dict[str, Any] | None:
     if day is None:
         return None
     s = day.state
-    return {"week_start": s.week, "distance_m": round(s.week_m), "runs": s.week_runs, "cap_m": day.week_cap_m,
-            "distance_pct": float(day.distance_pct) if day.distance_pct is not None else None,
-            "speed_pct": float(day.speed_pct) if day.speed_pct is not None else None}
+    # The weekly cap and the change against the baseline apply in normal running only: in a
+    # rest or a return the plan's day and session say what is allowed (a cap of 22 km beside
+    # a 1.6 km walk-run session read as permission).
+    normal = day.name == "normal"
+    return {"week_start": s.week, "distance_m": round(s.week_m), "runs": s.week_runs,
+            "cap_m": day.week_cap_m if normal else None,
+            "distance_pct": float(day.distance_pct) if normal and day.distance_pct is not None else None,
+            "speed_pct": float(day.speed_pct) if normal and day.speed_pct is not None else None}
 
 
 def _limits_out(settings: RunnerSettings) -> dict[str, Any]:

@@ -133,9 +133,10 @@ class PatientWeekSchema(Schema):
     week_start = fields.Date(allow_none=True)
     distance_m = fields.Integer()
     runs = fields.Integer()
-    cap_m = fields.Integer()
-    distance_pct = fields.Float(allow_none=True)
-    speed_pct = fields.Float(allow_none=True)
+    cap_m = fields.Integer(allow_none=True, metadata={
+        "description": "this week's cap in normal running; null in a rest or a return (the plan decides)"})
+    distance_pct = fields.Float(allow_none=True, metadata={"description": "against the baseline week; null outside normal"})
+    speed_pct = fields.Float(allow_none=True, metadata={"description": "against the pace reference week; null outside normal"})
 
 
 class PatientPlanSchema(Schema):
