@@ -190,7 +190,8 @@ function alertsSection(page) {
       h('span', { class: 'when' }, formatDay(a.local_date)),
       h('span', {}, a.kind === 'patient_urgent' ? `Warning sign: ${a.flags.map((x) => FLAG_WORDS[x] || x).join(', ')}`
         : a.kind === 'patient_recurrence' ? `Pain came back: ${a.flares} flares within six weeks`
-          : a.kind === 'patient_rehab' ? 'Exercise pain above its ceiling twice within 7 days'
+          : a.kind === 'patient_rehab' ? `Exercise pain above its ceiling twice within 7 days: ${(a.exceedances || [])
+            .map((e) => `${e.name} ${e.pain}/10 (ceiling ${e.ceiling}) on ${formatDay(e.date)}`).join('; ')}`
           : ((a.reasons || []).map((r) => ALERT_WORDS[r] || r).join(', ') || 'alert'),
         a.status === 'skipped' ? ' (muted)' : '')))));
 }

@@ -90,6 +90,13 @@ def test_the_row_has_adherence_over_7_and_28_days_and_the_exceedances(app):
     assert reason == {"kind": "exercise_pain", "metric": "exercise_pain", "value": 6, "threshold": 5,
                       "date": day(-1), "exercise": "core.wall_sit", "name": "Wall sit", "count": 1}
     assert row["urgency"]["level"] == 2
+    # The alert the second exceedance sent, on the patient page, with the numbers that fired it
+    # (it listed "reasons": [] and no figures).
+    page = therapist.get(f"{API}/clinic/patients/{runner.user['id']}").get_json()
+    [alert] = [a for a in page["alerts"] if a["kind"] == "patient_rehab"]
+    assert alert["reasons"] == ["exercise_pain"] and alert["local_date"] == day(-1)
+    assert [(e["name"], e["pain"], e["ceiling"], e["date"]) for e in alert["exceedances"]] == [
+        ("Wall sit", 7, 5, day(-5)), ("Wall sit", 6, 5, day(-1))]
 
 
 def test_exercise_pain_at_its_ceiling_or_older_than_three_days_is_not_urgent(app):

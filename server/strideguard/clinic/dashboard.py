@@ -282,8 +282,11 @@ def patient_page(therapist: User, patient_id: int, now: datetime | None = None) 
         plan=guidance.plan_dict(history=events),
         alerts=[
             {"id": r.id, "kind": r.kind, "local_date": r.local_date, "created_at": r.created_at,
-             "status": r.status, "reasons": list(r.context.get("reasons") or []),
-             "flags": list(r.context.get("flags") or []), "flares": r.context.get("flares")}
+             "status": r.status,
+             # An exercise-pain alert's reason is its kind; its numbers are the exceedances.
+             "reasons": list(r.context.get("reasons") or (["exercise_pain"] if r.kind == "patient_rehab" else [])),
+             "flags": list(r.context.get("flags") or []), "flares": r.context.get("flares"),
+             "exceedances": [e for e in r.context.get("exceedances") or [] if isinstance(e, dict)]}
             for r in clinic_alerts.recent_alerts(therapist.id, patient.id)
         ],
         limit_history=[{"at": e.at, "action": e.action, "changes": e.detail.get("changes", {})} for e in history],

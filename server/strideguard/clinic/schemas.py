@@ -202,6 +202,14 @@ class PatientLimitsSchema(Schema):
     set_by_me = fields.List(fields.String())
 
 
+class ExceedanceSchema(Schema):
+    date = fields.String(metadata={"format": "date"})  # stored with the alert as ISO text
+    exercise = fields.String()
+    name = fields.String()
+    pain = fields.Integer()
+    ceiling = fields.Integer()
+
+
 class TherapistAlertSchema(Schema):
     id = fields.Integer()
     kind = fields.String(metadata={"enum": list(KINDS)})
@@ -211,6 +219,8 @@ class TherapistAlertSchema(Schema):
     reasons = fields.List(fields.String())
     flags = fields.List(fields.String())
     flares = fields.Integer(allow_none=True, metadata={"description": "patient_recurrence: flares within six weeks"})
+    exceedances = fields.List(fields.Nested(ExceedanceSchema), metadata={
+        "description": "patient_rehab: the exercise pains above their ceiling that fired it, oldest first"})
 
 
 class LimitChangeSchema(Schema):
