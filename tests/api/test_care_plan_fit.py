@@ -15,7 +15,7 @@ from strideguard.extensions import db
 from strideguard.guidance.advice import RUN_ACTIONS
 from strideguard.reminders.models import Reminder
 from tests.conftest import Runner, linked
-from tests.imports.support import import_file
+from tests.imports.support import gpx_run, import_file
 
 VERDICT_IDS = ("core.rest_day", "core.return_session", "core.distance_jump", "core.all_clear")
 
@@ -111,19 +111,6 @@ def test_imported_history_counts_like_logged_history(runner: Runner) -> None:
     load = runner.get("/api/v1/load").get_json()
     assert load["baseline"]["distance_m"] == pytest.approx(24000, abs=50)
     assert len(load["baseline"]["weeks"]) == 3
-
-
-def gpx_run(start: datetime, metres: float, seconds: float) -> bytes:
-    """A GPX running track due north from 52.0 N, 13.0 E: ``metres`` in ``seconds``."""
-    points = 60
-    lines = []
-    for i in range(points + 1):
-        lat = 52.0 + (metres * i / points) / 111_195.0
-        t = start + timedelta(seconds=seconds * i / points)
-        lines.append(f'<trkpt lat="{lat:.7f}" lon="13.0"><time>{t.strftime("%Y-%m-%dT%H:%M:%SZ")}</time></trkpt>')
-    return ('<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="test" '
-            'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Run</name><type>running</type><trkseg>'
-            + "".join(lines) + "</trkseg></trk></gpx>").encode()
 
 
 # --- 2. the return ramps ------------------------------------------------------------------

@@ -8,6 +8,7 @@ import gzip
 import io
 import time
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "activities"
@@ -81,3 +82,18 @@ def strava_export() -> bytes:
         archive.writestr("profile.csv", "Athlete ID,Email Address\n1,runner@example.org\n")
         archive.writestr("media/photo.jpg", b"\xff\xd8\xff\xe0not really a photo")
     return out.getvalue()
+
+
+def gpx_run(start: datetime, metres: float, seconds: float, sport: str | None = "running") -> bytes:
+    """A GPX track due north from 52.0 N, 13.0 E: ``metres`` in ``seconds``; ``sport``: its
+    ``<type>`` (``None``: a file that names no sport)."""
+    points = 60
+    lines = []
+    for i in range(points + 1):
+        lat = 52.0 + (metres * i / points) / 111_195.0
+        t = start + timedelta(seconds=seconds * i / points)
+        lines.append(f'<trkpt lat="{lat:.7f}" lon="13.0"><time>{t.strftime("%Y-%m-%dT%H:%M:%SZ")}</time></trkpt>')
+    kind = f"<type>{sport}</type>" if sport else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="test" '
+            f'xmlns="http://www.topografix.com/GPX/1/1"><trk><name>Activity</name>{kind}<trkseg>'
+            + "".join(lines) + "</trkseg></trk></gpx>").encode()

@@ -5,8 +5,9 @@ guidance is recomputed once, and another runner's import is not found."""
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from strideguard.extensions import db
 from strideguard.imports.models import Import
 from strideguard.reminders.models import Reminder
 from tests.conftest import Runner
-from tests.imports.support import STRAVA_FILES, fixture, import_file, strava_export, upload, wait_done
+from tests.imports.support import STRAVA_FILES, fixture, gpx_run, import_file, strava_export, upload, wait_done
 from tests.support.envelope import assert_error
 
 pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
@@ -129,6 +130,29 @@ def test_a_possible_duplicate_answered_skip_and_a_created_file_say_why_they_wait
     refused = other.post(f"/api/v1/imports/{body['id']}/files/{item['id']}/answer", json={"answer": "run"})
     assert refused.status_code == 409
     assert refused.get_json()["error"]["message"] == "This file does not wait for an answer: it was created."
+
+
+def test_a_file_naming_no_sport_is_asked_about_when_it_is_a_walks_pace_or_far_faster_than_the_runner(app, runner):
+    # Found trying it with a real export: an untyped 18 km ride at 14.4 km/h (this runner runs
+    # 10.5 km/h) and a 5 km walk at 4.9 km/h went in as runs; the ride made a +63% week.
+    today = date.today()
+    for back in (20, 16, 12, 8):  # four typed runs at 10.5 km/h
+        day = (today - timedelta(days=back)).isoformat()
+        assert runner.put(f"/api/v1/runs/{uuid.uuid4()}", json={
+            "date": day, "distance_m": 7000, "duration_s": 2400}).status_code == 201
+    start = datetime.combine(today - timedelta(days=3), time(17, 0), tzinfo=timezone.utc)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("commute.gpx", gpx_run(start, 18000, 4500, sport=None))             # 14.4 km/h
+        z.writestr("dog.gpx", gpx_run(start + timedelta(hours=2), 5000, 3673, sport=None))  # 4.9 km/h
+        z.writestr("tempo.gpx", gpx_run(start - timedelta(days=1), 8000, 2400, sport=None))  # 12.0 km/h
+    body = import_file(runner, "history.zip", archive.getvalue())
+    by_file = {f["file"]: f for f in body["files"]}
+    assert {name: f["status"] for name, f in by_file.items()} == {
+        "commute.gpx": "needs_answer", "dog.gpx": "needs_answer", "tempo.gpx": "created"}
+    assert "much faster than your usual runs (10.5 km/h)" in by_file["commute.gpx"]["reason"]
+    assert "4.9 km/h is slow for a run" in by_file["dog.gpx"]["reason"]
+    assert len(runs_of(runner)) == 5  # nothing held went in
 
 
 def test_two_recordings_of_one_run_in_one_zip_are_added_once(app, runner):

@@ -240,7 +240,7 @@ def test_a_gzip_bomb_is_refused():
 
 # -- issue 22: the speed bound, device-relative FIT times, unreadable files ---------------------
 
-from strideguard.imports.plausible import hold_speed, record_speed, verdict  # noqa: E402
+from strideguard.imports.plausible import hold_speed, record_speed, usual_speed, verdict  # noqa: E402
 
 
 @pytest.mark.parametrize("distance_m,record_s", [(5_000, 12 * 60 + 35), (10_000, 26 * 60 + 11), (21_097.5, 57 * 60 + 31)])
@@ -257,6 +257,23 @@ def test_the_bound_follows_the_world_records(distance_m, record_s):
 def test_a_road_ride_at_18_to_25_kmh_never_passes_as_a_run(distance_km, kmh, expected):
     distance = distance_km * 1000
     assert verdict(distance, distance / (kmh / 3.6)) == expected
+
+
+@pytest.mark.parametrize("kmh,usual_kmh,expected", [
+    (4.9, None, "slow"), (5.99, None, "slow"), (6.0, None, "run"),       # a walk's pace is asked about
+    (14.4, 10.5, "unusual"), (14.1, 10.5, "run"),                        # 1.35 x the runner's usual
+    (13.0, 10.0, "run"), (14.4, None, "run"),                            # a race pace; no usual pace yet
+    (18.6, 10.5, "ask"), (30.0, 10.5, "not_a_run"),                      # the record bounds come first
+])
+def test_slow_files_and_files_far_faster_than_the_runner_are_asked_about(kmh, usual_kmh, expected):
+    distance = 10_000
+    assert verdict(distance, distance / (kmh / 3.6), usual_kmh / 3.6 if usual_kmh else None) == expected
+
+
+def test_the_usual_speed_is_the_median_of_at_least_three_runs():
+    assert usual_speed([3.0, 2.9]) is None
+    assert usual_speed([3.0, 2.0, 2.9]) == 2.9
+    assert usual_speed([3.0, 2.0, 2.9, 3.1]) == pytest.approx(2.95)
 
 
 def test_every_road_ride_speed_from_18_kmh_is_asked_or_refused_at_every_distance():

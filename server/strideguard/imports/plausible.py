@@ -16,6 +16,13 @@ The bound depends on the distance, because nobody holds a 5 km pace over a marat
   only a runner of regional class or better whose file names no sport is asked (one tap).
 - **Skipped** above the world-record speed itself: no human runs it, so it is a ride or a
   drive (the runner is not asked).
+- **Held as well, against the runner's own record** (found trying it with a real export: an
+  untyped 18 km ride at 14.4 km/h and a 5 km walk at 4.9 km/h went in as runs, and the ride
+  made a +63% week): below ``WALK_KMH`` (6 km/h, a brisk walk; even run-walk beginners move
+  faster) it is ``"slow"``; more than ``UNUSUAL_FACTOR`` (1.35) times the runner's usual speed
+  — the median of their runs of the 90 days before, once there are ``USUAL_RUNS`` (3) — it is
+  ``"unusual"``. A 5 km race is about 1.2-1.3 times easy pace, so races pass; a ride at a
+  leisurely 14-18 km/h past a 10 km/h runner does not.
 """
 
 from __future__ import annotations
@@ -41,11 +48,35 @@ def hold_speed(distance_m: float) -> float:
     return HOLD_SHARE * record_speed(distance_m)
 
 
-def verdict(distance_m: float, moving_s: float) -> str:
-    """"run" (plausible), "ask" (held for the runner's answer) or "not_a_run" (faster than any runner)."""
+#: Below this average speed a file that names no sport is asked about (a walk?).
+WALK_KMH = 6.0
+#: Above this multiple of the runner's usual speed, a file that names no sport is asked about.
+UNUSUAL_FACTOR = 1.35
+#: Runs needed (in the 90 days before) before the runner's usual speed is used.
+USUAL_RUNS = 3
+
+
+def usual_speed(speeds: list[float]) -> float | None:
+    """The runner's usual speed (m/s): the median of their recent runs' average speeds, or
+    ``None`` with fewer than ``USUAL_RUNS``."""
+    if len(speeds) < USUAL_RUNS:
+        return None
+    ordered = sorted(speeds)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def verdict(distance_m: float, moving_s: float, usual_mps: float | None = None) -> str:
+    """"run" (plausible); held for the runner's answer: "ask" (fast for anyone), "slow" (a
+    walk?), "unusual" (far faster than this runner's usual runs); or "not_a_run" (faster than
+    any runner)."""
     speed = distance_m / moving_s
     if speed > record_speed(distance_m):
         return "not_a_run"
     if speed > hold_speed(distance_m):
         return "ask"
+    if speed * 3.6 < WALK_KMH:
+        return "slow"
+    if usual_mps and speed > UNUSUAL_FACTOR * usual_mps:
+        return "unusual"
     return "run"

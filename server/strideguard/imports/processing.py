@@ -14,7 +14,7 @@ import hashlib
 import logging
 import posixpath
 import uuid as uuid_lib
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from strideguard.imports.archive import ArchiveError, ArchiveLimits, list_entrie
 from strideguard.imports.dedupe import RunKey, find_duplicate
 from strideguard.imports.models import HELD, Import, ImportItem
 from strideguard.imports.parse import Activity, ParseError, parse_activity_file, unreadable
-from strideguard.imports.plausible import verdict
+from strideguard.imports.plausible import usual_speed, verdict
 from strideguard.imports.parse.strava import StravaActivity, by_file, read_index
 from strideguard.rehab import garmin
 from strideguard.rehab import service as rehab
@@ -269,6 +269,22 @@ def _placed(act: Activity, tz: str) -> Activity:
     return dataclasses.replace(act, started_at=act.local_start.replace(tzinfo=zone(tz)).astimezone(timezone.utc))
 
 
+#: How far back a runner's usual speed is taken from (``plausible.usual_speed``).
+USUAL_DAYS = 90
+
+
+def _usual_speed(user: User, day: date | None) -> float | None:
+    """The runner's usual speed (m/s) from their runs of the ``USUAL_DAYS`` before ``day``."""
+    if day is None:
+        return None
+    rows = db.session.execute(
+        select(Run.distance_m, Run.duration_s).where(
+            Run.user_id == user.id, Run.date.between(day - timedelta(days=USUAL_DAYS), day - timedelta(days=1)),
+            Run.duration_s > 0)
+    ).all()
+    return usual_speed([d / t for d, t in rows])
+
+
 def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
               act: Activity, row: StravaActivity | None, uuid: str | None = None,
               confirmed: bool = False, separate: bool = False) -> ImportItem:
@@ -295,13 +311,20 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
                      session, summary=summary)
     if sport is None:
         kmh = act.distance_m / act.moving_s * 3.6
-        seen = verdict(act.distance_m, act.moving_s)
+        usual = _usual_speed(user, day)
+        seen = verdict(act.distance_m, act.moving_s, usual)
         if seen == "not_a_run":
             return _item(imp, position, name, "skipped", f"At {kmh:.1f} km/h over {act.distance_m / 1000:.1f} km "
                          "it is faster than the world record, so it is a ride or a drive.", session, summary=summary)
-        if seen == "ask":
-            return _item(imp, position, name, HELD, f"It does not say which sport it is, and {kmh:.1f} km/h over "
-                         f"{act.distance_m / 1000:.1f} km is fast for a run. Was it a run?", session, uuid, summary)
+        why = {
+            "ask": f"{kmh:.1f} km/h over {act.distance_m / 1000:.1f} km is fast for a run. Was it a run?",
+            "slow": f"{kmh:.1f} km/h is slow for a run. Was it a run, or a walk?",
+            "unusual": (f"{kmh:.1f} km/h is much faster than your usual runs ({(usual or 0) * 3.6:.1f} km/h). "
+                        "Was it a run, or a ride?"),
+        }.get(seen)
+        if why is not None:
+            return _item(imp, position, name, HELD, f"It does not say which sport it is, and {why}",
+                         session, uuid, summary)
     if day is None:
         return _item(imp, position, name, "failed", "It has no start time, so its date is unknown.", session, summary=summary)
     existing = db.session.execute(
