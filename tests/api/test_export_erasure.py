@@ -35,13 +35,17 @@ def b64url(raw: bytes) -> str:
 def fill(runner: Runner, label: str, run_id: str) -> None:
     """One row of every kind for ``runner``: shoe, run, check-ins, push subscription, reminder,
     a therapist with access (care link, access log), an open invitation, and an import with
-    its per-file result, today's stored guidance, and a therapist's assessment of the knee."""
+    its per-file result, an imported run deleted, today's stored guidance, and a therapist's
+    assessment of the knee."""
     from tests.imports.support import fixture, import_file
 
     therapist = Therapist(runner.client.application)
     assert therapist.accept(invite(runner)["code"]).status_code == 200
     invite(runner)
     assert import_file(runner, f"{label}.fit", fixture("garmin-fenix-5-bike.fit"))["status"] == "done"
+    # An imported run deleted again (remembered, so importing it again asks first).
+    imported = import_file(runner, f"{label}-run.fit", fixture("garmin-fr110-run.fit"))["files"][0]["run_id"]
+    assert runner.delete(f"/api/v1/runs/{imported}").status_code == 204
     shoe = runner.post("/api/v1/shoes", json={"name": f"{label} shoe"}).get_json()
     assert runner.put(f"/api/v1/runs/{run_id}", json={
         "date": "2025-03-12", "distance_m": 7000, "duration_s": 2400, "shoe_id": shoe["id"],

@@ -70,6 +70,36 @@ def test_an_imported_run_moved_to_another_date_drops_the_watchs_start(app, runne
     assert next(r for r in runs_of(runner) if r["uuid"] == fenix["uuid"])["started_at"] is None
 
 
+def test_a_deleted_imported_run_is_not_brought_back_by_importing_again_without_asking(app, runner):
+    # Found trying it: a ride taken for a run was deleted; the next (cumulative) export brought
+    # it back, and its +63% week with it.
+    first = import_file(runner, "export_12345.zip", strava_export())
+    fenix = next(r for r in runs_of(runner) if r["device"] == "Garmin fenix2")
+    assert runner.delete(f"/api/v1/runs/{fenix['uuid']}").status_code == 204
+    again = import_file(runner, "export_12345.zip", strava_export())
+    [held] = [f for f in again["files"] if f["status"] == "needs_answer"]
+    assert held["reason"].startswith("You deleted this run (of 2015-08-15) on ") and held["run_id"] is None
+    assert (again["created"], again["duplicates"], again["held"]) == (0, 4, 1)
+    assert fenix["uuid"] not in {r["uuid"] for r in runs_of(runner)}
+    # "Skip" keeps it out; answered "run" on a later import, it is back under its own id.
+    url = f"/api/v1/imports/{again['id']}/files/{held['id']}/answer"
+    assert runner.post(url, json={"answer": "skip"}).get_json()["file"]["status"] == "skipped"
+    third = import_file(runner, "export_12345.zip", strava_export())
+    [held] = [f for f in third["files"] if f["status"] == "needs_answer"]
+    back = runner.post(f"/api/v1/imports/{third['id']}/files/{held['id']}/answer", json={"answer": "run"})
+    assert back.get_json()["file"]["status"] == "created" and back.get_json()["file"]["run_id"] == fenix["uuid"]
+    fourth = import_file(runner, "export_12345.zip", strava_export())
+    assert (fourth["created"], fourth["duplicates"], fourth["held"]) == (0, 5, 0)
+    assert first["created"] == 5
+
+
+def test_a_deleted_typed_run_leaves_nothing_behind(app, runner):
+    typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
+    runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900, "duration_s": 2600})
+    assert runner.delete(f"/api/v1/runs/{typed}").status_code == 204
+    assert runner.get("/api/v1/export").get_json()["deleted_runs"] == []
+
+
 def test_the_runners_zone_decides_the_date(app):
     # 21:29 UTC on 26 Dec is already 27 Dec in Auckland.
     kiwi = Runner(app, timezone="Pacific/Auckland")

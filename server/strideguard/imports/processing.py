@@ -37,7 +37,7 @@ from strideguard.rehab import service as rehab
 from strideguard.rehab.schemas import SessionInSchema
 from strideguard.timeutil import utcnow, zone
 from strideguard.training import service as training
-from strideguard.training.models import Run
+from strideguard.training.models import DeletedRun, Run
 from strideguard.training.schemas import RunInSchema
 
 log = logging.getLogger(__name__)
@@ -330,6 +330,12 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     existing = db.session.execute(
         select(Run.date).where(Run.user_id == user.id, Run.uuid == uuid)
     ).scalar()
+    deleted = db.session.get(DeletedRun, (user.id, uuid)) if existing is None else None
+    if deleted is not None and not confirmed:
+        return _item(imp, position, name, HELD, f"You deleted this run (of {deleted.date.isoformat()}) on "
+                     f"{deleted.deleted_at.date().isoformat()}. Add it again?", session, uuid, summary)
+    if deleted is not None:  # the runner said to add it again
+        db.session.delete(deleted)
     if existing is not None:
         return _item(imp, position, name, "duplicate", f"Already imported (your run of {existing.isoformat()}).",
                      session, uuid, summary)

@@ -98,3 +98,16 @@ class Run(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class DeletedRun(db.Model):
+    """An imported run the runner deleted, by its UUID (derived from the file): importing that
+    file again asks before it brings the run back (a cumulative Strava export or a watch's
+    sync would otherwise restore a ride deleted from the record, every time)."""
+
+    __tablename__ = "deleted_runs"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    date: Mapped[date] = mapped_column(Date)  # the run's date, for the question
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

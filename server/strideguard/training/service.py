@@ -25,7 +25,7 @@ from strideguard.owned import own_row
 from strideguard.plan import service as plan_service
 from strideguard.plan.machine import next_week_cap
 from strideguard.timeutil import utcnow, zone
-from strideguard.training.models import Checkin, Run, Shoe
+from strideguard.training.models import Checkin, DeletedRun, Run, Shoe
 
 MAX_RANGE_DAYS = 400
 DEFAULT_RANGE_DAYS = 90
@@ -298,6 +298,9 @@ def delete_run(user: User, run_uuid: str) -> None:
     begin_write(user)
     run = get_run(user, run_uuid)
     day = run.date
+    if run.import_id is not None or run.source != "manual":
+        # Imported: the same file imported again asks before it brings the run back.
+        db.session.merge(DeletedRun(user_id=user.id, uuid=run.uuid, date=day, deleted_at=utcnow()))
     db.session.delete(run)
     db.session.flush()
     _settle(user, day)
