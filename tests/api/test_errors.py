@@ -92,6 +92,19 @@ class TestBodyErrors:
         assert "more than once" in response.get_json()["error"]["message"]
         assert runner.get(CHECKIN).status_code == 404
 
+    @pytest.mark.parametrize(("answers", "says"), [
+        ({"core.back_from_break": "yes"}, "true or false"),
+        ({"core.knee_assessed": 1}, "true or false"),
+        ({"core.knee_after_exercise": "bad"}, "better, same, worse"),
+    ])
+    def test_a_core_answer_of_the_wrong_kind_is_a_422_and_nothing_is_written(self, runner: Runner, answers, says) -> None:
+        # "yes" to "back from a break?" was stored and never read: the plan stayed in normal.
+        response = runner.put(CHECKIN, json={"pain": 1, "answers": answers})
+
+        error = assert_envelope(response, 422, "validation_failed")
+        assert says in error["fields"]["answers"][0]
+        assert runner.get(CHECKIN).status_code == 404
+
     def test_malformed_json_to_login_is_a_400_envelope(self, client) -> None:
         response = client.post("/api/v1/auth/login", data="{", content_type="application/json")
 

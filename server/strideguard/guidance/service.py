@@ -21,7 +21,7 @@ from strideguard.guidance.snapshot import DaySnapshot, ShoeSnap
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.day.redflags import ASSESSED_ANSWER
-from strideguard.plan.machine import BREAK_ANSWER, EXERCISE_ANSWER, PlanDay
+from strideguard.plan.machine import BREAK_ANSWER, EXERCISE_ANSWER, EXERCISE_OPTIONS, PlanDay
 from strideguard.training.models import Run, Shoe
 
 EXTENSION_KEY = "strideguard.plugins"
@@ -131,7 +131,7 @@ EXERCISE_QUESTION = {
     "id": EXERCISE_ANSWER,
     "prompt": "How is your knee after yesterday's exercises?",
     "type": "choice",
-    "options": ["better", "same", "worse"],
+    "options": list(EXERCISE_OPTIONS),
     "condition": None,
 }
 

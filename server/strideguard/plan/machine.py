@@ -118,6 +118,8 @@ EASY_DAYS = 2
 BREAK_ANSWER = "core.back_from_break"
 #: The check-in answer to "how is the knee after yesterday's exercises": better, same, worse.
 EXERCISE_ANSWER = "core.knee_after_exercise"
+#: Its answers ("worse" counts like a worse morning after a return session).
+EXERCISE_OPTIONS = ("better", "same", "worse")
 VERDICTS = ("ok", "caution", "stop")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _DAY = timedelta(days=1)

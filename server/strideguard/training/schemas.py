@@ -8,7 +8,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from strideguard.guidance.advice import LOCATIONS
+from strideguard.day.redflags import ASSESSED_ANSWER
 from strideguard.guidance.validation import answer_problem
+from strideguard.plan.machine import BREAK_ANSWER, EXERCISE_ANSWER, EXERCISE_OPTIONS
 from strideguard.plan.schemas import BaselineSchema as PlanBaselineSchema
 from strideguard.training.service import EARLIEST_DAY, LATEST_DAY
 
@@ -64,9 +66,26 @@ class CheckinInSchema(Schema):
     @validates("answers")
     def _plain_values(self, value: dict, **_: object) -> None:
         for key, answer in value.items():
-            problem = answer_problem(answer)
+            problem = answer_problem(answer) or core_answer_problem(key, answer)
             if problem:
                 raise ValidationError(f"{key}: {problem}")
+
+
+#: The core questions' answers, by id: a boolean, or one of the options (null always clears).
+#: An answer of another type was stored and never read ("yes" to "back from a break?" kept the
+#: plan in normal running): a 422 instead. Plugins' answers are theirs to read.
+CORE_ANSWERS: dict[str, tuple[Any, ...] | type] = {
+    BREAK_ANSWER: bool, ASSESSED_ANSWER: bool, EXERCISE_ANSWER: EXERCISE_OPTIONS,
+}
+
+
+def core_answer_problem(key: str, answer: Any) -> str | None:
+    expected = CORE_ANSWERS.get(key)
+    if expected is None or answer is None:
+        return None
+    if expected is bool:
+        return None if isinstance(answer, bool) else "answer with true or false."
+    return None if answer in expected else f"answer with one of: {', '.join(expected)}."
 
 
 class CheckinSchema(CheckinInSchema):
