@@ -127,6 +127,20 @@ def test_runner_cannot_prescribe_and_strangers_see_nothing(app):
     assert runner.get(f"{API}/exercise-sessions/{key}").get_json()["entries"][0]["exercise"] == "core.glute_bridge"
 
 
+@pytest.mark.parametrize(("item", "says"), [
+    ({"exercise": "core.plank", "reps": 10, "per_week": 3}, "Front plank is timed: give seconds, not repetitions."),
+    ({"exercise": "core.glute_bridge", "seconds": 30, "per_week": 3},
+     "Glute bridge is done in repetitions: give reps, not seconds."),
+])
+def test_a_dose_the_exercise_has_no_use_for_is_refused_not_dropped(app, item, says):
+    # Found trying it: 10 reps for a plank answered 200 and prescribed 3 x 30 s.
+    runner, therapist = linked(app)
+    response = therapist.put(f"{API}/clinic/patients/{runner.user['id']}/programme", json={"items": [item]})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"items": [says]}
+    assert therapist.get(f"{API}/clinic/patients/{runner.user['id']}/programme").get_json()["prescribed"] is False
+
+
 def test_without_a_therapist_starter_sets_are_general(app, runner):
     mine = runner.get(f"{API}/me/programme").get_json()
     assert mine["prescribed"] is False and mine["programme"] is None

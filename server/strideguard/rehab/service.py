@@ -315,6 +315,12 @@ def put_programme(therapist: User, patient_id: int, data: dict[str, Any]) -> dic
         exercise = _resolve(therapist, raw["exercise"])
         if any(r.exercise == exercise.id for r in rows):
             raise Invalid(fields={"items": [f"{exercise.name} is listed twice."]})
+        # A dose field the exercise's dose type has no use for is refused, not dropped (10 reps
+        # for a plank were silently prescribed as 3 x 30 s).
+        if exercise.dose == "time" and raw.get("reps") is not None:
+            raise Invalid(fields={"items": [f"{exercise.name} is timed: give seconds, not repetitions."]})
+        if exercise.dose == "reps" and raw.get("seconds") is not None:
+            raise Invalid(fields={"items": [f"{exercise.name} is done in repetitions: give reps, not seconds."]})
         values = {
             "sets": raw.get("sets") or exercise.sets,
             "reps": raw.get("reps") if raw.get("reps") is not None else exercise.reps,
