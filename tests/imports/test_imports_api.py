@@ -100,6 +100,17 @@ def test_a_deleted_typed_run_leaves_nothing_behind(app, runner):
     assert runner.get("/api/v1/export").get_json()["deleted_runs"] == []
 
 
+def test_two_file_parts_in_one_upload_are_refused_not_half_imported(app, runner):
+    # Found trying it: the second part was left out without a word.
+    data = {"file": [(io.BytesIO(fixture("garmin-fr110-run.fit")), "a.fit"),
+                     (io.BytesIO(fixture("forerunner410-run.tcx")), "b.tcx")]}
+    response = runner.client.post("/api/v1/imports", data=data, headers={"X-CSRF-Token": runner.csrf},
+                                  content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"file": ["Send one file per import: put several files in one zip."]}
+    assert runner.get("/api/v1/imports").get_json() == [] and runs_of(runner) == []
+
+
 def test_the_runners_zone_decides_the_date(app):
     # 21:29 UTC on 26 Dec is already 27 Dec in Auckland.
     kiwi = Runner(app, timezone="Pacific/Auckland")

@@ -50,6 +50,9 @@ def create_import(files: dict):
         form = UploadFormSchema().load({k: v for k, v in request.form.items() if k == "keep_file"})
     except ValidationError as exc:
         raise Invalid(fields=exc.messages) from None
+    if len(request.files.getlist("file")) > 1 or any(name != "file" for name in request.files):
+        # Only one file part is read: a second one was silently left out.
+        raise Invalid(fields={"file": ["Send one file per import: put several files in one zip."]})
     upload = files["file"]
     if reimport.is_export_name(upload.filename):
         return reimport.import_upload(current_user(), upload.stream)
