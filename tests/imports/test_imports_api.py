@@ -119,12 +119,19 @@ def test_the_runners_zone_decides_the_date(app):
     assert [r["date"] for r in runs_of(kiwi)] == ["2012-12-27"]
 
 
-def test_a_typed_run_of_the_same_day_is_flagged_not_added_twice(app, runner):
+def typed_then_imported(runner) -> tuple[str, dict, dict]:
+    """A 4.9 km run typed for 6 Feb 2013, then a watch file of a run that day imported:
+    (the typed run's id, the import, its one file)."""
     typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
     assert runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900,
                                                        "duration_s": 2600}).status_code == 201
     body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
     [item] = body["files"]
+    return typed, body, item
+
+
+def test_a_typed_run_of_the_same_day_is_flagged_not_added_twice(app, runner):
+    typed, body, item = typed_then_imported(runner)
     assert item["status"] == "possible_duplicate" and item["run_id"] == typed
     assert "4.90 km" in item["reason"] and body["duplicates"] == 1 and body["created"] == 0
     assert [r["uuid"] for r in runs_of(runner)] == [typed]
@@ -134,11 +141,7 @@ def test_a_typed_run_of_the_same_day_is_flagged_not_added_twice(app, runner):
 def test_a_second_run_of_the_day_taken_for_a_duplicate_can_be_added(app, runner):
     # Found trying it: a typed 10 km and a watch file of another run that evening were one
     # run to the importer, and the answer route said "answered already" when it never was.
-    typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
-    assert runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900,
-                                                       "duration_s": 2600}).status_code == 201
-    body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
-    [item] = body["files"]
+    typed, body, item = typed_then_imported(runner)
     assert item["status"] == "possible_duplicate" and "another run" in item["reason"]
     assert "file_run_id" not in item["summary"]  # kept inside, not shown
     url = f"/api/v1/imports/{body['id']}/files/{item['id']}/answer"
@@ -158,10 +161,7 @@ def test_a_second_run_of_the_day_taken_for_a_duplicate_can_be_added(app, runner)
 
 
 def test_a_possible_duplicate_answered_skip_and_a_created_file_say_why_they_wait_for_nothing(app, runner):
-    typed = "0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11"
-    runner.put(f"/api/v1/runs/{typed}", json={"date": "2013-02-06", "distance_m": 4900, "duration_s": 2600})
-    body = import_file(runner, "fr110.fit", fixture("garmin-fr110-run.fit"))
-    [item] = body["files"]
+    _typed, body, item = typed_then_imported(runner)
     skipped = runner.post(f"/api/v1/imports/{body['id']}/files/{item['id']}/answer", json={"answer": "skip"})
     assert skipped.get_json()["file"]["status"] == "skipped" and len(runs_of(runner)) == 1
     other = Runner(app)
