@@ -211,6 +211,30 @@ def test_swelling_means_rest(swollen: bool, fires: bool) -> None:
     assert (ids(rules.swelling(bare)) == ["core.swelling"]) is fires
 
 
+def test_a_swollen_knee_with_a_fever_gets_no_self_care_tips() -> None:
+    """Found by trying it: fever + a swollen knee read "gentle movement and compression
+    usually help" on the rest card and the swelling card, beside "Call a doctor today". With a
+    fever both say the doctor comes first; without one the tips stay."""
+    feverish = day_snapshot(D, checkin=checkin(pain=5, fever=True, swelling=True))
+    [rest] = [a for a in plancards.rest_day(feverish) if a.id == "core.rest_day"]
+    [flag] = rules.swelling(feverish)
+    for card in (rest, flag):
+        assert "compression" not in card.message and "doctor" in card.message, card.id
+    assert ("fever", True) in [(r.metric, r.value) for r in flag.reasons]
+    plain = day_snapshot(D, checkin=checkin(pain=5, swelling=True))
+    [rest] = [a for a in plancards.rest_day(plain) if a.id == "core.rest_day"]
+    assert "compression" in rest.message and "compression" in rules.swelling(plain)[0].message
+
+
+def test_a_held_rest_names_no_end_day() -> None:
+    """A knee that locked holds the rest until it is checked: "Rest day 1 of 3" promised an
+    end on day 3 that the assessment decides."""
+    snap = day_snapshot(D, checkin=checkin(pain=1, locking_or_giving_way=True))
+    [card] = [a for a in plancards.rest_day(snap) if a.id == "core.rest_day"]
+    assert card.title == "Rest day 1: no running until your knee is checked"
+    assert "holds until a therapist or doctor has checked your knee" in card.message
+
+
 @pytest.mark.parametrize(
     ("fever", "pain", "swelling", "run_pain", "fires"),
     [

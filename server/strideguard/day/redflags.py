@@ -48,6 +48,7 @@ class RedFlag:
     stops_day: bool = True  # no running on the day it is reported
     holds: bool = False  # the rest holds until the knee has been assessed
     urgent: bool = True  # a therapist's urgent alert and the dashboard's top level
+    with_fever: str | None = None  # the card's text on a day with a fever (no self-care tips)
 
 
 FEVER_KNEE = RedFlag(
@@ -83,6 +84,9 @@ SWELLING = RedFlag(
     push_title="Rest your knee",
     push_body="You reported a swollen knee. No running until the swelling is down.",
     rest_days=2,
+    with_fever=("Your knee is swollen and you have a fever: let a doctor see it before you try "
+                "anything for the swelling. Tell your physical therapist too. No running until it "
+                "has gone down."),
 )
 LOCKING = RedFlag(
     id="locking_or_giving_way", field="locking_or_giving_way", advice_id="core.mechanical",

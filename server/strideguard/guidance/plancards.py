@@ -80,6 +80,8 @@ def rest_day(snapshot: DaySnapshot) -> list[Advice]:
     n, of = plan.day_number, s.rest_days
     if s.hold and n > of:
         title = f"Still resting (day {n}): get your knee checked"
+    elif s.hold:  # "of 3" would promise an end the assessment decides
+        title = f"Rest day {n}: no running until your knee is checked"
     elif n <= of:
         title = f"Rest day {n} of {of}: no running"
     else:
@@ -87,8 +89,15 @@ def rest_day(snapshot: DaySnapshot) -> list[Advice]:
     started = format_day(s.since) if s.since else "today"
     swollen = s.cause is not None and s.cause.metric == "swelling" or (
         snapshot.todays_checkin is not None and snapshot.todays_checkin.swelling)
-    middle = (" Wait until the swelling has gone; gentle movement and compression usually help more "
-              "than keeping still." if swollen else " Walking and daily life are fine if they do not hurt more.")
+    feverish = s.cause is not None and s.cause.metric == redflags.FEVER_KNEE.id or (
+        snapshot.todays_checkin is not None and snapshot.todays_checkin.fever)
+    if feverish:  # a hot, swollen knee with a fever is the doctor's first: no self-care tips
+        middle = " Let a doctor see the knee before you try anything for it."
+    elif swollen:
+        middle = (" Wait until the swelling has gone; gentle movement and compression usually help more "
+                  "than keeping still.")
+    else:
+        middle = " Walking and daily life are fine if they do not hurt more."
     reasons = [s.cause] if s.cause else []
     reasons += [Reason(p.field, p.value, limit) for p in snapshot.day_pains
                 if p.value > limit and Reason(p.field, p.value, limit) not in reasons]

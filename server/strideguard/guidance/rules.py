@@ -105,8 +105,9 @@ def pain_threshold(snapshot: DaySnapshot) -> list[Advice]:
     ]
 
 
-def _flag_advice(flag: redflags.RedFlag, snapshot: DaySnapshot, reasons: list[Reason]) -> Advice:
-    return make(flag.advice_id, flag.action, flag.severity, flag.title, flag.message, reasons,
+def _flag_advice(flag: redflags.RedFlag, snapshot: DaySnapshot, reasons: list[Reason],
+                 message: str | None = None) -> Advice:
+    return make(flag.advice_id, flag.action, flag.severity, flag.title, message or flag.message, reasons,
                 EVIDENCE[_FLAG_EVIDENCE[flag.advice_id]])
 
 
@@ -134,9 +135,14 @@ def fever(snapshot: DaySnapshot) -> list[Advice]:
 def swelling(snapshot: DaySnapshot) -> list[Advice]:
     """Swelling reported: tell the therapist, no running until it is down. Shown in a rest as
     well: the rest's card says how long, this one what to do about the swelling."""
-    if redflags.SWELLING not in _todays_flags(snapshot):
+    flags = _todays_flags(snapshot)
+    if redflags.SWELLING not in flags:
         return []
-    return [_flag_advice(redflags.SWELLING, snapshot, [Reason("swelling", True, None)])]
+    reasons = [Reason("swelling", True, None)]
+    if redflags.FEVER_KNEE in flags:  # a hot, swollen knee: the doctor first, no self-care tips
+        return [_flag_advice(redflags.SWELLING, snapshot, reasons + [Reason("fever", True, None)],
+                             redflags.SWELLING.with_fever)]
+    return [_flag_advice(redflags.SWELLING, snapshot, reasons)]
 
 
 def mechanical(snapshot: DaySnapshot) -> list[Advice]:
