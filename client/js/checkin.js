@@ -4,9 +4,9 @@
 import { api, showFieldErrors } from './api.js';
 import { h, mount, toggle, field, errorLine, toast, segmented } from './dom.js';
 import { kneeDiagram } from './knee.js';
-import { guidanceView, offlineRedFlags } from './guidance.js';
+import { adviceAfterSave, offlineRedFlags } from './guidance.js';
 import { loadPlanCard } from './plan.js';
-import { localDate, formatDay } from './state.js';
+import { runnerToday, formatDay, rememberCheckin, rememberedCheckin } from './state.js';
 import { save } from './sync.js';
 import { get as queued } from './outbox.js';
 
@@ -78,14 +78,19 @@ export async function savedCheckin(date) {
   const waiting = await queued(`checkin:${date}`).catch(() => undefined);
   if (waiting && waiting.method === 'PUT') return { ...waiting.body, date, pending: true };
   if (waiting && waiting.method === 'DELETE') return null;
-  if (!navigator.onLine) return null;
-  try {
-    // The range read answers [] when there is none (a 404 would log a console error).
-    const found = await api('GET', `/checkins?from=${date}&to=${date}`);
-    return (Array.isArray(found) ? found : []).find((c) => c.date === date) || null;
-  } catch {
-    return null;  // unreachable: an empty form still works (the save queues)
+  if (navigator.onLine) {
+    try {
+      // The range read answers [] when there is none (a 404 would log a console error).
+      const found = await api('GET', `/checkins?from=${date}&to=${date}`);
+      const checkin = (Array.isArray(found) ? found : []).find((c) => c.date === date) || null;
+      rememberCheckin(date, checkin);
+      return checkin;
+    } catch { /* unreachable: fall back to the copy this phone kept */ }
   }
+  // Offline: the copy this phone last saw, so a save offline starts from it instead of
+  // silently replacing a saved check-in (its red flags included) with a blank form.
+  const copy = rememberedCheckin(date);
+  return copy ? { ...copy, date, offlineCopy: true } : undefined;
 }
 
 /**
@@ -95,7 +100,7 @@ export async function savedCheckin(date) {
  * Returns {form, knee, loadQuestions()}.
  */
 export function checkinForm({ date, checkin = null, fixedDate = false, onSaved, onDelete } = {}) {
-  const today = localDate();
+  const today = runnerToday();
   const error = errorLine();
   const knee = kneeDiagram();
   if (checkin && checkin.location) knee.set({ location: checkin.location, side: checkin.side });
@@ -166,6 +171,7 @@ export function checkinForm({ date, checkin = null, fixedDate = false, onSaved, 
     button.disabled = true;
     try {
       const res = await save({ key: `checkin:${day}`, method: 'PUT', path: `/checkins/${day}`, body, label: `Check-in for ${formatDay(day)}` });
+      if (res.sent) rememberCheckin(day, { ...body, date: day });
       onSaved?.(res, body, day);
     } catch (err) {
       error.textContent = showFieldErrors(form, err);
@@ -178,7 +184,7 @@ export function checkinForm({ date, checkin = null, fixedDate = false, onSaved, 
 
 /** The #checkin screen: today's check-in, prefilled with what was saved today. */
 export async function showCheckin() {
-  const today = localDate();
+  const today = runnerToday();
   const result = h('div', { class: 'result', 'aria-live': 'polite' });
   // Both cards load after the screen: their room is kept meanwhile (no layout shift).
   const planSlot = h('div', { class: 'plan-slot', 'data-wait': navigator.onLine ? '' : null });
@@ -191,9 +197,17 @@ export async function showCheckin() {
   if (saved) {
     intro.append(h('p', { class: 'saved-line' }, saved.pending
       ? `Your check-in for today is saved on this phone (pain ${saved.pain}/10). Change anything and save again.`
-      : `You checked in today: pain ${saved.pain}/10. Change anything and save again.`));
+      : saved.offlineCopy
+        ? `You checked in today: pain ${saved.pain}/10 (as this phone last saw it). Change anything and save again.`
+        : `You checked in today: pain ${saved.pain}/10. Change anything and save again.`));
+  } else if (saved === undefined) {
+    // Offline, and this phone never saw today's check-in: it may exist (another phone).
+    intro.append(h('p', { class: 'saved-line warn', role: 'note' },
+      'You are offline, so a check-in saved today on another phone cannot be shown. Saving now replaces it.'));
   }
-  mount(`Check-in · ${formatDay(today)}`, h('div', { class: 'today-cards' }, planSlot, exSlot), intro, form, result);
+  // The advice of a save comes first, above today's plan and exercise cards: a red flag's
+  // "Call a doctor today" must be the first thing on the screen.
+  mount(`Check-in · ${formatDay(today)}`, result, h('div', { class: 'today-cards' }, planSlot, exSlot), intro, form);
   exercises();
 
   if (navigator.onLine) {
@@ -204,7 +218,7 @@ export async function showCheckin() {
     await loadQuestions();
   }
 
-  function shown(res, body, date) {
+  async function shown(res, body, date) {
     // The advice replaces the form at once; the form stays one tap away for a correction.
     const edit = h('button', { type: 'button' }, 'Change check-in');
     edit.addEventListener('click', () => { form.hidden = false; result.replaceChildren(); form.querySelector('input[name="pain"]:checked')?.focus(); });
@@ -214,7 +228,7 @@ export async function showCheckin() {
       toast('Check-in saved.');
       planSlot.replaceChildren();  // the advice below carries the updated plan
       exercises();  // a red flag pauses them
-      result.replaceChildren(line, h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
+      result.replaceChildren(line, ...await adviceAfterSave(res.data.guidance));
     } else {
       toast('Saved on this phone. It will be sent when you are back online.');
       result.replaceChildren(line, h('p', { class: 'queued' }, 'Saved on this phone. Advice appears when you are back online.'),

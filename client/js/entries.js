@@ -5,7 +5,7 @@
 
 import { NetworkError } from './api.js';
 import { h, mount, toast } from './dom.js';
-import { formatDay, formatDistance, formatClock, formatPace } from './state.js';
+import { formatDay, formatDistance, formatClock, formatPace, rememberCheckin } from './state.js';
 import { list } from './outbox.js';
 import { deleteLater } from './sync.js';
 
@@ -133,6 +133,7 @@ async function removeEntry(e, rerender) {
     },
     async lapse() {
       await pending.commit();
+      if (e.kind !== 'run') rememberCheckin(e.date, null);
       if (historyShown()) await rerender();
     },
   });

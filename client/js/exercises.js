@@ -5,7 +5,7 @@
 
 import { api } from './api.js';
 import { h, mount, toast, errorLine } from './dom.js';
-import { localDate, formatDay, uuid } from './state.js';
+import { runnerToday, formatDay, uuid } from './state.js';
 import { save } from './sync.js';
 import { get as queued, onOutboxChange } from './outbox.js';
 import { painScale } from './checkin.js';
@@ -24,7 +24,7 @@ function keep(day, data) {
 
 /** The day's exercises (GET /me/programme/today), or this phone's copy when offline; and the
  * session's UUID (the server's, else this phone's, else a new one kept for the day). */
-async function loadDay(day = localDate()) {
+async function loadDay(day = runnerToday()) {
   let today = null;
   try {
     today = await api('GET', '/me/programme/today');
@@ -133,7 +133,7 @@ async function savedEntries(today, id, waiting) {
 
 /** The #exercises screen: today's session. */
 export async function showExercises() {
-  const day = localDate();
+  const day = runnerToday();
   const { today, id, waiting } = await loadDay(day);
   const back = h('p', {}, h('a', { href: '#checkin' }, 'Back to Today'), ' · ', h('a', { href: '#programme' }, 'My programme'));
   const title = `Exercises · ${formatDay(day)}`;

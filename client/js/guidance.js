@@ -2,15 +2,20 @@
 
 import { api } from './api.js';
 import { h, mount } from './dom.js';
-import { me, formatDistance } from './state.js';
+import { me, formatDistance, formatDay, runnerToday } from './state.js';
 import { planCard } from './plan.js';
 
 const SEVERITY_ORDER = { urgent: 0, warning: 1, caution: 2, info: 3 };
 const STATUS_TEXT = {
-  ok: ['Today: good to run', 'Stay within your limits below.'],
-  caution: ['Today: take it easy', 'Run less or easier, as below.'],
-  stop: ['Today: no running', 'Rest your knee and follow the steps below.'],
+  ok: ['good to run', 'Stay within your limits below.'],
+  caution: ['take it easy', 'Run less or easier, as below.'],
+  stop: ['no running', 'Rest your knee and follow the steps below.'],
 };
+
+/** "Today", or the day an answer is about when it is not the runner's today ("Mon 30 Nov"). */
+export function dayWord(asOf) {
+  return !asOf || asOf === runnerToday() ? 'Today' : formatDay(asOf);
+}
 
 function formatValue(metric, value) {
   if (value === null || value === undefined) return '–';
@@ -90,14 +95,18 @@ export function guidanceView(guidance) {
     (a, b) => (SEVERITY_ORDER[a.severity] ?? 9) - (SEVERITY_ORDER[b.severity] ?? 9));
   const verdict = VERDICT_IDS.map((id) => advice.find((a) => a.id === id)).find(Boolean) || null;
   const others = advice.filter((a) => a !== verdict);
+  // Urgent cards (a doctor today, a knee to get checked) lead, above the plan's verdict.
+  const urgent = others.filter((a) => a.severity === 'urgent');
   const failed = (guidance.plugins || []).filter((p) => p.status !== 'active');
   const status = STATUS_TEXT[guidance.status] || STATUS_TEXT.ok;
-  return h('section', { class: 'guidance', 'aria-label': 'Guidance for today' },
-    guidance.plan ? planCard({ ...guidance.plan, today: { ...guidance.plan.today, verdict: guidance.status } }, verdict)
+  const day = dayWord(guidance.as_of);
+  return h('section', { class: 'guidance', 'aria-label': day === 'Today' ? 'Guidance for today' : `Guidance for ${day}` },
+    urgent.map(adviceCard),
+    guidance.plan ? planCard({ ...guidance.plan, today: { ...guidance.plan.today, verdict: guidance.status } }, verdict, day)
       : h('div', { class: `status status-${guidance.status}` },
-        h('p', { class: 'status-title' }, status[0]), h('p', {}, status[1])),
+        h('p', { class: 'status-title' }, `${day}: ${status[0]}`), h('p', {}, status[1])),
     instructionCard(),
-    others.map(adviceCard),
+    others.filter((a) => a.severity !== 'urgent').map(adviceCard),
     failed.length ? h('p', { class: 'hint' }, `Some checks are unavailable right now: ${failed.map((p) => p.name).join(', ')}.`) : null,
     h('p', { class: 'hint' }, 'StrideGuard gives general guidance, not a diagnosis. Your therapist knows your knee best.'));
 }
@@ -112,6 +121,11 @@ export function offlineRedFlags(checkin) {
   } else if (checkin.fever) {
     cards.push({ id: 'offline.fever', action: 'stop_running', severity: 'warning', title: 'No running with a fever', message: 'Rest until the fever is gone. See a doctor if it lasts or the knee turns warm or swollen.' });
   }
+  const limit = me()?.pain_threshold ?? 3;
+  if (checkin.pain > limit) {
+    // The plan's rest (server: core.rest_day), in the few words known without the server.
+    cards.push({ id: 'offline.pain', action: 'rest', severity: 'warning', title: 'No running today', message: `Your pain, ${checkin.pain}/10, is above your limit of ${limit}/10. Rest your knee: your plan's rest days appear when you are back online.` });
+  }
   if (checkin.swelling) {
     cards.push({ id: 'offline.swelling', action: 'rest', severity: 'urgent', title: 'Do not run until the swelling is down', message: 'Tell your physical therapist. Rest the knee and check again tomorrow.' });
   }
@@ -119,6 +133,21 @@ export function offlineRedFlags(checkin) {
     cards.push({ id: 'offline.mechanical', action: 'contact_pt', severity: 'urgent', title: 'See your physical therapist before you run again', message: 'A knee that locks, gives way or will not straighten should be checked.' });
   }
   return cards.map(adviceCard);
+}
+
+/**
+ * What to show after a save: the advice of the runner's today. A save dated earlier (a run
+ * logged late, a correction) answers with that day's advice; today's is read instead, and
+ * that day's is shown under its own date only when today's cannot be read (offline).
+ */
+export async function adviceAfterSave(guidance) {
+  if (!guidance.as_of || guidance.as_of === runnerToday()) return [h('h2', {}, 'Your advice'), guidanceView(guidance)];
+  try {
+    const today = await api('GET', '/guidance');
+    return [h('h2', {}, 'Your advice for today'), guidanceView(today)];
+  } catch {
+    return [h('h2', {}, `Advice for ${formatDay(guidance.as_of)}`), guidanceView(guidance)];
+  }
 }
 
 /** The #guidance screen. */

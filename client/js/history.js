@@ -3,14 +3,14 @@
 
 import { api } from './api.js';
 import { h, s, mount } from './dom.js';
-import { localDate, addDays, formatDay, formatDistance, formatPace, toUnit, units } from './state.js';
+import { runnerToday, addDays, formatDay, formatDistance, formatPace, toUnit, units } from './state.js';
 
 const W = 340; const H = 200; const PAD = { l: 44, r: 28, t: 12, b: 28 };
 
 /** Weekly distance bars (left axis) and each day's worst pain, dots joined by a line (right
  * axis, 0-10). `checkins`: `{date, pain}` per day (the summary's days, or check-ins). */
 export function chart(weeks, checkins, overlay) {
-  const first = weeks.length ? weeks[0].week_start : addDays(localDate(), -83);
+  const first = weeks.length ? weeks[0].week_start : addDays(runnerToday(), -83);
   const days = 7 * Math.max(weeks.length, 12);
   const x = (iso) => {
     const [y1, m1, d1] = first.split('-').map(Number);
@@ -39,7 +39,7 @@ export function chart(weeks, checkins, overlay) {
     s('text', { class: 'tick pain-tick', x: W - PAD.r + 4, y: PAD.t + 8 }, '10'),
     s('text', { class: 'tick pain-tick', x: W - PAD.r + 4, y: H - PAD.b }, '0'),
     s('text', { class: 'tick', x: PAD.l, y: H - 8 }, weeks.length ? formatDay(first) : ''),
-    s('text', { class: 'tick', x: W - PAD.r, y: H - 8, 'text-anchor': 'end' }, ending && ending < localDate() ? formatDay(ending) : 'this week'),
+    s('text', { class: 'tick', x: W - PAD.r, y: H - 8, 'text-anchor': 'end' }, ending && ending < runnerToday() ? formatDay(ending) : 'this week'),
   ];
   const more = overlay ? overlay(x, yPain) : {}; // the therapist's page: {back, front} nodes
   return s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
@@ -75,7 +75,7 @@ export function historyEnding(iso) { ending = iso; }
 
 /** Fetch load, check-ins and runs for the `daysBack` days up to the chosen end (default today). */
 export async function fetchHistory(daysBack = 84) {
-  const to = ending && ending < localDate() ? ending : localDate();
+  const to = ending && ending < runnerToday() ? ending : runnerToday();
   const from = addDays(to, -daysBack);
   const [load, checkins, runs, summary] = await Promise.all([
     api('GET', `/load?date=${to}`),
@@ -90,7 +90,7 @@ export async function fetchHistory(daysBack = 84) {
 }
 
 function endPicker() {
-  const input = h('input', { type: 'date', name: 'ending', value: ending || localDate(), max: localDate() });
+  const input = h('input', { type: 'date', name: 'ending', value: ending || runnerToday(), max: runnerToday() });
   input.addEventListener('change', () => { historyEnding(input.value || null); showHistory(); });
   const wrap = h('div', { class: 'field' }, h('label', { for: 'history-ending' }, 'Show the 12 weeks up to'), input);
   input.id = 'history-ending';
@@ -100,7 +100,7 @@ function endPicker() {
 /** "This week: 12.4 km in 2 runs · 5:40 /km". */
 function weekLine(load) {
   const cur = load.current || {};
-  const which = ending && ending < localDate() && load.week_start ? `Week of ${formatDay(load.week_start)}` : 'This week';
+  const which = ending && ending < runnerToday() && load.week_start ? `Week of ${formatDay(load.week_start)}` : 'This week';
   if (!cur.runs) return `${which}: no runs.`;
   return `${which}: ${formatDistance(cur.distance_m)} in ${cur.runs} run${cur.runs === 1 ? '' : 's'} · ${formatPace(cur.distance_m, cur.duration_s)}`;
 }

@@ -47,7 +47,7 @@ export const KIND_WORDS = {
   assessed: 'Knee checked',
   phase_held: 'Phase held: exercises under the minimum',
 };
-const STATUS_LABEL = { ok: 'Today: good to run', caution: 'Today: take it easy', stop: 'Today: no running' };
+const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
 
 export function reasonText(reason) {
   if (!reason) return '';
@@ -118,8 +118,9 @@ function baselineLine(plan) {
 /** The day's ONE verdict card: the plan's state, the verdict, today's session or cap, and
  * the reasons one tap away. `verdict` (optional) is the plan's own advice of the day (rest
  * day, return session, weekly cap or all clear) from a guidance answer: its words lead, its
- * numbers join the reasons. `history` (optional) fills "Why?" with the plan's recent changes. */
-export function planCard(plan, verdict = null) {
+ * numbers join the reasons. `history` (optional) fills "Why?" with the plan's recent changes.
+ * `day`: whose verdict it is ("Today", or the date of an answer about another day). */
+export function planCard(plan, verdict = null, day = 'Today') {
   if (!plan) return null;
   const why = h('details', { class: 'why' }, h('summary', {}, 'Why?'));
   const reasons = [];
@@ -144,7 +145,7 @@ export function planCard(plan, verdict = null) {
     class: `card plan plan-${plan.state} verdict-${status}`, 'aria-label': 'Your plan today',
     'data-plan-state': plan.state, 'data-verdict': status, 'data-advice-id': verdict ? verdict.id : null,
   },
-  h('p', { class: 'plan-label' }, STATUS_LABEL[status] || 'Your plan'),
+  h('p', { class: 'plan-label' }, STATUS_WORDS[status] ? `${day}: ${STATUS_WORDS[status]}` : 'Your plan'),
   h('h2', {}, verdict ? verdict.title : headline(plan)),
   h('p', { class: 'plan-today' }, verdict ? verdict.message : todayLine(plan)),
   plan.state === 'normal' ? weekBar(plan) : null,

@@ -3,8 +3,8 @@
 
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, toast } from './dom.js';
-import { guidanceView } from './guidance.js';
-import { units, toUnit, fromUnit, localDate, formatDay, formatClock, parseClock, formatPace, uuid } from './state.js';
+import { adviceAfterSave } from './guidance.js';
+import { units, toUnit, fromUnit, runnerToday, formatDay, formatClock, parseClock, formatPace, uuid } from './state.js';
 import { save } from './sync.js';
 
 const SURFACES = [['', 'Not set'], ['road', 'Road'], ['trail', 'Trail'], ['track', 'Track'],
@@ -38,7 +38,7 @@ async function loadShoes(select, current) {
  * adds a "Delete run" button. Returns {form, result}.
  */
 export function runForm({ run = null, onSaved, onDelete } = {}) {
-  const today = localDate();
+  const today = runnerToday();
   const unit = units();
   const shoeSelect = h('select', { name: 'shoe_id' }, h('option', { value: '' }, 'Not set'));
   const error = errorLine();
@@ -135,16 +135,16 @@ export function runForm({ run = null, onSaved, onDelete } = {}) {
 
 /** The #run screen. */
 export async function showRun() {
-  const today = localDate();
+  const today = runnerToday();
   const { form, result } = runForm({
-    onSaved(res) {
+    async onSaved(res) {
       form.reset();
       delete form.dataset.runId;
       form.elements.date.value = today;
       form.querySelector('.pace-line').textContent = '';
       if (res.sent) {
         toast('Run saved.');
-        result.replaceChildren(h('h2', {}, 'Your advice'), guidanceView(res.data.guidance));
+        result.replaceChildren(...await adviceAfterSave(res.data.guidance));
       } else {
         toast('Saved on this phone. It will be sent when you are back online.');
         result.replaceChildren(h('p', { class: 'queued' }, 'Saved on this phone. Advice appears when you are back online.'));

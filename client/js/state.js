@@ -21,7 +21,31 @@ export function me() {
 export function setMe(user) {
   profile = user || null;
   if (profile) localStorage.setItem(PROFILE_KEY, JSON.stringify(profile));
-  else localStorage.removeItem(PROFILE_KEY);
+  else {
+    localStorage.removeItem(PROFILE_KEY);
+    localStorage.removeItem(CHECKINS_KEY);  // signed out: no health data stays behind
+  }
+}
+
+/** The check-ins this phone last saw, by date (the last CHECKINS_KEPT dates), for offline. */
+const CHECKINS_KEY = 'sg.checkins';
+const CHECKINS_KEPT = 7;
+
+function keptCheckins() {
+  try { return JSON.parse(localStorage.getItem(CHECKINS_KEY) || '{}') || {}; } catch { return {}; }
+}
+
+/** Keep (or, with null, forget) the check-in of a date as the server has it. */
+export function rememberCheckin(date, checkin) {
+  const kept = keptCheckins();
+  if (checkin) kept[date] = checkin; else delete kept[date];
+  const dates = Object.keys(kept).sort().slice(-CHECKINS_KEPT);
+  localStorage.setItem(CHECKINS_KEY, JSON.stringify(Object.fromEntries(dates.map((d) => [d, kept[d]]))));
+}
+
+/** The check-in of a date as this phone last saw it, or null. */
+export function rememberedCheckin(date) {
+  return keptCheckins()[date] || null;
 }
 
 export function signedIn() { return Boolean(me()); }
@@ -108,6 +132,17 @@ export function localDate(offsetDays = 0, tz = (me() && me().timezone) || browse
   } catch {
     return d.toISOString().slice(0, 10);
   }
+}
+
+/**
+ * The runner's today: their zone's date, or the later date the server already counts as
+ * today (GET /me's `today`: something recorded there before a move west). A copy of the
+ * profile from days ago is older than the zone's date and changes nothing.
+ */
+export function runnerToday() {
+  const local = localDate();
+  const server = me()?.today;
+  return typeof server === 'string' && server > local ? server : local;
 }
 
 /** "Mon 3 Jun" for a YYYY-MM-DD string. */

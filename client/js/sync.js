@@ -2,8 +2,15 @@
 // and replaying the outbox on load, `online`, visibility change and the SW `sync` event.
 
 import { api, ApiError, NetworkError, hasCsrf } from './api.js';
-import { loadMe } from './state.js';
+import { loadMe, rememberCheckin } from './state.js';
 import { enqueue, list, get, remove, markFailed, release } from './outbox.js';
+
+/** A check-in the outbox delivered is this phone's copy of that day now (for offline). */
+function keepCopy(item) {
+  if (!item.key.startsWith('checkin:')) return;
+  const date = item.key.slice('checkin:'.length);
+  rememberCheckin(date, item.method === 'PUT' ? { ...item.body, date } : null);
+}
 
 let replaying = null;
 const HOLD_GRACE_MS = 5000;
@@ -122,6 +129,7 @@ async function doReplay() {
     try {
       await api(item.method, item.path, item.body);
       await remove(item.key);
+      keepCopy(item);
       sent += 1;
     } catch (err) {
       if (err instanceof NetworkError) break;

@@ -2,7 +2,7 @@
 
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, toast } from './dom.js';
-import { me, setMe, localDate, formatDay } from './state.js';
+import { me, setMe, runnerToday, formatDay } from './state.js';
 import { fetchHistory, weekRows, weekTable } from './history.js';
 import { sharingSection } from './sharing.js';
 
@@ -60,12 +60,12 @@ async function summary() {
   try {
     // The figures come from the server (GET /me/summary): a day's pain is its worst, the
     // check-in's or a run's during or after — the same rule as the therapist's page.
-    const [data, sum] = await Promise.all([fetchHistory(27), api('GET', `/me/summary?to=${localDate()}`)]);
+    const [data, sum] = await Promise.all([fetchHistory(27), api('GET', `/me/summary?to=${runnerToday()}`)]);
     const since = weekRows((data.load.weeks || []).slice(-4), sum.days);
     const FLAGS = { swelling: 'swelling', fever: 'fever with knee pain', fever_alone: 'fever', locking_or_giving_way: 'locking or giving way', hard_to_straighten: 'hard to straighten' };
     box.replaceChildren(
       h('h2', {}, 'Last 4 weeks'),
-      h('p', {}, `${me()?.display_name || me()?.email || ''} · printed ${formatDay(localDate())}`),
+      h('p', {}, `${me()?.display_name || me()?.email || ''} · printed ${formatDay(runnerToday())}`),
       h('p', {}, `${sum.checkins} check-ins, ${sum.runs} runs. Worst pain ${sum.worst_pain === null ? '–' : `${sum.worst_pain}/10`}. `,
         `Days above the pain limit (${sum.pain_threshold}/10): ${sum.days_above_limit}.`),
       h('p', { class: 'hint' }, 'A day’s pain is its worst: the check-in or a run, during or after.'),

@@ -31,6 +31,31 @@ class TestGetMeAsOwner:
         assert "password_hash" not in me and "password" not in me
 
 
+class TestTheRunnersToday:
+    """``today``: the date the server counts as the runner's today, which the app dates its
+    forms and "Today" labels by (found by trying it: after a move west the app's screens
+    disagreed with the server about which day it was)."""
+
+    def test_today_is_the_local_date_of_a_new_runner(self, app) -> None:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        runner = Runner(app, timezone="Pacific/Kiritimati")
+        assert runner.get(ME).get_json()["today"] == datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+
+    def test_after_a_move_west_today_stays_on_the_day_already_reported(self, app) -> None:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        runner = Runner(app, timezone="Pacific/Kiritimati")  # UTC+14
+        ahead = datetime.now(ZoneInfo("Pacific/Kiritimati")).date().isoformat()
+        assert runner.put(f"/api/v1/checkins/{ahead}", json={"pain": 2}).status_code == 201
+        moved = runner.patch(ME, json={"timezone": "Pacific/Pago_Pago"})  # UTC-11: a day or two behind
+        assert moved.status_code == 200 and moved.get_json()["today"] == ahead
+        assert runner.get(ME).get_json()["today"] == ahead
+        assert runner.get("/api/v1/guidance").get_json()["as_of"] == ahead  # the same day everywhere
+
+
 class TestGetMeAsAnonymous:
     def test_get_me_without_a_session_is_401(self, client) -> None:
         assert_error(client.get(ME), 401, "not_signed_in")

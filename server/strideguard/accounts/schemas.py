@@ -106,6 +106,10 @@ class ProfileSchema(Schema):
     limits_set_by = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), dump_only=True)
     therapist_instruction = fields.String(dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
+    today = fields.Date(dump_only=True, metadata={
+        "description": "the runner's today as the server counts it: their local date, or a later "
+                       "date they already recorded something on (before a move west). Date forms "
+                       "and 'today' labels use it"})
 
     @validates("conditions")
     def _unique(self, value: list[str], **_: object) -> None:

@@ -67,8 +67,17 @@ def profile(user: User) -> dict[str, Any]:
         "therapist": user.therapist,
         "notification_detail": user.notification_detail,
         "created_at": user.created_at,
+        "today": _runner_today(user),
         **_limits_in_force(user),
     }
+
+
+def _runner_today(user: User) -> Any:
+    """The date the server counts as the runner's today (``plan.records.runner_today``): the
+    app dates its forms and labels by it, so no screen disagrees after a move west."""
+    from strideguard.plan.records import runner_today
+
+    return runner_today(user)
 
 
 def _email_taken(email: str, exclude_id: int | None = None) -> bool:

@@ -1,0 +1,119 @@
+"""The app on a real runner's days, as a phone-size browser tryout found them: a red flag's
+"Call a doctor today" first on the screen, a run logged for an earlier day answered with
+today's advice (not that day's "good to run"), the check-in form offline starting from the
+check-in already saved (not a blank one that replaces its red flags), and one "today" on
+every screen after a move west."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import api_json, api_put, choose_pain, sign_up, wait_for_service_worker
+
+pytestmark = pytest.mark.browser
+
+
+def server_today(page: Any) -> date:
+    return date.fromisoformat(api_json(page, "/me")["body"]["today"])
+
+
+def red_flag_check_in(page: Any) -> None:
+    choose_pain(page, 5)
+    for flag in ("Swelling", "Fever", "Knee locks or gives way"):
+        page.get_by_label(flag, exact=True).check()
+    page.get_by_role("button", name="Save check-in").click()
+
+
+def test_a_red_flag_puts_call_a_doctor_first_and_no_self_care_tips(page: Any) -> None:
+    sign_up(page)
+    red_flag_check_in(page)
+    result = page.locator(".result")
+    expect(result.locator('[data-advice-id="core.fever"]')).to_be_visible()
+    # The first card on the whole screen (above the plan and the exercises) is the doctor's.
+    first = page.locator("main article.card, main section.card").first
+    expect(first).to_have_attribute("data-advice-id", "core.fever")
+    rest = result.locator('[data-advice-id="core.rest_day"]')
+    expect(rest).to_contain_text("Rest day 1: no running until your knee is checked")
+    expect(rest).not_to_contain_text("compression")
+    expect(result.locator('[data-advice-id="core.swelling"]')).not_to_contain_text("compression")
+
+
+def test_a_run_logged_for_an_earlier_day_shows_todays_advice(page: Any) -> None:
+    sign_up(page)
+    red_flag_check_in(page)
+    expect(page.locator('.result [data-advice-id="core.fever"]')).to_be_visible()
+    week_ago = server_today(page) - timedelta(days=7)
+
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
+    page.get_by_label("Distance (km)").fill("3.2")
+    page.get_by_label("Time (h:mm:ss)").fill("20")
+    page.get_by_label("Date").fill(week_ago.isoformat())
+    page.get_by_role("button", name="Save run").click()
+
+    expect(page.get_by_role("heading", name="Your advice for today")).to_be_visible()
+    guidance = page.get_by_role("region", name="Guidance for today")
+    expect(guidance.locator(".plan-label")).to_have_text("Today: no running")
+    expect(guidance).not_to_contain_text("good to run")
+    assert [r["date"] for r in api_json(page, "/runs")["body"]] == [week_ago.isoformat()]
+
+
+def test_offline_the_check_in_form_starts_from_the_saved_check_in(page: Any, context: Any) -> None:
+    sign_up(page)
+    wait_for_service_worker(page)
+    red_flag_check_in(page)
+    expect(page.locator('.result [data-advice-id="core.fever"]')).to_be_visible()
+
+    context.set_offline(True)
+    page.reload()  # the shell from the service worker, no API
+    expect(page.get_by_role("heading", name=re.compile("^Check-in"))).to_be_visible()
+    expect(page.get_by_text("You checked in today: pain 5/10 (as this phone last saw it)")).to_be_visible()
+    for flag in ("Swelling", "Fever", "Knee locks or gives way"):
+        expect(page.get_by_label(flag, exact=True)).to_be_checked()
+    expect(page.get_by_role("radio", name="5, moderate", exact=True)).to_be_checked()
+    context.set_offline(False)
+
+
+def test_offline_with_no_copy_the_form_says_a_save_replaces_the_days_check_in(page: Any, context: Any) -> None:
+    sign_up(page)
+    wait_for_service_worker(page)
+    # Checked in from another phone: this one never saw it.
+    assert api_put(page, f"/checkins/{server_today(page)}", {"pain": 6, "fever": True})["status"] == 201
+    context.set_offline(True)
+    page.reload()
+    expect(page.get_by_text("You are offline, so a check-in saved today on another phone cannot be shown.")).to_be_visible()
+    context.set_offline(False)
+
+
+def test_after_a_move_west_every_screen_shows_the_day_already_reported(page: Any) -> None:
+    sign_up(page)
+    assert page.evaluate("""async () => {
+        const me = await (await fetch('/api/v1/me')).json();
+        const res = await fetch('/api/v1/me', {method: 'PATCH', headers: {'Content-Type': 'application/json',
+            'X-CSRF-Token': me.csrf_token}, body: JSON.stringify({timezone: 'Pacific/Kiritimati'})});
+        return res.status;
+    }""") == 200
+    ahead = server_today(page)  # UTC+14
+    assert api_put(page, f"/checkins/{ahead}", {"pain": 2})["status"] == 201
+
+    page.goto("/#settings")
+    field = page.get_by_label("Time zone")
+    field.wait_for(state="attached")
+    if not field.is_visible():
+        page.get_by_text("Limits set with your therapist").click()
+    field.fill("Pacific/Pago_Pago")  # UTC-11: a day or two behind
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+
+    page.goto("/#checkin")
+    expect(page.get_by_text("You checked in today: pain 2/10.")).to_be_visible()
+    title = page.get_by_role("heading", name=re.compile("^Check-in"))
+    shown = page.evaluate("(iso) => import('/js/state.js').then((m) => m.formatDay(iso))", ahead.isoformat())
+    expect(title).to_have_text(f"Check-in · {shown}")
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
+    assert page.get_by_label("Date").input_value() == ahead.isoformat()
+    assert page.get_by_label("Date").get_attribute("max") == ahead.isoformat()
