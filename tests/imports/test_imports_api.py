@@ -78,7 +78,7 @@ def test_a_deleted_imported_run_is_not_brought_back_by_importing_again_without_a
     assert runner.delete(f"/api/v1/runs/{fenix['uuid']}").status_code == 204
     again = import_file(runner, "export_12345.zip", strava_export())
     [held] = [f for f in again["files"] if f["status"] == "needs_answer"]
-    assert held["reason"].startswith("You deleted this run (of 2015-08-15) on ") and held["run_id"] is None
+    assert held["reason"].startswith("You deleted this run (of Sat 15 Aug 2015) on ") and held["run_id"] is None
     assert (again["created"], again["duplicates"], again["held"]) == (0, 4, 1)
     assert fenix["uuid"] not in {r["uuid"] for r in runs_of(runner)}
     # "Skip" keeps it out; answered "run" on a later import, it is back under its own id.
@@ -133,9 +133,17 @@ def typed_then_imported(runner) -> tuple[str, dict, dict]:
 def test_a_typed_run_of_the_same_day_is_flagged_not_added_twice(app, runner):
     typed, body, item = typed_then_imported(runner)
     assert item["status"] == "possible_duplicate" and item["run_id"] == typed
-    assert "4.90 km" in item["reason"] and body["duplicates"] == 1 and body["created"] == 0
+    assert "your run of Wed 6 Feb 2013 (4.9 km)" in item["reason"]
+    assert body["duplicates"] == 1 and body["created"] == 0
     assert [r["uuid"] for r in runs_of(runner)] == [typed]
     assert runs_of(runner)[0]["source"] == "manual"
+
+
+def test_an_imports_messages_speak_the_runners_units(app, runner):
+    """Found by trying it: a runner in miles read "(7.00 km)" and an ISO date beside "4.4 mi"."""
+    assert runner.patch("/api/v1/me", json={"units": "mi"}).status_code == 200
+    typed, body, item = typed_then_imported(runner)
+    assert "your run of Wed 6 Feb 2013 (3.0 mi)" in item["reason"] and "km" not in item["reason"]
 
 
 def test_a_second_run_of_the_day_taken_for_a_duplicate_can_be_added(app, runner):

@@ -81,7 +81,7 @@ def test_the_sets_fill_a_session_of_the_programme_once_and_never_a_run(app, monk
     assert strength["status"] == "created", strength
     assert strength["run_id"] is None
     assert strength["reason"] == (
-        "Exercise session of 2025-10-21: 2 exercises, 7 sets (Mini squat, Split squat). "
+        "Exercise session of Tue 21 Oct 2025: 2 exercises, 7 sets (Mini squat, Split squat). "
         "Not logged: 10 sets the watch did not recognise; 24 sets of exercises not in StrideGuard's library.")
     summary = strength["summary"]["strength"]
     assert summary["sets"] == 41
@@ -114,7 +114,7 @@ def test_the_sets_fill_a_session_of_the_programme_once_and_never_a_run(app, monk
     # The same file again: still one session, the item says it was imported before.
     again = import_file(runner, FILE, fixture(FILE))
     assert by_session(again)[1]["status"] == "duplicate"
-    assert by_session(again)[1]["reason"] == "Already imported (your exercise session of 2025-10-21)."
+    assert by_session(again)[1]["reason"] == "Already imported (your exercise session of Tue 21 Oct 2025)."
     assert session_count(app, runner) == 1
     assert [s["uuid"] for s in sessions(runner)] == [session["uuid"]]
     assert runs(runner) == []
@@ -129,7 +129,7 @@ def test_nothing_is_logged_for_exercises_outside_the_programme_and_the_item_says
     assert strength["status"] == "skipped"
     assert strength["reason"] == (
         "Strength training: no exercise session logged. Not logged: 7 sets of exercises not in your programme "
-        "on 2025-10-21; 10 sets the watch did not recognise; 24 sets of exercises not in StrideGuard's library.")
+        "on Tue 21 Oct 2025; 10 sets the watch did not recognise; 24 sets of exercises not in StrideGuard's library.")
     summary = strength["summary"]["strength"]
     assert summary["session_uuid"] is None and summary["logged"] == []
     assert summary["not_in_programme"] == [{"exercise": "core.mini_squat", "sets": 6},
@@ -144,7 +144,7 @@ def test_without_a_programme_only_the_general_set_counts(app):
     body = import_file(runner, FILE, fixture(FILE))
     strength = by_session(body)[1]
     assert strength["status"] == "skipped"
-    assert "7 sets of exercises not in your starter exercises on 2025-10-21" in strength["reason"]
+    assert "7 sets of exercises not in your starter exercises on Tue 21 Oct 2025" in strength["reason"]
     assert session_count(app, runner) == 0 and runs(runner) == []
 
 
@@ -174,7 +174,7 @@ def test_sets_over_a_sessions_limit_per_exercise_are_counted_not_logged(app, mon
     prescribe(app, therapist, runner, ["core.mini_squat", "core.split_squat"])
     strength = by_session(import_file(runner, FILE, fixture(FILE)))[1]
     assert strength["status"] == "created"
-    assert strength["reason"].startswith("Exercise session of 2025-10-21: 2 exercises, 3 sets (Mini squat, Split squat).")
+    assert strength["reason"].startswith("Exercise session of Tue 21 Oct 2025: 2 exercises, 3 sets (Mini squat, Split squat).")
     assert "4 sets over 2 of one exercise" in strength["reason"]
     [session] = sessions(runner)
     assert [(e["exercise"], len(e["sets"])) for e in session["entries"]] == [("core.mini_squat", 2), ("core.split_squat", 1)]

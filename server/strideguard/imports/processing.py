@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from strideguard.accounts.models import User
+from strideguard.day.units import format_day, format_distance
 from strideguard.errors import DomainError
 from strideguard.extensions import db
 from strideguard.imports import service
@@ -45,6 +46,12 @@ log = logging.getLogger(__name__)
 #: Run UUIDs derived from content: the same file (and FIT session) always gives the same UUID.
 RUN_NAMESPACE = uuid_lib.UUID("7b0f6a52-3f1e-4c3a-9d0e-5a1c0de1f17e")
 MAX_ATTEMPTS = 3
+
+
+def _day(day: date) -> str:
+    """A date in an import's message as the runner reads dates: "Sat 15 Aug 2015" (with the
+    year: a history import reaches back years)."""
+    return f"{format_day(day)} {day.year}"
 
 
 def run_uuid(content: bytes, session: int) -> str:
@@ -332,12 +339,12 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     ).scalar()
     deleted = db.session.get(DeletedRun, (user.id, uuid)) if existing is None else None
     if deleted is not None and not confirmed:
-        return _item(imp, position, name, HELD, f"You deleted this run (of {deleted.date.isoformat()}) on "
-                     f"{deleted.deleted_at.date().isoformat()}. Add it again?", session, uuid, summary)
+        return _item(imp, position, name, HELD, f"You deleted this run (of {_day(deleted.date)}) on "
+                     f"{_day(deleted.deleted_at.date())}. Add it again?", session, uuid, summary)
     if deleted is not None:  # the runner said to add it again
         db.session.delete(deleted)
     if existing is not None:
-        return _item(imp, position, name, "duplicate", f"Already imported (your run of {existing.isoformat()}).",
+        return _item(imp, position, name, "duplicate", f"Already imported (your run of {_day(existing)}).",
                      session, uuid, summary)
     same_day = [RunKey(r.uuid, r.date, r.distance_m, r.started_at) for r in db.session.execute(
         select(Run.uuid, Run.date, Run.distance_m, Run.started_at).where(Run.user_id == user.id, Run.date == day)
@@ -347,7 +354,7 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
         # The file's own run id is kept with it: "it was another run" imports it under that id,
         # so the same file imported again is a duplicate, not a third run.
         return _item(imp, position, name, "possible_duplicate",
-                     f"Looks like your run of {day.isoformat()} ({match.distance_m / 1000:.2f} km) that is "
+                     f"Looks like your run of {_day(day)} ({format_distance(match.distance_m, user.units)}) that is "
                      "already saved: not added twice. If it was another run that day, say so.",
                      session, match.uuid, {**summary, FILE_RUN_ID: uuid})
     try:
@@ -425,11 +432,11 @@ def _strength(imp: Import, user: User, position: int, name: str, data: bytes, ac
         outside = sum(result["not_in_force"].values())
         if outside:
             where = "your starter exercises" if result["general"] else "your programme"
-            missing.insert(0, f"{_plural(outside, 'set')} of exercises not in {where} on {day.isoformat()}")
+            missing.insert(0, f"{_plural(outside, 'set')} of exercises not in {where} on {_day(day)}")
     not_logged = f" Not logged: {'; '.join(missing)}." if missing else ""
     if result is not None and result["existing"]:
         return _item(imp, position, name, "duplicate",
-                     f"Already imported (your exercise session of {result['date'].isoformat()}).", session,
+                     f"Already imported (your exercise session of {_day(result['date'])}).", session,
                      summary=summary)
     if result is None or not result["entries"]:
         return _item(imp, position, name, "skipped",
@@ -438,7 +445,7 @@ def _strength(imp: Import, user: User, position: int, name: str, data: bytes, ac
     count = sum(e["sets"] for e in exercises)
     names = ", ".join(e["name"] for e in exercises)
     return _item(imp, position, name, "created",
-                 f"Exercise session of {day.isoformat()}: {_plural(len(exercises), 'exercise')}, "
+                 f"Exercise session of {_day(day)}: {_plural(len(exercises), 'exercise')}, "
                  f"{_plural(count, 'set')} ({names}).{not_logged}", session, summary=summary)
 
 
