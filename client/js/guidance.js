@@ -161,7 +161,8 @@ export async function showGuidance() {
       h('h2', {}, 'This week'),
       h('p', {}, `${formatDistance(load.current.distance_m)} in ${load.current.runs} run${load.current.runs === 1 ? '' : 's'}.`),
       load.plan_state === 'normal' ? h('p', {}, `This week's cap: ${formatDistance(load.cap_m)} (Monday to Sunday).`) : null,
-      load.change && load.change.distance_pct !== null && load.change.distance_pct !== undefined
+      // With no run yet this week the change is -100%: true, and of no use to anyone.
+      load.current.runs > 0 && load.change && load.change.distance_pct !== null && load.change.distance_pct !== undefined
         ? h('p', {}, `Against your baseline week: ${load.change.distance_pct > 0 ? '+' : ''}${load.change.distance_pct.toFixed(1)}%.`) : null) : null;
     main.querySelector('.loading').replaceWith(guidanceView(guidance), week || '');
   } catch (err) {

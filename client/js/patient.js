@@ -70,7 +70,7 @@ function planSection(plan) {
     h('h2', {}, `Care plan: ${plan.state}${day}`),
     plan.cause ? h('p', {}, `Since ${formatDay(plan.since)}: ${therapistReason(plan.cause)}.`) : null,
     plan.ends_when ? h('p', { class: 'hint' }, plan.ends_when) : null,
-    h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} runs`,
+    h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} run${plan.week.runs === 1 ? '' : 's'}`,
       // The weekly cap holds in normal running only (in a rest or a return the plan decides).
       plan.state === 'normal' ? ` against a cap of ${formatDistance(plan.week.cap_m)}` : '',
       plan.state === 'normal' && plan.week.cap_m ? ` (${Math.round((100 * plan.week.distance_m) / plan.week.cap_m)}% of it)` : '',
@@ -120,7 +120,7 @@ function factsSection(page) {
   const mine = page.limits.set_by_me || [];
   const byYou = (name) => (mine.includes(name) ? ' (set by you)' : '');
   return h('section', { class: 'card facts', 'aria-label': 'Summary' }, h('h2', {}, 'Summary, 12 weeks'),
-    h('p', {}, `${s.checkins} check-ins, ${s.runs} runs. Worst pain ${s.worst_pain === null ? '–' : `${s.worst_pain}/10`}. `,
+    h('p', {}, `${s.checkins} check-in${s.checkins === 1 ? '' : 's'}, ${s.runs} run${s.runs === 1 ? '' : 's'}. Worst pain ${s.worst_pain === null ? '–' : `${s.worst_pain}/10`}. `,
       `Days above the patient’s pain limit: ${s.days_above_limit}.`),
     h('p', { class: 'hint' }, 'A day’s pain is its worst: the check-in’s or a run’s, during or after.'),
     h('h3', {}, 'Limits in force'),

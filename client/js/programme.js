@@ -29,6 +29,18 @@ function itemEditor(item, limit, onRemove) {
     field('Note', h('input', { name: 'note', value: item.note || '' })),
     h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${item.name}`, onclick: () => { box.remove(); onRemove(); } }, 'Remove'));
   const val = (n) => box.querySelector(`[name=${n}]`).value.trim();
+  /** Mark this exercise's fields the server refused ({sets: [...], ...}); returns the words. */
+  box.showErrors = (problems) => {
+    const words = [];
+    for (const [name, msgs] of Object.entries(problems || {})) {
+      const text = [].concat(msgs).map(String).join(' ');
+      const input = box.querySelector(`[name=${CSS.escape(name)}]`);
+      if (input) input.setAttribute('aria-invalid', 'true');
+      const label = (input && box.querySelector(`label[for="${CSS.escape(input.id)}"]`)?.textContent) || name.replace(/_/g, ' ');
+      words.push(`${label}: ${text}`);
+    }
+    return words.length ? `${item.name}: ${words.join('; ')}` : '';
+  };
   box.read = () => {
     const days = [...box.querySelectorAll('[name=weekdays]:checked')].map((c) => Number(c.value));
     const out = { exercise: item.exercise, sets: toNum(val('sets')), load: val('load'), side: val('side'),
@@ -98,7 +110,7 @@ export async function programmeSection(page, conditions) {
   const id = page.patient.id;
   const loading = h('p', { class: 'loading' }, 'Loading…');
   const card = h('section', { class: 'card programme no-print', 'aria-label': 'Exercise programme' }, h('h2', {}, 'Exercise programme'), loading);
-  const rerender = () => programmeSection(page, conditions).then((fresh) => card.replaceWith(fresh));
+  const rerender = () => programmeSection(page, conditions).then((fresh) => { card.replaceWith(fresh); return fresh; });
   let prog; let library;
   try {
     [prog, library] = await Promise.all([api('GET', `/clinic/patients/${id}/programme`), api('GET', '/exercises')]);
@@ -132,9 +144,18 @@ export async function programmeSection(page, conditions) {
       const res = await api('PUT', `/clinic/patients/${id}/programme`, { items: list, starts_on: start.value || null,
         min_adherence_pct: toNum(minimum.value), note: note.value.trim() || null });
       toast(list.length ? `Programme saved: version ${res.programme.version}.` : 'The programme has ended.');
-      rerender();
+      // The card is rebuilt: focus its heading, not the page's top.
+      const fresh = await rerender();
+      fresh?.querySelector('h2')?.setAttribute('tabindex', '-1');
+      fresh?.querySelector('h2')?.focus();
     } catch (err) {
-      error.textContent = `${showFieldErrors(form, err)} ${JSON.stringify(err.fields?.items || '').replace(/[{}[\]"]/g, ' ')}`;
+      const general = showFieldErrors(form, err);  // clears the marks of the last try too
+      const byItem = err.fields?.items && typeof err.fields.items === 'object' ? err.fields.items : {};
+      const editors = [...items.children];
+      const named = Object.entries(byItem).map(([i, problems]) => editors[Number(i)]?.showErrors(
+        typeof problems === 'object' && !Array.isArray(problems) ? problems : { item: problems })).filter(Boolean);
+      error.textContent = [general, ...named].join(' ');
+      items.querySelector('[aria-invalid]')?.focus();
     }
   });
   // Adding or retiring an own exercise reloads the library only: unsaved edits above stay.

@@ -53,7 +53,7 @@ function invitationCard(inv) {
   share?.addEventListener('click', () => navigator.share({ title: 'StrideGuard', text: `My StrideGuard code: ${inv.code}`, url: link }).catch(() => {}));
   return h('div', { class: 'invitation', role: 'status' },
     h('p', {}, 'Give this code to your therapist. It works once, until ', formatDay(inv.expires_at.slice(0, 10)), '.'),
-    h('p', { class: 'code', 'aria-label': `Code ${inv.code.split('').join(' ')}` }, inv.code),
+    h('p', { class: 'code', tabindex: '-1', 'aria-label': `Code ${inv.code.split('').join(' ')}` }, inv.code),
     h('p', { class: 'hint' }, 'It is shown only now. Your therapist enters it in their StrideGuard, or opens the link.'),
     h('div', { class: 'contact' }, copy, share));
 }
@@ -104,7 +104,9 @@ export async function sharingSection() {
     create.addEventListener('click', async () => {
       create.disabled = true;
       try {
-        render(await api('POST', '/me/invitations'));
+        await render(await api('POST', '/me/invitations'));
+        // The button is gone: focus the code, or a keyboard and a screen reader start over at the top.
+        box.querySelector('.invitation .code')?.focus();
       } catch (err) {
         create.disabled = false;
         toast(err.message);

@@ -117,3 +117,28 @@ def test_after_a_move_west_every_screen_shows_the_day_already_reported(page: Any
     page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
     assert page.get_by_label("Date").input_value() == ahead.isoformat()
     assert page.get_by_label("Date").get_attribute("max") == ahead.isoformat()
+
+
+def test_on_a_320_px_phone_the_six_tabs_keep_one_row(page: Any) -> None:
+    sign_up(page)
+    page.set_viewport_size({"width": 320, "height": 640})
+    tops = page.evaluate("""() => [...document.querySelectorAll('nav.tabs a')]
+        .filter((a) => a.offsetParent !== null).map((a) => Math.round(a.getBoundingClientRect().top))""")
+    assert len(tops) == 6 and len(set(tops)) == 1, tops
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def test_sharing_moves_the_focus_to_the_new_code(page: Any) -> None:
+    sign_up(page)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Therapist").click()
+    share = page.get_by_role("region", name="Share with my therapist")
+    share.get_by_role("button", name="Share with my therapist").click()
+    expect(share.locator(".invitation .code")).to_be_focused()
+
+
+def test_no_change_against_the_baseline_is_shown_for_a_week_with_no_run(page: Any) -> None:
+    """A Monday morning read "Against your baseline week: -100.0%": true, alarming, useless."""
+    sign_up(page)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Advice").click()
+    expect(page.get_by_role("region", name="This week")).to_contain_text("0.0 km in 0 runs")
+    expect(page.get_by_role("region", name="This week")).not_to_contain_text("baseline")
