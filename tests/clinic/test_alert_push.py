@@ -183,6 +183,23 @@ def test_revoking_withdraws_an_alert_queued_just_before(push_app, push_service, 
     assert messages(push_service, _runner_sub)  # the runner's own push still goes out
 
 
+def test_a_corrected_check_in_takes_the_therapists_alert_back(push_app, push_service, clinic):
+    # Found trying it: a mistyped pain corrected at once still reached the therapist.
+    runner, therapist, _runner_sub, therapist_sub = clinic
+    url = f"/api/v1/checkins/{today()}"
+    assert runner.put(url, json={"pain": 7, "swelling": True}).status_code == 201
+    with push_app.app_context():
+        queued = {kind for kind, in db.session.execute(select(Reminder.kind).where(
+            Reminder.user_id == therapist.user["id"], Reminder.status == "pending"))}
+    assert "patient_urgent" in queued  # it was on its way
+    assert runner.put(url, json={"pain": 1}).status_code == 200
+    run_tick(push_app)
+    assert messages(push_service, therapist_sub) == []
+    assert runner.put(url, json={"pain": 7}).status_code == 200  # the pain was right after all
+    run_tick(push_app)
+    assert [m["kind"] for m in messages(push_service, therapist_sub)] == ["patient_alert"]
+
+
 def test_a_therapist_with_push_on_gets_no_check_in_reminders(push_app, push_service, clinic):
     _runner, _therapist, _runner_sub, therapist_sub = clinic
     evening = datetime.now(timezone.utc).replace(hour=20, minute=0, second=0, microsecond=0)

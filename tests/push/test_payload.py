@@ -150,3 +150,32 @@ def test_the_check_in_reminder_follows_the_care_plan(kind, detail, context, titl
     if detail == "discreet":
         assert not any(ch.isdigit() for ch in payload["title"] + payload["body"]), payload
     assert "keep running" not in payload["body"].lower()
+
+
+@pytest.mark.parametrize("detail", ["discreet", "detailed"])
+def test_an_alert_to_ease_the_pace_says_go_easier_not_run_less(detail: str) -> None:
+    """Found trying it: a "Go easier today" card sent "Run less this week — Keep your
+    distance under this week's cap" (reduce_intensity rode on the reduce_volume kind)."""
+    eased = build_payload("reduce_volume", detail, {"ease": True, "plan_state": "normal", "cap_m": 20000})
+    assert eased["title"] == "Go easier" and "cap" not in eased["body"]
+    cut = build_payload("reduce_volume", detail, {"plan_state": "normal", "cap_m": 20000})
+    assert cut["title"] == "Run less this week"
+
+
+@pytest.mark.parametrize(("seconds", "ease"), [(1400, True)])
+def test_a_pace_jump_alone_is_an_alert_to_ease(seconds: float, ease: bool) -> None:
+    from datetime import date, timedelta
+
+    from strideguard.guidance.builder import day_snapshot
+    from strideguard.guidance.engine import assess_day
+    from strideguard.guidance.host import create_host
+    from strideguard.guidance.snapshot import RunSnap
+    from strideguard.reminders.planner import alerts_for
+
+    day = date(2025, 3, 12)
+    monday = day - timedelta(days=2)
+    runs = [RunSnap(id="a", date=monday - timedelta(days=7), distance_m=5000, duration_s=1650),
+            RunSnap(id="b", date=day, distance_m=5000, duration_s=seconds)]
+    guidance = assess_day(day_snapshot(day, runs=runs), create_host(allowlist=()))
+    [alert] = [a for a in alerts_for(guidance) if a.kind == "reduce_volume"]
+    assert alert.context.get("ease", False) is ease

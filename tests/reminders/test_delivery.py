@@ -117,6 +117,36 @@ class TestPainAlert:
         assert message["kind"] == "contact_doctor"
 
 
+class TestACorrectedCheckIn:
+    """Found trying it: pain 5 typed by mistake and corrected to 2 at once; the guidance said
+    "Keep running", yet the next tick sent "Contact your therapist … Rest from running"."""
+
+    def test_a_corrected_check_in_takes_its_push_back(self, push_app, push_service):
+        runner, sub = subscribed(push_app, push_service)
+        url = f"/api/v1/checkins/{runner.today}"
+        assert runner.put(url, json={"pain": 5}).status_code == 201
+        assert runner.put(url, json={"pain": 2}).get_json()["guidance"]["status"] == "ok"
+        run_tick(push_app)
+        assert payloads(push_service, sub) == []
+        assert runner.get("/api/v1/reminders").get_json() == []  # never sent: nothing kept
+        # The pain coming back the same day plans its push again, once.
+        assert runner.put(url, json={"pain": 6}).status_code == 200
+        run_tick(push_app)
+        run_tick(push_app)
+        assert [m["kind"] for m in payloads(push_service, sub)] == ["contact_pt"]
+
+    def test_a_correction_keeps_the_alert_whose_cause_stays(self, push_app, push_service):
+        # A fever taken back, the pain above the limit kept: the doctor's push is withdrawn,
+        # the therapist's (with its rest, once merged into the doctor's) goes out.
+        runner, sub = subscribed(push_app, push_service)
+        url = f"/api/v1/checkins/{runner.today}"
+        assert runner.put(url, json={"pain": 5, "fever": True}).status_code == 201
+        assert runner.put(url, json={"pain": 5}).status_code == 200
+        run_tick(push_app)
+        [message] = payloads(push_service, sub)
+        assert message["kind"] == "contact_pt" and "Rest" in message["body"]
+
+
 class TestCheckinDue:
     # 2026-12-01 20:00 in New York is 2026-12-02 01:00 UTC.
     EVENING = datetime(2026, 12, 2, 1, 0, tzinfo=timezone.utc)

@@ -20,7 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from strideguard.accounts.limits import runner_settings
 from strideguard.accounts.models import User
 from strideguard.clinic.models import CareLink
-from strideguard.clinic.rules import KINDS, PatientDay, Recipient, TherapistAlert, plan_alerts
+from strideguard.clinic.rules import (
+    ALERT, KINDS, LOAD, RECURRENCE, URGENT, PatientDay, Recipient, TherapistAlert, alert_contexts, plan_alerts,
+)
 from strideguard.clinic.sharing import patient_name
 from strideguard.day import redflags
 from strideguard.day.values import CheckinSnap
@@ -33,6 +35,8 @@ from strideguard.timeutil import utcnow
 
 #: ``last_error`` of a row folded into another push (not an alert of its own).
 MERGED = "merged"
+#: The kinds a patient's day raises (``alert_contexts``); an exercise's pain alert has its own path.
+DAY_KINDS = (URGENT, ALERT, RECURRENCE, LOAD)
 #: The badge counts unread alerts of this many days at most.
 BADGE_DAYS = 30
 
@@ -93,7 +97,11 @@ def queue_for_therapists(user: User, plan: PlanDay, checkin: CheckinSnap | None,
         flags=redflags.found(checkin if checkin is not None and checkin.date == plan.date else None, plan.pains),
         plan_events=plan.events, plan_state=plan.name,
     )
-    planned = _planned([link.therapist_id for link in links], user.id, plan.date)
+    therapists = [link.therapist_id for link in links]
+    # An alert an earlier write of the day planned, whose cause is gone (a corrected check-in),
+    # is taken back before the day's alerts are planned again.
+    outbox.withdraw(therapists, user.id, plan.date, DAY_KINDS, set(alert_contexts(facts)))
+    planned = _planned(therapists, user.id, plan.date)
     recipients = [
         Recipient(link.therapist_id, link.timezone, _quiet(link.quiet_start, link.quiet_end), link.muted,
                   frozenset(planned.get(link.therapist_id, ())))

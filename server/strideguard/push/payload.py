@@ -158,6 +158,8 @@ def _plan_text(kind: str, detail: str, ctx: Mapping[str, Any]) -> tuple[str, str
                 if kind == "checkin_due" else "Take a break from running. Open "
                 "StrideGuard to see why and for how long.")
         return title, body
+    if kind == "reduce_volume" and ctx.get("ease") is True and state != "return":
+        return ("Go easier", "Run easy, or take a rest day. Open StrideGuard to see why.")
     if state == "return" and kind == "reduce_volume":
         return ("Keep to your walk–run session", "Run only the session of the day, no more. Open StrideGuard for the plan.")
     if state == "return" and kind == "checkin_due":

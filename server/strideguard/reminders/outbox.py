@@ -11,12 +11,12 @@ import itertools
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from strideguard.extensions import db
@@ -135,6 +135,39 @@ def write(planned: Iterable[PlannedReminder]) -> int:
         written += max(connection.execute(stmt, rows[start:start + WRITE_CHUNK]).rowcount, 0)
     db.session.commit()
     return written
+
+
+#: The rows of one subject's day to some recipients, of some kinds, not sent (a claimed row is
+#: ``sending``, out of reach): built once.
+_UNSENT = select(Reminder.id, Reminder.user_id, Reminder.kind, Reminder.status, Reminder.context).where(
+    Reminder.user_id.in_(bindparam("users", expanding=True)), Reminder.subject_id == bindparam("subject"),
+    Reminder.local_date == bindparam("day"), Reminder.kind.in_(bindparam("kinds", expanding=True)),
+    Reminder.status.in_(("pending", "skipped")),
+)
+
+
+def withdraw(recipients: Sequence[int], subject_id: int, day: date, kinds: Collection[str],
+             due: Collection[str]) -> int:
+    """Take back the alerts about ``subject_id``'s ``day`` that a later write of that day no
+    longer calls for: pending rows of ``kinds`` to ``recipients`` whose kind is not in
+    ``due`` (a check-in of pain 5 corrected to 2: its "rest" push must not go out at the next
+    tick). They were never sent, so they are deleted, with the rows merged into them (their
+    kinds are planned again right after, if still due); the same cause coming back that day
+    plans its alert again. Returns the rows taken back (not committed)."""
+    if not recipients:
+        return 0
+    rows = db.session.connection().execute(_UNSENT, {
+        "users": list(recipients), "subject": subject_id, "day": day, "kinds": list(kinds)}).all()
+    gone = {(r.user_id, r.kind) for r in rows if r.status == "pending" and r.kind not in due}
+    if not gone:
+        return 0
+    # A merged row names its push by kind (a therapist's alert) or by the push's key
+    # ("<user>:<kind>:<date>", a runner's own).
+    lead = gone | {(uid, f"{uid}:{kind}:{day.isoformat()}") for uid, kind in gone}
+    ids = [r.id for r in rows if (r.user_id, r.kind) in gone and r.status == "pending"
+           or r.status == "skipped" and (r.user_id, (r.context or {}).get("merged_into")) in lead]
+    db.session.execute(delete(Reminder).where(Reminder.id.in_(ids)).execution_options(synchronize_session=False))
+    return len(gone)
 
 
 def release_stale_claims(now: datetime) -> None:

@@ -72,6 +72,10 @@ EVENT_TO_ALERT: Mapping[str, str] = MappingProxyType({
     "over_cap": "reduce_volume",
     "speed_over": "reduce_volume",
 })
+#: Advice actions and plan events whose ``reduce_volume`` alert asks to ease the pace or the
+#: effort, not to cut the week's distance: its push says "Go easier", not "Run less this week".
+EASE_ACTIONS = frozenset({"reduce_intensity"})
+EASE_EVENTS = frozenset({"speed_over"})
 #: Reason metrics copied into an alert's context (the payload shows them in detailed mode).
 CONTEXT_METRICS = ("distance_pct", "speed_pct")
 PAIN_FIELDS = frozenset({"pain", "pain_during", "pain_after", "pain_after_yesterday"})
@@ -390,10 +394,14 @@ def alerts_for(guidance: Guidance) -> tuple[Alert, ...]:
     found: dict[str, dict[str, Any]] = {}
     plan = guidance.plan
 
-    def add(kind: str, ident: str, reasons: Iterable[Any]) -> None:
+    def add(kind: str, ident: str, reasons: Iterable[Any], ease: bool = False) -> None:
         if kind in found:
+            if not ease:  # a distance to cut as well: "Run less this week" stands
+                found[kind].pop("ease", None)
             return
         context: dict[str, Any] = {"advice_id": ident}
+        if ease:  # only the pace or the effort to ease: the push says so ("Go easier")
+            context["ease"] = True
         for reason in reasons:
             value = reason.value
             if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -419,12 +427,12 @@ def alerts_for(guidance: Guidance) -> tuple[Alert, ...]:
             continue
         kind = ACTION_TO_ALERT.get(advice.action)
         if kind is not None:
-            add(kind, advice.id, advice.reasons)
+            add(kind, advice.id, advice.reasons, ease=advice.action in EASE_ACTIONS)
     if plan is not None:
         for event in plan.events:
             kind = EVENT_TO_ALERT.get(event.kind)
             if kind is not None:
-                add(kind, f"plan.{event.kind}", (event.reason,))
+                add(kind, f"plan.{event.kind}", (event.reason,), ease=event.kind in EASE_EVENTS)
     return tuple(Alert(kind, guidance.as_of, ctx) for kind, ctx in found.items())
 
 

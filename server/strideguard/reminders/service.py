@@ -21,6 +21,7 @@ from strideguard.push.models import PushSubscription
 from strideguard.reminders import outbox
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import (
+    ALERT_KINDS,
     DEFAULT_WEEKLY_TIME,
     Alert,
     DueWindow,
@@ -138,6 +139,9 @@ def queue_alerts(user: User, guidance: Guidance, now: datetime | None = None) ->
     if day < local_today(user.timezone, now):
         return 0
     alerts = alerts_for(guidance)
+    # An alert planned by an earlier write of today whose cause is gone is taken back (one
+    # indexed read when there is none: most writes).
+    outbox.withdraw([user.id], user.id, day, ALERT_KINDS, {a.kind for a in alerts})
     if not alerts or not has_subscription(user):
         return 0
     since = day - timedelta(days=1)
