@@ -206,19 +206,22 @@ def plugins_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_appcontext
 def plugins_list(as_json: bool) -> None:
-    """Every plugin with version, API version, status and last error."""
+    """Every plugin with version, API version, status and last error; then any warning about
+    the plugin settings (on stderr, so ``--json`` stays one document)."""
     from strideguard.guidance.service import host
 
     host().conditions()  # ask every plugin once so a broken one shows as failed
     report = host().plugins_report()
     if as_json:
         click.echo(json.dumps(report, indent=2))
-        return
-    for item in report:
-        line = f"{item['name']:<24} {item['version']:<10} api={item['api_version']}  {item['status']}"
-        if item.get("last_error"):
-            line += f"  last error: {item['last_error']}"
-        click.echo(line)
+    else:
+        for item in report:
+            line = f"{item['name']:<24} {item['version']:<10} api={item['api_version']}  {item['status']}"
+            if item.get("last_error"):
+                line += f"  last error: {item['last_error']}"
+            click.echo(line)
+    for warning in host().warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @click.group("reminders")

@@ -19,7 +19,7 @@ def knee_host() -> PluginHost:
     """A fresh host with the five built-in condition plugins registered directly."""
     host = PluginHost(budget_s=2.0)
     for name in KNEE:
-        host.register(importlib.import_module(f"strideguard_knee.{name}"), name, "0.1.0")
+        host.register(importlib.import_module(f"strideguard_knee.{name}"), name, "0.1.0", builtin=True)
     return host
 
 

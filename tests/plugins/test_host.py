@@ -285,13 +285,13 @@ def test_dataclasses_and_none_are_accepted_and_source_is_set_by_the_host() -> No
     host = PluginHost()
     spoofed = Advice("dc.rule", "contact_pt", "caution", "Call", "Msg",
                      (Reason("pain", 5, 3),), "Note", Source("core", "9"))
-    host.register(Returns([spoofed, valid(id="dc.other")]), "dcplug", "2.0")
+    host.register(Returns([spoofed, valid(id="dc.other")]), "dc", "2.0")
     host.register(Returns(None), "nothing")
     advice = host.assess(OUTSIDE)
     assert [a.id for a in advice] == ["dc.rule", "dc.other"]
-    assert {a.source for a in advice} == {Source("dcplug", "2.0")}
+    assert {a.source for a in advice} == {Source("dc", "2.0")}
     assert advice[0].reasons == (Reason("pain", 5, 3),)
-    assert names_by_status(host) == {"dcplug": "active", "nothing": "active"}
+    assert names_by_status(host) == {"dc": "active", "nothing": "active"}
 
 
 def test_trace_logs_every_hook_call_with_its_duration(
@@ -331,8 +331,7 @@ def test_hook_strideguard_conditions(knee_host: PluginHost) -> None:
     class Extra:
         @hookimpl
         def strideguard_conditions(self):
-            return [Condition("back_of_knee", "Behind the knee", "Could be…", ("back_of_knee",)),
-                    {"id": "it_band", "name": "Duplicate", "summary": "s", "locations": []}]
+            return [Condition("back_of_knee", "Behind the knee", "Could be…", ("back_of_knee",))]
 
     class Broken:
         @hookimpl
@@ -387,9 +386,9 @@ def test_hook_strideguard_checkin_questions(knee_host: PluginHost) -> None:
     assert {q["condition"] for q in questions} == {"it_band", "bursitis"}
     assert all(q["id"].startswith(q["condition"] + ".") for q in questions)
     assert all(q["type"] in ("boolean", "scale", "choice") for q in questions)
-    knee_host.register(Choice(), "choice")
-    assert not [q for q in knee_host.checkin_questions(["x"]) if q["plugin"] == "choice"]
-    assert "at least two options" in names_last_error(knee_host, "choice")
+    knee_host.register(Choice(), "shoe")
+    assert not [q for q in knee_host.checkin_questions(["x"]) if q["plugin"] == "shoe"]
+    assert "at least two options" in names_last_error(knee_host, "shoe")
 
 
 def test_hook_strideguard_assess(knee_host: PluginHost) -> None:

@@ -1,6 +1,7 @@
 """Where plugin calls run: on probation in a lane of the host's pool (one thread per hook call,
-each call with its own budget), inline on the caller's thread after ``inline_after`` timely
-calls, and back on the pool for good after one overrun."""
+each call with its own budget); a built-in plugin inline on the caller's thread after
+``inline_after`` timely calls, and back on the pool for good after one overrun; a third-party
+plugin on the pool for good."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def record(host: PluginHost, name: str) -> Any:
 def test_a_plugin_on_probation_runs_on_a_pool_thread_then_inline() -> None:
     host = PluginHost(budget_s=0.5, inline_after=3)
     plugin = Recorder("fast")
-    host.register(plugin, "fast")
+    host.register(plugin, "fast", builtin=True)
     me = threading.get_ident()
     for _ in range(5):
         assert ids(host) == ["fast.said"]
@@ -62,7 +63,7 @@ def test_a_plugin_on_probation_runs_on_a_pool_thread_then_inline() -> None:
 def test_inline_after_zero_keeps_every_call_on_the_pool() -> None:
     host = PluginHost(budget_s=0.5, inline_after=0)
     plugin = Recorder("fast")
-    host.register(plugin, "fast")
+    host.register(plugin, "fast", builtin=True)
     for _ in range(30):
         assert ids(host) == ["fast.said"]
     assert threading.get_ident() not in plugin.threads
@@ -73,8 +74,8 @@ def test_an_inline_call_that_overruns_fails_drops_its_result_and_returns_to_the_
     host = PluginHost(budget_s=0.1, inline_after=2, max_failures=3)
     plugin = Recorder("turns_slow", delays={2: 0.2, 3: 0.3})
     other = Recorder("steady")
-    host.register(plugin, "turns_slow")
-    host.register(other, "steady")
+    host.register(plugin, "turns_slow", builtin=True)
+    host.register(other, "steady", builtin=True)
     me = threading.get_ident()
     assert ids(host) == ids(host) == ["steady.said", "turns_slow.said"]  # probation
     # Call 3 runs inline (after 2 timely calls) and takes 0.2 s: a failure, its advice dropped.
@@ -101,7 +102,7 @@ def test_an_inline_call_that_overruns_fails_drops_its_result_and_returns_to_the_
 def test_a_plugin_that_overran_on_probation_is_never_called_inline() -> None:
     host = PluginHost(budget_s=0.1, inline_after=2, max_failures=5)
     plugin = Recorder("late_once", delays={0: 0.2})
-    host.register(plugin, "late_once")
+    host.register(plugin, "late_once", builtin=True)
     assert ids(host) == []
     time.sleep(0.2)
     for _ in range(6):

@@ -153,21 +153,24 @@ class Twice:
 
     @hookimpl
     def strideguard_assess(self, snapshot):
-        return [{"id": "dup.same", "action": "info", "severity": "info", "title": self.title,
-                 "message": "m"}]
+        return [{"id": "dup.same", "action": "info", "severity": "info", "title": f"{self.title} {n}",
+                 "message": "m"} for n in (1, 2)]
 
 
 def test_plugin_advice_is_merged_deduplicated_and_listed() -> None:
+    # A plugin's ids are its own (``<plugin>.<rule>``): one plugin saying the same card twice
+    # shows it once (the first, at equal severity); another plugin's card stays beside it.
     host = PluginHost()
-    host.register(Twice("first"), "a_first")
-    host.register(Twice("second"), "b_second")
+    host.register(Twice("first"), "dup")
+    host.register(Twice("second"), "other")
     guidance = assess_day(day_snapshot(D), host)
     dups = [a for a in guidance.advice if a.id == "dup.same"]
-    assert [a.title for a in dups] == ["first"]
-    assert dups[0].source == Source("a_first", "0", "plugin")
-    assert guidance.plugins == (
-        {"name": "a_first", "status": "active"}, {"name": "b_second", "status": "active"}
-    )
+    assert [a.title for a in dups] == ["first 1"]
+    assert dups[0].source == Source("dup", "0", "plugin")
+    assert [p["name"] for p in guidance.plugins] == ["dup", "other"]
+    # "other" used an id not its own: its answer is refused (a failure), nothing of it shown
+    assert not [a for a in guidance.advice if a.source.plugin == "other"]
+    assert host.failures_seen
     # plugin info advice does not suppress the all-clear
     assert "core.all_clear" in {a.id for a in guidance.advice}
 

@@ -130,15 +130,21 @@ def reconcile(
     return kept, dropped
 
 
+def _weight(item: Advice) -> tuple[int, int]:
+    """How severe an advice is: its severity, then how far its action moves the verdict."""
+    return SEVERITY_RANK[item.severity], _RANK[status_of((item,))]
+
+
 def dedupe(advice: Iterable[Advice]) -> list[Advice]:
-    """Keep the first advice of each id (core before detectors before plugins)."""
-    seen: set[str] = set()
-    kept = []
+    """One advice per id: the most severe of them (ties: the first, core before detectors
+    before plugins), in the place of the first. Keeping the first alone let an ``info`` card
+    hide an ``urgent`` one of the same id and loosen the day's verdict."""
+    kept: dict[str, Advice] = {}
     for item in advice:
-        if item.id not in seen:
-            seen.add(item.id)
-            kept.append(item)
-    return kept
+        first = kept.get(item.id)
+        if first is None or _weight(item) > _weight(first):
+            kept[item.id] = item
+    return list(kept.values())
 
 
 def order(advice: Iterable[Advice]) -> list[Advice]:

@@ -49,7 +49,8 @@ def strideguard_conditions() -> Sequence[Condition | dict[str, Any]]:
     """Describe the conditions this plugin knows about.
 
     Called with no arguments. Return a list of conditions, each a :class:`Condition` or a dict
-    with ``id`` (lower-case ``snake_case``, unique), ``name`` (≤ 80 chars), ``summary``
+    with ``id`` (lower-case ``snake_case``; an id another plugin already declared makes the
+    whole answer invalid), ``name`` (≤ 80 chars), ``summary``
     (≤ 500 chars, plain words, "could be" — never a diagnosis) and ``locations`` (the typical
     pain locations, main one first, each one of ``around_kneecap, on_kneecap, below_kneecap,
     outside, inside_below_joint, back_of_knee, whole_knee``). The host ranks conditions by the
@@ -65,12 +66,16 @@ def strideguard_checkin_questions(
 ) -> Sequence[Question | dict[str, Any]]:
     """Offer extra check-in questions for the given conditions.
 
-    ``conditions`` is a tuple of condition ids (the runner's chosen conditions, plus any the
-    app is asking about). Return only questions for conditions you know, each a
-    :class:`Question` or a dict with ``id`` (``<prefix>.<name>``; it becomes the key of the
-    answer in ``CheckinSnap.answers``), ``prompt`` (≤ 200 chars), ``type`` (``boolean``,
-    ``scale`` for 0–10, or ``choice``), ``options`` (the choices, required for ``choice``) and
-    ``condition`` (the condition id it belongs to). Return an empty list when none apply.
+    ``conditions`` is a tuple of the condition ids the app is asking about: the runner's
+    chosen conditions (every known condition when they chose none) for
+    ``GET /checkin-questions``, and every known condition when a check-in's answers are
+    checked against their questions' types. Return only questions for conditions you know,
+    each a :class:`Question` or a dict with ``id`` (``<plugin name>.<name>``: your plugin's
+    name is the prefix; it becomes the key of the answer in ``CheckinSnap.answers``),
+    ``prompt`` (≤ 200 chars), ``type`` (``boolean``, ``scale`` for a whole number 0–10, or
+    ``choice``), ``options`` (the choices, required for ``choice``) and ``condition`` (the
+    condition id it belongs to). Return an empty list when none apply. A check-in whose
+    answer does not fit its question's type is refused (422) before your plugin sees it.
 
     Not first-result: the lists of all plugins are concatenated.
     """
@@ -82,13 +87,15 @@ def strideguard_assess(snapshot: DaySnapshot) -> Sequence[Advice | dict[str, Any
 
     ``snapshot`` is a frozen :class:`DaySnapshot` (check-in, previous check-in, runs of the
     last 60 days, shoes, load summary, settings); never a database object. Return a list of
-    :class:`Advice` or dicts with ``id`` (``<prefix>.<rule>``, stable; the ``core`` prefix is
-    reserved), ``action``, ``severity``, ``title`` (≤ 120 chars, action first), ``message``
+    :class:`Advice` or dicts with ``id`` (``<plugin name>.<rule>``, stable: your plugin's name
+    is the prefix, so no plugin can replace another's advice), ``action``, ``severity``, ``title`` (≤ 120 chars, action first), ``message``
     (≤ 1000 chars), ``reasons`` (≤ 10 of ``{metric, value, threshold}``) and ``evidence``
     (≤ 500 chars). The host sets ``source`` to the plugin's name and version. Return an empty
     list when nothing applies. Must finish within the host's time budget (0.5 s by default).
+    Text may not hold control or bidirectional characters.
 
-    Not first-result: the lists of all plugins are concatenated, then de-duplicated by id.
+    Not first-result: the lists of all plugins are concatenated, then de-duplicated by id
+    (the most severe advice of an id is kept).
     """
 
 
@@ -120,7 +127,8 @@ def strideguard_starter_sets(
 ) -> Sequence[StarterSet | dict[str, Any]]:
     """Offer starter sets — general exercises for a condition — for the given conditions.
 
-    ``conditions`` is a tuple of condition ids (the runner's chosen conditions). Return a
+    ``conditions`` is a tuple of condition ids (the runner's chosen conditions; every known
+    condition when they chose none). Return a
     starter set only for conditions among them that you know, at most one per condition, each
     a :class:`~strideguard.rehab.library.StarterSet` or a dict with ``condition`` (the
     condition id), ``items`` (3–8 of ``{exercise, sets, reps, seconds}``; ``exercise`` is an id

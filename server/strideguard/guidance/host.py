@@ -8,18 +8,25 @@ a fresh one each).
 
 Where a call runs: a plugin starts **on probation**, its calls on a thread of the host's pool
 (one thread per hook call runs the probationers one after another; the caller waits for each
-at most the budget from its own start and abandons a late one). After ``inline_after`` calls
-in a row that returned within the budget, the plugin is called **inline**, on the caller's
-thread, and timed: a thread hand-off costs more than a well-behaved plugin's whole call (and
-up to a GIL switch interval in a busy threaded worker). An inline call that overruns the
-budget is a failure, its result is dropped, and the plugin goes back to the pool for good.
-So a plugin's first calls, and every call of one that ever overran, are bounded by the budget;
-an inline call of a plugin that turns slow later delays that one request by its overrun.
-``inline_after=0`` keeps every call on the pool.
+at most the budget from its own start and abandons a late one). Only a **built-in** plugin —
+one StrideGuard ships itself (its entry point belongs to the ``strideguard`` distribution, or
+the app registers it with ``builtin=True``) — is ever promoted: after ``inline_after`` calls
+in a row that returned within the budget it is called **inline**, on the caller's thread, and
+timed, because a thread hand-off costs more than a well-behaved plugin's whole call (and up to
+a GIL switch interval in a busy threaded worker). An inline call that overruns the budget is a
+failure, its result is dropped, and the plugin goes back to the pool for good.
+
+A plugin from any other distribution stays on the pool with its budget for as long as the app
+runs, however well it behaves. The caller may be inside a write transaction (a check-in
+assesses the day while it holds SQLite's write lock): a third-party plugin that turned slow
+there would hold every other runner's write up for its whole overrun. So the request waits
+at most the budget for a third-party call, always; only our own plugins' code can delay one
+request by an overrun, once. ``inline_after=0`` keeps every call on the pool.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -63,6 +70,7 @@ class PluginRecord:
     api_version: int | None = None
     status: str = ACTIVE
     last_error: str | None = None
+    builtin: bool = False  # shipped with StrideGuard: may be promoted to inline
     failures: int = 0
     abandoned: int = 0  # calls that ran past the budget and are still running
     timely: int = 0  # calls in a row that returned within the budget (probation)
@@ -115,8 +123,32 @@ class _Lane:
 
 
 def _short(error: BaseException | str) -> str:
+    """One line of at most ``MAX_ERROR`` characters: an error's own line breaks would split a
+    log record and a row of ``strideguard plugins list``."""
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
     return text if len(text) <= MAX_ERROR else text[: MAX_ERROR - 1] + "…"
+
+
+def _is_builtin(dist: metadata.Distribution | None) -> bool:
+    """Whether an entry point's distribution is StrideGuard itself (the built-in conditions)."""
+    if dist is None:
+        return False
+    name = dist.metadata["Name"] or ""
+    return name.lower().replace("_", "-") == PROJECT_NAME
+
+
+def _unmarked_hooks(plugin: object) -> list[str]:
+    """Functions named like a hook (``strideguard_*``) that lack ``@hookimpl``: pluggy skips
+    them, so the plugin would load ``active`` and silently contribute nothing."""
+    unmarked = []
+    for name in dir(plugin):
+        if not name.startswith("strideguard_"):
+            continue
+        function = getattr(plugin, name, None)
+        if inspect.isroutine(function) and not hasattr(function, f"{PROJECT_NAME}_impl"):
+            unmarked.append(name)
+    return unmarked
 
 
 class PluginHost:
@@ -154,6 +186,9 @@ class PluginHost:
         self._records: dict[str, PluginRecord] = {}
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        #: Configuration problems found while loading (an allow/block name that matches no
+        #: installed plugin): logged, and shown by ``strideguard plugins list``.
+        self.warnings: list[str] = []
         #: Every failure this host has counted (never reset): a caller that stores what the
         #: plugins said compares it before and after, and keeps nothing a failure shaped.
         self.failures_seen = 0
@@ -190,9 +225,11 @@ class PluginHost:
             if ep.name in self._records:
                 continue  # the same distribution seen twice on sys.path
             version = ep.dist.version if ep.dist is not None else "0"
+            builtin = _is_builtin(ep.dist)
             if not self.allowed(ep.name):
                 self._records[ep.name] = PluginRecord(
-                    ep.name, version, status=DISABLED, last_error="disabled by configuration"
+                    ep.name, version, status=DISABLED, last_error="disabled by configuration",
+                    builtin=builtin,
                 )
                 continue
             try:
@@ -200,16 +237,36 @@ class PluginHost:
             except (Exception, SystemExit) as exc:  # a plugin's import must not stop the app
                 log.error("plugin %s failed to import: %s", ep.name, _short(exc))
                 self._records[ep.name] = PluginRecord(
-                    ep.name, version, status=FAILED, last_error=f"import failed: {_short(exc)}"
+                    ep.name, version, status=FAILED, last_error=f"import failed: {_short(exc)}",
+                    builtin=builtin,
                 )
                 continue
-            self.register(plugin, ep.name, version)
+            self.register(plugin, ep.name, version, builtin=builtin)
+        self._warn_unmatched()
 
-    def register(self, plugin: object, name: str, version: str | None = None) -> PluginRecord:
-        """Register a plugin object under ``name`` (used for entry points and by tests)."""
+    def _warn_unmatched(self) -> None:
+        """Log (and keep for ``plugins list``) every allow/block name that matches no
+        installed plugin: a typo in the allowlist would otherwise disable every plugin,
+        the built-in conditions included, without a word."""
+        for setting, names in (("STRIDEGUARD_PLUGINS_ALLOW", self.allowlist or ()),
+                               ("STRIDEGUARD_PLUGINS_BLOCK", self.blocklist)):
+            for name in sorted(set(names) - set(self._records)):
+                warning = f"{setting} names {name!r}, which matches no installed plugin"
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
+                    log.warning("plugin configuration: %s", warning)
+
+    def register(
+        self, plugin: object, name: str, version: str | None = None, *, builtin: bool = False
+    ) -> PluginRecord:
+        """Register a plugin object under ``name`` (used for entry points and by tests).
+
+        ``builtin``: the plugin ships with StrideGuard itself, so it may be called inline
+        after its probation (see the module doc); anything else stays on the pool.
+        """
         version = version or str(getattr(plugin, "__version__", "0"))
         declared = getattr(plugin, "PLUGIN_API_VERSION", None)
-        record = PluginRecord(name, version, plugin=plugin, api_version=declared)
+        record = PluginRecord(name, version, plugin=plugin, api_version=declared, builtin=builtin)
         self._records[name] = record
         if not self.allowed(name):
             record.status, record.last_error = DISABLED, "disabled by configuration"
@@ -220,6 +277,12 @@ class PluginHost:
                 f"written for plugin API {declared!r}; this StrideGuard provides "
                 f"{PLUGIN_API_VERSION}"
             )
+            log.error("plugin %s not loaded: %s", name, record.last_error)
+            return record
+        unmarked = _unmarked_hooks(plugin)
+        if unmarked:
+            record.status = FAILED
+            record.last_error = f"not marked @hookimpl: {', '.join(unmarked)}"
             log.error("plugin %s not loaded: %s", name, record.last_error)
             return record
         try:
@@ -403,9 +466,10 @@ class PluginHost:
         return results
 
     def _probation(self, record: PluginRecord, late: bool) -> None:
-        """Count a call towards the plugin's probation: ``inline_after`` timely calls in a
-        row make it inline; one late call sends it back to the pool for good."""
-        if self.budget_s <= 0 or not self.inline_after:
+        """Count a call towards a built-in plugin's probation: ``inline_after`` timely calls
+        in a row make it inline; one late call sends it back to the pool for good. Any other
+        plugin is never promoted (see the module doc)."""
+        if self.budget_s <= 0 or not self.inline_after or not record.builtin:
             return
         with self._lock:
             if late:
@@ -448,14 +512,24 @@ class PluginHost:
             }
             for name in missing - implementing:
                 self._records[name].conditions = ()
-            for record, conditions in self._validated(
-                "strideguard_conditions",
-                {},
-                lambda r, res: validate_conditions(res),
-                only=missing & implementing,
-            ):
-                record.conditions = tuple(conditions)
+            self._validated(
+                "strideguard_conditions", {}, self._claim_conditions, only=missing & implementing
+            )
         return [(r, r.conditions or ()) for r in self._active()]
+
+    def _claim_conditions(self, record: PluginRecord, result: Any) -> list[Condition]:
+        """Validate a plugin's conditions and cache them as its own. A condition id another
+        active plugin already declared is refused: the whole answer is invalid (a failure,
+        asked again next time), never silently dropped or shadowed."""
+        conditions = validate_conditions(result)
+        owners = {c.id: r.name for r in self._active() if r is not record for c in r.conditions or ()}
+        for condition in conditions:
+            if condition.id in owners:
+                raise PluginOutputError(
+                    f"condition id {condition.id!r} is already declared by plugin {owners[condition.id]!r}"
+                )
+        record.conditions = tuple(conditions)
+        return conditions
 
     def conditions(self, location: str | None = None) -> list[dict[str, Any]]:
         """Condition descriptors of active plugins, ranked by ``location`` when given.
@@ -486,7 +560,7 @@ class PluginHost:
         for record, items in self._validated(
             "strideguard_checkin_questions",
             {"conditions": tuple(conditions)},
-            lambda r, res: validate_questions(res),
+            lambda r, res: validate_questions(res, owner=r.name),
         ):
             for question in items:
                 if question.id not in seen:

@@ -59,7 +59,8 @@ class ConditionSchema(Schema):
     summary = fields.String()
     locations = fields.List(fields.String())
     plugin = fields.String()
-    matches_location = fields.Boolean()
+    match = fields.Boolean(metadata={
+        "description": "the location asked about is one of the condition's typical locations"})
 
 
 class QuestionSchema(Schema):

@@ -18,6 +18,7 @@ from strideguard.guidance.builder import day_snapshot
 from strideguard.guidance.engine import Guidance, assess_day
 from strideguard.guidance.host import PluginHost, create_host
 from strideguard.guidance.snapshot import DaySnapshot, ShoeSnap
+from strideguard.guidance.validation import AnswerKind, answer_kind
 from strideguard.load import window_start
 from strideguard.plan import service as plan_service
 from strideguard.day.redflags import ASSESSED_ANSWER
@@ -55,6 +56,15 @@ def host() -> PluginHost:
 
 def known_condition_ids() -> set[str]:
     return {c["id"] for c in host().conditions()}
+
+
+def plugin_answer_kinds() -> dict[str, AnswerKind]:
+    """What the answer to each question the active plugins ask must be, by question id: the
+    questions of every known condition (a runner may answer one listed for the conditions
+    they chose, or for all when they chose none), so a check-in's answers can be checked
+    against their types before a plugin reads them."""
+    asked = host().checkin_questions(sorted(known_condition_ids()))
+    return {q["id"]: answer_kind(q["type"], q["options"]) for q in asked}
 
 
 class _Statements:

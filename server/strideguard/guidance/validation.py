@@ -1,8 +1,15 @@
 """Validation of what plugins return: dicts or dataclasses in, trusted dataclasses out.
 
-Anything malformed — wrong type, unknown action or severity, a bad id, oversized text, too
-many items — raises :class:`PluginOutputError`; the host rejects the whole result of that call
-and counts a failure.
+Anything malformed — wrong type, unknown action or severity, a bad id, oversized text, text
+with control or bidi characters, too many items — raises :class:`PluginOutputError`; the host
+rejects the whole result of that call and counts a failure.
+
+Ids are namespaced: a plugin's advice and question ids start with its own name
+(``<plugin>.<rule>``). Advice is de-duplicated by id, so a plugin using another's prefix
+could replace that plugin's stricter card; the host passes ``owner`` and such a card is
+invalid. The check-in side uses the same id rule for ``answers`` keys
+(:func:`is_question_id`) and checks an answer against its question's type
+(:func:`typed_answer_problem`).
 """
 
 from __future__ import annotations
@@ -10,7 +17,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import unicodedata
 from collections.abc import Collection, Mapping
+from decimal import Decimal
 from typing import Any
 
 from strideguard.guidance.advice import (
@@ -24,6 +33,7 @@ from strideguard.guidance.advice import (
     Reason,
     Source,
 )
+from strideguard.accounts.text import BIDI_CONTROLS
 from strideguard.rehab.library import (
     ID_RE,
     MAX_INSTRUCTIONS,
@@ -59,6 +69,23 @@ class PluginOutputError(ValueError):
     """A plugin returned data the host cannot accept."""
 
 
+def is_question_id(value: Any) -> bool:
+    """Whether ``value`` is a question id (``prefix.name``, lower-case snake_case, at most
+    ``MAX_ID`` characters): the one rule for plugin question ids and check-in ``answers``
+    keys, so every question ``GET /checkin-questions`` lists can be answered."""
+    return isinstance(value, str) and len(value) <= MAX_ID and DOTTED_RE.match(value) is not None
+
+
+def hidden_characters(value: str) -> bool:
+    """Whether text holds characters that forge lines or disguise what it says: control
+    characters (C0, DEL, C1), lone surrogates and bidirectional controls (U+202E and
+    friends, ``accounts.text.BIDI_CONTROLS``). The same rule for a runner's answers and for
+    every text a plugin shows a runner."""
+    return any(
+        ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs") for ch in value
+    )
+
+
 def _as_mapping(item: Any, what: str) -> Mapping[str, Any]:
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
         return {f.name: getattr(item, f.name) for f in dataclasses.fields(item)}
@@ -88,15 +115,26 @@ def _text(data: Mapping[str, Any], key: str, limit: int, *, required: bool = Tru
         raise PluginOutputError(f"{key} must not be empty")
     if len(value) > limit:
         raise PluginOutputError(f"{key} is {len(value)} characters, more than {limit}")
+    _plain(value, key)
     return value
 
 
-def _dotted_id(data: Mapping[str, Any], key: str = "id") -> str:
+def _plain(value: str, what: str) -> str:
+    if hidden_characters(value):
+        raise PluginOutputError(f"{what} holds control or bidirectional characters")
+    return value
+
+
+def _dotted_id(data: Mapping[str, Any], owner: str | None, key: str = "id") -> str:
+    """A ``prefix.name`` id; with ``owner`` (the plugin's name) the prefix must be it."""
     value = data.get(key)
-    if not isinstance(value, str) or len(value) > MAX_ID or not DOTTED_RE.match(value):
+    if not is_question_id(value):
         raise PluginOutputError(f"{key} must look like 'prefix.name' in lower-case snake_case")
-    if value.split(".", 1)[0] == RESERVED_PREFIX:
+    prefix = value.split(".", 1)[0]
+    if prefix == RESERVED_PREFIX:
         raise PluginOutputError(f"{key} may not use the reserved prefix '{RESERVED_PREFIX}.'")
+    if owner is not None and prefix != owner:
+        raise PluginOutputError(f"{key} {value!r} must start with the plugin's own name '{owner}.'")
     return value
 
 
@@ -108,14 +146,20 @@ def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
 
 
 def _reason_value(value: Any, key: str) -> Any:
+    """A reason's value or threshold. A ``Decimal`` (the snapshot hands plugins some, such as
+    ``load.two_week_change_pct``) becomes a float: JSON writes it as a number, not a string."""
     if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PluginOutputError(f"reason {key} must be a finite number")
+        value = float(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise PluginOutputError(f"reason {key} must be a finite number")
         return value
     if isinstance(value, str) and len(value) <= MAX_SHORT:
-        return value
+        return _plain(value, f"reason {key}")
     raise PluginOutputError(f"reason {key} must be a number, short text, boolean or null")
 
 
@@ -141,13 +185,14 @@ def _reasons(raw: Any) -> tuple[Reason, ...]:
 
 
 def validate_advice(result: Any, source: Source) -> list[Advice]:
-    """Validate a ``strideguard_assess`` result; every advice gets ``source``."""
+    """Validate a ``strideguard_assess`` result; every advice gets ``source``, and every id
+    must start with ``source.plugin`` (a plugin cannot stand in for another's card)."""
     advice = []
     for item in _items(result, "advice"):
         data = _as_mapping(item, "advice")
         advice.append(
             Advice(
-                id=_dotted_id(data),
+                id=_dotted_id(data, source.plugin),
                 action=_choice(data, "action", ACTIONS),
                 severity=_choice(data, "severity", SEVERITIES),
                 title=_text(data, "title", MAX_TITLE),
@@ -201,21 +246,53 @@ def answer_problem(value: Any) -> str | None:
             return f"answer with a number from -{MAX_ANSWER_NUMBER} to {MAX_ANSWER_NUMBER}."
         return None
     if isinstance(value, str):
-        if len(value) > MAX_ANSWER_TEXT or any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+        if len(value) > MAX_ANSWER_TEXT or hidden_characters(value):
             return f"answer with one line of text of at most {MAX_ANSWER_TEXT} characters."
         return None
     return "answer must be a boolean, number or short text."
 
 
-def validate_questions(result: Any) -> list[Question]:
-    """Validate a ``strideguard_checkin_questions`` result."""
+#: The answers a ``scale`` question takes: a whole number from 0 to 10.
+SCALE = range(0, 11)
+#: What an answer must be: ``bool``, a whole number in a ``range``, or one of the options.
+AnswerKind = type | range | tuple[str, ...]
+
+
+def answer_kind(qtype: str, options: Collection[str] = ()) -> AnswerKind:
+    """What an answer to a question of type ``qtype`` must be (``QUESTION_TYPES``)."""
+    if qtype == "boolean":
+        return bool
+    if qtype == "scale":
+        return SCALE
+    return tuple(options)
+
+
+def typed_answer_problem(kind: AnswerKind, value: Any) -> str | None:
+    """Why ``value`` does not answer a question of ``kind``, or ``None`` (null always clears
+    an answer). A plugin reads the answer it asked for: ``999``, ``"high"`` or ``true`` to a
+    0–10 scale made its hook raise, and three such check-ins disabled it for everyone."""
+    if value is None:
+        return None
+    if kind is bool:
+        return None if isinstance(value, bool) else "answer with true or false."
+    if isinstance(kind, range):
+        fits = isinstance(value, int) and not isinstance(value, bool) and value in kind
+        return None if fits else f"answer with a whole number from {kind.start} to {kind.stop - 1}."
+    fits = isinstance(value, str) and value in kind
+    return None if fits else f"answer with one of: {', '.join(kind)}."
+
+
+def validate_questions(result: Any, owner: str | None = None) -> list[Question]:
+    """Validate a ``strideguard_checkin_questions`` result; with ``owner`` (the plugin's
+    name) every question id must start with it (the answer's key is the question's id)."""
     questions = []
     for item in _items(result, "questions"):
         data = _as_mapping(item, "question")
         qtype = _choice(data, "type", QUESTION_TYPES)
         options = data.get("options") or ()
         if not isinstance(options, (list, tuple)) or len(options) > MAX_OPTIONS or any(
-            not isinstance(o, str) or not o.strip() or len(o) > MAX_SHORT for o in options
+            not isinstance(o, str) or not o.strip() or len(o) > MAX_SHORT or hidden_characters(o)
+            for o in options
         ):
             raise PluginOutputError(f"options must be at most {MAX_OPTIONS} short texts")
         if qtype == "choice" and len(options) < 2:
@@ -225,7 +302,7 @@ def validate_questions(result: Any) -> list[Question]:
             raise PluginOutputError("condition must be a condition id")
         questions.append(
             Question(
-                id=_dotted_id(data),
+                id=_dotted_id(data, owner),
                 prompt=_text(data, "prompt", MAX_PROMPT),
                 type=qtype,
                 options=tuple(options) if qtype == "choice" else (),

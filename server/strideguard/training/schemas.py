@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from flask import g, has_app_context
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from strideguard.guidance.advice import LOCATIONS
 from strideguard.day.redflags import ASSESSED_ANSWER
-from strideguard.guidance.validation import answer_problem
+from strideguard.guidance.validation import (
+    MAX_ID,
+    AnswerKind,
+    answer_problem,
+    is_question_id,
+    typed_answer_problem,
+)
 from strideguard.plan.machine import BREAK_ANSWER, EXERCISE_ANSWER, EXERCISE_OPTIONS
 from strideguard.plan.schemas import BaselineSchema as PlanBaselineSchema
 from strideguard.training.service import EARLIEST_DAY, LATEST_DAY
@@ -46,6 +53,14 @@ EDITED_DOC = {"type": "boolean", "description": "the entry was changed after it 
                              "than created_at)"}
 
 
+def _answer_key(key: str) -> bool:
+    """An ``answers`` key is a question id by the same rule plugins' question ids follow
+    (``guidance.validation.is_question_id``): every question listed can be answered."""
+    if not is_question_id(key):
+        raise ValidationError(f"Use a question id: prefix.name in lower-case snake_case, at most {MAX_ID} characters.")
+    return True
+
+
 class CheckinInSchema(Schema):
     pain = fields.Integer(required=True, strict=True, validate=PAIN)
     morning_pain = fields.Integer(strict=True, allow_none=True, validate=PAIN)
@@ -57,7 +72,7 @@ class CheckinInSchema(Schema):
     hard_to_straighten = fields.Boolean(load_default=False)
     note = fields.String(allow_none=True, validate=validate.Length(max=1000))
     answers = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(r"^[a-z0-9_]{1,40}\.[a-z0-9_]{1,40}$")),
+        keys=fields.String(validate=_answer_key),
         values=fields.Raw(allow_none=True),
         load_default=dict,
         validate=validate.Length(max=30),
@@ -65,27 +80,46 @@ class CheckinInSchema(Schema):
 
     @validates("answers")
     def _plain_values(self, value: dict, **_: object) -> None:
+        kinds = answer_kinds() if value else CORE_ANSWERS
         for key, answer in value.items():
-            problem = answer_problem(answer) or core_answer_problem(key, answer)
+            problem = answer_problem(answer) or known_answer_problem(key, answer, kinds)
             if problem:
                 raise ValidationError(f"{key}: {problem}")
 
 
 #: The core questions' answers, by id: a boolean, or one of the options (null always clears).
 #: An answer of another type was stored and never read ("yes" to "back from a break?" kept the
-#: plan in normal running): a 422 instead. Plugins' answers are theirs to read.
-CORE_ANSWERS: dict[str, tuple[Any, ...] | type] = {
+#: plan in normal running): a 422 instead.
+CORE_ANSWERS: dict[str, AnswerKind] = {
     BREAK_ANSWER: bool, ASSESSED_ANSWER: bool, EXERCISE_ANSWER: EXERCISE_OPTIONS,
 }
 
 
-def core_answer_problem(key: str, answer: Any) -> str | None:
-    expected = CORE_ANSWERS.get(key)
-    if expected is None or answer is None:
-        return None
-    if expected is bool:
-        return None if isinstance(answer, bool) else "answer with true or false."
-    return None if answer in expected else f"answer with one of: {', '.join(expected)}."
+_KINDS_KEY = "strideguard_answer_kinds"
+
+
+def answer_kinds() -> dict[str, AnswerKind]:
+    """What each known question's answer must be: the core questions', and — in a request —
+    those the active plugins ask (an answer a plugin cannot read made its hook raise, and
+    after three such check-ins it was disabled for every runner). Answers to questions no
+    plugin asks stay free-form, within ``answer_problem``. Asked once per request (an
+    account re-import loads many check-ins)."""
+    if not has_app_context():
+        return CORE_ANSWERS
+    kinds = g.get(_KINDS_KEY)
+    if kinds is None:
+        from strideguard.guidance.service import plugin_answer_kinds
+
+        kinds = {**plugin_answer_kinds(), **CORE_ANSWERS}
+        setattr(g, _KINDS_KEY, kinds)
+    return kinds
+
+
+def known_answer_problem(key: str, answer: Any, kinds: dict[str, AnswerKind] = CORE_ANSWERS) -> str | None:
+    """Why ``answer`` does not fit the type of the question ``key`` (from ``kinds``), or
+    ``None``; an unknown question's answer is not typed."""
+    kind = kinds.get(key)
+    return None if kind is None else typed_answer_problem(kind, answer)
 
 
 class CheckinSchema(CheckinInSchema):
