@@ -122,7 +122,8 @@ def strideguard_assess(snapshot: DaySnapshot) -> list[dict[str, Any]]:
             )
         )
     pain = todays_pain(snapshot)
-    if (not fever and not swollen and pain <= snapshot.settings.pain_threshold
+    # Only from a check-in of today: with none, "no swelling" and "mild pain" were never said.
+    if (checkin is not None and not fever and not swollen and pain <= snapshot.settings.pain_threshold
             and plan_state(snapshot) == "normal"):
         out.append(
             advice(

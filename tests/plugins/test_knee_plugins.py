@@ -302,3 +302,22 @@ def test_the_frequency_jump_through_the_api(runner, other) -> None:
     cards = {a["id"]: a for a in more["advice"]}
     assert FREQ not in cards
     assert "core.distance_jump" in cards, cards
+
+
+def test_a_red_flag_speaks_once_and_no_check_in_claims_no_swelling(knee_host: PluginHost) -> None:
+    """Found trying it: fever and swelling for a runner with bursitis showed "Call a doctor
+    today" twice and two swelling cards; and with no check-in at all, bursitis said "Keep
+    running while the knee is not swollen" citing swelling: no, pain: 0 (never reported)."""
+    from strideguard.guidance.engine import assess_day
+
+    host = knee_host
+    settings = RunnerSettings(conditions=("bursitis",))
+    flagged = assess_day(day_snapshot(D, checkin=CheckinSnap(date=D, pain=4, location="on_kneecap", fever=True,
+                                                             swelling=True), settings=settings), host)
+    doctors = [a.id for a in flagged.advice if a.action == "contact_doctor"]
+    assert doctors == ["core.fever"]
+    assert [a.id for a in flagged.advice if a.id.endswith("swelling")] == ["core.swelling"]
+    assert {(r.advice.id, r.reason) for r in flagged.reconciled} >= {
+        ("bursitis.fever", "core_red_flag"), ("bursitis.swelling", "core_red_flag")}
+    silent = assess_day(day_snapshot(D, runs=[run(0, 5000, 0)], settings=settings), host)
+    assert "bursitis.run_if_not_swollen" not in {a.id for a in silent.advice}

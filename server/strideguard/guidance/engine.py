@@ -115,13 +115,21 @@ def reconcile(
 ) -> tuple[list[Advice], list[Reconciled]]:
     """Drop what contradicts the verdict. Under ``stop`` no advice may tell the runner to
     run (keep running, run less, run easier, build up); in rest or return a plugin's "keep
-    running" is dropped too (the plan's session or rest days say how much to run)."""
+    running" is dropped too (the plan's session or rest days say how much to run); a plugin's
+    card with the action of one of the clinic's urgent red-flag cards repeats it and is
+    dropped (``core_red_flag``)."""
+    advice = list(advice)
     kept: list[Advice] = []
     dropped: list[Reconciled] = []
     state = plan.name if plan is not None else None
+    # A red flag speaks once: the clinic's urgent card ("Call a doctor today") stands for a
+    # plugin's card of the same action ("Call a doctor today about the fever").
+    urgent = {item.action for item in advice if item.source.plugin == "core" and item.severity == "urgent"}
     for item in advice:
         if verdict == "stop" and item.action in RUN_ACTIONS:
             dropped.append(Reconciled(item, "verdict_stop"))
+        elif item.source.kind == "plugin" and item.action in urgent:
+            dropped.append(Reconciled(item, "core_red_flag"))
         elif (item.action == "keep_running" and item.source.plugin != "core"
               and state in ("rest", "return")):
             dropped.append(Reconciled(item, f"plan_{state}"))

@@ -38,7 +38,7 @@ class ReconciledSchema(Schema):
     id = fields.String()
     action = fields.String()
     source = fields.Nested(SourceSchema)
-    reason = fields.String(metadata={"enum": ["verdict_stop", "plan_rest", "plan_return"]})
+    reason = fields.String(metadata={"enum": ["verdict_stop", "plan_rest", "plan_return", "core_red_flag"]})
 
 
 class GuidanceSchema(Schema):
