@@ -122,12 +122,26 @@ def test_morning_pain_higher_than_the_day_before(
         D,
         checkin=CheckinSnap(date=D, pain=2, morning_pain=today),
         previous_checkin=CheckinSnap(date=D - timedelta(days=1), pain=2, morning_pain=yesterday),
+        runs=[run(1, 6000)],
     )
     fired = detectors.morning_pain_worse(snap)
     assert [a.id for a in fired] == (["core.morning_pain_worse"] if fires else [])
     if fires:
         assert (fired[0].reasons[0].value, fired[0].reasons[0].threshold) == (today, yesterday)
         assert "Silbernagel" in fired[0].evidence
+
+
+@pytest.mark.parametrize(("previous_day", "runs"), [(1, ()), (3, (3,)), (1, (2,))])
+def test_a_worse_morning_names_no_load_that_was_not_there(previous_day: int, runs: tuple[int, ...]) -> None:
+    """Found trying it: morning pain 0 then 1 on two days off fired "Yesterday's load was more
+    than the knee could take"; so did a check-in three days back taken for yesterday's."""
+    snap = normal_day(
+        D,
+        checkin=CheckinSnap(date=D, pain=1, morning_pain=3),
+        previous_checkin=CheckinSnap(date=D - timedelta(days=previous_day), pain=1, morning_pain=0),
+        runs=[run(days, 6000) for days in runs],
+    )
+    assert detectors.morning_pain_worse(snap) == []
 
 
 def test_detectors_are_never_louder_than_the_seed() -> None:
@@ -137,6 +151,7 @@ def test_detectors_are_never_louder_than_the_seed() -> None:
         previous_checkin=CheckinSnap(date=D - timedelta(days=1), pain=2, morning_pain=1),
         runs=[
             run(20, 5000),
+            run(1, 4000),
             run(5, 9000, pain_onset_m=4000),
             run(0, 12000, pain_during=9, pain_onset_m=500),
         ],

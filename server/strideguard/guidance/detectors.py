@@ -130,12 +130,18 @@ def pain_onset_earlier(snapshot: DaySnapshot) -> list[Advice]:
 
 
 def morning_pain_worse(snapshot: DaySnapshot) -> list[Advice]:
-    """This morning's pain or stiffness is higher than the morning before."""
+    """This morning's pain or stiffness is higher than yesterday morning's, after a run
+    yesterday: the knee did not settle from that load. Without a run yesterday there is no
+    load to blame (a rise from 0 to 1 on a day off fired a caution that named "yesterday's
+    load"), and a check-in older than yesterday is not "the morning before"."""
     checkin = snapshot.todays_checkin
     previous = snapshot.previous_checkin
     if checkin is None or previous is None or checkin.morning_pain is None:
         return []
     if previous.morning_pain is None or checkin.morning_pain <= previous.morning_pain:
+        return []
+    yesterday = snapshot.as_of - timedelta(days=1)
+    if previous.date != yesterday or not snapshot.runs_on(yesterday):
         return []
     return [
         make(
