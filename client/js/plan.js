@@ -46,6 +46,8 @@ export const KIND_WORDS = {
   recurrence: 'Pain came back within six weeks',
   assessed: 'Knee checked',
   phase_held: 'Phase held: exercises under the minimum',
+  session_unconfirmed: 'Session not counted: no check-in the day after',
+  return_restarted: 'Return started again at phase 1: days without a run',
 };
 const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
 

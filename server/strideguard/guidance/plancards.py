@@ -68,6 +68,21 @@ def _rest_ends(plan: PlanDay, snapshot: DaySnapshot, ceiling: int) -> str:
             f"One more tomorrow ends the rest.")
 
 
+def _over_cap_today(plan: PlanDay, units: str) -> tuple[list[Reason], str]:
+    """The week's distance against its cap when today's runs broke it (an ``over_cap`` event
+    of today: the run whose pain started the rest): its reasons and a sentence."""
+    event = next((e for e in plan.events if e.kind == "over_cap"), None)
+    if event is None:
+        return [], ""
+    week_m = event.detail.get("week_m", event.reason.value)
+    cap_m = event.detail.get("cap_m", event.reason.threshold)
+    week = Reason("week_distance_m", week_m, cap_m)
+    reasons = [event.reason] if event.reason.metric != "week_distance_m" else []
+    text = (f" This week's {format_distance(week_m, units)} is also over its cap of "
+            f"{format_distance(cap_m, units)}: once you run again, build up slowly.")
+    return reasons + [week], text
+
+
 def rest_day(snapshot: DaySnapshot) -> list[Advice]:
     """In rest: the day's verdict card — "Rest day 2 of 3: no running", why, and how it ends
     — with a run logged anyway, the therapist to book, and a recurrence."""
@@ -101,10 +116,12 @@ def rest_day(snapshot: DaySnapshot) -> list[Advice]:
     reasons = [s.cause] if s.cause else []
     reasons += [Reason(p.field, p.value, limit) for p in snapshot.day_pains
                 if p.value > limit and Reason(p.field, p.value, limit) not in reasons]
+    over, over_text = _over_cap_today(plan, snapshot.settings.units)
+    reasons += [r for r in over if r not in reasons]
     reasons += [Reason("rest_day", n, of),
                 Reason("checkins_within_session_ceiling", _fresh_streak(plan), REST_CLEAN_CHECKINS)]
     out = [make("core.rest_day", "rest", "warning", title,
-                f"Since {started}: {cause_text(plan)}.{middle} {_rest_ends(plan, snapshot, ceiling)}",
+                f"Since {started}: {cause_text(plan)}.{middle} {_rest_ends(plan, snapshot, ceiling)}{over_text}",
                 reasons, EVIDENCE["rest_plan"], kind="plan")]
     started_today = any(e.kind in ("rest_started", "rest_extended") for e in plan.events)
     cause = s.cause
@@ -160,6 +177,10 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
     notes = set(plan.notes)
     today_events = {e.kind for e in plan.events}
     lead = ""
+    restarted = "return_restarted" in today_events
+    if restarted and plan.state.cause is not None:
+        lead = (f"You have not run for {plan.state.cause.value} days, so the return starts again at "
+                "phase 1: what the knee had built up needs building again. ")
     if "return_started" in today_events:
         cause = plan.state.cause
         if cause and cause.metric == "days_since_previous_run":
@@ -186,6 +207,14 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
                 f"{held.value}% over the last 7 days, under the {held.threshold}% your therapist set. "
                 "Keep up your exercises to move up. ")
 
+    lapsed = plan.unconfirmed_session
+    missed = []
+    if lapsed is not None:
+        lead += (f"Your session of {format_day(lapsed)} did not count: there was no check-in the day after it. "
+                 "A session counts only when the next morning's check-in shows the knee no worse, so check "
+                 "in the morning after each session. ")
+        missed = [Reason("missed_checkin", (lapsed + timedelta(days=1)).isoformat(), None)]
+
     checkin = snapshot.todays_checkin
     if "worse_after_exercise" in notes:
         title = f"Back to phase {phase.number}: {EASY_DAYS} easy days"
@@ -198,6 +227,8 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
         title = "Take the days off between sessions"
         why = ("You also ran yesterday." if "back_to_back" in notes
                else f"These are the {EASY_DAYS} easy days after a session the knee did not take well.")
+        if "session_unconfirmed" in notes and checkin is None and lapsed is None:
+            why += " Check in today: yesterday's session counts only with today's check-in."
         message = (f"{why} Days off let the knee adapt; this run does not count as a session. "
                    f"Next session: {next_text}. {where}")
     elif "session_broken" in notes and "phase_down" in today_events:
@@ -216,9 +247,21 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
             why = (f"Your pain today is {pain}/10, above the session ceiling of {ceiling}/10. "
                    "Try again on a day it is lower.")
         message = f"{lead}{why} {where}"
+    elif plan.checkin_due:
+        title = "Check in today: yesterday's session counts only then"
+        message = (f"{lead}Yesterday's session counts when today's check-in shows the knee no worse than "
+                   f"before it; without a check-in today it does not count. Rest from running today; your "
+                   f"next session is {next_text}: {session}. {where}")
+    elif "session_unconfirmed" in notes and lapsed is not None:
+        title = "Your last session did not count: no check-in the day after"
+        when = "today" if plan.session_day else next_text
+        message = f"{lead}Next session {when}: {session}. {where}"
     elif not plan.session_day:
         title = "Rest day between sessions"
         message = f"{lead}Your next session is {next_text}: {session}. {where}"
+    elif restarted:
+        title = f"Back to phase 1: {plan.state.cause.value} days without a run"
+        message = f"{lead}Today: {session}. {where} {rule}"
     else:
         title = f"Today: {session}"
         message = f"{lead}{where} {rule}"
@@ -229,8 +272,9 @@ def return_session(snapshot: DaySnapshot) -> list[Advice]:
             "caution",
             title,
             message,
-            ([plan.state.cause] if plan.state.cause and "return_started" in today_events else [])
-            + rehab + _session_reasons(plan, phase),
+            ([plan.state.cause] if plan.state.cause and today_events & {"return_started", "return_restarted"}
+             else [])
+            + missed + rehab + _session_reasons(plan, phase),
             EVIDENCE["return_plan"],
             kind="plan",
         )
@@ -275,9 +319,9 @@ def distance_jump(snapshot: DaySnapshot) -> list[Advice]:
         if plan.distance_pct is None or plan.distance_pct <= limit_of(limit):
             return []
         message = (
-            f"This week so far: {week}, {plan.distance_pct}% more than {_reference_text(plan, units)}. "
-            f"Your limit is {limit:g}% a week. Hold at {cap}: next week's cap stays the same "
-            "and grows again only after a week within it."
+            f"No more running this week (it ends on Sunday). This week so far: {week}, "
+            f"{plan.distance_pct}% more than {_reference_text(plan, units)}; your limit is {limit:g}% a week. "
+            f"Next week's cap stays at {cap} and grows again only after a week within it."
         )
         reasons = [Reason("distance_pct", _pct(plan.distance_pct), limit)] + _week_reasons(plan)
         evidence = EVIDENCE["weekly"]
@@ -285,13 +329,15 @@ def distance_jump(snapshot: DaySnapshot) -> list[Advice]:
         if plan.state.week_m <= 0 or not plan.state.week_over_start:
             return []
         message = (
-            f"This week so far: {week}. With no complete week of your own yet, the first week starts "
-            f"at {cap}. Once a week ends with no pain above your limit, your own weeks set the cap. "
-            "Log or import your runs of the last weeks to set it now."
+            f"No more running this week (it ends on Sunday). This week so far: {week}. With no "
+            f"complete week of your own yet, the first week starts at {cap}. Once a week ends with no "
+            "pain above your limit, your own weeks set the cap. Log or import your runs of the last "
+            "weeks to set it now."
         )
         reasons = [Reason("week_distance_m", round(plan.state.week_m), STARTING_CAP_M)]
         evidence = EVIDENCE["start_cap"]
-    return [make("core.distance_jump", "reduce_volume", "caution", f"Keep this week under {cap}",
+    # The card fires once the week is over its cap: "keep under" it could no longer be followed.
+    return [make("core.distance_jump", "reduce_volume", "caution", f"Over this week's cap: {week} of {cap}",
                  message, reasons, evidence, kind="plan")]
 
 

@@ -56,12 +56,18 @@ States
             without a run, or when the runner flags a comeback (illness, pregnancy,
             injury). Sessions on non-consecutive days; a session counts when it stayed
             within the phase's distance, pain stayed at or under the session ceiling during
-            and after, and the next check-in shows the knee no worse (its morning pain, or
-            its pain when the morning field is empty, against the morning before the
-            session); two counted sessions move up a phase; a broken one drops a phase and
-            is followed by two easy days. No session is offered on a day whose check-in pain
-            is above the ceiling or that has a fever. After the last phase: ``normal``, with
-            the ramp.
+            and after, and the check-in of the next day shows the knee no worse (its morning
+            pain, or its pain when the morning field is empty, against the morning before
+            the session); two counted sessions move up a phase; a broken one drops a phase
+            and is followed by two easy days. A session whose next day passes without a
+            check-in (or with another run before it) does not count: a
+            ``session_unconfirmed`` event, and the days after it say that a session needs
+            the next morning's check-in; a check-in days later says nothing about that
+            session's morning after. ``BREAK_DAYS`` without a run in a return that had made
+            progress (a phase above the first, or a counted session) restart it at phase 1
+            (``return_restarted``): the same break that starts a return from ``normal``.
+            No session is offered on a day whose check-in pain is above the ceiling or that
+            has a fever. After the last phase: ``normal``, with the ramp.
 
 Every flare (a rest started) within ``RECURRENCE_DAYS`` of the one before is a
 ``recurrence`` event: the knee did not hold up through one full comeback.
@@ -149,7 +155,12 @@ class PlanEvent:
     ``kind``: rest_started, rest_extended, return_started, phase_up, phase_down,
     return_completed, ramp_completed, over_cap, speed_over, ran_during_rest,
     session_too_long, session_early, recurrence, assessed, phase_held (the session counted,
-    but the exercise programme's minimum adherence is not met).
+    but the exercise programme's minimum adherence is not met), session_unconfirmed (no
+    check-in the day after a session: it does not count), return_restarted (``BREAK_DAYS``
+    without a run during a return: back to phase 1).
+
+    ``over_cap`` and ``speed_over`` are also recorded on a day that began in ``normal`` and
+    ends in ``rest``: the run that broke the cap is the one whose pain started the rest.
     """
 
     day: date
@@ -174,7 +185,9 @@ class PlanState:
     # return
     phase: int = 0
     phase_sessions: int = 0  # counted sessions in the current phase
-    pending: date | None = None  # a session waiting for the next check-in
+    # The latest session not judged yet: waiting for the check-in of the day after it; once
+    # that day has passed without one, lapsed (it does not count) until the next run.
+    pending: date | None = None
     pending_ref: int | None = None  # the knee before that session (morning pain, or pain)
     last_session: date | None = None
     # carried into the next day
@@ -213,7 +226,8 @@ class PlanDay:
 
     ``notes`` name what today's advice should say about the day: ``run_during_rest``,
     ``session_logged`` (waiting for tomorrow's check-in), ``session_counted``,
-    ``session_broken``, ``session_too_long``, ``back_to_back``, ``session_unconfirmed``,
+    ``session_broken``, ``session_too_long``, ``back_to_back``, ``session_unconfirmed`` (the
+    last session will not count: no check-in the day after it, or a run before that check-in),
     ``easy_day_run``, ``no_session_today`` (a fever, or pain above the session ceiling),
     ``fever_day`` (a fever alone: a stop for the day), ``awaiting_assessment``.
     """
@@ -265,6 +279,21 @@ class PlanDay:
         return "no_session_today" not in self.notes
 
     @property
+    def checkin_due(self) -> bool:
+        """Yesterday's session waits for today's check-in: without one it will not count."""
+        s = self.state
+        return s.state == RETURN and s.pending is not None and s.pending == self.date - _DAY
+
+    @property
+    def unconfirmed_session(self) -> date | None:
+        """The latest session that did not count for want of the next day's check-in (until
+        the next run); ``None`` when there is none."""
+        s = self.state
+        if s.state == RETURN and s.pending is not None and _lapsed(s.pending, self.date):
+            return s.pending
+        return None
+
+    @property
     def next_session(self) -> date | None:
         """The first day from tomorrow a session may be run (``None`` outside return)."""
         s = self.state
@@ -294,6 +323,11 @@ def _with(old: PlanState, /, **changes: Any) -> PlanState:
     for name in _STATE_NAMES:
         _set(new, name, changes[name] if name in changes else getattr(old, name))
     return new
+
+
+def _lapsed(session: date, day: date) -> bool:
+    """The day after ``session`` is over by ``day``: its check-in can no longer confirm it."""
+    return session < day - _DAY
 
 
 def rest_length(worst_over: int | None, *, swelling: bool, fever: bool, mechanical: bool) -> int:
@@ -530,12 +564,24 @@ def worse_after_exercise(inp: DayInput) -> bool:
                 and inp.checkin.answers.get(EXERCISE_ANSWER) == "worse")
 
 
+def _unconfirmed(s: PlanState, work: _Day, why: str) -> None:
+    """The pending session does not count: no check-in on the day after it (``no_checkin``),
+    or another run that day before the check-in (``ran_again``)."""
+    if s.pending is None:  # nothing waits: nothing to record
+        return
+    due = s.pending + _DAY
+    work.notes.append("session_unconfirmed")
+    work.event(RETURN, RETURN, "session_unconfirmed", Reason("missed_checkin", due.isoformat(), None),
+               session=s.pending.isoformat(), phase=s.phase, why=why)
+
+
 def _return_runs(s: PlanState, inp: DayInput, work: _Day, ceiling: int, blocked: Reason | None) -> PlanState:
     """Judge today's runs as a return session (``blocked``: why no session was on offer)."""
-    if s.pending is not None:  # ran again before checking in: the last session is unconfirmed
-        work.notes.append("session_unconfirmed")
-        s = _with(s, pending=None, pending_ref=None)
     day = inp.day
+    if s.pending is not None:
+        if not _lapsed(s.pending, day):  # ran again before checking in: the last session is unconfirmed
+            _unconfirmed(s, work, "ran_again")
+        s = _with(s, pending=None, pending_ref=None)
     distance = sum(r.distance_m for r in inp.runs)
     run_pains = pains_of_day(None, inp.runs)
     back_to_back = s.last_session == day - _DAY
@@ -636,6 +682,13 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
         s = _with(s, week_pain=True)
     gap = (day - s.last_run).days if s.last_run is not None else None
     s = _assessed(s, inp, checkin, flags, work)
+    if (s.state == RETURN and s.pending is not None and _lapsed(s.pending, day)
+            and (state.day is None or not _lapsed(s.pending, state.day))):
+        # The day after the session passed without a check-in: it does not count. The date
+        # stays in ``pending`` (lapsed) so the days after can say why, until the next run.
+        _unconfirmed(s, work, "no_checkin")
+    ramp_before = s.ramp_m
+    mark = len(work.events)
 
     # Pain carried from last night's run was counted on its own day (it started any rest then).
     cause, days = _trigger(flags, tuple(p for p in pains if p.field != "pain_after_yesterday"), threshold)
@@ -672,8 +725,16 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
                       else Reason("days_since_previous_run", gap, BREAK_DAYS))
             work.event(NORMAL, RETURN, "return_started", reason, after="break", phase=1)
             s = _enter_return(s, day, reason)
+        elif (s.state == RETURN and gap is not None and gap >= BREAK_DAYS
+              and (s.phase > 1 or s.phase_sessions > 0)):
+            # The same break that starts a return from normal running: what the knee had
+            # built up is gone, and the return starts again (at phase 1 it would change nothing).
+            reason = Reason("days_since_previous_run", gap, BREAK_DAYS)
+            work.event(RETURN, RETURN, "return_restarted", reason, phase=1, was=s.phase,
+                       sessions_done=s.phase_sessions, last_run=s.last_run.isoformat())
+            s = _enter_return(s, day, reason)
         if s.state == RETURN:
-            if s.pending is not None and checkin is not None and s.pending < day:
+            if s.pending is not None and checkin is not None and s.pending == day - _DAY:
                 s = _confirm_pending(s, checkin, work, threshold, ceiling, inp)
             elif worse_after_exercise(inp):  # like a worse morning after a run session
                 work.notes.append("worse_after_exercise")
@@ -702,27 +763,19 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
     )
     verdict = "ok"
     if s.state == NORMAL:
-        if reference:
-            over = exceeds(distance_pct, settings.weekly_increase_pct)
-            if over and not s.week_over:
-                work.event(NORMAL, NORMAL, "over_cap", Reason("distance_pct", float(distance_pct),
-                                                             settings.weekly_increase_pct),
-                           week_m=round(s.week_m), baseline_m=round(reference), cap_m=normal_cap,
-                           ramp=s.ramp_m is not None)
-                s = _with(s, week_over=True)
-        else:
-            over = over_cap(s.week_m, STARTING_CAP_M, settings.units)
-            if over and not s.week_over_start:
-                work.event(NORMAL, NORMAL, "over_cap", Reason("week_distance_m", round(s.week_m),
-                                                             STARTING_CAP_M), cap_m=normal_cap, starting=True)
-                s = _with(s, week_over_start=True)
-        fast = exceeds(speed_pct, settings.speed_increase_pct)
-        if fast and not s.week_fast:
-            work.event(NORMAL, NORMAL, "speed_over", Reason("speed_pct", float(speed_pct),
-                                                           settings.speed_increase_pct))
-            s = _with(s, week_fast=True)
+        s, over, fast = _week_checks(s, settings, work)
         if over or fast:
             verdict = "caution"
+    elif before == NORMAL and s.state == REST:
+        # The day's runs were run in normal running, against the cap in force before the rest
+        # (a ramp the rest has just cleared): a week over it is recorded today too, before the
+        # rest it led to — a therapist reads both.
+        load = _Day(day)
+        checked, _, _ = _week_checks(_with(s, ramp_m=ramp_before), settings, load)
+        work.events[mark:mark] = load.events
+        s = _with(s, week_over=checked.week_over, week_over_start=checked.week_over_start,
+                  week_fast=checked.week_fast)
+        verdict = "stop"
     elif s.state == RETURN:
         verdict = "caution"
     else:
@@ -747,6 +800,38 @@ def step(state: PlanState, inp: DayInput, settings: RunnerSettings) -> PlanDay:
         speed_pct=speed_pct, verdict=verdict, pains=pains, events=tuple(work.events),
         notes=tuple(work.notes),
     )
+
+
+def _week_checks(s: PlanState, settings: RunnerSettings, work: _Day) -> tuple[PlanState, bool, bool]:
+    """The week so far against its cap and its pace limit (a day run in normal running): an
+    ``over_cap`` or ``speed_over`` event the first time in the week each is broken. Returns
+    the state (its week flags set) and whether the week is over either."""
+    reference = s.ramp_m or s.baseline_m
+    if reference:
+        distance_pct = shown_pct_change(s.week_m, reference, settings.units)
+        over = exceeds(distance_pct, settings.weekly_increase_pct)
+        if over and not s.week_over:
+            work.event(NORMAL, NORMAL, "over_cap", Reason("distance_pct", float(distance_pct),
+                                                         settings.weekly_increase_pct),
+                       week_m=round(s.week_m), baseline_m=round(reference), cap_m=week_cap(s, settings),
+                       ramp=s.ramp_m is not None)
+            s = _with(s, week_over=True)
+    else:
+        over = over_cap(s.week_m, STARTING_CAP_M, settings.units)
+        if over and not s.week_over_start:
+            work.event(NORMAL, NORMAL, "over_cap", Reason("week_distance_m", round(s.week_m), STARTING_CAP_M),
+                       cap_m=STARTING_CAP_M, starting=True)
+            s = _with(s, week_over_start=True)
+    speed_pct = (
+        speed_pct_change(s.week_m, s.week_s, s.speed_m, s.speed_s)
+        if s.speed_m and s.speed_s and s.week_runs else None
+    )
+    fast = exceeds(speed_pct, settings.speed_increase_pct)
+    if fast and not s.week_fast:
+        work.event(NORMAL, NORMAL, "speed_over", Reason("speed_pct", float(speed_pct),
+                                                       settings.speed_increase_pct))
+        s = _with(s, week_fast=True)
+    return s, over, fast
 
 
 def _ran_during_rest(inp: DayInput, work: _Day) -> None:

@@ -98,7 +98,8 @@ class HistorySchema(Schema):
     kind = fields.String(metadata={"enum": [
         "rest_started", "rest_extended", "return_started", "phase_up", "phase_down",
         "return_completed", "over_cap", "speed_over", "ran_during_rest", "session_too_long",
-        "session_early", "recurrence", "assessed", "phase_held"]})
+        "session_early", "recurrence", "assessed", "phase_held", "session_unconfirmed",
+        "return_restarted"]})
     reason = fields.Nested(ReasonSchema)
     detail = fields.Dict()
 
