@@ -91,7 +91,7 @@ def test_four_steady_30_km_weeks_are_the_baseline_and_a_45_km_week_is_a_jump(run
     g = run(runner, monday, 15000)  # 45 km: +50 %
     assert g["status"] == "caution"
     jump = card(g, "core.distance_jump")
-    assert jump["title"] == "Keep this week under 33.0 km"
+    assert jump["title"].startswith("Over this week's cap: ") and jump["title"].endswith(" of 33.0 km")
     assert {r["metric"]: r["value"] for r in jump["reasons"]}["distance_pct"] == 50.0
     assert "your baseline of 30.0 km" in jump["message"]
     assert "no earlier weeks" not in jump["message"].lower()

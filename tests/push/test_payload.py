@@ -66,8 +66,8 @@ def test_discreet_is_the_default() -> None:
     [
         ("rest", {"pain": 5, "pain_threshold": 3}, "Pain 5/10, above your limit of 3."),
         ("contact_pt", {"pain": 6}, "Pain 6/10."),
-        ("reduce_volume", {"distance_pct": 24.6, "cap_m": 22000, "units": "km"}, "Distance up 24.6% on your baseline week. Keep this week under 22.0 km."),
-        ("reduce_volume", {"cap_m": 16093, "units": "mi"}, "under 10.0 mi"),
+        ("reduce_volume", {"distance_pct": 24.6, "cap_m": 22000, "units": "km"}, "Distance up 24.6% on your baseline week. This week is over its cap of 22.0 km: no more running until Monday."),
+        ("reduce_volume", {"cap_m": 16093, "units": "mi"}, "Keep this week under 10.0 mi."),  # a long run, not the week
         ("weekly_plan", {"next_week_cap_m": 30500, "units": "km"}, "keep your distance under 30.5 km"),
         ("contact_doctor", {}, "Call a doctor today"),
     ],

@@ -84,7 +84,7 @@ def test_a_jump_week_without_pain_holds_the_cap() -> None:
     guidance = assess_day(day_snapshot(D, runs=history + [run(2, 11200)]))
     assert guidance.status == "caution"
     jump = {a.id: a for a in guidance.advice}["core.distance_jump"]
-    assert jump.title == "Keep this week under 11.0 km"
+    assert jump.title.startswith("Over this week's cap: ") and jump.title.endswith(" of 11.0 km")
     assert {r.metric: r.value for r in jump.reasons}["distance_pct"] == 12.0
 
 

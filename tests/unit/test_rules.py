@@ -140,7 +140,7 @@ def test_distance_jump_is_strict_against_the_baseline_week(week_km: float, fires
     if week_km == 14.3:
         assert str(pct) == "10.0" and fired == []
     if fires:
-        assert fired[0].title == "Keep this week under 14.3 km"
+        assert fired[0].title.startswith("Over this week's cap: ") and fired[0].title.endswith(" of 14.3 km")
         assert fired[0].reasons[0].metric == "distance_pct" and fired[0].reasons[0].threshold == 10.0
         assert "your baseline of 13.0 km (your last clean week)" in fired[0].message
 
@@ -150,7 +150,7 @@ def test_distance_jump_title_gives_the_cap_in_the_runners_unit() -> None:
     history = [RunSnap(id="a", date=MONDAY - timedelta(days=7), distance_m=round(9 * METRES_PER_MILE), duration_s=5000)]
     snap = day_snapshot(D, runs=history + [run(0, 12 * METRES_PER_MILE)], settings=mi)
     [advice] = plancards.distance_jump(snap)
-    assert advice.title == "Keep this week under 9.9 mi"
+    assert advice.title.startswith("Over this week's cap: ") and advice.title.endswith(" of 9.9 mi")
 
 
 def test_the_all_clear_says_what_is_left_from_the_figures_it_shows() -> None:
@@ -175,7 +175,7 @@ def test_exactly_ten_percent_in_miles_after_the_clients_rounding_does_not_fire()
 def test_first_week_without_history_is_held_at_the_starting_cap() -> None:
     snap = day_snapshot(D, runs=[run(2, 20000), run(0, 20000)])
     [advice] = plancards.distance_jump(snap)
-    assert advice.title == "Keep this week under 15.0 km"
+    assert advice.title.startswith("Over this week's cap: ") and advice.title.endswith(" of 15.0 km")
     assert "Log or import" in advice.message
     assert plancards.all_clear(snap, [advice]) == []
 

@@ -188,10 +188,12 @@ def _detailed_body(kind: str, context: Mapping[str, Any]) -> str | None:
         return redflags.FEVER_KNEE.push_body
     if kind == "reduce_volume":
         parts = []
-        if isinstance(pct, (int, float)) and not isinstance(pct, bool):
+        over = isinstance(pct, (int, float)) and not isinstance(pct, bool)  # the week's own jump
+        if over:
             parts.append(f"Distance up {pct:.1f}% on your baseline week.")
-        if week_cap:
-            parts.append(f"Keep this week under {week_cap}.")
+        if week_cap:  # over it, "keep under it" can no longer be followed
+            parts.append(f"This week is over its cap of {week_cap}: no more running until Monday." if over
+                         else f"Keep this week under {week_cap}.")
         return " ".join(parts) or None
     if kind == "weekly_plan" and cap:
         return f"Next week: keep your distance under {cap}."

@@ -433,6 +433,10 @@ def alerts_for(guidance: Guidance) -> tuple[Alert, ...]:
             kind = EVENT_TO_ALERT.get(event.kind)
             if kind is not None:
                 add(kind, f"plan.{event.kind}", (event.reason,), ease=event.kind in EASE_EVENTS)
+    if plan is not None and plan.name == "rest":
+        # A rest says no running at all: "Run less this week" (a jump the same run made) beside
+        # it would contradict it.
+        found.pop("reduce_volume", None)
     return tuple(Alert(kind, guidance.as_of, ctx) for kind, ctx in found.items())
 
 
