@@ -141,24 +141,39 @@ def run_command(host: str, port: int, workers: int, no_worker: bool) -> None:
         procs.append(subprocess.Popen([sys.executable, "-m", "strideguard.cli", "worker"], env=env))  # nosec B603 # fixed argv
     click.echo(f"StrideGuard on http://{host}:{port}/ (Ctrl+C to stop)")
 
+    asked = []  # a signal asked us to stop (then a 0 exit is right)
+
     def _stop(*_: object) -> None:
         for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    def _on_signal(*_: object) -> None:
+        asked.append(True)
+        _stop()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    dead = None
     try:
         # If either process dies, stop the other: a half-running app is worse than none.
-        while all(proc.poll() is None for proc in procs):
-            try:
-                procs[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
+        while dead is None:
+            dead = next((proc for proc in procs if proc.poll() is not None), None)
+            if dead is None:
+                try:
+                    procs[0].wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
     finally:
         _stop()
         for proc in procs:
             proc.wait(timeout=15)
+    if not asked:
+        # Died on its own: say which, and exit non-zero so a supervisor restarts the app.
+        name = "web server" if dead is procs[0] else "reminder worker"
+        click.echo(f"StrideGuard stopped: the {name} exited (code {dead.returncode}), so the "
+                   f"{'reminder worker' if name == 'web server' else 'web server'} was stopped too.", err=True)
+        raise SystemExit(dead.returncode if dead.returncode and dead.returncode > 0 else 1)
 
 
 @click.command("prepare")
