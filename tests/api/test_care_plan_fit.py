@@ -538,3 +538,17 @@ def test_moving_a_run_to_another_date_replays_from_the_earlier_and_answers_for_t
     assert moved.get_json()["guidance"]["as_of"] == (today - timedelta(days=9)).isoformat()
     history = runner.get("/api/v1/plan").get_json()["history"]
     assert history[0]["at"] == (today - timedelta(days=9)).isoformat()
+
+
+def test_the_plans_week_cap_is_null_outside_normal_running(app) -> None:
+    """Found trying it: GET /plan showed the normal weekly cap (33.1 km) during a return whose
+    session was 1.6 km, while the therapist's dashboard showed none for the same runner."""
+    runner = Runner(app)
+    start = utc_today() - timedelta(days=3)
+    run(runner, start, 5000)
+    plan = runner.get(f"/api/v1/plan?date={start}").get_json()
+    assert plan["state"] == "normal" and plan["week"]["cap_m"] > 0
+    checkin(runner, start + timedelta(days=1), 6)
+    plan = runner.get(f"/api/v1/plan?date={start + timedelta(days=1)}").get_json()
+    assert plan["state"] == "rest"
+    assert plan["week"]["cap_m"] is None and plan["today"]["cap_m"] == 0

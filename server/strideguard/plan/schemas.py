@@ -65,7 +65,8 @@ class PlanWeekSchema(Schema):
     distance_m = fields.Integer()
     duration_s = fields.Integer()
     runs = fields.Integer()
-    cap_m = fields.Integer()
+    cap_m = fields.Integer(allow_none=True, metadata={
+        "description": "the week's cap in normal running; null in a rest or a return (today.cap_m stands)"})
     baseline = fields.Nested(BaselineSchema, allow_none=True)
     ramp_m = fields.Integer(allow_none=True, metadata={
         "description": "after a return: what this week's cap grows from until it meets the baseline"})

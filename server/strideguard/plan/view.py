@@ -127,7 +127,9 @@ def plan_view(
             "distance_m": round(s.week_m),
             "duration_s": round(s.week_s),
             "runs": s.week_runs,
-            "cap_m": day.week_cap_m,
+            # The week's cap is a rule of normal running only: in a rest or a return the day's
+            # cap (``today.cap_m``: 0, or the session) is what stands (as on the dashboard).
+            "cap_m": day.week_cap_m if day.name == NORMAL else None,
             "baseline": (
                 {"week_start": _iso(s.baseline_week), "distance_m": round(s.baseline_m),
                  "weeks": [{"week_start": _iso(monday), "distance_m": round(m)} for monday, m in s.clean_weeks]}
