@@ -1,14 +1,14 @@
 // StrideGuard service worker: app shell cache, push notifications, outbox background sync.
 // Bump VERSION whenever a shell file changes: the old cache is deleted on activate.
 
-const VERSION = 'v12';
+const VERSION = 'v13';
 const CACHE = `strideguard-shell-${VERSION}`;
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css',
   '/js/app.js', '/js/api.js', '/js/dom.js', '/js/state.js', '/js/outbox.js', '/js/sync.js',
   '/js/knee.js', '/js/guidance.js', '/js/checkin.js', '/js/run.js', '/js/history.js', '/js/entries.js',
   '/js/therapist.js', '/js/settings.js', '/js/session.js', '/js/push.js', '/js/plan.js', '/js/imports.js',
-  '/js/sharing.js', '/js/clinic.js', '/js/patient.js', '/js/exercises.js', '/js/programme.js',
+  '/js/sharing.js', '/js/clinic.js', '/js/patient.js', '/js/exercises.js', '/js/programme.js', '/js/drafts.js',
   '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-512.png',
 ];
 

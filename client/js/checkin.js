@@ -8,6 +8,7 @@ import { adviceAfterSave, offlineRedFlags } from './guidance.js';
 import { loadPlanCard } from './plan.js';
 import { runnerToday, formatDay, rememberCheckin, rememberedCheckin } from './state.js';
 import { save } from './sync.js';
+import { keepDraft } from './drafts.js';
 import { get as queued } from './outbox.js';
 
 const ANCHORS = { 0: 'none', 3: 'mild', 5: 'moderate', 10: 'worst' };
@@ -193,7 +194,7 @@ export async function showCheckin() {
     .finally(() => exSlot.removeAttribute('data-wait'));
   const intro = h('div', { class: 'saved-intro' });
   const saved = await savedCheckin(today);
-  const { form, loadQuestions } = checkinForm({ date: today, checkin: saved, onSaved: shown });
+  const { form, knee, loadQuestions } = checkinForm({ date: today, checkin: saved, onSaved: shown });
   if (saved) {
     intro.append(h('p', { class: 'saved-line' }, saved.pending
       ? `Your check-in for today is saved on this phone (pain ${saved.pain}/10). Change anything and save again.`
@@ -208,6 +209,9 @@ export async function showCheckin() {
   // The advice of a save comes first, above today's plan and exercise cards: a red flag's
   // "Call a doctor today" must be the first thing on the screen.
   mount(`Check-in · ${formatDay(today)}`, result, h('div', { class: 'today-cards' }, planSlot, exSlot), intro, form);
+  // What was typed survives a reload until it is saved (the plugin questions, loaded later,
+  // are filled in again once they are there).
+  const draft = keepDraft(form, `checkin:${today}`, { get: () => knee.value(), set: (v) => knee.set(v) });
   exercises();
 
   if (navigator.onLine) {
@@ -216,9 +220,11 @@ export async function showCheckin() {
     loadPlanCard().then((card) => { if (card && !result.hasChildNodes()) planSlot.replaceChildren(card); })
       .finally(() => planSlot.removeAttribute('data-wait'));
     await loadQuestions();
+    draft.restore();
   }
 
   async function shown(res, body, date) {
+    draft.clear();
     // The advice replaces the form at once; the form stays one tap away for a correction.
     const edit = h('button', { type: 'button' }, 'Change check-in');
     edit.addEventListener('click', () => { form.hidden = false; result.replaceChildren(); form.querySelector('input[name="pain"]:checked')?.focus(); });

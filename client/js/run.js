@@ -4,6 +4,7 @@
 import { api, showFieldErrors } from './api.js';
 import { h, mount, field, errorLine, toast } from './dom.js';
 import { adviceAfterSave } from './guidance.js';
+import { keepDraft } from './drafts.js';
 import { units, toUnit, fromUnit, runnerToday, formatDay, formatClock, parseClock, formatPace, uuid } from './state.js';
 import { save } from './sync.js';
 
@@ -136,8 +137,10 @@ export function runForm({ run = null, onSaved, onDelete } = {}) {
 /** The #run screen. */
 export async function showRun() {
   const today = runnerToday();
+  let draft = null;
   const { form, result } = runForm({
     async onSaved(res) {
+      draft?.clear();
       form.reset();
       delete form.dataset.runId;
       form.elements.date.value = today;
@@ -152,4 +155,6 @@ export async function showRun() {
     },
   });
   mount('Log a run', form, result);
+  draft = keepDraft(form, 'run');  // what was typed survives a reload until it is saved
+  if (draft.restored) form.elements.time.dispatchEvent(new Event('input'));  // its pace line
 }

@@ -1,6 +1,7 @@
 // The signed-in runner's profile (kept for offline use) and formatting helpers.
 
 import { api, setCsrf } from './api.js';
+import { clearDrafts } from './drafts.js';
 
 const PROFILE_KEY = 'sg.profile';
 /** Where to go after signing in (a therapist who opened an invitation link first). */
@@ -24,6 +25,7 @@ export function setMe(user) {
   else {
     localStorage.removeItem(PROFILE_KEY);
     localStorage.removeItem(CHECKINS_KEY);  // signed out: no health data stays behind
+    clearDrafts();
   }
 }
 

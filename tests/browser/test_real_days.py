@@ -142,3 +142,30 @@ def test_no_change_against_the_baseline_is_shown_for_a_week_with_no_run(page: An
     page.get_by_role("navigation", name="Screens").get_by_role("link", name="Advice").click()
     expect(page.get_by_role("region", name="This week")).to_contain_text("0.0 km in 0 runs")
     expect(page.get_by_role("region", name="This week")).not_to_contain_text("baseline")
+
+
+def test_what_was_typed_survives_a_reload_until_it_is_saved(page: Any) -> None:
+    """Found trying it: a reload mid-form (a phone that dropped the tab) lost the run typed."""
+    sign_up(page)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
+    page.get_by_label("Distance (km)").fill("7.4")
+    page.get_by_label("Time (h:mm:ss)").fill("41:30")
+    page.get_by_label("Note").fill("Hills, felt the knee at the top")
+    page.reload()
+    expect(page.get_by_label("Distance (km)")).to_have_value("7.4")
+    expect(page.get_by_label("Time (h:mm:ss)")).to_have_value("41:30")
+    expect(page.get_by_label("Note")).to_have_value("Hills, felt the knee at the top")
+    page.get_by_role("button", name="Save run").click()
+    expect(page.get_by_role("heading", name="Your advice")).to_be_visible()
+    page.reload()
+    expect(page.get_by_label("Distance (km)")).to_have_value("")
+
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Today").click()
+    choose_pain(page, 4)
+    page.get_by_label("Swelling", exact=True).check()
+    page.reload()
+    expect(page.get_by_role("radio", name="4", exact=True)).to_be_checked()
+    expect(page.get_by_label("Swelling", exact=True)).to_be_checked()
+    page.get_by_role("button", name="Save check-in").click()
+    expect(page.locator('.result [data-advice-id="core.swelling"]')).to_be_visible()
+    assert page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('sg.draft.'))") == []
