@@ -12,7 +12,14 @@ import { deleteLater } from './sync.js';
 /** How long "Undo" is offered after a deletion (ms). */
 export const UNDO_MS = 6000;
 
+const HISTORY_KEY = 'sg.history';
 let last = null; // what History loaded last, shown again when offline
+
+/** History's last copy: this page's, or (after a reload offline) the one this phone kept. */
+function lastCopy() {
+  if (last) return last;
+  try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || 'null'); } catch { return null; }
+}
 
 /** Apply what waits in the outbox: queued saves show their new values, deletions hide. */
 export function overlay(data, queued) {
@@ -42,9 +49,11 @@ export async function loadEntries(fetchHistory) {
   try {
     data = await fetchHistory();
     last = data;
+    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(data)); } catch { /* full: this page's copy still serves */ }
   } catch (err) {
-    if (!(err instanceof NetworkError) || !last) throw err;
-    data = last;
+    const copy = err instanceof NetworkError ? lastCopy() : null;
+    if (!copy) throw err;
+    data = copy;
     stale = true;
   }
   const queued = await list({ held: true }).catch(() => []);

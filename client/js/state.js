@@ -25,6 +25,7 @@ export function setMe(user) {
   else {
     localStorage.removeItem(PROFILE_KEY);
     localStorage.removeItem(CHECKINS_KEY);  // signed out: no health data stays behind
+    localStorage.removeItem('sg.history');  // History's copy for offline (entries.js)
     clearDrafts();
   }
 }

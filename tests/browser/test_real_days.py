@@ -169,3 +169,20 @@ def test_what_was_typed_survives_a_reload_until_it_is_saved(page: Any) -> None:
     page.get_by_role("button", name="Save check-in").click()
     expect(page.locator('.result [data-advice-id="core.swelling"]')).to_be_visible()
     assert page.evaluate("Object.keys(sessionStorage).filter((k) => k.startsWith('sg.draft.'))") == []
+
+
+def test_history_offline_after_a_reload_shows_the_last_copy(page: Any, context: Any) -> None:
+    """Found trying it: History after a reload offline showed only "You seem to be offline"."""
+    sign_up(page)
+    wait_for_service_worker(page)
+    day = server_today(page)
+    assert api_put(page, "/runs/5b0f4a1e-8d2c-4f7e-9a6b-3c2d1e0f9a8b",
+                   {"date": day.isoformat(), "distance_m": 6400, "duration_s": 2300})["status"] == 201
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="History").click()
+    expect(page.get_by_text("6.4 km").first).to_be_visible()
+    context.set_offline(True)
+    page.reload()
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="History").click()
+    expect(page.get_by_text("Offline: showing what was loaded last.")).to_be_visible()
+    expect(page.get_by_text("6.4 km").first).to_be_visible()
+    context.set_offline(False)
