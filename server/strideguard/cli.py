@@ -60,8 +60,18 @@ def gunicorn_argv(host: str, port: int, workers: int, forwarded_allow_ips: str |
         "--access-logformat", '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         # The app is built once in the master and the workers are forked from it.
         "--preload", "--config", "python:strideguard.operations.gunicorn_hooks",
+        *_no_control_socket(),
         "strideguard:create_app()",
     ]
+
+
+def _no_control_socket() -> list[str]:
+    """gunicorn 25+ opens a control socket at one path per user (``~/.gunicorn/gunicorn.ctl``):
+    two instances on a host took it from each other, and nothing here uses it. Off where the
+    installed gunicorn has it."""
+    from gunicorn.config import KNOWN_SETTINGS
+
+    return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
 
 
 def _server_env(workers: int) -> dict[str, str]:

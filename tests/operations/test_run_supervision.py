@@ -44,7 +44,8 @@ def _serving(port: int) -> bool:
 
 
 def _start(tmp_path: Path) -> tuple[subprocess.Popen, int]:
-    env = server_env(tmp_path / "instance", f"sqlite:///{tmp_path / 'run.sqlite3'}", STRIDEGUARD_LOG_LEVEL="WARNING")
+    env = server_env(tmp_path / "instance", f"sqlite:///{tmp_path / 'run.sqlite3'}", STRIDEGUARD_LOG_LEVEL="WARNING",
+                     HOME=str(tmp_path / "home"))
     port = free_port()
     run = subprocess.Popen([sys.executable, "-m", "strideguard.cli", "run", "--port", str(port)], env=env,
                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -74,3 +75,14 @@ def test_a_stop_asked_for_exits_zero(tmp_path: Path) -> None:
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 0 and "StrideGuard stopped" not in err
+
+
+def test_no_control_socket_is_shared_between_instances(tmp_path: Path) -> None:
+    """gunicorn 25+ opens ``~/.gunicorn/gunicorn.ctl`` by default: every instance on a host
+    took the same path from the one before. The app uses no control socket: none is opened."""
+    run, _port = _start(tmp_path)
+    try:
+        assert not (tmp_path / "home" / ".gunicorn").exists()
+    finally:
+        run.send_signal(signal.SIGTERM)
+        run.communicate(timeout=60)
