@@ -18,6 +18,7 @@ const LEVEL_CLASS = ['none', 'jump', 'pain', 'rest', 'flag'];
 export function reasonChip(r, plan) {
   if (r.kind === 'red_flag') return `Red flag: ${FLAG_WORDS[r.metric] || r.metric} (${formatDay(r.date)})`;
   if (r.kind === 'rest') return plan && plan.of_days ? `Plan: rest, day ${plan.day} of ${plan.of_days}` : 'Plan: rest';
+  if (r.kind === 'silent') return r.value === null ? 'No check-in yet in this plan' : `No check-in for ${r.value} days (last ${formatDay(r.date)})`;
   if (r.kind === 'exercise_pain') return `Exercise pain ${r.value}/10 in ${r.name}, ceiling ${r.threshold} (${formatDay(r.date)})`;
   if (r.kind === 'pain_above_limit') return `${PAIN_WORDS[r.metric] || 'Pain'} ${r.value}/10, limit ${r.threshold} (${formatDay(r.date)})`;
   if (r.metric === 'speed_pct') return `Pace +${r.value.toFixed(1)}% (limit ${r.threshold}%)`;

@@ -125,14 +125,19 @@ def facts(name: str = "P", **values) -> PatientFacts:
 @pytest.mark.parametrize("values,level,kinds", [
     ({}, 0, []),
     ({"recent_flags": ((DAY, "fever"),)}, 4, ["red_flag"]),
-    ({"plan_state": "rest"}, 3, ["rest"]),
+    ({"plan_state": "rest", "last_checkin": DAY}, 3, ["rest"]),
+    ({"plan_state": "rest"}, 3, ["rest", "silent"]),  # no check-in at all in the plan
     ({"recent_pains": ((DAY, "pain", 4),)}, 2, ["pain_above_limit"]),
     ({"recent_pains": ((DAY, "pain", 3),)}, 0, []),  # at the limit: not above it
     ({"distance_pct": Decimal("10.1")}, 1, ["weekly_jump"]),
     ({"distance_pct": Decimal("10.0")}, 0, []),  # "more than 10 %"
     ({"speed_pct": Decimal("12.0")}, 1, ["weekly_jump"]),
-    ({"plan_state": "return"}, 0, []),
-    ({"recent_flags": ((DAY, "swelling"),), "plan_state": "rest", "recent_pains": ((DAY, "pain", 7),)},
+    ({"plan_state": "return", "last_checkin": DAY - timedelta(days=6)}, 0, []),
+    # Found trying it: a patient in a return with no check-in for 60 days was level 0, no reason.
+    ({"plan_state": "return", "last_checkin": DAY - timedelta(days=7)}, 1, ["silent"]),
+    ({"plan_state": "normal", "last_checkin": DAY - timedelta(days=60)}, 0, []),  # nothing waits on them
+    ({"recent_flags": ((DAY, "swelling"),), "plan_state": "rest", "recent_pains": ((DAY, "pain", 7),),
+      "last_checkin": DAY},
      4, ["red_flag", "rest", "pain_above_limit"]),
 ])
 def test_urgency_levels_and_their_reasons(values, level, kinds):

@@ -57,7 +57,11 @@ URGENT, ALERT, LOAD, RECURRENCE = "patient_urgent", "patient_alert", "patient_lo
 EXERCISE_PAIN = "patient_rehab"
 #: Therapist alert kinds, in the order one push carries them.
 KINDS = (URGENT, ALERT, RECURRENCE, LOAD, EXERCISE_PAIN)
-LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "flag": 2, "exercise_pain": 2, "weekly_jump": 1}
+LEVELS = {"red_flag": 4, "rest": 3, "pain_above_limit": 2, "flag": 2, "exercise_pain": 2, "weekly_jump": 1,
+          "silent": 1}
+#: Days without a check-in after which a patient in a rest or a return is "silent": the plan
+#: waits on check-ins (a rest ends on them, a session counts with the next morning's).
+SILENT_DAYS = 7
 #: Plan events that tell a therapist about load: (event kind, alert reason).
 LOAD_EVENTS = {"over_cap": "over_cap", "speed_over": "speed_over", "ran_during_rest": "ran_during_rest",
                "session_too_long": "session_too_long", "session_early": "session_early"}
@@ -197,6 +201,12 @@ def urgency(facts: PatientFacts) -> Urgency:
     if exceeds(facts.speed_pct, s.speed_increase_pct):
         reasons.append({"kind": "weekly_jump", "metric": "speed_pct", "value": float(facts.speed_pct),
                         "threshold": s.speed_increase_pct, "date": facts.today.isoformat()})
+    if facts.plan_state in ("rest", "return"):
+        quiet = (facts.today - facts.last_checkin).days if facts.last_checkin is not None else None
+        if quiet is None or quiet >= SILENT_DAYS:
+            reasons.append({"kind": "silent", "metric": "days_since_checkin", "value": quiet,
+                            "threshold": SILENT_DAYS,
+                            "date": facts.last_checkin.isoformat() if facts.last_checkin else None})
     level = max((LEVELS[r["kind"]] for r in reasons), default=0)
     return Urgency(level, tuple(reasons))
 

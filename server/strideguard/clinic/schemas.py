@@ -17,7 +17,7 @@ from strideguard.training.schemas import QUERY_DAY, CheckinSchema, LoadSchema, R
 ACTIONS = ["access_granted", "access_revoked", "viewed_dashboard", "viewed_patient", "exported_fhir",
            "changed_limits", "recorded_assessment", "viewed_programme", "changed_programme",
            "viewed_adherence", "viewed_exercise_sessions"]
-URGENCY_KINDS = ["red_flag", "rest", "pain_above_limit", "flag", "exercise_pain", "weekly_jump"]
+URGENCY_KINDS = ["red_flag", "rest", "pain_above_limit", "flag", "exercise_pain", "weekly_jump", "silent"]
 
 
 def _one_decimal(value: float | None) -> None:
@@ -112,7 +112,8 @@ class AcceptedSchema(Schema):
 
 class UrgencyReasonSchema(ReasonSchema):
     kind = fields.String(metadata={"enum": URGENCY_KINDS})
-    date = fields.String(metadata={"format": "date", "description": "the local date it was reported"})
+    date = fields.String(allow_none=True, metadata={
+        "format": "date", "description": "the local date it was reported (silent: the last check-in, null if none)"})
     exercise = fields.String(metadata={"description": "exercise_pain: the exercise's id"})
     name = fields.String(metadata={"description": "exercise_pain: the exercise's name"})
     count = fields.Integer(metadata={"description": "exercise_pain: exercises above their ceiling in those days"})
@@ -120,7 +121,7 @@ class UrgencyReasonSchema(ReasonSchema):
 
 class UrgencySchema(Schema):
     level = fields.Integer(metadata={"description": "4 red flag, 3 plan rest, 2 pain above limit (a day's or an "
-                                                    "exercise's), 1 weekly jump, 0 none"})
+                                                    "exercise's), 1 weekly jump or silent (in a rest or a return, no check-in for 7 days), 0 none"})
     reasons = fields.List(fields.Nested(UrgencyReasonSchema))
 
 
