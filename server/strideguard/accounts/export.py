@@ -58,8 +58,33 @@ def _plain_dict(values: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(v) for k, v in values.items()}
 
 
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP's "CSV
+#: injection"): such text gets a leading apostrophe, which spreadsheets show as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A value as a CSV cell: nested values as JSON text, booleans as true/false, and text a
+    spreadsheet would run as a formula (a note "=HYPERLINK(...)") made inert."""
+    if isinstance(value, (dict, list)):
+        value = strict_dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _columns() -> dict[str, list[str]]:
+    """Each exported table's columns (an empty table's CSV still has its header)."""
+    return {m.__tablename__: [c.name for c in m.__table__.columns if c.name not in HIDDEN] for m in owned_models()}
+
+
 def as_csv_zip(data: dict[str, Any]) -> bytes:
-    """One CSV file per table (nested values as JSON text), plus profile.json."""
+    """One CSV file per table, plus profile.json: UTF-8 with a byte-order mark (so a
+    spreadsheet reads accents and emoji right), a header even for an empty table, and no
+    cell a spreadsheet would run as a formula (``_cell``)."""
+    columns = _columns()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("profile.json", strict_dumps(data["profile"], indent=2))
@@ -67,12 +92,11 @@ def as_csv_zip(data: dict[str, Any]) -> bytes:
             if name in {"profile", "exported_at"}:
                 continue
             text = io.StringIO()
-            if rows:
-                writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow({k: strict_dumps(v) if isinstance(v, (dict, list)) else v for k, v in row.items()})
-            archive.writestr(f"{name}.csv", text.getvalue())
+            writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else columns.get(name, []))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _cell(v) for k, v in row.items()})
+            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())
     return buffer.getvalue()
 
 

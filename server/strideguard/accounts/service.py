@@ -280,9 +280,18 @@ def erase(user: User, password: str, tables: list[type]) -> None:
     """Delete the runner and every row of theirs (``tables`` lists the per-user models)."""
     if not passwords.verify_password(user.password_hash, password):
         raise Invalid(fields={"password": ["Wrong password."]})
+    from strideguard.imports.models import Import
+    from strideguard.imports.service import spool_dir
+
+    # Uploads kept on disk (GPS tracks): gone with the account, not at the next orphan sweep.
+    kept = list(db.session.execute(
+        select(Import.stored_name).where(Import.user_id == user.id, Import.stored_name.is_not(None))).scalars())
     for model in tables:
         db.session.execute(delete(model).where(model.user_id == user.id))
     db.session.execute(delete(Session).where(Session.user_id == user.id))
     db.session.execute(delete(User).where(User.id == user.id))
     db.session.commit()
+    folder = spool_dir()
+    for name in kept:
+        (folder / name).unlink(missing_ok=True)  # a file left by a failure here: the sweep's
     g.clear_session_cookie = True
