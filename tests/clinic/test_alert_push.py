@@ -181,6 +181,12 @@ def test_revoking_withdraws_an_alert_queued_just_before(push_app, push_service, 
     assert ("skipped", "access revoked") in rows  # kept for the record, never sent
     assert {status for status, _ in rows} == {"skipped"}
     assert messages(push_service, _runner_sub)  # the runner's own push still goes out
+    # Found trying it: the former therapist's export still held "Alex Runner", the fever and
+    # pain 7 in the alerts' context. Only kind, dates and outcome stay.
+    exported = therapist.get("/api/v1/export").get_json()["reminders"]
+    about = [r for r in exported if r["subject_id"] == runner.user["id"]]
+    assert about and all(r["context"] == {} for r in about)
+    assert "Alex" not in json.dumps(exported) and "fever" not in json.dumps(exported)
 
 
 def test_a_corrected_check_in_takes_the_therapists_alert_back(push_app, push_service, clinic):

@@ -166,14 +166,18 @@ WITHDRAWN = "access revoked"
 def _withdraw_alerts(user: User, therapist_id: int) -> int:
     """The therapist's alerts about ``user`` not sent yet are not sent at all (``skipped``,
     kept for the record): revoking ends the access to the runner's health details at once,
-    a push already queued included. Returns the rows withdrawn."""
-    return db.session.execute(
-        update(Reminder)
-        .where(Reminder.user_id == therapist_id, Reminder.subject_id == user.id,
-               Reminder.kind.in_(ALERT_KINDS), Reminder.status == "pending")
+    a push already queued included. Every alert about them keeps only its kind, dates and
+    outcome: the name and numbers it carried (pain, flags) go, so the therapist's own export
+    no longer holds them. Returns the rows withdrawn."""
+    about = (Reminder.user_id == therapist_id, Reminder.subject_id == user.id, Reminder.kind.in_(ALERT_KINDS))
+    withdrawn = db.session.execute(
+        update(Reminder).where(*about, Reminder.status == "pending")
         .values(status="skipped", last_error=WITHDRAWN)
         .execution_options(synchronize_session=False)
     ).rowcount
+    db.session.execute(update(Reminder).where(*about).values(context={})
+                       .execution_options(synchronize_session=False))
+    return withdrawn
 
 
 def access_log(user: User, before: int | None, limit: int) -> list[AccessLogEntry]:
