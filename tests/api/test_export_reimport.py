@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.conftest import Runner
-from tests.imports.support import fixture, import_file
+from tests.conftest import Runner, linked
+from tests.imports.support import fixture, gpx_run, import_file
 from tests.support.envelope import assert_error
 
 pytestmark = pytest.mark.database  # its behaviour depends on the database: make test-fast runs its PostgreSQL variant too
@@ -88,11 +88,16 @@ def test_json_export_comes_back_into_a_new_account(app) -> None:
     answer = send(moved, "strideguard-20261206.json", first.get_data())
     assert answer.status_code == 201, answer.get_json()
     body = answer.get_json()
-    assert body["restored"] == {"shoes": 2, "checkins": 42, "runs": 22}
+    assert body["restored"] == {"shoes": 2, "checkins": 42, "runs": 22, "deleted_runs": 0, "assessments": 0}
     assert "therapist links and invitations" in body["not_restored"] and body["message"]
 
     after = moved.get(EXPORT).get_json()
     assert comparable(after) == comparable(before)
+    # Created and updated times come along: an edit still reads as an edit.
+    stamps = ("created_at", "updated_at")
+    for table in ("checkins", "runs"):
+        assert sorted((r.get("date"), *(r[k] for k in stamps)) for r in after[table]) == \
+            sorted((r.get("date"), *(r[k] for k in stamps)) for r in before[table])
     assert after["imports"] == [] and after["care_links"] == []
     assert moved.get("/api/v1/me").get_json()["email"] == moved.email  # the new account's own
 
@@ -132,7 +137,7 @@ def test_a_bad_export_is_refused_whole(app) -> None:
     answer = send(moved, "export.json", json.dumps(export).encode())
     assert_error(answer, 422, "validation_failed")
     fields = answer.get_json()["error"]["fields"]
-    assert set(fields) == {"checkins[1].pain", "runs[0].shoe_id"}
+    assert set(fields) == {"checkins[1].pain", "runs[0].uuid", "runs[0].shoe_id"}
     assert answer.get_json()["error"]["message"] == "The export has values this server refuses; nothing was imported."
 
     for name, raw in (("notes.json", b"just text"), ("list.json", b"[1, 2]"), ("nan.json", b'{"exported_at": NaN}'),
@@ -145,3 +150,76 @@ def test_a_bad_export_is_refused_whole(app) -> None:
     after = moved.get(EXPORT).get_json()
     assert {k: v for k, v in after.items() if k != "exported_at"} == \
         {k: v for k, v in before.items() if k != "exported_at"}
+
+
+def test_an_export_with_a_therapists_limits_assessment_and_deleted_run_comes_back_whole(app) -> None:
+    """Found trying it: with a therapist's looser pain limit the export could not be imported
+    at all (422 on pain_threshold); edited by hand to import, the runner's own conditions were
+    replaced by the therapist's, the therapist's assessment was lost (the plan came back as a
+    rest held for an assessment) and a deleted imported run came back with the next import."""
+    ana, dana = linked(app)
+    today = date.fromisoformat(ana.get("/api/v1/load").get_json()["as_of"])
+    assert ana.patch("/api/v1/me", json={"conditions": ["runners_knee", "it_band"]}).status_code == 200
+    assert dana.put(f"/api/v1/clinic/patients/{ana.user['id']}/limits",
+                    json={"pain_threshold": 5, "conditions": ["runners_knee"]}).status_code == 200
+    gave_way = today - timedelta(days=5)
+    assert ana.put(f"/api/v1/checkins/{gave_way}", json={"pain": 2, "locking_or_giving_way": True}).status_code == 201
+    assert dana.post(f"/api/v1/clinic/patients/{ana.user['id']}/assessment",
+                     json={"date": (gave_way + timedelta(days=1)).isoformat()}).status_code == 201
+    assert ana.put(f"/api/v1/checkins/{today}", json={"pain": 0}).status_code == 201
+    gpx = gpx_run(datetime(2025, 3, 1, 8, 0), 5000, 1800)
+    done = import_file(ana, "ride.gpx", gpx)
+    [item] = done["files"]
+    assert ana.delete(f"/api/v1/runs/{item['run_id']}").status_code == 204
+    plan_before = ana.get("/api/v1/plan").get_json()
+    held = (plan_before.get("end_condition") or {}).get("awaiting_assessment")
+    assert held is not True  # the assessment lifted the hold
+
+    moved = Runner(app)
+    answer = send(moved, "strideguard.json", ana.get(EXPORT).get_data())
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["restored"]["assessments"] == 1 and answer.get_json()["restored"]["deleted_runs"] == 1
+    me = moved.get("/api/v1/me").get_json()
+    assert (me["pain_threshold"], me["conditions"], me["locked"]) == (3, ["runners_knee", "it_band"], [])
+    plan_after = moved.get("/api/v1/plan").get_json()
+    assert plan_after["state"] == plan_before["state"]
+    assert (plan_after.get("end_condition") or {}).get("awaiting_assessment") is held
+    again = import_file(moved, "ride.gpx", gpx)
+    assert [f["status"] for f in again["files"]] == ["needs_answer"]
+    assert "You deleted this run" in again["files"][0]["reason"]
+
+
+@pytest.mark.parametrize(("edit", "field"), [
+    (lambda e: e["checkins"].append(dict(e["checkins"][0], pain=9)), "checkins[1].date"),
+    (lambda e: e["runs"].append(dict(e["runs"][0], distance_m=42000)), "runs[1].uuid"),
+    (lambda e: e["shoes"].append(dict(e["shoes"][0])), "shoes[1].id"),
+    (lambda e: e["shoes"][0].update(id=[1, 2]), "shoes[0].id"),  # was a 500
+    (lambda e: e["runs"][0].update(uuid="../../etc/passwd"), "runs[0].uuid"),
+    (lambda e: e["checkins"][0].update(date="2999-01-01"), "checkins[0].date"),
+    (lambda e: e["runs"][0].update(date="1999-12-31"), "runs[0].date"),
+])
+def test_a_hostile_export_names_the_row_and_writes_nothing(app, edit, field: str) -> None:
+    ana = Runner(app)
+    assert ana.put("/api/v1/checkins/2026-01-05", json={"pain": 3}).status_code == 201
+    shoe = ana.post("/api/v1/shoes", json={"name": "Road pair"}).get_json()
+    assert ana.put("/api/v1/runs/0b6f6c2e-3c1d-4a51-9a7e-2f8d5f0c9b11", json={
+        "date": "2026-01-05", "distance_m": 5000, "duration_s": 1800, "shoe_id": shoe["id"]}).status_code == 201
+    export = ana.get(EXPORT).get_json()
+    edit(export)
+    moved = Runner(app)
+    answer = send(moved, "export.json", json.dumps(export).encode())
+    assert_error(answer, 422, "validation_failed")
+    assert field in answer.get_json()["error"]["fields"], answer.get_json()
+    after = moved.get(EXPORT).get_json()
+    assert after["checkins"] == [] and after["runs"] == [] and after["shoes"] == []
+
+
+def test_a_nul_in_an_export_is_refused(app) -> None:
+    ana = Runner(app)
+    assert ana.put("/api/v1/checkins/2026-01-05", json={"pain": 3, "note": "fine"}).status_code == 201
+    export = ana.get(EXPORT).get_json()
+    export["checkins"][0]["note"] = "\u0000nul"
+    moved = Runner(app)
+    answer = send(moved, "export.json", json.dumps(export).encode())
+    assert_error(answer, 422, "validation_failed")
+    assert "NUL" in answer.get_json()["error"]["fields"]["file"][0]

@@ -42,7 +42,15 @@ def _plain(value: Any) -> Any:
 
 def collect(user: User) -> dict[str, Any]:
     """The runner's profile and, per table, their rows (derived from the models)."""
-    data: dict[str, Any] = {"exported_at": utcnow().isoformat(), "profile": _plain_dict(profile(user))}
+    shown = profile(user)
+    # The runner's OWN limits, which an export brings back (the values in force may be a
+    # therapist's, and a new account refuses a looser limit from the runner: the export could
+    # not come back). What was in force is kept beside them, for the record.
+    own = {"pain_threshold": user.pain_threshold, "weekly_increase_pct": user.weekly_increase_pct,
+           "conditions": list(user.conditions or [])}
+    in_force = {name: shown[name] for name in (*own, "speed_increase_pct")}
+    data: dict[str, Any] = {"exported_at": utcnow().isoformat(),
+                            "profile": _plain_dict({**shown, **own, "limits_in_force": in_force})}
     for model in sorted(owned_models(), key=lambda m: m.__tablename__):
         columns = [c for c in model.__table__.columns if c.name not in HIDDEN]
         rows = db.session.execute(

@@ -2,11 +2,14 @@
 route ``POST /imports`` hands a ``.json`` file here (a runner moving servers uses the same
 Import screen as for activity files).
 
-What comes over: the profile settings (not the email or password), shoes, check-ins and runs
-(with their client UUIDs, so an offline outbox on the runner's phone still updates the right
-run). The care plan is rebuilt from them. What does not: therapist links and invitations,
-push subscriptions, reminders, the import history and the access log (they belong to the
-old server). Everything is checked before anything is written, and written in one
+What comes over: the profile settings with the runner's own limits (not the email or
+password), shoes, check-ins and runs (with their client UUIDs, so an offline outbox on the
+runner's phone still updates the right run, and their created/updated times, so an edit
+still reads as one), the deleted imported runs (so importing that file again still asks) and
+the therapists' assessments of the knee (by name: a rest held for an assessment stays
+lifted). The care plan is rebuilt from them. What does not: therapist links and invitations,
+the exercise programme and its logged sessions (they follow a therapist's programme on the
+old server), push subscriptions, reminders, the import history and the access log. Everything is checked before anything is written, and written in one
 transaction: a refused export changes nothing.
 
 The CSV export cannot come back (CSV loses the types); it is refused with a sentence that
@@ -16,29 +19,32 @@ says to use the JSON export.
 from __future__ import annotations
 
 import json
+import uuid as uuid_lib
 import zipfile
 from datetime import date
 from typing import IO, Any
 
 from flask import Response, jsonify
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 
 from strideguard.accounts.models import User
 from strideguard.accounts.schemas import ProfileSchema
 from strideguard.accounts.service import apply_profile
 from strideguard.errors import Conflict, Invalid
 from strideguard.extensions import db
-from strideguard.training.models import Checkin, Run, Shoe
+from strideguard.plan.models import PlanAssessment
+from strideguard.training.models import Checkin, DeletedRun, Run, Shoe
 from strideguard.training.schemas import CheckinInSchema, RunInSchema, ShoeInSchema
 
 #: Profile settings an export carries over (the email and role stay the new account's).
 PROFILE_FIELDS = ("display_name", "timezone", "units", "reminder_time", "quiet_hours", "pain_threshold",
                   "weekly_increase_pct", "conditions", "therapist", "notification_detail")
-NOT_CARRIED = ["therapist links and invitations", "push subscriptions", "reminders", "import history",
-               "access log"]
+NOT_CARRIED = ["therapist links and invitations", "exercise programme and logged exercise sessions",
+               "push subscriptions", "reminders", "import history", "access log"]
 MESSAGE = ("Your profile, shoes, check-ins and runs are here and your care plan is rebuilt. "
-           "Invite your therapist again and turn on reminders on this device.")
+           "Invite your therapist again (they can prescribe your exercises again) and turn on "
+           "reminders on this device.")
 NOT_AN_EXPORT = "Send the JSON file that StrideGuard's export (Settings, Your data) gave you."
 CSV_EXPORT = ("This is StrideGuard's CSV export, which cannot be imported. Download the JSON export "
               "from your old server (Settings, Your data, JSON) and import that file.")
@@ -67,6 +73,36 @@ class ExportFileSchema(Schema):
     shoes = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=1_000))
     checkins = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=20_000))
     runs = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50_000))
+    deleted_runs = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=50_000))
+    plan_assessments = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=5_000))
+
+
+class StampsSchema(Schema):
+    """A row's created and updated times (kept: an edit still reads as an edit)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    created_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    updated_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class DeletedRunSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    uuid = fields.UUID(required=True)
+    date = fields.Date(required=True)
+    deleted_at = fields.AwareDateTime(required=True)
+
+
+class AssessmentSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    therapist = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    date = fields.Date(required=True)
+    note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=500))
 
 
 def is_export_name(filename: str | None) -> bool:
@@ -110,9 +146,12 @@ def read_export(stream: IO[bytes], limit: int = MAX_EXPORT_BYTES) -> dict[str, A
     if not isinstance(parsed, dict):
         raise Invalid(NOT_AN_EXPORT, fields={"file": ["Not a StrideGuard export."]})
     try:
-        json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        text = json.dumps(parsed, ensure_ascii=False)
+        text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate (\ud800): no database stores it
         raise Invalid(NOT_AN_EXPORT, fields={"file": ["It holds text that is not valid Unicode."]}) from None
+    if "\\u0000" in text:  # a NUL: refused in the API's JSON too (PostgreSQL cannot store it)
+        raise Invalid(NOT_AN_EXPORT, fields={"file": ["It holds a NUL character, which no field may hold."]})
     try:
         return ExportFileSchema().load(parsed)
     except ValidationError as exc:
@@ -136,37 +175,97 @@ def _day(value: Any, where: str, problems: dict[str, list[str]]) -> date | None:
         return None
 
 
-def check(data: dict[str, Any]) -> dict[str, Any]:
-    """Every row validated with the API's own input schemas; all problems at once (422)."""
+def _in_range(day: date | None, where: str, today: date | None, problems: dict[str, list[str]]) -> None:
+    """A row's date within what the API takes: not before EARLIEST_DAY, not after today."""
+    from strideguard.training.service import EARLIEST_DAY
+
+    if day is None:
+        return
+    if day < EARLIEST_DAY:
+        problems[f"{where}.date"] = [f"Use a date from {EARLIEST_DAY.isoformat()} on."]
+    elif today is not None and day > today:
+        problems[f"{where}.date"] = ["This date is in the future in your time zone."]
+
+
+def _once(key: Any, seen: dict[Any, int], where: str, field: str, problems: dict[str, list[str]]) -> bool:
+    """``key`` seen for the first time (else a problem naming the row it repeats)."""
+    if key in seen:
+        problems[f"{where}.{field}"] = [f"The same {field} as row {seen[key]}: each may appear once."]
+        return False
+    seen[key] = int(where.rsplit("[", 1)[1].rstrip("]"))
+    return True
+
+
+def _run_id(value: Any) -> str | None:
+    """A run's id as the API takes it (a canonical UUID), or ``None``."""
+    try:
+        return str(uuid_lib.UUID(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def check(data: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+    """Every row validated with the API's own input schemas, dates within what the API
+    takes (``today``: the runner's), each check-in date, run id and shoe id once; all
+    problems at once (422)."""
     problems: dict[str, list[str]] = {}
     profile_in = {k: v for k, v in data["profile"].items() if k in PROFILE_FIELDS}
     profile = _load(ProfileSchema(partial=True), profile_in, "profile", problems)
     shoes: dict[Any, dict] = {}
+    seen: dict[Any, int] = {}
     for i, row in enumerate(data["shoes"]):
-        loaded = _load(ShoeInSchema(unknown=EXCLUDE), row, f"shoes[{i}]", problems)
-        shoes[row.get("id")] = loaded
-    checkins: list[tuple[date, dict]] = []
+        where = f"shoes[{i}]"
+        loaded = _load(ShoeInSchema(unknown=EXCLUDE), row, where, problems)
+        shoe_id = row.get("id")
+        if not isinstance(shoe_id, int) or isinstance(shoe_id, bool):
+            problems[f"{where}.id"] = ["Missing or not a shoe id (a whole number)."]
+        elif _once(shoe_id, seen, where, "id", problems):
+            shoes[shoe_id] = loaded
+    checkins: list[tuple[date, dict, dict]] = []
+    seen = {}
     for i, row in enumerate(data["checkins"]):
         where = f"checkins[{i}]"
         day = _day(row.get("date"), where, problems)
+        _in_range(day, where, today, problems)
         loaded = _load(CheckinInSchema(unknown=EXCLUDE), row, where, problems, drop=("date",))
-        if day is not None and loaded:
-            checkins.append((day, loaded))
-    runs: list[tuple[str, dict, dict, Any]] = []
+        stamps = _load(StampsSchema(), row, where, problems)
+        if day is not None and _once(day, seen, where, "date", problems) and loaded:
+            checkins.append((day, loaded, stamps))
+    runs: list[tuple[str, dict, dict, Any, dict]] = []
+    seen = {}
     for i, row in enumerate(data["runs"]):
         where = f"runs[{i}]"
         loaded = _load(RunInSchema(unknown=EXCLUDE), row, where, problems, drop=("shoe_id",))
+        _in_range(loaded.get("date"), where, today, problems)
         extras = _load(RunExtrasSchema(), row, where, problems)
-        uuid = row.get("uuid")
-        if not isinstance(uuid, str) or not 1 <= len(uuid) <= 36:
-            problems[f"{where}.uuid"] = ["Missing or not a run id."]
-        if row.get("shoe_id") is not None and row.get("shoe_id") not in shoes:
+        stamps = _load(StampsSchema(), row, where, problems)
+        uuid = _run_id(row.get("uuid"))
+        if uuid is None:
+            problems[f"{where}.uuid"] = ["Missing or not a run id (a UUID)."]
+        elif not _once(uuid, seen, where, "uuid", problems):
+            uuid = None
+        shoe = row.get("shoe_id")
+        if shoe is not None and (not isinstance(shoe, int) or isinstance(shoe, bool) or shoe not in shoes):
             problems[f"{where}.shoe_id"] = ["Not one of the export's shoes."]
-        if loaded and extras:
-            runs.append((uuid, loaded, extras, row.get("shoe_id")))
+        if loaded and extras and uuid is not None:
+            runs.append((uuid, loaded, extras, shoe, stamps))
+    deleted: dict[str, dict] = {}
+    for i, row in enumerate(data["deleted_runs"]):
+        loaded = _load(DeletedRunSchema(), row, f"deleted_runs[{i}]", problems)
+        if loaded:
+            deleted[str(loaded["uuid"])] = {**loaded, "uuid": str(loaded["uuid"])}
+    assessments = []
+    for i, row in enumerate(data["plan_assessments"]):
+        where = f"plan_assessments[{i}]"
+        loaded = _load(AssessmentSchema(), row, where, problems)
+        _in_range(loaded.get("date"), where, today, problems)
+        if loaded:
+            assessments.append(loaded)
     if problems:
         raise Invalid("The export has values this server refuses; nothing was imported.", fields=problems)
-    return {"profile": profile, "shoes": shoes, "checkins": checkins, "runs": runs}
+    return {"profile": profile, "shoes": shoes, "checkins": checkins, "runs": runs,
+            "deleted_runs": [d for uuid, d in deleted.items() if uuid not in {r[0] for r in runs}],
+            "assessments": assessments}
 
 
 def _is_empty(user: User) -> bool:
@@ -180,14 +279,15 @@ def import_export(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """Write a checked export into ``user``'s empty account in one transaction."""
     from strideguard.afterwrite import after_write, begin_write
     from strideguard.guidance.service import known_condition_ids
-    from strideguard.training.service import put_checkin, put_run
+    from strideguard.training.service import put_checkin, put_run, today_for
 
     begin_write(user)  # the runner's lock before the first write (the after-write path)
     if not _is_empty(user):
         raise Conflict("This account already holds check-ins, runs or shoes. "
                        "Import the export into a new, empty account.")
-    rows = check(data)
     try:
+        apply_profile(user, _profile_only(data), known_condition_ids())  # the zone first: "today" is theirs
+        rows = check(data, today_for(user))
         apply_profile(user, rows["profile"], known_condition_ids())
         shoe_ids: dict[Any, int] = {}
         for old_id, shoe in rows["shoes"].items():
@@ -196,12 +296,19 @@ def import_export(user: User, data: dict[str, Any]) -> dict[str, Any]:
             db.session.flush()
             shoe_ids[old_id] = created.id
         days: list[date] = []
-        for day, checkin in rows["checkins"]:
-            put_checkin(user, day, checkin)
+        for day, checkin, stamps in rows["checkins"]:
+            row, _ = put_checkin(user, day, checkin)
+            _keep_stamps(Checkin, row.id, stamps)
             days.append(day)
-        for uuid, run, extras, old_shoe in rows["runs"]:
-            put_run(user, uuid, {**run, "shoe_id": shoe_ids.get(old_shoe)}, extras=extras)
+        for uuid, run, extras, old_shoe, stamps in rows["runs"]:
+            row, _ = put_run(user, uuid, {**run, "shoe_id": shoe_ids.get(old_shoe)}, extras=extras)
+            _keep_stamps(Run, row.id, stamps)
             days.append(run["date"])
+        for gone in rows["deleted_runs"]:
+            db.session.add(DeletedRun(user_id=user.id, **gone))
+        for seen in rows["assessments"]:  # by name: that therapist has no account here
+            db.session.add(PlanAssessment(user_id=user.id, therapist_id=None, **seen))
+            days.append(seen["date"])
         db.session.flush()
         if days:
             after_write(user, min(days))
@@ -210,10 +317,28 @@ def import_export(user: User, data: dict[str, Any]) -> dict[str, Any]:
         db.session.rollback()
         raise
     return {
-        "restored": {"shoes": len(rows["shoes"]), "checkins": len(rows["checkins"]), "runs": len(rows["runs"])},
+        "restored": {"shoes": len(rows["shoes"]), "checkins": len(rows["checkins"]), "runs": len(rows["runs"]),
+                     "deleted_runs": len(rows["deleted_runs"]), "assessments": len(rows["assessments"])},
         "not_restored": NOT_CARRIED,
         "message": MESSAGE,
     }
+
+
+def _profile_only(data: dict[str, Any]) -> dict[str, Any]:
+    """The export's time zone alone (when valid), so the runner's today is judged in it."""
+    zone = data["profile"].get("timezone")
+    try:
+        return ProfileSchema(partial=True).load({"timezone": zone}) if zone is not None else {}
+    except ValidationError:
+        return {}  # check() reports it
+
+
+def _keep_stamps(model: type, row_id: int, stamps: dict[str, Any]) -> None:
+    """A restored row keeps its created and updated times (an edit still reads as one)."""
+    values = {k: v for k, v in stamps.items() if v is not None}
+    if values:
+        db.session.execute(update(model).where(model.id == row_id).values(**values)
+                           .execution_options(synchronize_session=False))
 
 
 def import_upload(user: User, stream: IO[bytes]) -> Response:
