@@ -29,7 +29,7 @@ EXPECTED = {
     "garmin-fenix-5-bike.fit": ("cycling", datetime(2017, 6, 12, 16, 9, 22, tzinfo=UTC), "Garmin fenix5", 459.52, 60.363),
     "forerunner410-run.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1986.0),
     "forerunner410-run-no-hr.tcx": ("running", datetime(2012, 12, 26, 21, 29, 53, tzinfo=UTC), "Forerunner 410", 4689.24, 1986.0),
-    "sup_activity_1.tcx": ("other", datetime(2022, 7, 16, 16, 8, 25, tzinfo=UTC), "vívoactive HR", 1157.51, 1040.0),
+    "sup_activity_1.tcx": (None, datetime(2022, 7, 16, 16, 8, 25, tzinfo=UTC), "vívoactive HR", 1157.51, 1040.0),
     "cerknicko-jezero.gpx": (None, datetime(2010, 8, 5, 14, 23, 59, tzinfo=UTC), "GPSBabel - http://www.gpsbabel.org", 4580.1, 1961.0),
     "around-visnjan-with-car.gpx": (None, datetime(2020, 12, 18, 6, 15, 50, tzinfo=UTC), "eTrex 20x", 2736.3, 250.0),
 }
@@ -314,3 +314,75 @@ def test_a_tcx_with_two_activities_gives_two():
     assert [(a.index, a.sport, a.started_at.date().isoformat()) for a in acts] == [
         (0, "running", "2014-12-26"), (1, "running", "2016-07-29")]
     assert acts[1].notes and "elapsed" in acts[1].notes[0]
+
+
+# --- real watch files, as a tryout with 204 of them found them ------------------------------
+
+
+def _gpx(points: list[tuple[float, str | None]], type_: str | None = "running", lead: bytes = b"") -> bytes:
+    """A GPX track due north from 52.0 N: (metres from the start, ISO time or None) per point."""
+    pts = "".join(
+        f'<trkpt lat="{52.0 + m / 111_195.0:.7f}" lon="13.0">' + (f"<time>{t}</time>" if t else "") + "</trkpt>"
+        for m, t in points)
+    kind = f"<type>{type_}</type>" if type_ else ""
+    return lead + (f'<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="t" '
+                   f'xmlns="http://www.topografix.com/GPX/1/1"><trk>{kind}<trkseg>{pts}</trkseg></trk></gpx>').encode()
+
+
+def _clock(second: int, zone: str = "Z") -> str:
+    return (datetime(2025, 3, 1, 8, 0, tzinfo=UTC) + timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S") + zone
+
+
+def test_a_gpx_point_without_a_time_drops_that_point_not_the_run():
+    # One of 296 points without a time read "a planned route, not a recorded run".
+    points = [(i * 10.0, _clock(i * 3)) for i in range(300)]
+    points[150] = (1500.0, None)
+    [act] = parse_activity_file("run.gpx", _gpx(points), Limits())
+    assert within(act.distance_m, 2990.0, 0.02) and act.moving_s == pytest.approx(897, abs=3)
+    with pytest.raises(ParseError, match="planned route"):
+        parse_activity_file("route.gpx", _gpx([(i * 10.0, None) for i in range(50)]), Limits())
+
+
+def test_a_gpx_with_times_out_of_order_never_moves_longer_than_it_lasts():
+    # A Sports Tracker file: moving 6,753 s in 6,582 s elapsed.
+    points = [(i * 30.0, _clock(i * 3 if i % 2 == 0 or i < 11 else i * 3 - 30)) for i in range(200)]
+    [act] = parse_activity_file("run.gpx", _gpx(points), Limits())
+    assert act.moving_s <= act.elapsed_s
+
+
+def test_gpx_times_without_a_zone_are_utc_and_leading_blank_space_is_fine():
+    points = [(i * 10.0, _clock(i * 3, zone="")) for i in range(100)]
+    [act] = parse_activity_file("run.gpx", _gpx(points, lead=b"   \n"), Limits())
+    assert act.started_at == datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("word", "sport"), [("Other", None), ("generic", None), ("16", "sport code 16"),
+                                             ("9", "running"), ("Biking", "cycling")])
+def test_no_sport_named_is_asked_about_and_a_number_says_it_is_a_code(word: str, sport: str | None):
+    points = [(i * 10.0, _clock(i * 3)) for i in range(100)]
+    [act] = parse_activity_file("a.gpx", _gpx(points, type_=word), Limits())
+    assert act.sport == sport
+
+
+def _tcx(laps: list[tuple[float, float]], points: list[tuple[int, float]]) -> bytes:
+    """Laps (seconds, metres) over one track of (second, odometer metres) points."""
+    track = "".join(f"<Trackpoint><Time>{_clock(t)}</Time><DistanceMeters>{m}</DistanceMeters></Trackpoint>"
+                    for t, m in points)
+    laps_xml = "".join(
+        f'<Lap StartTime="{_clock(0)}"><TotalTimeSeconds>{s}</TotalTimeSeconds><DistanceMeters>{m}</DistanceMeters>'
+        f"<Track>{track if i == 0 else ''}</Track></Lap>" for i, (s, m) in enumerate(laps))
+    return ('<?xml version="1.0" encoding="UTF-8"?><TrainingCenterDatabase '
+            'xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"><Activities>'
+            f'<Activity Sport="Running"><Id>{_clock(0)}</Id>{laps_xml}</Activity></Activities>'
+            "</TrainingCenterDatabase>").encode()
+
+
+def test_tcx_laps_that_cover_part_of_the_track_give_way_to_the_track():
+    # A Movescount file: 1,999 m in 625 s of laps over a 2,909 m, 903 s track.
+    points = [(t, 10.0 + t * 3.22) for t in range(0, 904, 3)]
+    [act] = parse_activity_file("run.tcx", b"  " + _tcx([(313.0, 997.0), (312.0, 1002.0)], points), Limits())
+    assert within(act.distance_m, 2906.0, 0.01) and act.moving_s == pytest.approx(903, abs=5)
+    assert "track points" in act.notes[0]
+    # Laps that match the track stay the truth (the timer stops in pauses).
+    [act] = parse_activity_file("run.tcx", _tcx([(450.0, 1450.0), (420.0, 1456.0)], points), Limits())
+    assert act.distance_m == 2906.0 and act.moving_s == 870.0

@@ -215,7 +215,9 @@ def parse_fit(data: bytes, limits: Limits) -> list[Activity]:
         sub_sport = str(s["sub_sport"]) if s["sub_sport"] is not None else None
         found.append(Activity(
             format="fit", sport=sport, started_at=start, local_start=wall,
-            distance_m=float(s["total_distance"] or 0.0), moving_s=float(s["total_timer_time"] or 0.0),
+            # No timer total (some exporters write only the elapsed one): the elapsed time.
+            distance_m=float(s["total_distance"] or 0.0),
+            moving_s=float(s["total_timer_time"] or s["total_elapsed_time"] or 0.0),
             elapsed_s=float(s["total_elapsed_time"]) if s["total_elapsed_time"] is not None else None,
             elevation_gain_m=float(s["total_ascent"]) if s["total_ascent"] is not None else None,
             device=device, index=index,

@@ -26,7 +26,7 @@ from gpxpy.geo import haversine_distance
 from tcxreader.tcxreader import TCXReader
 
 from strideguard.imports.parse import Activity, Limits, ParseError, unreadable
-from strideguard.imports.parse.gpx import STOPPED_SPEED_KMH
+from strideguard.imports.parse.gpx import STOPPED_SPEED_KMH, leading_space_off
 from strideguard.imports.parse.sports import normalise
 from strideguard.imports.parse.xmlsafe import ActivityFacts, scan
 
@@ -59,6 +59,17 @@ def moving_from_points(points) -> float | None:
     return moving
 
 
+#: The track's odometer beyond the laps' distance by more than this share: the laps are short.
+LAPS_SHORT_TOLERANCE = 0.05
+
+
+def _odometer(points) -> float | None:
+    """The distance the device's odometer counted over the track points (last minus first),
+    or None when the points carry none."""
+    counted = [p.distance for p in points if p.distance is not None]
+    return counted[-1] - counted[0] if len(counted) >= 2 else None
+
+
 def _documents(data: bytes, count: int) -> list[bytes]:
     """The document as is (one activity), or one document per ``<Activity>``."""
     if count == 1:
@@ -85,7 +96,17 @@ def _read(document: bytes, facts: ActivityFacts, creator: str | None, index: int
     elapsed = (exercise.end_time - exercise.start_time).total_seconds() if exercise.end_time and exercise.start_time else None
     ascent = exercise.ascent if exercise.trackpoints and any(t.elevation is not None for t in exercise.trackpoints) else None
     moving, notes = float(sum(facts.lap_timer_s)), ()
-    if elapsed and moving >= elapsed * (1 - ELAPSED_TOLERANCE):
+    distance = float(sum(facts.lap_distance_m))
+    track = _odometer(exercise.trackpoints)
+    if track is not None and track > distance * (1 + LAPS_SHORT_TOLERANCE):
+        # The laps' totals cover only part of the track (a Movescount file: 1,999 m of laps
+        # over 2,909 m of track points): the track points decide distance and moving time.
+        from_points = moving_from_points(exercise.trackpoints)
+        if from_points is not None:
+            notes = (f"the laps hold {distance:.0f} m of a {track:.0f} m track: distance and moving "
+                     "time from the track points",)
+            distance, moving = track, max(moving, from_points)
+    elif elapsed and moving >= elapsed * (1 - ELAPSED_TOLERANCE):
         from_points = moving_from_points(exercise.trackpoints)
         if from_points is not None and from_points < moving:
             moving, notes = from_points, (f"lap time {sum(facts.lap_timer_s):.0f} s is the elapsed time: "
@@ -93,7 +114,7 @@ def _read(document: bytes, facts: ActivityFacts, creator: str | None, index: int
     return Activity(
         format="tcx", sport=normalise(facts.sport),
         started_at=start.astimezone(timezone.utc) if start else None,
-        distance_m=float(sum(facts.lap_distance_m)), moving_s=moving,
+        distance_m=distance, moving_s=moving,
         elapsed_s=elapsed, elevation_gain_m=round(float(ascent), 1) if ascent is not None else None,
         device=re.sub(r"\s+Software Version.*$", "", facts.creator or creator or "")[:100] or None,
         index=index, notes=notes,
@@ -101,6 +122,7 @@ def _read(document: bytes, facts: ActivityFacts, creator: str | None, index: int
 
 
 def parse_tcx(data: bytes, limits: Limits) -> list[Activity]:
+    data = leading_space_off(data)
     facts = scan(data, limits)  # refuses DTDs before any ElementTree sees the bytes
     if facts.root != "TrainingCenterDatabase":
         raise ParseError("It is XML but not TCX.")
