@@ -328,3 +328,22 @@ def test_the_progress_is_in_the_table_while_it_runs(app, runner):
         row = db.session.get(Import, started["id"])
         assert (row.done, row.total, row.status, row.claimed_by) == (8, 8, "done", None)
         assert row.started_at is not None and row.finished_at >= row.started_at
+
+
+def _gpx_at(times: list[str], step_deg: float = 0.0009) -> bytes:
+    pts = "".join(f'<trkpt lat="{40.0 + i * step_deg:.5f}" lon="13.0"><time>{t}</time></trkpt>' for i, t in enumerate(times))
+    return (f'<?xml version="1.0"?><gpx version="1.1" creator="t" xmlns="http://www.topografix.com/GPX/1/1">'
+            f"<trk><type>running</type><trkseg>{pts}</trkseg></trk></gpx>").encode()
+
+
+def test_a_track_with_no_real_moving_time_is_skipped_in_plain_words(app, runner):
+    # Found with a real file whose points share one time: "At 28344977.3 km/h … faster than
+    # the world record"; and one lasting 10 days got the validator's own text.
+    instant = import_file(runner, "still.gpx", _gpx_at(["2025-03-01T08:00:00Z"] * 20 + ["2025-03-01T08:00:00.4Z"]))
+    [item] = instant["files"]
+    assert item["status"] == "skipped" and "no moving time" in item["reason"] and "km/h" not in item["reason"]
+    long = import_file(runner, "long.gpx", _gpx_at([f"2025-03-{d:02d}T08:00:00Z" for d in range(1, 12)], 0.9))
+    [item] = long["files"]
+    assert item["status"] == "failed"
+    assert item["reason"].startswith("Not a plausible run: ") and "its moving time (240.0 h)" in item["reason"]
+    assert "Must be" not in item["reason"] and "duration_s" not in item["reason"]

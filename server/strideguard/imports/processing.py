@@ -312,7 +312,7 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     if sport is not None and sport != "running":
         return _item(imp, position, name, "skipped", f"Not a run ({sport.replace('_', ' ')}): only runs are imported.",
                      session, summary=summary)
-    if act.distance_m <= 0 or act.moving_s <= 0:
+    if act.distance_m <= 0 or act.moving_s < 1:  # under a second: every point at one time
         return _item(imp, position, name, "skipped",
                      "It records no distance or no moving time, so it cannot count towards your load.",
                      session, summary=summary)
@@ -365,8 +365,11 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
                 "source": act.format, "device": act.device, "import_id": imp.id,
                 "elevation_gain_m": act.elevation_gain_m, "started_at": act.started_at})
     except ValidationError as exc:
-        problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items())
-        return _item(imp, position, name, "failed", f"Not a plausible run ({problems}).", session, summary=summary)
+        words = {"duration_s": f"its moving time ({act.moving_s / 3600:.1f} h) is not one run's (1 s to 7 days)",
+                 "distance_m": f"its distance ({act.distance_m / 1000:.1f} km) is not one run's",
+                 "date": f"its date ({day.isoformat()}) cannot be taken"}
+        problems = "; ".join(words.get(k, k.replace("_", " ")) for k in sorted(exc.messages))
+        return _item(imp, position, name, "failed", f"Not a plausible run: {problems}.", session, summary=summary)
     except DomainError as exc:
         detail = "; ".join(" ".join(map(str, v)) for v in exc.fields.values()) or exc.message
         return _item(imp, position, name, "failed", detail, session, summary=summary)
