@@ -49,6 +49,7 @@ from strideguard.push.models import PushSubscription
 from strideguard.push.service import ensure_vapid_key
 from strideguard.reminders.models import Reminder
 from strideguard.reminders.planner import PRIORITY, PlannedReminder, QuietHours, RunnerState, plan
+from strideguard.reminders.planner import ALERT_KINDS as RUNNER_ALERT_KINDS
 from strideguard.reminders.planner import PlanBrief, alerts_for
 from strideguard.reminders.planner import brief as brief_of
 from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap
@@ -160,6 +161,7 @@ class Model:
 
     planned: dict[int, set[tuple[str, date]]] = field(default_factory=lambda: defaultdict(set))
     skipped: dict[int, set[tuple[str, date]]] = field(default_factory=lambda: defaultdict(set))
+    last_tick: datetime | None = None  # rows due by then were sent
 
     def state(self, uid: int, now: datetime, alerts=()) -> RunnerState:
         spec = self.specs[uid]
@@ -209,6 +211,22 @@ class Model:
 
     def tick(self, now: datetime) -> None:
         self._keep(plan([self.state(uid, now) for uid in self.specs], now))
+        self.last_tick = now
+
+    def withdraw(self, uid: int, day: date, alerts) -> None:
+        """A write of ``day`` (the runner's today) takes back its planned, unsent alerts whose
+        kind today's guidance no longer raises, with the rows merged into them
+        (``reminders.outbox.withdraw``)."""
+        due = {a.kind for a in alerts}
+        unsent = {key: p for key, p in self.rows.items() if key[0] == uid and key[2] == day
+                  and (self.last_tick is None or p.due_at > self.last_tick)}
+        gone = {p.key for (_, kind, _), p in unsent.items()
+                if kind in RUNNER_ALERT_KINDS and not p.merged_into and kind not in due}
+        for key, p in unsent.items():
+            if p.key in gone or p.merged_into in gone:
+                del self.rows[key]
+                self.planned[uid].discard((key[1], day))
+                self.skipped[uid].discard((key[1], day))
 
     def expected(self, last_tick: datetime) -> set[tuple[int, str, date, str]]:
         out = set()
@@ -265,9 +283,12 @@ def _play(event: Event, model: Model, now: datetime) -> None:
     db.session.flush()
     guidance = after_write(user, event.day, now=now).changed
     db.session.commit()
-    alerts = alerts_for(guidance) if guidance.as_of == local(model.specs[uid], now).date() else ()
+    today = guidance.as_of == local(model.specs[uid], now).date()
+    alerts = alerts_for(guidance) if today else ()
     if event.what in ("alert", "fever"):
         assert alerts, guidance
+    if today:
+        model.withdraw(uid, event.day, alerts)
     if event.what == "run":
         model.alert(uid, alerts, now)
     else:
