@@ -160,10 +160,20 @@ def test_the_fr70_file_with_device_relative_times_imports_with_its_date_and_dist
     assert run["device"] == "Garmin fr70"
 
 
-def test_a_strava_app_fit_the_parser_rejects_gets_a_plain_sentence(app, runner):
+def test_a_strava_app_fit_broken_after_its_summary_imports_the_run(app, runner):
     body = import_file(runner, STRAVA_FIT, fixture(STRAVA_FIT))
     [item] = body["files"]
-    assert item["status"] == "failed" and body["errors"] == [{"file": STRAVA_FIT, "reason": item["reason"]}]
+    assert item["status"] == "created", item
+    [run] = runs_of(runner)
+    assert (round(run["distance_m"]), run["duration_s"]) == (11274, 3558)
+
+
+def test_a_fit_the_parser_rejects_gets_a_plain_sentence(app, runner):
+    from tests.unit.test_import_parsers import broken_before_any_session
+
+    body = import_file(runner, "broken.fit", broken_before_any_session())
+    [item] = body["files"]
+    assert item["status"] == "failed" and body["errors"] == [{"file": "broken.fit", "reason": item["reason"]}]
     assert item["reason"] == ("This FIT file breaks the FIT format, so it cannot be read. Export the activity again "
                               "from the watch's or app's website as a GPX or TCX file and import that one.")
     assert not re.search(r"fitdecode|local message|@ \d|Error|\(", item["reason"])

@@ -302,11 +302,27 @@ def test_the_fit_clock_uses_a_timestamp_correlation_first():
     assert Clock(None, None).utc(4000) is None
 
 
+def broken_before_any_session() -> bytes:
+    """A good FIT file whose first record, right after the header, is a data message of a
+    local type never defined: the format breaks before anything is read."""
+    data = bytearray(fixture("garmin-fr110-run.fit"))
+    data[data[0]] = 0x0B  # record header: data message, local message type 11
+    return bytes(data)
+
+
 def test_a_file_the_parser_cannot_read_gets_a_plain_sentence():
     with pytest.raises(ParseError) as caught:
-        parse_activity_file("strava.fit", fixture("strava-android-app.fit"))
+        parse_activity_file("broken.fit", broken_before_any_session())
     assert str(caught.value).startswith("This FIT file breaks the FIT format")
     assert "GPX or TCX" in str(caught.value) and "local message" not in str(caught.value)
+
+
+def test_a_fit_broken_after_its_session_summary_keeps_the_session():
+    # The Strava Android app's file breaks further on ("local message 11 not defined"), after
+    # a whole session summary (running, 11,274 m, 3,558 s) that python-fitparse reads too.
+    [act] = parse_activity_file("strava.fit", fixture("strava-android-app.fit"))
+    assert (act.sport, round(act.distance_m), act.moving_s) == ("running", 11274, 3558.0)
+    assert any("after its session summary" in note for note in act.notes)
 
 
 def test_a_tcx_with_two_activities_gives_two():

@@ -190,7 +190,13 @@ def parse_fit(data: bytes, limits: Limits) -> list[Activity]:
     except fitdecode.FitCRCError:
         raise ParseError("The FIT file is damaged (its checksum does not match).") from None
     except (FitError, ValueError, KeyError, IndexError, TypeError):
-        raise unreadable("This FIT file breaks the FIT format, so it cannot be read.") from None
+        if not sessions:
+            raise unreadable("This FIT file breaks the FIT format, so it cannot be read.") from None
+        # Broken after its session summary (a Strava app's file: "local message 11 not
+        # defined" further on): the summary read whole is the activity; what follows is lost.
+        damaged = True
+    else:
+        damaged = False
     if file_type not in (None, "activity"):
         raise ParseError(f"It is a FIT {str(file_type).replace('_', ' ')} file, not an activity.")
     if not sessions:
@@ -221,7 +227,8 @@ def parse_fit(data: bytes, limits: Limits) -> list[Activity]:
             elapsed_s=float(s["total_elapsed_time"]) if s["total_elapsed_time"] is not None else None,
             elevation_gain_m=float(s["total_ascent"]) if s["total_ascent"] is not None else None,
             device=device, index=index,
-            notes=(f"sub sport: {s['sub_sport']}",) if s["sub_sport"] not in (None, "generic") else (),
+            notes=((f"sub sport: {s['sub_sport']}",) if s["sub_sport"] not in (None, "generic") else ())
+            + (("the file breaks the FIT format after its session summary: read up to there",) if damaged else ()),
             sub_sport=sub_sport, sets=tuple(by_session[index]), serial=serial,
         ))
     return found
