@@ -16,10 +16,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from tests.unit.test_plan_machine import play  # the same replay of check-ins and runs
+
 from strideguard.guidance.builder import day_snapshot
 from strideguard.guidance.plancards import rest_day, return_session
 from strideguard.guidance.snapshot import CheckinSnap, RunnerSettings, RunSnap
-from strideguard.plan.machine import BREAK_DAYS, NORMAL, REST, RETURN, DayInput, PlanDay, PlanState, replay
+from strideguard.plan.machine import BREAK_DAYS, NORMAL, REST, RETURN, PlanDay, PlanState
 
 _ids = itertools.count()
 SEED = RunnerSettings()
@@ -33,18 +35,6 @@ def ck(day: date, pain: int = 0, **kw) -> CheckinSnap:
     return CheckinSnap(date=day, pain=pain, **kw)
 
 
-def play(*items, through: date, start: PlanState | None = None,
-         settings: RunnerSettings = SEED) -> dict[date, PlanDay]:
-    inputs: dict[date, DayInput] = {}
-    for item in items:
-        before = inputs.get(item.date) or DayInput(item.date)
-        if isinstance(item, CheckinSnap):
-            inputs[item.date] = DayInput(item.date, item, before.runs)
-        else:
-            inputs[item.date] = DayInput(item.date, before.checkin, before.runs + (item,))
-    first = min(inputs) if inputs and start is None else None
-    days = replay(start or PlanState(), inputs.values(), through, settings, first=first)
-    return {day.date: day for day in days}
 
 
 def kinds(day: PlanDay) -> list[str]:
