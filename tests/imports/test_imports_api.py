@@ -347,3 +347,23 @@ def test_a_track_with_no_real_moving_time_is_skipped_in_plain_words(app, runner)
     assert item["status"] == "failed"
     assert item["reason"].startswith("Not a plausible run: ") and "its moving time (240.0 h)" in item["reason"]
     assert "Must be" not in item["reason"] and "duration_s" not in item["reason"]
+
+
+def test_a_deleted_run_imported_again_in_another_format_asks_first(app, runner):
+    # Found with real files: a FIT run deleted, then the same activity's GPX imported, came
+    # back silently (deleted runs were known by the file's id only).
+    fit = import_file(runner, "run.fit", fixture("garmin-fr110-run.fit"))
+    [item] = fit["files"]
+    assert item["status"] == "created"
+    assert runner.delete(f"/api/v1/runs/{item['run_id']}").status_code == 204
+    gpx = gpx_run(datetime(2013, 2, 6, 12, 11, 14), 4835, 2625)  # the same run, as a GPX
+    again = import_file(runner, "run.gpx", gpx)
+    [held] = again["files"]
+    assert held["status"] == "needs_answer" and held["reason"].startswith("You deleted this run (of Wed 6 Feb 2013)")
+    assert runs_of(runner) == []
+    answered = runner.post(f"/api/v1/imports/{again['id']}/files/{held['id']}/answer", json={"answer": "run"})
+    assert answered.status_code == 200, answered.get_json()
+    assert [abs(r["distance_m"] - 4835) < 50 for r in runs_of(runner)] == [True]
+    # Another run of another day is not taken for it.
+    other = import_file(runner, "other.gpx", gpx_run(datetime(2013, 2, 7, 12, 11, 14), 4835, 2625))
+    assert [f["status"] for f in other["files"]] == ["created"]

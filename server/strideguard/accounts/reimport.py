@@ -94,6 +94,8 @@ class DeletedRunSchema(Schema):
     uuid = fields.UUID(required=True)
     date = fields.Date(required=True)
     deleted_at = fields.AwareDateTime(required=True)
+    distance_m = fields.Float(allow_none=True, load_default=None, validate=validate.Range(min=0, max=1_000_000))
+    started_at = fields.AwareDateTime(allow_none=True, load_default=None)
 
 
 class AssessmentSchema(Schema):

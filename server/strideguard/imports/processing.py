@@ -28,7 +28,7 @@ from strideguard.errors import DomainError
 from strideguard.extensions import db
 from strideguard.imports import service
 from strideguard.imports.archive import ArchiveError, ArchiveLimits, list_entries, open_archive, read_entry
-from strideguard.imports.dedupe import RunKey, find_duplicate
+from strideguard.imports.dedupe import RunKey, find_duplicate, same_run
 from strideguard.imports.models import HELD, Import, ImportItem
 from strideguard.imports.parse import Activity, ParseError, parse_activity_file, unreadable
 from strideguard.imports.plausible import usual_speed, verdict
@@ -52,6 +52,22 @@ def _day(day: date) -> str:
     """A date in an import's message as the runner reads dates: "Sat 15 Aug 2015" (with the
     year: a history import reaches back years)."""
     return f"{format_day(day)} {day.year}"
+
+
+def _deleted_like(user: User, uuid: str, day: date, act: Activity) -> DeletedRun | None:
+    """The deleted run this file would bring back: the same file (its UUID), or the same
+    activity in another format (its GPX after its FIT: same date, distance and start by the
+    duplicate rule), else None."""
+    found = db.session.get(DeletedRun, (user.id, uuid))
+    if found is not None:
+        return found
+    new = RunKey(uuid, day, act.distance_m, act.started_at)
+    for gone in db.session.execute(
+            select(DeletedRun).where(DeletedRun.user_id == user.id, DeletedRun.date == day,
+                                     DeletedRun.distance_m.is_not(None))).scalars():
+        if same_run(new, RunKey(gone.uuid, gone.date, gone.distance_m, gone.started_at)):
+            return gone
+    return None
 
 
 def run_uuid(content: bytes, session: int) -> str:
@@ -337,7 +353,7 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     existing = db.session.execute(
         select(Run.date).where(Run.user_id == user.id, Run.uuid == uuid)
     ).scalar()
-    deleted = db.session.get(DeletedRun, (user.id, uuid)) if existing is None else None
+    deleted = _deleted_like(user, uuid, day, act) if existing is None else None
     if deleted is not None and not confirmed:
         return _item(imp, position, name, HELD, f"You deleted this run (of {_day(deleted.date)}) on "
                      f"{_day(deleted.deleted_at.date())}. Add it again?", session, uuid, summary)

@@ -111,3 +111,7 @@ class DeletedRun(db.Model):
     uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     date: Mapped[date] = mapped_column(Date)  # the run's date, for the question
     deleted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The run's distance and start, so the same activity in another format (its GPX after its
+    # FIT) is recognised too (``imports.dedupe.find_duplicate``'s rule).
+    distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -300,7 +300,8 @@ def delete_run(user: User, run_uuid: str) -> None:
     day = run.date
     if run.import_id is not None or run.source != "manual":
         # Imported: the same file imported again asks before it brings the run back.
-        db.session.merge(DeletedRun(user_id=user.id, uuid=run.uuid, date=day, deleted_at=utcnow()))
+        db.session.merge(DeletedRun(user_id=user.id, uuid=run.uuid, date=day, deleted_at=utcnow(),
+                                    distance_m=run.distance_m, started_at=run.started_at))
     db.session.delete(run)
     db.session.flush()
     _settle(user, day)
