@@ -367,3 +367,12 @@ def test_a_deleted_run_imported_again_in_another_format_asks_first(app, runner):
     # Another run of another day is not taken for it.
     other = import_file(runner, "other.gpx", gpx_run(datetime(2013, 2, 7, 12, 11, 14), 4835, 2625))
     assert [f["status"] for f in other["files"]] == ["created"]
+
+
+def test_a_walk_with_a_drive_in_it_is_held_for_an_answer(app, runner):
+    # A real GPX (no sport named): 8.4 km/h while moving, but moving for 33 of 120 minutes,
+    # with 20 km/h stretches: it went in as a run.
+    body = import_file(runner, "cerknicko.gpx", fixture("cerknicko-jezero.gpx"))
+    [item] = body["files"]
+    assert item["status"] == "needs_answer" and "moved for only 33 of its" in item["reason"]
+    assert runs_of(runner) == []

@@ -402,3 +402,15 @@ def test_tcx_laps_that_cover_part_of_the_track_give_way_to_the_track():
     # Laps that match the track stay the truth (the timer stops in pauses).
     [act] = parse_activity_file("run.tcx", _tcx([(450.0, 1450.0), (420.0, 1456.0)], points), Limits())
     assert act.distance_m == 2906.0 and act.moving_s == 870.0
+
+
+@pytest.mark.parametrize(("moving_min", "elapsed_min", "expected"), [
+    (33, 120, "paused"),   # a real walk with a drive in it: 27% of two hours moving
+    (61, 120, "run"),      # a run with a long stop: more than half moving
+    (10, 25, "run"),       # short recordings are not judged by their pauses
+])
+def test_a_long_recording_mostly_standing_still_is_asked_about(moving_min: int, elapsed_min: int, expected: str):
+    from strideguard.imports.plausible import verdict
+
+    distance = moving_min * 60 * 2.3  # 8.3 km/h while moving: a run's speed
+    assert verdict(distance, moving_min * 60, None, elapsed_min * 60) == expected

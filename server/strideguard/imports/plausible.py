@@ -66,10 +66,18 @@ def usual_speed(speeds: list[float]) -> float | None:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def verdict(distance_m: float, moving_s: float, usual_mps: float | None = None) -> str:
+#: Moving for less than this share of a recording's elapsed time (and it lasting longer than
+#: ``PAUSED_MIN_S``) is not one run's pattern: a walk with a drive in it (a real file moved for
+#: 27% of its two hours, at 2.8 km/h, then 20 and 17 km/h), a hike with long stops.
+MOVING_SHARE = 0.5
+PAUSED_MIN_S = 30 * 60
+
+
+def verdict(distance_m: float, moving_s: float, usual_mps: float | None = None,
+            elapsed_s: float | None = None) -> str:
     """"run" (plausible); held for the runner's answer: "ask" (fast for anyone), "slow" (a
-    walk?), "unusual" (far faster than this runner's usual runs); or "not_a_run" (faster than
-    any runner)."""
+    walk?), "unusual" (far faster than this runner's usual runs), "paused" (moving for under
+    half of a long recording); or "not_a_run" (faster than any runner)."""
     speed = distance_m / moving_s
     if speed > record_speed(distance_m):
         return "not_a_run"
@@ -79,4 +87,6 @@ def verdict(distance_m: float, moving_s: float, usual_mps: float | None = None) 
         return "slow"
     if usual_mps and speed > UNUSUAL_FACTOR * usual_mps:
         return "unusual"
+    if elapsed_s and elapsed_s > PAUSED_MIN_S and moving_s < MOVING_SHARE * elapsed_s:
+        return "paused"
     return "run"

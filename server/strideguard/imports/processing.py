@@ -335,7 +335,7 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
     if sport is None:
         kmh = act.distance_m / act.moving_s * 3.6
         usual = _usual_speed(user, day)
-        seen = verdict(act.distance_m, act.moving_s, usual)
+        seen = verdict(act.distance_m, act.moving_s, usual, act.elapsed_s)
         if seen == "not_a_run":
             return _item(imp, position, name, "skipped", f"At {kmh:.1f} km/h over {act.distance_m / 1000:.1f} km "
                          "it is faster than the world record, so it is a ride or a drive.", session, summary=summary)
@@ -344,6 +344,8 @@ def _activity(imp: Import, user: User, position: int, name: str, data: bytes,
             "slow": f"{kmh:.1f} km/h is slow for a run. Was it a run, or a walk?",
             "unusual": (f"{kmh:.1f} km/h is much faster than your usual runs ({(usual or 0) * 3.6:.1f} km/h). "
                         "Was it a run, or a ride?"),
+            "paused": (f"it moved for only {act.moving_s / 60:.0f} of its {(act.elapsed_s or 0) / 60:.0f} minutes. "
+                       "Was it one run, or a walk or a trip with a drive in it?"),
         }.get(seen)
         if why is not None:
             return _item(imp, position, name, HELD, f"It does not say which sport it is, and {why}",
