@@ -66,6 +66,10 @@ export async function api(method, path, body, { raw = false } = {}) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     const message = e.message || FALLBACK[res.status] || `Something went wrong (${res.status}). Please try again.`;
+    // A patient who stopped sharing: every open view of them hears it (patient.js).
+    if (res.status === 404 && /^\/clinic\/patients\/\d+/.test(path)) {
+      window.dispatchEvent(new CustomEvent('patient-gone', { detail: path }));
+    }
     throw new ApiError(res.status, e.code || String(res.status), message, e.fields);
   }
   if (data && data.csrf_token) setCsrf(data.csrf_token);

@@ -55,7 +55,7 @@ function rehabFacts(r) {
 
 function patientCard(row) {
   const { patient, plan, week } = row;
-  const badge = row.alerts_unseen ? h('span', { class: 'badge', 'aria-label': `${row.alerts_unseen} new alerts` }, String(row.alerts_unseen)) : null;
+  const badge = row.alerts_unseen ? h('span', { class: 'badge', 'aria-label': `${row.alerts_unseen} new alert${row.alerts_unseen === 1 ? '' : 's'}` }, String(row.alerts_unseen)) : null;
   const last = row.last_checkin ? `Last check-in ${formatDay(row.last_checkin.date)}: pain ${row.last_checkin.pain}/10` : 'No check-in yet';
   const weekText = week ? `This week ${formatDistance(week.distance_m)}${plan && plan.state === 'normal' ? ` of ${formatDistance(week.cap_m)}` : ''}` : 'No runs yet';
   return h('li', { class: `patient-card level-${LEVEL_CLASS[row.urgency.level]}`, 'data-patient-id': String(patient.id) },

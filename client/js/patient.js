@@ -39,8 +39,14 @@ export const THERAPIST_METRIC_WORDS = {
   run_distance_m: 'run distance', session_distance_m: 'planned session', shoe_distance_m: 'distance in the shoes',
   pain_onset_m: 'pain started after', previous_pain_onset_m: 'pain started last time after',
   sessions_in_phase: 'sessions done in this phase', return_phase: 'return-to-run phase', rest_day: 'rest day',
-  plan_state: 'care plan',
+  plan_state: 'care plan', checkins_within_session_ceiling: 'calm check-ins in a row (within the session ceiling)',
+  flares_in_window: 'flare-ups within six weeks', missed_checkin: 'the check-in the session needed',
+  days_since_checkin: 'days without a check-in', assessed_by: 'knee checked by',
 };
+
+/** Metrics whose threshold is "out of" (a count towards a goal, a phase of six), not a limit. */
+const COUNT_METRICS = new Set(['checkins_within_session_ceiling', 'sessions_in_phase', 'return_phase', 'rest_day',
+  'checkins_at_or_under_limit']);
 
 function metricWords(metric) {
   return THERAPIST_METRIC_WORDS[metric] || String(metric).replace(/_(m|pct|s)$/, '').replace(/_/g, ' ');
@@ -59,7 +65,17 @@ export function therapistReason(reason) {
     return String(v);
   };
   const limit = show(reason.threshold);
+  if (COUNT_METRICS.has(reason.metric)) return `${what}: ${show(reason.value)}${limit !== null ? ` of ${limit}` : ''}`;
+  if (Array.isArray(reason.value)) return `${what}: ${reason.value.join(', ')}`;
   return `${what}: ${show(reason.value)}${limit !== null ? ` (the patient’s limit ${limit})` : ''}`;
+}
+
+/** How the patient's rest ends, for the therapist (the plan's own text speaks to the runner). */
+function restEnds(plan) {
+  const e = plan.end_condition;
+  const days = e.days_left > 0 ? `after ${e.days_left} more day${e.days_left === 1 ? '' : 's'}, ` : '';
+  const checks = `once ${e.checkins_needed} daily check-ins in a row show pain at ${e.pain_ceiling}/10 or less (${e.checkins_within_ceiling} so far)`;
+  return `The rest ends ${days}${checks}${e.awaiting_assessment ? ', and once the knee has been assessed (record it below)' : ''}.`;
 }
 
 function planSection(plan) {
@@ -69,7 +85,7 @@ function planSection(plan) {
   return h('section', { class: `card plan plan-${plan.state}`, 'aria-label': 'Care plan', 'data-plan-state': plan.state },
     h('h2', {}, `Care plan: ${plan.state}${day}`),
     plan.cause ? h('p', {}, `Since ${formatDay(plan.since)}: ${therapistReason(plan.cause)}.`) : null,
-    plan.ends_when ? h('p', { class: 'hint' }, plan.ends_when) : null,
+    plan.end_condition ? h('p', { class: 'hint' }, restEnds(plan)) : plan.ends_when ? h('p', { class: 'hint' }, plan.ends_when) : null,
     h('p', {}, `This week ${formatDistance(plan.week.distance_m)} in ${plan.week.runs} run${plan.week.runs === 1 ? '' : 's'}`,
       // The weekly cap holds in normal running only (in a rest or a return the plan decides).
       plan.state === 'normal' ? ` against a cap of ${formatDistance(plan.week.cap_m)}` : '',
@@ -234,6 +250,34 @@ async function downloadFhir(id) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** "I checked the knee": after a knee that locked, gave way or would not straighten the rest
+ * holds until someone records this (POST /clinic/patients/{id}/assessment). */
+function assessmentForm(page, reload) {
+  const held = Boolean(page.plan?.end_condition?.awaiting_assessment);
+  const date = h('input', { type: 'date', name: 'date', value: page.today, max: page.today, min: addDays(page.today, -30) });
+  const note = h('textarea', { name: 'note', maxlength: 500, rows: 2 });
+  const error = errorLine();
+  const form = h('form', { class: `card assessment no-print${held ? ' held' : ''}`, 'aria-label': 'Knee assessment', novalidate: true },
+    h('h2', {}, 'Knee assessment'),
+    h('p', { class: held ? 'strong' : 'hint' }, held
+      ? 'The rest holds until the knee has been checked. Record it here once you have.'
+      : 'Record that you checked the knee: it lifts a rest held after a knee that locked, gave way or would not straighten.'),
+    field('Date checked', date), field('Note (optional)', note), error,
+    h('button', { type: 'submit', class: held ? 'primary' : '' }, 'Record assessment'));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    error.textContent = '';
+    try {
+      await api('POST', `/clinic/patients/${page.patient.id}/assessment`, { date: date.value || null, note: note.value.trim() || null });
+      toast('Assessment recorded.');
+      reload();
+    } catch (err) {
+      error.textContent = showFieldErrors(form, err);
+    }
+  });
+  return form;
+}
+
 /** The #clinic/patient/ID screen. */
 export async function showPatient(id) {
   document.body.classList.add('wide');
@@ -249,13 +293,26 @@ export async function showPatient(id) {
     return;
   }
   if (location.hash !== hash) return; // the therapist moved on while it loaded
+  // The patient stops sharing while this page is open: any 404 about them clears the page
+  // (their record must not stay on screen, nor its forms in use).
+  const gone = () => {
+    if (location.hash !== hash) return;
+    window.removeEventListener('patient-gone', gone);
+    mount('Patient', h('p', { class: 'error', role: 'alert' }, 'This patient is not sharing with you (any more).'),
+      h('p', {}, h('a', { href: '#clinic' }, 'Back to your patients')));
+  };
+  window.addEventListener('patient-gone', gone);
+  window.addEventListener('hashchange', () => window.removeEventListener('patient-gone', gone), { once: true });
   if (page.alerts_unseen) api('POST', `/clinic/patients/${page.patient.id}/alerts/seen`).catch(() => {});
   const mute = toggle('Mute push alerts about this patient', 'muted', page.muted);
   mute.querySelector('input').addEventListener('change', async (ev) => {
     try {
       await api('PATCH', `/clinic/patients/${page.patient.id}`, { muted: ev.target.checked });
       toast(ev.target.checked ? 'Muted: no push alerts, the dashboard still shows them.' : 'Push alerts on.');
-    } catch (err) { toast(err.message); }
+    } catch (err) {
+      ev.target.checked = !ev.target.checked;  // not saved: show what is in force
+      toast(err.message);
+    }
   });
   const fhir = h('button', { type: 'button' }, 'Export for clinic records (FHIR)');
   fhir.addEventListener('click', () => downloadFhir(page.patient.id).catch((err) => toast(err.message)));
@@ -282,6 +339,7 @@ export async function showPatient(id) {
         factsSection(page),
         alertsSection(page),
         guidanceSection(page.guidance),
+        assessmentForm(page, () => showPatient(id)),
         limitsForm(page, conditions, () => showPatient(id)))),
     programme, entriesSection(page));
 }

@@ -27,7 +27,16 @@ function itemEditor(item, limit, onRemove) {
     h('fieldset', { class: 'weekdays' }, h('legend', {}, 'Or on these days'), DAYS.map((d, i) => h('label', { class: 'toggle' },
       h('input', { type: 'checkbox', name: 'weekdays', value: i + 1, checked: item.weekdays?.includes(i + 1) }), d))),
     field('Note', h('input', { name: 'note', value: item.note || '' })),
-    h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${item.name}`, onclick: () => { box.remove(); onRemove(); } }, 'Remove'));
+    h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${item.name}`, onclick: () => {
+      // Focus moves to the next exercise (or the one before, or the list), not to the page.
+      const next = box.nextElementSibling || box.previousElementSibling;
+      const list = box.parentElement;
+      box.remove();
+      onRemove();
+      const target = next?.querySelector('input, select, button') || list;
+      if (target === list && list && !list.hasAttribute('tabindex')) list.setAttribute('tabindex', '-1');
+      target?.focus();
+    } }, 'Remove'));
   const val = (n) => box.querySelector(`[name=${n}]`).value.trim();
   /** Mark this exercise's fields the server refused ({sets: [...], ...}); returns the words. */
   box.showErrors = (problems) => {
