@@ -1,7 +1,7 @@
 // StrideGuard service worker: app shell cache, push notifications, outbox background sync.
 // Bump VERSION whenever a shell file changes: the old cache is deleted on activate.
 
-const VERSION = 'v13';
+const VERSION = 'v14';
 const CACHE = `strideguard-shell-${VERSION}`;
 const SHELL = [
   '/', '/index.html', '/manifest.webmanifest', '/css/app.css',

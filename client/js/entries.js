@@ -5,7 +5,7 @@
 
 import { NetworkError } from './api.js';
 import { h, mount, toast } from './dom.js';
-import { formatDay, formatDistance, formatClock, formatPace, rememberCheckin } from './state.js';
+import { me, formatDay, formatDistance, formatClock, formatPace, rememberCheckin } from './state.js';
 import { list } from './outbox.js';
 import { deleteLater } from './sync.js';
 
@@ -13,12 +13,16 @@ import { deleteLater } from './sync.js';
 export const UNDO_MS = 6000;
 
 const HISTORY_KEY = 'sg.history';
-let last = null; // what History loaded last, shown again when offline
+let last = null; // {user, data}: what History loaded last, shown again when offline
 
-/** History's last copy: this page's, or (after a reload offline) the one this phone kept. */
+/** History's last copy of the signed-in runner: this page's, or (after a reload offline) the
+ * one this phone kept. Another runner's copy (signed in after them) is never shown. */
 function lastCopy() {
-  if (last) return last;
-  try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || 'null'); } catch { return null; }
+  let copy = last;
+  if (!copy) {
+    try { copy = JSON.parse(localStorage.getItem(HISTORY_KEY) || 'null'); } catch { copy = null; }
+  }
+  return copy && copy.user === me()?.id ? copy.data : null;
 }
 
 /** Apply what waits in the outbox: queued saves show their new values, deletions hide. */
@@ -48,8 +52,8 @@ export async function loadEntries(fetchHistory) {
   let stale = false;
   try {
     data = await fetchHistory();
-    last = data;
-    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(data)); } catch { /* full: this page's copy still serves */ }
+    last = { user: me()?.id, data };
+    try { localStorage.setItem(HISTORY_KEY, JSON.stringify(last)); } catch { /* full: this page's copy still serves */ }
   } catch (err) {
     const copy = err instanceof NetworkError ? lastCopy() : null;
     if (!copy) throw err;

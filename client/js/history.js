@@ -70,6 +70,7 @@ export function weekTable(rows, caption, { pace = false } = {}) {
 }
 
 let ending = null;
+window.addEventListener('signed-out', () => { ending = null; });  // the next runner starts at this week
 /** Show the weeks up to `iso` next time (e.g. an imported run from years ago); null: today. */
 export function historyEnding(iso) { ending = iso; }
 

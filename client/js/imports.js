@@ -121,11 +121,19 @@ function resultView(imp, onAnswered) {
   return h('section', { class: 'card import-result', 'aria-label': 'Import result' }, parts);
 }
 
+/** How long the screen follows one import before it says to look again later (the server
+ * goes on: a stuck job is resumed by the worker's sweep). */
+const FOLLOW_MS = 10 * 60 * 1000;
+
 async function follow(id, progress) {
+  const until = Date.now() + FOLLOW_MS;
   for (;;) {
     const { import: imp } = await api('GET', `/imports/${id}?files=false`);
     progress.update(imp);
     if (imp.status === 'done' || imp.status === 'failed') return (await api('GET', `/imports/${id}`)).import;
+    if (Date.now() > until) {
+      throw new Error('This import is taking long. It goes on without this screen: look under Earlier imports later.');
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
@@ -181,8 +189,15 @@ export async function showImports() {
   });
   function show(imp) {
     const view = resultView(imp, async () => {
-      // An answer changes the file and the counts: show the import as the server has it now.
-      try { show((await api('GET', `/imports/${imp.id}`)).import); loadPast(); } catch (err) { error.textContent = err.message; }
+      // An answer changes the file and the counts: show the import as the server has it now,
+      // and keep the focus there (the answered buttons are gone).
+      try {
+        show((await api('GET', `/imports/${imp.id}`)).import);
+        const summary = out.querySelector('.import-summary');
+        summary?.setAttribute('tabindex', '-1');
+        summary?.focus();
+        loadPast();
+      } catch (err) { error.textContent = err.message; }
     });
     const old = out.querySelector('.import-result');
     if (old) old.replaceWith(view); else out.append(view);

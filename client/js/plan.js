@@ -71,7 +71,8 @@ function headline(plan) {
     return plan.day <= plan.of_days ? `Rest day ${plan.day} of ${plan.of_days}: no running` : `Still resting (day ${plan.day}): no running yet`;
   }
   if (plan.state === 'return') return `Return to running: phase ${plan.return.phase} of ${plan.return.of_phases}`;
-  return 'Running within your weekly cap';
+  const over = plan.week && plan.week.cap_m && plan.week.distance_m > plan.week.cap_m;
+  return over ? 'Over this week’s cap: no more running this week' : 'Running within your weekly cap';
 }
 
 function todayLine(plan) {

@@ -155,6 +155,7 @@ export async function showRun() {
     },
   });
   mount('Log a run', form, result);
-  draft = keepDraft(form, 'run');  // what was typed survives a reload until it is saved
+  // What was typed survives a reload until it is saved; a draft typed in km is not read in mi.
+  draft = keepDraft(form, `run:${units()}`);
   if (draft.restored) form.elements.time.dispatchEvent(new Event('input'));  // its pace line
 }

@@ -153,7 +153,8 @@ async function shoesSection() {
     const name = form.elements.name.value.trim();
     if (!name) { error.textContent = 'Give the shoe a name.'; return; }
     try {
-      await api('POST', '/shoes', { name, limit_m: Math.round(fromUnit(Number(form.elements.limit.value || 800))) });
+      // In the unit the form was drawn in (the runner may have switched units since).
+      await api('POST', '/shoes', { name, limit_m: Math.round(fromUnit(Number(form.elements.limit.value || 800), unit)) });
       form.reset();
       error.textContent = '';
       await load();

@@ -26,7 +26,10 @@ export function setMe(user) {
     localStorage.removeItem(PROFILE_KEY);
     localStorage.removeItem(CHECKINS_KEY);  // signed out: no health data stays behind
     localStorage.removeItem('sg.history');  // History's copy for offline (entries.js)
+    // The exercise screen's day copies (exercises.js: the programme, the session's id).
+    Object.keys(localStorage).filter((k) => k.startsWith('sg.ex.')).forEach((k) => localStorage.removeItem(k));
     clearDrafts();
+    window.dispatchEvent(new Event('signed-out'));
   }
 }
 
@@ -68,8 +71,8 @@ const METRES = { km: 1000, mi: 1609.344 };
 
 /** Metres -> number in the runner's unit. */
 export function toUnit(m) { return m / METRES[units()]; }
-/** Number in the runner's unit -> metres. */
-export function fromUnit(v) { return v * METRES[units()]; }
+/** Number in the runner's unit (or `unit`, the one a form was drawn in) -> metres. */
+export function fromUnit(v, unit = units()) { return v * METRES[unit]; }
 
 /** "12.3 km" */
 export function formatDistance(m, digits = 1) {

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import api_json, api_put, choose_pain, sign_up, wait_for_service_worker
+from .conftest import PASSWORD, api_json, api_put, choose_pain, new_email, sign_up, wait_for_service_worker
 
 pytestmark = pytest.mark.browser
 
@@ -186,3 +186,56 @@ def test_history_offline_after_a_reload_shows_the_last_copy(page: Any, context: 
     expect(page.get_by_text("Offline: showing what was loaded last.")).to_be_visible()
     expect(page.get_by_text("6.4 km").first).to_be_visible()
     context.set_offline(False)
+
+
+def test_the_next_runner_on_the_same_phone_never_sees_the_last_ones_history(page: Any, context: Any,
+                                                                            console: Any) -> None:
+    """Found trying it: after runner A signed out, runner B in the same tab, offline, saw A's
+    History ("Offline: showing what was loaded last", A's runs and pains)."""
+    console.allow(r"status of 401")  # /me after signing out
+    sign_up(page)
+    wait_for_service_worker(page)
+    assert api_put(page, "/runs/3e7a1c2b-4d5f-4a6b-8c7d-9e0f1a2b3c4d",
+                   {"date": server_today(page).isoformat(), "distance_m": 19300, "duration_s": 6600})["status"] == 201
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="History").click()
+    expect(page.get_by_text("19.3 km").first).to_be_visible()
+    page.goto("/#settings")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"#signin$"))
+    form = page.get_by_role("form", name="Create an account")  # runner B, same tab, no reload
+    form.get_by_label("Email").fill(new_email())
+    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check-in", exact=False).wait_for()
+    context.set_offline(True)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="History").click()
+    expect(page.locator("main")).not_to_contain_text("19.3 km")
+    expect(page.locator("main")).not_to_contain_text("showing what was loaded last")
+    context.set_offline(False)
+
+
+def test_switching_units_never_reads_a_number_in_the_other_unit(page: Any) -> None:
+    """Found trying it: a shoe added right after switching to miles saved "800" as 800 mi
+    (the form still said km); a run draft of 8 km came back as 8 mi."""
+    sign_up(page)
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
+    page.get_by_label("Distance (km)").fill("8")
+    page.goto("/#settings")
+    page.get_by_role("radio", name="Miles").check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    page.get_by_label("New shoe").fill("Road pair")
+    page.get_by_role("button", name="Add shoe").click()
+    expect(page.get_by_text("Road pair").first).to_be_visible()
+    [shoe] = api_json(page, "/shoes")["body"]
+    assert shoe["limit_m"] == 800_000  # the 800 the form showed, in the km it showed
+    page.get_by_role("navigation", name="Screens").get_by_role("link", name="Run").click()
+    expect(page.get_by_label("Distance (mi)")).to_have_value("")
+
+
+def test_no_tab_label_runs_into_the_next_at_320_px(page: Any) -> None:
+    sign_up(page)
+    page.set_viewport_size({"width": 320, "height": 640})
+    clipped = page.evaluate("""() => [...document.querySelectorAll('nav.tabs a')]
+        .filter((a) => a.scrollWidth > a.clientWidth + 0.5).map((a) => a.textContent)""")
+    assert clipped == []
