@@ -193,8 +193,14 @@ function limitsForm(page, conditions, rerender) {
     }
   });
   const inForce = h('p', { class: 'hint' }, `In force: pain limit ${force.pain_threshold}/10, distance +${force.weekly_increase_pct}%, pace +${force.speed_increase_pct}% a week.`);
+  // Two therapists' limits: the stricter is in force. Say so when it is not this one's own.
+  const overridden = [['pain_threshold', 'pain limit', (v) => `${v}/10`], ['weekly_increase_pct', 'weekly distance increase', (v) => `+${v}%`],
+    ['speed_increase_pct', 'weekly pace increase', (v) => `+${v}%`]]
+    .filter(([name]) => mine[name] !== null && mine[name] !== undefined && force[name] !== mine[name])
+    .map(([name, words, show]) => `Another therapist's stricter ${words} (${show(force[name])}) is in force over yours (${show(mine[name])}).`);
+  const stricter = overridden.length ? h('p', { class: 'strong', role: 'note' }, overridden.join(' ')) : null;
   const history = page.limit_history.filter((e) => e.action === 'changed_limits');
-  return h('section', { class: 'card no-print', 'aria-label': 'Limits' }, h('h2', {}, 'Limits'), inForce, form,
+  return h('section', { class: 'card no-print', 'aria-label': 'Limits' }, h('h2', {}, 'Limits'), inForce, stricter, form,
     history.length ? h('details', {}, h('summary', {}, 'Your changes'), h('ul', { class: 'entries' }, history.map((e) => h('li', {},
       h('span', { class: 'when' }, formatDay(e.at.slice(0, 10))), h('span', {}, changeLines(e.changes).join('; ')))))) : null);
 }

@@ -60,3 +60,32 @@ def test_an_open_patient_page_clears_when_the_runner_stops_sharing(desktop: Any,
     expect(page.get_by_role("alert").filter(has_text="This patient is not sharing with you (any more).")).to_be_visible()
     expect(page.get_by_role("region", name="Care plan")).to_have_count(0)
     expect(page.get_by_role("link", name="Back to your patients")).to_be_visible()
+
+
+def test_a_stricter_limit_from_another_therapist_is_named_as_in_force(desktop: Any, live_server: Any) -> None:
+    """Found trying it: Dana set 5/10, Sam 2/10; Dana's form showed her 5/10 and "In force: 2/10"
+    with nothing saying that another therapist's stricter limit overrides hers."""
+    import requests
+
+    page = desktop
+    sign_up_therapist(page, "Dr Dana")
+    runner = linked_runner(page, live_server, "Chris Two")
+    sam = requests.Session()
+    made = sam.post(f"{runner.base}/auth/register", json={"email": f"sam-{runner.id}@example.org", "password": "a long pass phrase 42",
+                                                            "role": "therapist", "display_name": "Dr Sam"}, timeout=30)
+    assert made.status_code == 201, made.text
+    sam.headers["X-CSRF-Token"] = made.json()["csrf_token"]
+    assert sam.post(f"{runner.base}/clinic/invitations/accept", json={"code": runner.invitation_code()},
+                    timeout=30).status_code == 200
+    assert sam.put(f"{runner.base}/clinic/patients/{runner.id}/limits", json={"pain_threshold": 2},
+                   timeout=30).status_code == 200
+    assert page.evaluate("""async ([id]) => {
+        const me = await (await fetch('/api/v1/me')).json();
+        const res = await fetch(`/api/v1/clinic/patients/${id}/limits`, {method: 'PUT',
+            headers: {'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token},
+            body: JSON.stringify({pain_threshold: 5})});
+        return res.status;
+    }""", [runner.id]) == 200
+    page.reload()
+    limits = page.get_by_role("region", name="Limits")
+    expect(limits).to_contain_text("Another therapist's stricter pain limit (2/10) is in force over yours (5/10).")
