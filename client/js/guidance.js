@@ -3,13 +3,13 @@
 import { api } from './api.js';
 import { h, mount } from './dom.js';
 import { me, formatDistance, formatDay, runnerToday } from './state.js';
-import { planCard } from './plan.js';
+import { planCard, STATUS_WORDS } from './plan.js';
 
 const SEVERITY_ORDER = { urgent: 0, warning: 1, caution: 2, info: 3 };
 const STATUS_TEXT = {
-  ok: ['good to run', 'Stay within your limits below.'],
-  caution: ['take it easy', 'Run less or easier, as below.'],
-  stop: ['no running', 'Rest your knee and follow the steps below.'],
+  ok: [STATUS_WORDS.ok, 'Stay within your limits below.'],
+  caution: [STATUS_WORDS.caution, 'Run less or easier, as below.'],
+  stop: [STATUS_WORDS.stop, 'Rest your knee and follow the steps below.'],
 };
 
 /** "Today", or the day an answer is about when it is not the runner's today ("Mon 30 Nov"). */

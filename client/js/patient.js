@@ -10,7 +10,7 @@ import { h, s, mount, field, errorLine, toast, toggle } from './dom.js';
 import { formatDay, formatDistance, formatDuration, addDays } from './state.js';
 import { programmeSection } from './programme.js';
 import { chart, weekRows, weekTable } from './history.js';
-import { KIND_WORDS } from './plan.js';
+import { KIND_WORDS, STATUS_WORDS } from './plan.js';
 import { chips } from './clinic.js';
 import { changeLines } from './sharing.js';
 
@@ -20,7 +20,6 @@ const ALERT_WORDS = {
   ran_during_rest: 'ran during a rest', session_too_long: 'ran beyond the return session',
   session_early: 'ran on a day off between sessions',
 };
-const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
 const FLAG_WORDS = {
   fever: 'fever with knee pain', fever_alone: 'fever (knee not painful or swollen)', swelling: 'swelling',
   locking_or_giving_way: 'knee locked or gave way', hard_to_straighten: 'could not straighten the knee',

@@ -49,7 +49,8 @@ export const KIND_WORDS = {
   session_unconfirmed: 'Session not counted: no check-in the day after',
   return_restarted: 'Return started again at phase 1: days without a run',
 };
-const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
+/** The day's verdict in words ("Today: no running"): the plan card, the guidance, the patient page. */
+export const STATUS_WORDS = { ok: 'good to run', caution: 'take it easy', stop: 'no running' };
 
 export function reasonText(reason) {
   if (!reason) return '';
