@@ -19,7 +19,6 @@ says to use the JSON export.
 from __future__ import annotations
 
 import json
-import uuid as uuid_lib
 import zipfile
 from datetime import date
 from typing import IO, Any
@@ -33,6 +32,7 @@ from strideguard.accounts.schemas import ProfileSchema
 from strideguard.accounts.service import apply_profile
 from strideguard.errors import Conflict, Invalid
 from strideguard.extensions import db
+from strideguard.timeutil import local_today
 from strideguard.plan.models import PlanAssessment
 from strideguard.training.models import Checkin, DeletedRun, Run, Shoe
 from strideguard.training.schemas import CheckinInSchema, RunInSchema, ShoeInSchema
@@ -199,10 +199,12 @@ def _once(key: Any, seen: dict[Any, int], where: str, field: str, problems: dict
 
 
 def _run_id(value: Any) -> str | None:
-    """A run's id as the API takes it (a canonical UUID), or ``None``."""
+    """A run's id as the API takes it (``training.service.parse_uuid``), or ``None``."""
+    from strideguard.training.service import parse_uuid
+
     try:
-        return str(uuid_lib.UUID(value)) if isinstance(value, str) else None
-    except ValueError:
+        return parse_uuid(value) if isinstance(value, str) else None
+    except Invalid:
         return None
 
 
@@ -281,15 +283,15 @@ def import_export(user: User, data: dict[str, Any]) -> dict[str, Any]:
     """Write a checked export into ``user``'s empty account in one transaction."""
     from strideguard.afterwrite import after_write, begin_write
     from strideguard.guidance.service import known_condition_ids
-    from strideguard.training.service import put_checkin, put_run, today_for
+    from strideguard.training.service import put_checkin, put_run
 
     begin_write(user)  # the runner's lock before the first write (the after-write path)
     if not _is_empty(user):
         raise Conflict("This account already holds check-ins, runs or shoes. "
                        "Import the export into a new, empty account.")
     try:
-        apply_profile(user, _profile_only(data), known_condition_ids())  # the zone first: "today" is theirs
-        rows = check(data, today_for(user))
+        # "Today" in the export's zone: the account is empty, so its today is that zone's date.
+        rows = check(data, local_today(_zone(data, user)))
         apply_profile(user, rows["profile"], known_condition_ids())
         shoe_ids: dict[Any, int] = {}
         for old_id, shoe in rows["shoes"].items():
@@ -326,13 +328,14 @@ def import_export(user: User, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _profile_only(data: dict[str, Any]) -> dict[str, Any]:
-    """The export's time zone alone (when valid), so the runner's today is judged in it."""
+def _zone(data: dict[str, Any], user: User) -> str:
+    """The export's time zone when it is a valid one (check() reports it otherwise), else the
+    account's."""
     zone = data["profile"].get("timezone")
     try:
-        return ProfileSchema(partial=True).load({"timezone": zone}) if zone is not None else {}
+        return ProfileSchema(partial=True).load({"timezone": zone})["timezone"] if zone is not None else user.timezone
     except ValidationError:
-        return {}  # check() reports it
+        return user.timezone
 
 
 def _keep_stamps(model: type, row_id: int, stamps: dict[str, Any]) -> None:

@@ -9,20 +9,11 @@ from gpxpy.gpx import GPXException
 
 from strideguard.imports.parse import Activity, Limits, ParseError, unreadable
 from strideguard.imports.parse.sports import normalise
-from strideguard.imports.parse.xmlsafe import scan
+from strideguard.imports.parse.xmlsafe import leading_space_off, scan
 
 #: gpxpy's stopped-speed threshold (km/h): slower than this between two points is a pause.
 #: 2 km/h is above GPS drift while standing and below any walk break of a run/walk session.
 STOPPED_SPEED_KMH = 2.0
-
-
-def leading_space_off(data: bytes) -> bytes:
-    """The document without blank space before its first tag (after a byte-order mark): some
-    exporters write it, and an XML parser refuses it ("not well-formed, line 1, column 10")."""
-    bom = b"\xef\xbb\xbf"
-    body = data[len(bom):] if data.startswith(bom) else data
-    stripped = body.lstrip(b" \t\r\n")
-    return data if stripped is body else (bom if data.startswith(bom) else b"") + stripped
 
 
 def parse_gpx(data: bytes, limits: Limits) -> list[Activity]:

@@ -26,9 +26,9 @@ from gpxpy.geo import haversine_distance
 from tcxreader.tcxreader import TCXReader
 
 from strideguard.imports.parse import Activity, Limits, ParseError, unreadable
-from strideguard.imports.parse.gpx import STOPPED_SPEED_KMH, leading_space_off
+from strideguard.imports.parse.gpx import STOPPED_SPEED_KMH
 from strideguard.imports.parse.sports import normalise
-from strideguard.imports.parse.xmlsafe import ActivityFacts, scan
+from strideguard.imports.parse.xmlsafe import ActivityFacts, leading_space_off, scan
 
 #: Lap time within this share of the track's elapsed time is taken as elapsed, not timer, time.
 ELAPSED_TOLERANCE = 0.01

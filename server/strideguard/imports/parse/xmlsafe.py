@@ -98,3 +98,12 @@ def scan(data: bytes, limits: Limits) -> XmlFacts:
         line, column = getattr(exc, "position", (0, 0))
         raise ParseError(f"It is not well-formed XML (line {line}, column {column}): damaged or truncated?") from None
     return facts
+
+
+def leading_space_off(data: bytes) -> bytes:
+    """The document without blank space before its first tag (after a byte-order mark): some
+    exporters write it, and an XML parser refuses it ("not well-formed, line 1, column 10")."""
+    bom = b"\xef\xbb\xbf"
+    body = data[len(bom):] if data.startswith(bom) else data
+    stripped = body.lstrip(b" \t\r\n")
+    return data if stripped is body else (bom if data.startswith(bom) else b"") + stripped
